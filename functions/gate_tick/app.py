@@ -1,0 +1,17 @@
+"""Scheduled every check interval: evaluate the running health gates."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from turnout.deps import Deps
+from turnout.logic.gate_tick import tick
+from turnout.models import ScheduledEvent, parse_event
+from turnout.observability import logger, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext, deps: Deps | None = None) -> dict[str, Any]:
+    parse_event(ScheduledEvent, event, "Scheduled Event")
+    return tick(deps or Deps.from_env())

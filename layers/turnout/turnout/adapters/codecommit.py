@@ -1,0 +1,55 @@
+"""CodeCommit: commits, branches and files at a commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from turnout.adapters.aws import client as make_client
+from turnout.adapters.aws import error_code
+from turnout.errors import BranchNotFound, CommitNotFound, SourceFileNotFound
+
+
+class CodeCommit:
+    def __init__(self, repository: str, client: Any | None = None) -> None:
+        self.repository = repository
+        self._client = client
+
+    @property
+    def api(self) -> Any:
+        if self._client is None:
+            self._client = make_client("codecommit")
+        return self._client
+
+    def commit(self, commit_id: str) -> dict[str, Any]:
+        try:
+            found: dict[str, Any] = self.api.get_commit(repositoryName=self.repository, commitId=commit_id)["commit"]
+        except Exception as exc:
+            if error_code(exc) in ("CommitIdDoesNotExistException", "CommitDoesNotExistException", "InvalidCommitIdException"):
+                raise CommitNotFound(f"commit {commit_id} does not exist in CodeCommit repository {self.repository}") from None
+            raise
+        return found
+
+    def branch_head(self, branch: str) -> str:
+        try:
+            head: str = self.api.get_branch(repositoryName=self.repository, branchName=branch)["branch"]["commitId"]
+        except Exception as exc:
+            if error_code(exc) in ("BranchDoesNotExistException", "InvalidBranchNameException"):
+                raise BranchNotFound(f"branch {branch!r} does not exist in CodeCommit repository {self.repository}") from None
+            raise
+        return head
+
+    def file_at(self, commit_id: str, path: str) -> str:
+        try:
+            body = self.api.get_file(repositoryName=self.repository, commitSpecifier=commit_id, filePath=path)["fileContent"]
+        except Exception as exc:
+            code = error_code(exc)
+            if code in ("FileDoesNotExistException", "PathDoesNotExistException"):
+                raise SourceFileNotFound(f"{path} does not exist in {self.repository} at commit {commit_id}") from None
+            if code in ("CommitDoesNotExistException", "InvalidCommitException"):
+                raise CommitNotFound(f"commit {commit_id} does not exist in CodeCommit repository {self.repository}") from None
+            raise
+        data = body if isinstance(body, bytes) else str(body).encode()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SourceFileNotFound(f"{path} at commit {commit_id} is not UTF-8 text") from None

@@ -1,0 +1,39 @@
+"""CodeDeploy: deployment status, the group's termination wait, hook answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from turnout.adapters.aws import client as make_client
+
+
+class CodeDeploy:
+    def __init__(self, application: str, group: str, client: Any | None = None) -> None:
+        self.application = application
+        self.group = group
+        self._client = client
+
+    @property
+    def api(self) -> Any:
+        if self._client is None:
+            self._client = make_client("codedeploy")
+        return self._client
+
+    def status(self, deployment_id: str) -> str:
+        info = self.api.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+        return str(info.get("status", ""))
+
+    def termination_wait_minutes(self) -> int | None:
+        """The group's blue/green termination wait, or None when the original is kept."""
+        info = self.api.get_deployment_group(applicationName=self.application, deploymentGroupName=self.group)["deploymentGroupInfo"]
+        terminate = info.get("blueGreenDeploymentConfiguration", {}).get("terminateBlueInstancesOnDeploymentSuccess", {})
+        if terminate.get("action", "TERMINATE") != "TERMINATE":
+            return None
+        return int(terminate.get("terminationWaitTimeInMinutes", 0))
+
+    def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> None:
+        self.api.put_lifecycle_event_hook_execution_status(
+            deploymentId=deployment_id,
+            lifecycleEventHookExecutionId=hook_execution_id,
+            status="Succeeded" if succeeded else "Failed",
+        )

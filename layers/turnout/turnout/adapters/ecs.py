@@ -1,0 +1,34 @@
+"""ECS: register task definitions, find the new task set's target group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from turnout.adapters.aws import client as make_client
+
+
+class Ecs:
+    def __init__(self, cluster: str, service: str, client: Any | None = None) -> None:
+        self.cluster = cluster
+        self.service = service
+        self._client = client
+
+    @property
+    def api(self) -> Any:
+        if self._client is None:
+            self._client = make_client("ecs")
+        return self._client
+
+    def register(self, kwargs: dict[str, Any]) -> tuple[str, int]:
+        td = self.api.register_task_definition(**kwargs)["taskDefinition"]
+        return str(td["taskDefinitionArn"]), int(td["revision"])
+
+    def target_groups_of(self, task_definition_arn: str) -> list[str]:
+        """Target groups of the task set running ``task_definition_arn`` ([] if none yet)."""
+        services = self.api.describe_services(cluster=self.cluster, services=[self.service]).get("services", [])
+        groups: list[str] = []
+        for svc in services:
+            for task_set in svc.get("taskSets", []):
+                if task_set.get("taskDefinition") == task_definition_arn and task_set.get("status") != "DRAINING":
+                    groups.extend(lb["targetGroupArn"] for lb in task_set.get("loadBalancers", []) if lb.get("targetGroupArn"))
+        return groups

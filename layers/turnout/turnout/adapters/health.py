@@ -1,0 +1,55 @@
+"""What the gate looks at: target health, alarms and an HTTP probe."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from typing import Any
+
+from turnout.adapters.aws import client as make_client
+
+
+class Health:
+    def __init__(self, elbv2: Any | None = None, cloudwatch: Any | None = None) -> None:
+        self._elbv2 = elbv2
+        self._cloudwatch = cloudwatch
+
+    @property
+    def elbv2(self) -> Any:
+        if self._elbv2 is None:
+            self._elbv2 = make_client("elbv2")
+        return self._elbv2
+
+    @property
+    def cloudwatch(self) -> Any:
+        if self._cloudwatch is None:
+            self._cloudwatch = make_client("cloudwatch")
+        return self._cloudwatch
+
+    def target_states(self, target_group_arns: list[str]) -> tuple[str, ...]:
+        states: list[str] = []
+        for arn in target_group_arns:
+            for desc in self.elbv2.describe_target_health(TargetGroupArn=arn).get("TargetHealthDescriptions", []):
+                states.append(str(desc.get("TargetHealth", {}).get("State", "unavailable")))
+        return tuple(states)
+
+    def alarms_in_alarm(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        if not names:
+            return ()
+        found = self.cloudwatch.describe_alarms(AlarmNames=list(names)).get("MetricAlarms", [])
+        seen = {a["AlarmName"]: a.get("StateValue") for a in found}
+        bad = [n for n in names if seen.get(n) == "ALARM"]
+        bad += [f"{n} (no such alarm)" for n in names if n not in seen]
+        return tuple(bad)
+
+
+def probe(url: str, timeout: float = 5.0) -> tuple[int | None, str | None]:
+    """GET ``url``: (status, None), or (None, reason) when nothing answered."""
+    request = urllib.request.Request(url, headers={"User-Agent": "turnout-gate"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (operator-given URL)
+            return int(response.status), None
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        return None, f"{url} did not answer: {getattr(exc, 'reason', exc)}"

@@ -1,0 +1,34 @@
+"""Tell people and systems: SNS for people, an own EventBridge event for systems."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from turnout.adapters.aws import client as make_client
+from turnout.errors import TransientError
+
+
+class Notifier:
+    def __init__(self, topic_arn: str, source: str, sns: Any | None = None, events: Any | None = None) -> None:
+        self.topic_arn = topic_arn
+        self.source = source
+        self._sns = sns
+        self._events = events
+
+    def publish(self, subject: str, detail_type: str, detail: dict[str, Any]) -> None:
+        if self.topic_arn:
+            if self._sns is None:
+                self._sns = make_client("sns")
+            self._sns.publish(
+                TopicArn=self.topic_arn,
+                Subject=subject[:100],
+                Message=json.dumps(detail, indent=2, sort_keys=True, default=str),
+            )
+        if self._events is None:
+            self._events = make_client("events")
+        result = self._events.put_events(
+            Entries=[{"Source": self.source, "DetailType": detail_type, "Detail": json.dumps(detail, default=str)}]
+        )
+        if result.get("FailedEntryCount", 0):
+            raise TransientError(f"EventBridge refused the {detail_type} event: {result.get('Entries')}")

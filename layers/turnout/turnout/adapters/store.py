@@ -1,0 +1,205 @@
+"""The DynamoDB table: queue state, ledger rows, seen events, build pointers, waits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from turnout.adapters.aws import client as make_client
+from turnout.adapters.aws import error_code
+from turnout.errors import TransientError
+from turnout.queue import ServiceState
+
+T = TypeVar("T")
+
+EVENT_TTL_SECONDS = 7 * 24 * 3600
+WAIT_TTL_SECONDS = 3 * 24 * 3600
+
+
+def _encode(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float):
+        return {"N": repr(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if value is None:
+        return {"NULL": True}
+    return {"S": "json:" + json.dumps(value, sort_keys=True)}
+
+
+def _decode(value: dict[str, Any]) -> Any:
+    if "S" in value:
+        text: str = value["S"]
+        return json.loads(text[5:]) if text.startswith("json:") else text
+    if "N" in value:
+        number = float(value["N"])
+        return int(number) if number.is_integer() and "." not in value["N"] else number
+    if "BOOL" in value:
+        return bool(value["BOOL"])
+    return None
+
+
+def encode_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _encode(v) for k, v in item.items()}
+
+
+def decode_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _decode(v) for k, v in item.items()}
+
+
+class ConcurrentUpdate(TransientError):
+    """Someone else changed the service state first; read again and retry."""
+
+
+class Store:
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table = table_name
+        self._client = client
+
+    @property
+    def ddb(self) -> Any:
+        if self._client is None:
+            self._client = make_client("dynamodb")
+        return self._client
+
+    # -- generic -----------------------------------------------------------------
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        found = self.ddb.get_item(
+            TableName=self.table, Key=encode_item({"pk": pk, "sk": sk}), ConsistentRead=True
+        ).get("Item")
+        return decode_item(found) if found else None
+
+    def put(self, item: dict[str, Any], *, if_absent: bool = False) -> bool:
+        kwargs: dict[str, Any] = {"TableName": self.table, "Item": encode_item(item)}
+        if if_absent:
+            kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
+        try:
+            self.ddb.put_item(**kwargs)
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def update(self, pk: str, sk: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Set ``fields`` (creating the item if needed); returns the whole new item."""
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": _encode(v) for i, v in enumerate(fields.values())}
+        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        result = self.ddb.update_item(
+            TableName=self.table,
+            Key=encode_item({"pk": pk, "sk": sk}),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        return decode_item(result.get("Attributes", {}))
+
+    def delete(self, pk: str, sk: str) -> None:
+        self.ddb.delete_item(TableName=self.table, Key=encode_item({"pk": pk, "sk": sk}))
+
+    def query(self, pk: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :p)" if prefix else ""),
+            "ExpressionAttributeValues": encode_item({":pk": pk, **({":p": prefix} if prefix else {})}),
+            "ScanIndexForward": not newest_first,
+            "ConsistentRead": True,
+        }
+        count = 0
+        while True:
+            page = self.ddb.query(**kwargs)
+            for item in page.get("Items", []):
+                yield decode_item(item)
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+            kwargs["ExclusiveStartKey"] = start
+
+    # -- queue state (optimistic concurrency) ------------------------------------
+    def load_state(self, service: str) -> ServiceState:
+        item = self.get(f"SERVICE#{service}", "STATE")
+        if not item:
+            return ServiceState()
+        return ServiceState.from_dict(item["state"] | {"version": item.get("version", 0)})
+
+    def _save_state(self, service: str, new: ServiceState, expected_version: int) -> None:
+        item = {"pk": f"SERVICE#{service}", "sk": "STATE", "state": new.to_dict(), "version": new.version}
+        condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :v"
+        kwargs: dict[str, Any] = {"TableName": self.table, "Item": encode_item(item), "ConditionExpression": condition}
+        if expected_version:
+            kwargs["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        try:
+            self.ddb.put_item(**kwargs)
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate(f"service state of {service} changed concurrently (version {expected_version})") from None
+            raise
+
+    def change_state(self, service: str, fn: Callable[[ServiceState], tuple[ServiceState, T]], attempts: int = 8) -> T:
+        """Apply ``fn`` to the current state and store its result atomically (retrying races)."""
+        last: ConcurrentUpdate | None = None
+        for _ in range(attempts):
+            current = self.load_state(service)
+            new, result = fn(current)
+            if new.version == current.version:
+                return result
+            try:
+                self._save_state(service, new, current.version)
+            except ConcurrentUpdate as exc:
+                last = exc
+                continue
+            return result
+        assert last is not None
+        raise last
+
+    # -- ledger --------------------------------------------------------------------
+    def put_attempt(self, service: str, attempt_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return self.update(f"SERVICE#{service}", f"ATTEMPT#{attempt_id}", {"attemptId": attempt_id, "service": service, **fields})
+
+    def get_attempt(self, service: str, attempt_id: str) -> dict[str, Any] | None:
+        return self.get(f"SERVICE#{service}", f"ATTEMPT#{attempt_id}")
+
+    def attempts(self, service: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return list(self.query(f"SERVICE#{service}", "ATTEMPT#", newest_first=True, limit=limit))
+
+    def first_delivery(self, service: str, event_id: str, now: float) -> bool:
+        """True the first time an event id is seen (EventBridge delivers at least once)."""
+        return self.put(
+            {"pk": f"SERVICE#{service}", "sk": f"EVENT#{event_id}", "seenAt": now, "expiresAt": int(now) + EVENT_TTL_SECONDS},
+            if_absent=True,
+        )
+
+    def put_build(self, service: str, commit_id: str, fields: dict[str, Any]) -> None:
+        self.update(f"SERVICE#{service}", f"BUILD#{commit_id}", fields)
+
+    def get_build(self, service: str, commit_id: str) -> dict[str, Any] | None:
+        return self.get(f"SERVICE#{service}", f"BUILD#{commit_id}")
+
+    # -- waits (task tokens) -------------------------------------------------------
+    def gate(self, deployment_id: str) -> dict[str, Any] | None:
+        return self.get("GATES", deployment_id)
+
+    def update_gate(self, deployment_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return self.update("GATES", deployment_id, fields)
+
+    def delete_gate(self, deployment_id: str) -> None:
+        self.delete("GATES", deployment_id)
+
+    def gates(self) -> list[dict[str, Any]]:
+        return list(self.query("GATES"))
+
+    def put_wait(self, deployment_id: str, kind: str, fields: dict[str, Any]) -> None:
+        self.update(f"DEPLOYMENT#{deployment_id}", f"WAIT#{kind}", fields)
+
+    def wait(self, deployment_id: str, kind: str) -> dict[str, Any] | None:
+        return self.get(f"DEPLOYMENT#{deployment_id}", f"WAIT#{kind}")
+
+    def delete_wait(self, deployment_id: str, kind: str) -> None:
+        self.delete(f"DEPLOYMENT#{deployment_id}", f"WAIT#{kind}")

@@ -1,0 +1,1 @@
+"""One module per behaviour; each is called by exactly one handler."""

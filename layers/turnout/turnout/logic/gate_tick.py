@@ -1,0 +1,94 @@
+"""Every check interval: look at each running gate, pass it, fail it or keep waiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from turnout import clock
+from turnout.deps import Deps
+from turnout.gate import Evaluation, GateConfig, GateState, Observation, Verdict, evaluate
+from turnout.adapters.health import probe
+from turnout.observability import logger
+
+
+def gate_config(deps: Deps) -> GateConfig:
+    cfg = deps.config
+    return GateConfig(
+        bake_seconds=cfg.gate_bake_minutes * 60,
+        timeout_seconds=cfg.gate_timeout_minutes * 60,
+        failure_threshold=cfg.gate_failure_threshold,
+        check_targets=cfg.gate_target_health,
+        alarm_names=cfg.gate_alarm_names,
+        http_url=cfg.gate_http_url,
+        http_expected_status=cfg.gate_http_expected_status,
+    )
+
+
+def observe(deps: Deps, config: GateConfig, task_definition_arn: str) -> Observation:
+    targets: tuple[str, ...] | None = None
+    if config.check_targets:
+        groups = deps.ecs.target_groups_of(task_definition_arn) if task_definition_arn else []
+        targets = deps.health.target_states(groups) if groups else ()
+    alarms = deps.health.alarms_in_alarm(config.alarm_names)
+    status: int | None = None
+    error: str | None = None
+    if config.http_url:
+        status, error = probe(config.http_url)
+    return Observation(at=clock.now(), target_states=targets, alarms_in_alarm=alarms, http_status=status, http_error=error)
+
+
+def tick(deps: Deps) -> dict[str, Any]:
+    config = gate_config(deps)
+    verdicts: dict[str, str] = {}
+    for gate in deps.store.gates():
+        deployment_id = str(gate["sk"])
+        if not gate.get("taskToken") or not gate.get("gateStartedAt"):
+            continue  # not armed yet, or traffic not on the new task set yet
+        state = GateState.from_dict(gate.get("gateState") or {"started_at": gate["gateStartedAt"]})
+        result = evaluate(config, state, observe(deps, config, str(gate.get("taskDefinitionArn", ""))))
+        verdicts[deployment_id] = result.verdict.value
+        _apply(deps, deployment_id, gate, result)
+    return {"gates": verdicts}
+
+
+def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluation) -> None:
+    token = str(gate["taskToken"])
+    attempt_id = str(gate.get("attemptId", ""))
+    service = deps.config.service_key
+    logger.info("gate check", extra={"deployment": deployment_id, "verdict": result.verdict.value, "reason": result.reason})
+    if result.verdict is Verdict.WAIT:
+        deps.store.update_gate(deployment_id, {"gateState": result.state.to_dict(), "lastReason": result.reason})
+        if attempt_id:
+            deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason})
+        return
+    deps.store.delete_gate(deployment_id)
+    if attempt_id:
+        deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value})
+    if result.verdict is Verdict.PASS:
+        deps.sfn.succeed(token, {
+            "verdict": "pass", "reason": result.reason, "hookHeld": bool(gate.get("hookHeld", False)),
+            "hookExecutionId": gate.get("hookExecutionId")})
+    elif result.verdict is Verdict.TIMEOUT:
+        deps.sfn.fail(token, "GateTimedOut", result.reason)
+    else:
+        deps.sfn.fail(token, "GateFailed", result.reason)
+
+
+def promote(deps: Deps, deployment_id: str, who: str) -> bool:
+    """End the gate now as passed (an operator's decision)."""
+    gate = deps.store.gate(deployment_id)
+    if not gate or not gate.get("taskToken"):
+        return False
+    deps.store.delete_gate(deployment_id)
+    return deps.sfn.succeed(str(gate["taskToken"]), {
+        "verdict": "promoted", "reason": f"promoted by {who}", "hookHeld": bool(gate.get("hookHeld", False)),
+        "hookExecutionId": gate.get("hookExecutionId")})
+
+
+def reject(deps: Deps, deployment_id: str, who: str) -> bool:
+    """End the gate now as failed: the state machine rolls back."""
+    gate = deps.store.gate(deployment_id)
+    if not gate or not gate.get("taskToken"):
+        return False
+    deps.store.delete_gate(deployment_id)
+    return deps.sfn.fail(str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}")

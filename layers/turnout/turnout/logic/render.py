@@ -1,0 +1,72 @@
+"""Read taskdef.json and appspec.yaml AT the image's commit, pin the image by digest,
+register the task definition and build the AppSpec (with the gate hook)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from turnout.deps import Deps
+from turnout.errors import ConfigError
+from turnout.logic.resolve_image import slot_of
+from turnout.observability import logger
+from turnout.render import parse_extra_images, render_appspec, render_task_definition
+
+#: The AfterAllowTraffic hook may hold a deployment at most one hour; keep a margin.
+HOOK_LIMIT_MINUTES = 55
+#: Time allowed from CreateDeployment until production traffic reaches the new task set.
+TRAFFIC_SHIFT_ALLOWANCE_SECONDS = 3600
+
+
+def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    cfg = deps.config
+    slot = slot_of(state.get("attempt") or {})
+    taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
+    appspec_text = deps.codecommit.file_at(slot.commit_id, cfg.appspec_path)
+    images = {"IMAGE": slot.image_uri, "IMAGE1_NAME": slot.image_uri, **parse_extra_images(cfg.extra_images)}
+    taskdef = render_task_definition(taskdef_text, images, path=cfg.taskdef_path)
+    if taskdef.dropped_fields:
+        logger.info("read-only task definition fields dropped", extra={"fields": list(taskdef.dropped_fields), "file": cfg.taskdef_path})
+    kwargs = dict(taskdef.register_kwargs)
+    tags = [t for t in kwargs.get("tags", []) if not str(t.get("key", "")).startswith("turnout:")]
+    tags += [{"key": "turnout:commit", "value": slot.commit_id}, {"key": "turnout:digest", "value": slot.digest}]
+    kwargs["tags"] = tags
+    # Check the AppSpec against the task definition before registering anything.
+    render_appspec(appspec_text, task_definition_arn="<TASK_DEFINITION>", taskdef=taskdef,
+                   gate_hook_function=cfg.gate_hook_function, path=cfg.appspec_path)
+    arn, revision = deps.ecs.register(kwargs)
+    appspec = render_appspec(appspec_text, task_definition_arn=arn, taskdef=taskdef,
+                             gate_hook_function=cfg.gate_hook_function, path=cfg.appspec_path)
+    hold_mode = _hold_mode(deps)
+    deps.store.put_attempt(cfg.service_key, slot.attempt_id, {
+        "taskDefinitionArn": arn, "taskDefinitionRevision": revision, "phase": "deploying"})
+    logger.info("task definition registered", extra={"arn": arn, "hold_mode": hold_mode})
+    return {
+        "taskDefinitionArn": arn,
+        "revision": revision,
+        "appSpecContent": appspec.content,
+        "containerName": appspec.container_name,
+        "containerPort": appspec.container_port,
+        "holdMode": hold_mode,
+        "gateWaitTimeoutSeconds": (cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60 + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
+        "droppedFields": list(taskdef.dropped_fields),
+    }
+
+
+def _hold_mode(deps: Deps) -> str:
+    """Where the original task set is kept alive while the gate runs.
+
+    ``termination-wait`` when the group's own wait outlasts the gate; otherwise the
+    AfterAllowTraffic hook holds the deployment (AWS allows a hook one hour)."""
+    cfg = deps.config
+    needed = cfg.gate_timeout_minutes + cfg.gate_bake_minutes
+    wait = deps.codedeploy.termination_wait_minutes()
+    if wait is not None and wait >= needed + 5:
+        return "termination-wait"
+    if needed <= HOOK_LIMIT_MINUTES:
+        return "hook"
+    raise ConfigError(
+        f"GateTimeoutMinutes + GateBakeMinutes = {needed} min is longer than a CodeDeploy hook may wait "
+        f"({HOOK_LIMIT_MINUTES} min) and deployment group {cfg.deployment_group} terminates the original task set "
+        f"after {wait} min: raise its termination wait to at least {needed + 5} min or shorten the gate"
+    )

@@ -1,0 +1,62 @@
+"""Build input -> a commit that exists. Accepts the CodeCommit push event or a manual
+``{"commitId": ...}`` / ``{"branch": ...}``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from turnout import clock
+from turnout.deps import Deps
+from turnout.errors import InvalidEvent
+from turnout.models import CodeCommitStateChangeEvent, ManualBuildInput, parse_event
+from turnout.observability import logger
+
+
+def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    cfg = deps.config
+    raw = payload.get("input")
+    if not isinstance(raw, dict):
+        raise InvalidEvent("build input: expected a JSON object such as {\"commitId\": \"<40 hex>\"} or {\"branch\": \"master\"}")
+    if raw.get("source") == "aws.codecommit":
+        event = parse_event(CodeCommitStateChangeEvent, raw, "CodeCommit Repository State Change")
+        d = event.detail
+        reason = None
+        if d.repository_name != cfg.repository:
+            reason = f"repository {d.repository_name!r} is not {cfg.repository!r}"
+        elif d.reference_type != "branch":
+            reason = f"reference type {d.reference_type!r} is not a branch"
+        elif d.reference_name != cfg.branch:
+            reason = f"branch {d.reference_name!r} is not {cfg.branch!r}"
+        elif d.event not in ("referenceCreated", "referenceUpdated"):
+            reason = f"event {d.event!r} is not a push"
+        if reason:
+            logger.info("push ignored", extra={"reason": reason, "event_id": event.id})
+            return {"ignored": True, "reason": reason}
+        commit_id, branch, trigger = d.commit_id, d.reference_name, "push"
+        deps.codecommit.commit(commit_id)
+    else:
+        manual = parse_event(ManualBuildInput, raw, "manual build input")
+        if manual.commit_id:
+            commit_id, branch = manual.commit_id, None
+            deps.codecommit.commit(commit_id)
+        else:
+            branch = manual.branch or cfg.branch
+            commit_id = deps.codecommit.branch_head(branch)
+        trigger = "manual"
+    now = clock.now()
+    attempt_id = clock.new_attempt_id(now)
+    execution_arn = str(payload.get("executionArn", ""))
+    deps.store.put_attempt(
+        cfg.service_key,
+        attempt_id,
+        {"kind": "build", "trigger": trigger, "commitId": commit_id, "branch": branch or "", "result": "running",
+         "phase": "building", "startedAt": now, "startedAtIso": clock.iso(now), "executionArn": execution_arn},
+    )
+    deps.store.put_build(cfg.service_key, commit_id, {"attemptId": attempt_id, "trigger": trigger, "executionArn": execution_arn})
+    logger.info("build admitted", extra={"commit": commit_id, "trigger": trigger, "attempt": attempt_id})
+    return {
+        "ignored": False,
+        "attempt": {"attemptId": attempt_id, "commitId": commit_id, "branch": branch or "", "trigger": trigger,
+                    "repository": cfg.repository},
+    }

@@ -1,0 +1,156 @@
+"""Admission rules: one deployment per deployment group, the newest queued push wins.
+
+Pure functions over :class:`ServiceState`; the store applies them with optimistic
+concurrency (a version number), so concurrent pushes can never both run.
+
+- A push whose digest already serves, is deploying or is queued deploys nothing
+  (DUPLICATE), unless it is a replay: a replayed event always redeploys.
+- With nothing running, the push runs. Otherwise it is queued; a push queued earlier is
+  superseded (reported, so the ledger records it: nothing is silently lost).
+- When the running deployment ends, the queued push (if any) takes over the slot at once,
+  so no newcomer can jump in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from turnout.errors import InvalidEvent
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One push on its way to production."""
+
+    attempt_id: str
+    digest: str
+    commit_id: str
+    image_uri: str
+    trigger: str  # push | manual | replay
+    event_id: str = ""
+    replay_name: str | None = None
+    received_at: float = 0.0
+    execution_arn: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, what: str = "slot") -> Slot:
+        if not isinstance(data, dict):
+            raise InvalidEvent(f"{what}: expected an object, got {type(data).__name__}")
+        try:
+            return cls(
+                attempt_id=str(data["attempt_id"]),
+                digest=str(data["digest"]),
+                commit_id=str(data["commit_id"]),
+                image_uri=str(data["image_uri"]),
+                trigger=str(data["trigger"]),
+                event_id=str(data.get("event_id", "")),
+                replay_name=data.get("replay_name"),
+                received_at=float(data.get("received_at", 0.0)),
+                execution_arn=str(data.get("execution_arn", "")),
+            )
+        except KeyError as missing:
+            raise InvalidEvent(f"{what}: field {missing} is missing") from None
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    serving: Slot | None = None
+    running: Slot | None = None
+    queued: Slot | None = None
+    version: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "serving": self.serving.to_dict() if self.serving else None,
+            "running": self.running.to_dict() if self.running else None,
+            "queued": self.queued.to_dict() if self.queued else None,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ServiceState:
+        def slot(key: str) -> Slot | None:
+            value = data.get(key)
+            return Slot.from_dict(value, key) if value else None
+
+        return cls(slot("serving"), slot("running"), slot("queued"), int(data.get("version", 0)))
+
+
+class Decision(StrEnum):
+    RUN = "run"
+    QUEUED = "queued"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Admission:
+    decision: Decision
+    state: ServiceState
+    reason: str
+    superseded: Slot | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    state: ServiceState
+    released: bool
+    next: Slot | None = None
+
+
+def _short(digest: str) -> str:
+    return digest.removeprefix("sha256:")[:12]
+
+
+def admit(state: ServiceState, candidate: Slot) -> Admission:
+    """Decide what happens to ``candidate``; return the new state to store."""
+    if state.running and state.running.attempt_id == candidate.attempt_id:
+        return Admission(Decision.RUN, state, "handed over from the queue")
+    if candidate.trigger != "replay":
+        for label, slot in (("serving", state.serving), ("deploying", state.running), ("queued", state.queued)):
+            if slot and slot.digest == candidate.digest:
+                return Admission(
+                    Decision.DUPLICATE,
+                    state,
+                    f"digest {_short(candidate.digest)} is already {label} (attempt {slot.attempt_id})",
+                )
+    if state.running is None:
+        return Admission(
+            Decision.RUN,
+            replace(state, running=candidate, version=state.version + 1),
+            "nothing else is deploying",
+        )
+    superseded = state.queued
+    reason = f"queued behind attempt {state.running.attempt_id}"
+    if superseded:
+        reason += f"; supersedes queued attempt {superseded.attempt_id}"
+    return Admission(
+        Decision.QUEUED,
+        replace(state, queued=candidate, version=state.version + 1),
+        reason,
+        superseded,
+    )
+
+
+def release(state: ServiceState, attempt_id: str, *, succeeded: bool) -> Release:
+    """End the running attempt; the queued one (if any) takes the slot."""
+    if state.running is None or state.running.attempt_id != attempt_id:
+        return Release(state, released=False)
+    serving = state.running if succeeded else state.serving
+    nxt = state.queued
+    return Release(
+        ServiceState(serving=serving, running=nxt, queued=None, version=state.version + 1),
+        released=True,
+        next=nxt,
+    )
+
+
+def drop_queued(state: ServiceState, attempt_id: str) -> ServiceState | None:
+    """Remove a queued attempt (an operator cancelling it); None when it is not queued."""
+    if state.queued is None or state.queued.attempt_id != attempt_id:
+        return None
+    return replace(state, queued=None, version=state.version + 1)
