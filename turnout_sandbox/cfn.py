@@ -1,0 +1,252 @@
+"""Deploy the real template.yaml into moto: SAM transform offline, then CloudFormation.
+
+No edits to the template: the sandbox only does what the SAM CLI and CloudFormation do
+(package CodeUri/DefinitionUri, apply DefinitionSubstitutions), and provides itself the
+resource types that moto's CloudFormation silently skips, failing loudly on any other.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class SandboxError(Exception):
+    """The sandbox cannot do what was asked; the message says why."""
+
+
+# ---------------------------------------------------------------- YAML with CloudFormation tags
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _tag(name: str) -> Any:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if name == "Fn::GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        return {name: value}
+
+    return construct
+
+
+for _short in ("Ref", "Condition"):
+    _CfnLoader.add_constructor(f"!{_short}", _tag(_short))
+for _fn in ("Sub", "GetAtt", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap",
+            "Base64", "Cidr", "GetAZs", "ImportValue", "Transform"):
+    _CfnLoader.add_constructor(f"!{_fn}", _tag(f"Fn::{_fn}"))
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 (SafeLoader subclass)
+    except (OSError, yaml.YAMLError) as exc:
+        raise SandboxError(f"{path}: cannot read the template: {exc}") from None
+    if not isinstance(data, dict) or "Resources" not in data:
+        raise SandboxError(f"{path}: not a CloudFormation template (no Resources)")
+    return data
+
+
+# ---------------------------------------------------------------- intrinsic resolution
+@dataclass
+class Resolver:
+    """Resolves intrinsics for the resources the sandbox creates itself."""
+
+    params: dict[str, Any]
+    physical: dict[str, str] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+    conditions: dict[str, bool] = field(default_factory=dict)
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                if arg in self.params:
+                    return self.params[arg]
+                if arg in self.physical:
+                    return self.physical[arg]
+                raise SandboxError(f"cannot resolve Ref {arg}")
+            if key == "Fn::GetAtt":
+                logical, attr = arg if isinstance(arg, list) else str(arg).split(".", 1)
+                if (logical, attr) in self.attributes:
+                    return self.attributes[(logical, attr)]
+                raise SandboxError(f"cannot resolve Fn::GetAtt {logical}.{attr}")
+            if key == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+                return self._sub(text, variables)
+            if key == "Fn::Join":
+                return str(arg[0]).join(str(self.resolve(v)) for v in self.resolve(arg[1]))
+            if key == "Fn::If":
+                return self.resolve(arg[1] if self.conditions.get(arg[0], False) else arg[2])
+            if key == "Fn::Equals":
+                a, b = self.resolve(arg[0]), self.resolve(arg[1])
+                return str(a) == str(b)
+            if key == "Fn::Not":
+                return not self.resolve(arg[0])
+            if key == "Fn::And":
+                return all(self.resolve(v) for v in arg)
+            if key == "Fn::Or":
+                return any(self.resolve(v) for v in arg)
+            if key == "Condition":
+                return self.conditions.get(arg, False)
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, text: str, variables: Mapping[str, Any]) -> str:
+        import re
+
+        def repl(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return str(variables[name])
+            if "." in name:
+                logical, attr = name.split(".", 1)
+                return str(self.resolve({"Fn::GetAtt": [logical, attr]}))
+            return str(self.resolve({"Ref": name}))
+
+        return re.sub(r"\$\{([^}]+)\}", repl, text)
+
+    def evaluate_conditions(self, conditions: Mapping[str, Any]) -> None:
+        for name, expression in conditions.items():
+            self.conditions[name] = bool(self.resolve(expression))
+
+
+# ---------------------------------------------------------------- packaging (what `sam package` does)
+def _zip_bytes(files: Mapping[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def package(template: dict[str, Any], root: Path, s3: Any, bucket: str) -> dict[str, str]:
+    """Upload code to (moto's) S3 and inline state machine definitions, like `sam package`.
+
+    Returns logical id -> local code directory of each function (for the in-process runner)."""
+    code_dirs: dict[str, str] = {}
+    globals_fn = template.get("Globals", {}).get("Function", {})
+    for logical, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        kind = resource.get("Type")
+        if kind == "AWS::Serverless::Function":
+            uri = props.get("CodeUri", globals_fn.get("CodeUri"))
+            if not isinstance(uri, str) or not (root / uri).is_dir():
+                raise SandboxError(f"{logical}: CodeUri {uri!r} is not a directory under {root}")
+            code_dirs[logical] = str((root / uri).resolve())
+            files = {p.name: p.read_bytes() for p in (root / uri).glob("*.py")}
+            key = f"code/{logical}.zip"
+            s3.put_object(Bucket=bucket, Key=key, Body=_zip_bytes(files))
+            props["CodeUri"] = f"s3://{bucket}/{key}"
+        elif kind == "AWS::Serverless::LayerVersion":
+            uri = props.get("ContentUri")
+            if not isinstance(uri, str) or not (root / uri).is_dir():
+                raise SandboxError(f"{logical}: ContentUri {uri!r} is not a directory under {root}")
+            key = f"layers/{logical}.zip"
+            s3.put_object(Bucket=bucket, Key=key, Body=_zip_bytes({"python/README": b"turnout core (runs in-process)"}))
+            props["ContentUri"] = f"s3://{bucket}/{key}"
+        elif kind == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
+            uri = props.pop("DefinitionUri")
+            path = root / str(uri)
+            try:
+                props["Definition"] = json.loads(path.read_text())
+            except (OSError, ValueError) as exc:
+                raise SandboxError(f"{logical}: DefinitionUri {uri}: {exc}") from None
+    return code_dirs
+
+
+class _NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def sam_transform(template: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+    from samtranslator.translator.transform import transform
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", parameters.get("AWS::Region", "ap-northeast-2"))
+    try:
+        return transform(template, dict(parameters), _NoManagedPolicies())  # type: ignore[arg-type]
+    except Exception as exc:  # samtranslator raises InvalidDocumentException with a list of causes
+        causes = getattr(exc, "causes", None)
+        text = "; ".join(str(c) for c in causes) if causes else str(exc)
+        raise SandboxError(f"SAM transform failed: {text}") from None
+
+
+def apply_definition_substitutions(template: dict[str, Any]) -> None:
+    """What Step Functions does with DefinitionSubstitutions, as Fn::Sub (moto ignores them)."""
+    for resource in template["Resources"].values():
+        if resource.get("Type") != "AWS::StepFunctions::StateMachine":
+            continue
+        props = resource["Properties"]
+        subs = props.pop("DefinitionSubstitutions", None)
+        if not subs:
+            continue
+        definition = props.pop("DefinitionString", None)
+        if definition is None and "Definition" in props:
+            definition = json.dumps(props.pop("Definition"))
+        if isinstance(definition, dict) and "Fn::Join" in definition:
+            parts = definition["Fn::Join"][1]
+            if all(isinstance(p, str) for p in parts):
+                definition = definition["Fn::Join"][0].join(parts)
+        if not isinstance(definition, str):
+            raise SandboxError(f"unexpected DefinitionString shape: {str(definition)[:200]}")
+        props["DefinitionString"] = {"Fn::Sub": [definition, subs]}
+
+
+#: Types moto's CloudFormation skips but the sandbox creates itself (after the stack).
+PROVIDED_TYPES = ("AWS::CodeBuild::Project", "AWS::CloudWatch::Alarm", "AWS::SNS::Subscription")
+
+
+def split_unsupported(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Remove the resources moto cannot create; fail on any the sandbox cannot provide."""
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    supported = set(get_model_map()) | set(NULL_MODELS)
+    provided: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    for logical, resource in list(template["Resources"].items()):
+        kind = resource.get("Type", "")
+        if kind in supported or kind.startswith("Custom::"):
+            continue
+        if kind in PROVIDED_TYPES:
+            provided[logical] = template["Resources"].pop(logical)
+        else:
+            missing.append(f"{logical} ({kind})")
+    if missing:
+        raise SandboxError("the sandbox cannot provide these resource types: " + ", ".join(missing))
+    return provided
+
+
+def replace_refs(value: Any, physical: Mapping[str, str], arns: Mapping[str, str]) -> Any:
+    """Replace Ref/GetAtt of sandbox-provided resources with their known values."""
+    if isinstance(value, list):
+        return [replace_refs(v, physical, arns) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref" and arg in physical:
+            return physical[arg]
+        if key == "Fn::GetAtt":
+            logical = arg[0] if isinstance(arg, list) else str(arg).split(".")[0]
+            if logical in arns:
+                return arns[logical]
+    return {k: replace_refs(v, physical, arns) for k, v in value.items()}

@@ -1,0 +1,275 @@
+"""Run the stack's Lambda functions in-process, like Lambda would: from their template
+Handler and CodeUri, with their configured environment and a Lambda-like context; an
+exception comes back as Lambda's FunctionError envelope so Retry/Catch match by name."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from turnout_sandbox.runtime import LambdaFunctionError, get_runtime
+
+
+class LayeredEnviron(MutableMapping[str, str]):
+    """os.environ with a per-thread overlay: each in-process Lambda sees its own env."""
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    def _overlay(self) -> dict[str, str] | None:
+        return getattr(self._local, "env", None)
+
+    def push(self, env: Mapping[str, str]) -> dict[str, str] | None:
+        previous = self._overlay()
+        self._local.env = dict(env)
+        return previous
+
+    def pop(self, previous: dict[str, str] | None = None) -> None:  # type: ignore[override]
+        self._local.env = previous
+
+    def __getitem__(self, key: str) -> str:
+        overlay = self._overlay()
+        if overlay is not None:
+            return overlay[key]
+        return self.base[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None:
+            overlay[key] = value
+        else:
+            self.base[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None:
+            del overlay[key]
+        else:
+            del self.base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        overlay = self._overlay()
+        return iter(overlay if overlay is not None else self.base)
+
+    def __len__(self) -> int:
+        overlay = self._overlay()
+        return len(overlay if overlay is not None else self.base)
+
+    def copy(self) -> dict[str, str]:
+        return dict(self)
+
+
+_ENV: LayeredEnviron | None = None
+
+
+def layered_environ() -> LayeredEnviron:
+    global _ENV
+    if _ENV is None:
+        _ENV = LayeredEnviron(os.environ)
+        os.environ = _ENV  # type: ignore[assignment]
+    return _ENV
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    deadline: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class FunctionSpec:
+    name: str
+    arn: str
+    code_dir: str
+    handler: str
+    env: dict[str, str]
+    timeout: int
+    memory: int
+
+
+@dataclass
+class Invocation:
+    function: str
+    started: float
+    seconds: float
+    error: str | None
+
+
+class LambdaRunner:
+    """Holds the deployed functions and runs them."""
+
+    def __init__(self, base_env: Mapping[str, str]) -> None:
+        self.functions: dict[str, FunctionSpec] = {}
+        self._modules: dict[tuple[str, str], Callable[..., Any]] = {}
+        self._lock = threading.Lock()
+        self.base_env = dict(base_env)
+        self.invocations: list[Invocation] = []
+
+    def add(self, spec: FunctionSpec) -> None:
+        self.functions[spec.name] = spec
+        self.functions[spec.arn] = spec
+
+    def find(self, name_or_arn: str) -> FunctionSpec:
+        spec = self.functions.get(name_or_arn)
+        if spec is None and name_or_arn.startswith("arn:"):
+            parts = name_or_arn.split(":")
+            if len(parts) >= 7:
+                spec = self.functions.get(parts[6])
+        if spec is None:
+            raise LambdaFunctionError("ResourceNotFoundException", f"Function not found: {name_or_arn}")
+        return spec
+
+    def _handler(self, spec: FunctionSpec) -> Callable[..., Any]:
+        module_name, _, attr = spec.handler.rpartition(".")
+        key = (spec.code_dir, spec.handler)
+        with self._lock:
+            found = self._modules.get(key)
+            if found is None:
+                path = os.path.join(spec.code_dir, module_name.replace(".", "/") + ".py")
+                unique = "turnout_fn_" + os.path.basename(spec.code_dir.rstrip("/")) + "_" + module_name.replace(".", "_")
+                loader_spec = importlib.util.spec_from_file_location(unique, path)
+                if loader_spec is None or loader_spec.loader is None:
+                    raise LambdaFunctionError("Runtime.ImportModuleError", f"Unable to import module '{module_name}'")
+                module: ModuleType = importlib.util.module_from_spec(loader_spec)
+                loader_spec.loader.exec_module(module)
+                found = getattr(module, attr)
+                self._modules[key] = found
+        return found
+
+    def invoke(self, name_or_arn: str, payload: Any) -> Any:
+        """Run the function; raise LambdaFunctionError when its handler raised."""
+        spec = self.find(name_or_arn)
+        handler = self._handler(spec)
+        env = layered_environ()
+        runtime = get_runtime()
+        lambda_env = {
+            **self.base_env,
+            **spec.env,
+            "AWS_REGION": runtime.region,
+            "AWS_DEFAULT_REGION": runtime.region,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        }
+        context = LambdaContext(
+            function_name=spec.name, function_version="$LATEST", invoked_function_arn=spec.arn,
+            memory_limit_in_mb=spec.memory, aws_request_id=str(uuid.uuid4()),
+            log_group_name=f"/aws/lambda/{spec.name}", log_stream_name="sandbox",
+            deadline=time.monotonic() + spec.timeout,
+        )
+        previous = env.push(lambda_env)
+        started = time.monotonic()
+        error: str | None = None
+        try:
+            return handler(json.loads(json.dumps(payload)), context)
+        except LambdaFunctionError:
+            raise
+        except Exception as exc:
+            error = type(exc).__name__
+            message = str(getattr(exc, "message", None) or exc)
+            runtime.log(spec.name, f"{error}: {message}")
+            if os.environ.get("TURNOUT_SANDBOX_TRACEBACKS"):
+                traceback.print_exc()
+            raise LambdaFunctionError(error, message) from None
+        finally:
+            env.pop(previous)
+            self.invocations.append(Invocation(spec.name, started, time.monotonic() - started, error))
+
+
+def install_invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> None:
+    """Answer lambda.Invoke in-process (before moto would try Docker).
+
+    Must be called before the mock starts: it is appended to botocore's BUILTIN_HANDLERS,
+    so the state machine interpreter's own clients get it too."""
+    import botocore.handlers
+
+    def before_invoke(params: dict[str, Any], model: Any, **_: Any) -> Any:
+        runner = runner_of()
+        if runner is None:
+            return None
+        body = params.get("body") or {}
+        url = params.get("url_path", "")
+        name = url.split("/functions/", 1)[1].split("/", 1)[0] if "/functions/" in url else ""
+        from urllib.parse import unquote
+
+        name = unquote(name)
+        headers = params.get("headers", {})
+        invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        raw = body if isinstance(body, bytes | str) else b""
+        payload = json.loads(raw or b"{}") if raw else {}
+        try:
+            runner.find(name)
+        except LambdaFunctionError:
+            return None  # not one of ours: let moto answer
+        if invocation_type == "Event":
+            threading.Thread(target=_safe_invoke, args=(runner, name, payload), daemon=True).start()
+            return _response(202, b"", None)
+        try:
+            result = runner.invoke(name, payload)
+            return _response(200, json.dumps(result).encode(), None)
+        except LambdaFunctionError as exc:
+            envelope = {"errorType": exc.error_type, "errorMessage": exc.message}
+            return _response(200, json.dumps(envelope).encode(), "Unhandled")
+
+    marker = "turnout_sandbox_invoke"
+    if not any(getattr(h[1], "__name__", "") == marker for h in botocore.handlers.BUILTIN_HANDLERS):
+        before_invoke.__name__ = marker
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.lambda.Invoke", before_invoke))
+
+
+def _safe_invoke(runner: LambdaRunner, name: str, payload: Any) -> None:
+    try:
+        runner.invoke(name, payload)
+    except LambdaFunctionError:
+        pass  # already logged; async invocations report nothing to the caller
+
+
+def _response(status: int, body: bytes, function_error: str | None) -> Any:
+    from botocore.awsrequest import AWSResponse
+    from botocore.response import StreamingBody
+
+    headers = {"X-Amz-Executed-Version": "$LATEST"}
+    if function_error:
+        headers["X-Amz-Function-Error"] = function_error
+
+    class _Raw:
+        def __init__(self, data: bytes) -> None:
+            self._io = io.BytesIO(data)
+
+        def stream(self, **_: Any) -> Iterator[bytes]:
+            yield self._io.read()
+
+        def read(self, *args: Any) -> bytes:
+            return self._io.read(*args)
+
+    response = AWSResponse("https://lambda.sandbox/", status, headers, _Raw(body))
+    parsed: dict[str, Any] = {
+        "StatusCode": status,
+        "ExecutedVersion": "$LATEST",
+        "Payload": StreamingBody(io.BytesIO(body), len(body)),
+        "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": headers, "RetryAttempts": 0},
+    }
+    if function_error:
+        parsed["FunctionError"] = function_error
+    return response, parsed

@@ -1,0 +1,252 @@
+"""The embedded AWS: moto with its ASL interpreter on, turnout's emulators installed, the
+real template.yaml deployed into it, Lambdas run in-process, time on a virtual clock."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from turnout_sandbox import cfn
+from turnout_sandbox.lambdas import FunctionSpec, LambdaRunner, install_invoke_interceptor, layered_environ
+from turnout_sandbox.runtime import DEFAULT_ACCOUNT, DEFAULT_REGION, Runtime, VirtualClock, set_runtime
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EMULATORS = ("cloudformation", "codecommit", "ecr", "codebuild", "codedeploy", "events", "stepfunctions")
+#: Quiet, fast, offline Lambdas in the sandbox.
+SANDBOX_LAMBDA_ENV = {
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_DEV": "false",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+_ACTIVE: Sandbox | None = None
+
+
+@dataclass
+class Stack:
+    name: str
+    outputs: dict[str, str]
+    parameters: dict[str, str]
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+
+
+class Sandbox:
+    def __init__(self, *, speed: float = 600.0, region: str = DEFAULT_REGION, root: Path = REPO_ROOT,
+                 lambda_log_level: str = "WARNING") -> None:
+        self.region = region
+        self.account = DEFAULT_ACCOUNT
+        self.root = root
+        self.runtime = Runtime(clock=VirtualClock(speed), region=region, account=self.account)
+        self.runner = LambdaRunner({**SANDBOX_LAMBDA_ENV, "POWERTOOLS_LOG_LEVEL": lambda_log_level})
+        self.stacks: dict[str, Stack] = {}
+        self._mock: Any = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        global _ACTIVE
+        if _ACTIVE is not None:
+            raise cfn.SandboxError("a sandbox is already running in this process")
+        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": self.region}.items():
+            os.environ[key] = value
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        layered_environ()
+        install_invoke_interceptor(lambda: _ACTIVE.runner if _ACTIVE else None)
+        from moto import mock_aws
+
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
+                                      "lambda": {"use_docker": False}})
+        self._mock.start()
+        _ACTIVE = self
+        set_runtime(self.runtime)
+        self.runtime.invoke_lambda = self.runner.invoke
+        from turnout import clock as core_clock
+
+        core_clock.set_clock(self.runtime.clock.now)
+        for name in EMULATORS:
+            module = importlib.import_module(f"turnout_sandbox.emulators.{name}")
+            module.install()
+            module.reset()
+        return self
+
+    def stop(self) -> None:
+        global _ACTIVE
+        for name in EMULATORS:
+            module = importlib.import_module(f"turnout_sandbox.emulators.{name}")
+            stop = getattr(module, "stop_schedules", None)
+            if stop:
+                stop()
+            module.reset()
+        self.runtime.clock.stop()
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        from turnout import clock as core_clock
+
+        core_clock.set_clock(None)
+        set_runtime(None)
+        _ACTIVE = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+
+    # -- deploying the real template ----------------------------------------------------
+    def deploy_stack(self, name: str, parameters: dict[str, str], template: Path | None = None) -> Stack:
+        path = template or self.root / "template.yaml"
+        sam = cfn.load_template(path)
+        s3 = self.client("s3")
+        bucket = "turnout-sandbox-artifacts"
+        try:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.region})
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        code_dirs = cfn.package(sam, path.parent, s3, bucket)
+        handlers = {
+            logical: str(r["Properties"].get("Handler") or sam.get("Globals", {}).get("Function", {}).get("Handler"))
+            for logical, r in sam["Resources"].items() if r.get("Type") == "AWS::Serverless::Function"
+        }
+        declared = sam.get("Parameters", {})
+        missing = [p for p, spec in declared.items() if "Default" not in spec and p not in parameters]
+        if missing:
+            raise cfn.SandboxError(f"stack {name}: parameters without a value: {', '.join(missing)}")
+        unknown = [p for p in parameters if p not in declared]
+        if unknown:
+            raise cfn.SandboxError(f"stack {name}: unknown parameters: {', '.join(unknown)}")
+        pseudo = {"AWS::Region": self.region, "AWS::AccountId": self.account, "AWS::StackName": name,
+                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+        cfn_template = cfn.sam_transform(sam, {**pseudo, **parameters})
+        cfn.apply_definition_substitutions(cfn_template)
+        provided = cfn.split_unsupported(cfn_template)
+        values: dict[str, Any] = {}
+        for p, spec in declared.items():
+            raw = parameters.get(p, spec.get("Default", ""))
+            values[p] = [v.strip() for v in str(raw).split(",")] if spec.get("Type") == "CommaDelimitedList" else str(raw)
+        resolver = cfn.Resolver({**values, **pseudo})
+        resolver.evaluate_conditions(cfn_template.get("Conditions", {}))
+        physical, arns = self._plan_provided(provided, resolver)
+        cfn_template = cfn.replace_refs(cfn_template, physical, arns)
+        cf = self.client("cloudformation")
+        cf.create_stack(
+            StackName=name,
+            TemplateBody=json.dumps(cfn_template),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
+        described = cf.describe_stacks(StackName=name)["Stacks"][0]
+        if described["StackStatus"] != "CREATE_COMPLETE":
+            raise cfn.SandboxError(f"stack {name}: {described['StackStatus']} {described.get('StackStatusReason', '')}")
+        resources = cf.describe_stack_resources(StackName=name)["StackResources"]
+        for r in resources:
+            if r.get("PhysicalResourceId"):
+                resolver.physical[r["LogicalResourceId"]] = r["PhysicalResourceId"]
+        self._create_provided(provided, resolver, physical)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        expected = set(cfn_template.get("Outputs", {}))
+        lost = expected - set(outputs)
+        if lost:
+            raise cfn.SandboxError(f"stack {name}: moto dropped outputs {sorted(lost)}")
+        stack = Stack(name, outputs, dict(parameters))
+        lam = self.client("lambda")
+        for logical, code_dir in code_dirs.items():
+            fn_name = resolver.physical[logical]
+            conf = lam.get_function_configuration(FunctionName=fn_name)
+            spec = FunctionSpec(
+                name=fn_name, arn=conf["FunctionArn"], code_dir=code_dir, handler=handlers[logical],
+                env=dict(conf.get("Environment", {}).get("Variables", {})),
+                timeout=int(conf.get("Timeout", 3)), memory=int(conf.get("MemorySize", 128)),
+            )
+            self.runner.add(spec)
+            stack.functions[logical] = spec
+        self.stacks[name] = stack
+        return stack
+
+    def _plan_provided(self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver) -> tuple[dict[str, str], dict[str, str]]:
+        physical: dict[str, str] = {}
+        arns: dict[str, str] = {}
+        for logical, resource in provided.items():
+            props = resource.get("Properties", {})
+            kind = resource["Type"]
+            if kind == "AWS::CodeBuild::Project":
+                name = str(resolver.resolve(props.get("Name", logical)))
+                physical[logical] = name
+                arns[logical] = f"arn:aws:codebuild:{self.region}:{self.account}:project/{name}"
+            elif kind == "AWS::CloudWatch::Alarm":
+                name = str(resolver.resolve(props.get("AlarmName", f"{resolver.params['AWS::StackName']}-{logical}")))
+                physical[logical] = name
+                arns[logical] = f"arn:aws:cloudwatch:{self.region}:{self.account}:alarm:{name}"
+            else:
+                physical[logical] = f"{logical}-subscription"
+                arns[logical] = physical[logical]
+        return physical, arns
+
+    def _create_provided(self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver, physical: dict[str, str]) -> None:
+        iam = self.client("iam")
+        for logical, resource in provided.items():
+            condition = resource.get("Condition")
+            if condition and not resolver.conditions.get(condition, False):
+                continue
+            kind = resource["Type"]
+            # GetAtt of roles created by the stack
+            for other, phys in resolver.physical.items():
+                if phys.startswith(resolver.params["AWS::StackName"]) or True:
+                    try:
+                        role = iam.get_role(RoleName=phys)["Role"]
+                        resolver.attributes[(other, "Arn")] = role["Arn"]
+                    except Exception:  # noqa: BLE001, S112 - not a role
+                        continue
+            props = resolver.resolve(resource.get("Properties", {}))
+            if kind == "AWS::CodeBuild::Project":
+                self._create_project(props)
+            elif kind == "AWS::CloudWatch::Alarm":
+                self.client("cloudwatch").put_metric_alarm(
+                    AlarmName=physical[logical], AlarmDescription=props.get("AlarmDescription", ""),
+                    Namespace=props["Namespace"], MetricName=props["MetricName"],
+                    Dimensions=props.get("Dimensions", []), Statistic=props.get("Statistic", "Sum"),
+                    Period=int(props["Period"]), EvaluationPeriods=int(props["EvaluationPeriods"]),
+                    Threshold=float(props["Threshold"]), ComparisonOperator=props["ComparisonOperator"],
+                    TreatMissingData=props.get("TreatMissingData", "missing"), AlarmActions=props.get("AlarmActions", []),
+                )
+            elif kind == "AWS::SNS::Subscription":
+                self.client("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"])
+
+    def _create_project(self, props: dict[str, Any]) -> None:
+        env = props["Environment"]
+        source = props["Source"]
+        self.client("codebuild").create_project(
+            name=props["Name"],
+            description=props.get("Description", ""),
+            source={"type": source["Type"], "location": source.get("Location", ""), "buildspec": source.get("BuildSpec", "")},
+            sourceVersion=props.get("SourceVersion", ""),
+            artifacts={"type": props.get("Artifacts", {}).get("Type", "NO_ARTIFACTS")},
+            environment={
+                "type": env["Type"], "image": env["Image"], "computeType": env["ComputeType"],
+                "privilegedMode": bool(env.get("PrivilegedMode", False)),
+                "environmentVariables": [{"name": v["Name"], "value": str(v["Value"]), "type": v.get("Type", "PLAINTEXT")}
+                                         for v in env.get("EnvironmentVariables", [])],
+            },
+            serviceRole=props["ServiceRole"],
+            timeoutInMinutes=int(props.get("TimeoutInMinutes", 60)),
+        )
+
+
+def active() -> Sandbox | None:
+    return _ACTIVE
