@@ -30,12 +30,12 @@ class LayeredEnviron(MutableMapping[str, str]):
     def _overlay(self) -> dict[str, str] | None:
         return getattr(self._local, "env", None)
 
-    def push(self, env: Mapping[str, str]) -> dict[str, str] | None:
+    def enter(self, env: Mapping[str, str]) -> dict[str, str] | None:
         previous = self._overlay()
         self._local.env = dict(env)
         return previous
 
-    def pop(self, previous: dict[str, str] | None = None) -> None:  # type: ignore[override]
+    def leave(self, previous: dict[str, str] | None) -> None:
         self._local.env = previous
 
     def __getitem__(self, key: str) -> str:
@@ -178,7 +178,7 @@ class LambdaRunner:
             log_group_name=f"/aws/lambda/{spec.name}", log_stream_name="sandbox",
             deadline=time.monotonic() + spec.timeout,
         )
-        previous = env.push(lambda_env)
+        previous = env.enter(lambda_env)
         started = time.monotonic()
         error: str | None = None
         try:
@@ -193,7 +193,7 @@ class LambdaRunner:
                 traceback.print_exc()
             raise LambdaFunctionError(error, message) from None
         finally:
-            env.pop(previous)
+            env.leave(previous)
             self.invocations.append(Invocation(spec.name, started, time.monotonic() - started, error))
 
 

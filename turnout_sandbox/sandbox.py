@@ -171,7 +171,7 @@ class Sandbox:
             conf = lam.get_function_configuration(FunctionName=fn_name)
             spec = FunctionSpec(
                 name=fn_name, arn=conf["FunctionArn"], code_dir=code_dir, handler=handlers[logical],
-                env=dict(conf.get("Environment", {}).get("Variables", {})),
+                env={k: str(v) for k, v in conf.get("Environment", {}).get("Variables", {}).items()},
                 timeout=int(conf.get("Timeout", 3)), memory=int(conf.get("MemorySize", 128)),
             )
             self.runner.add(spec)

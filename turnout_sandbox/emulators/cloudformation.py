@@ -41,6 +41,13 @@ def install() -> None:
     Archive.create_from_cloudformation_json = classmethod(create_archive)  # type: ignore[method-assign,assignment]
     if not isinstance(getattr(Archive, "physical_resource_id", None), property) or True:
         Archive.physical_resource_id = property(lambda self: self.name)  # type: ignore[method-assign,assignment]
+    # With execute_state_machine on, the API serves from the parser backend, but
+    # moto's CloudFormation creates state machines in the plain one: point it there.
+    import moto.stepfunctions.models as sfn_models
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    sfn_models.stepfunctions_backends = stepfunctions_parser_backends  # type: ignore[assignment]
+    _install_fn_sub()
     StateMachine.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[method-assign,assignment]
     StateMachine.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
     _INSTALLED = True
@@ -48,3 +55,28 @@ def install() -> None:
 
 def reset() -> None:
     """Nothing to clear: this module only adds attributes."""
+
+
+def _install_fn_sub() -> None:
+    """AWS's Fn::Sub replaces only ``${Name}``; moto's uses string.Template, which also
+    turns ``$$`` into ``$`` and so breaks ``$$.Execution.Id`` in state machine definitions."""
+    import re
+
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and isinstance(resource_json.get("Fn::Sub"), list):
+            template, mappings = resource_json["Fn::Sub"]
+            values = {k: str(original(v, resources_map)) for k, v in mappings.items()}
+
+            def repl(match: re.Match[str]) -> str:
+                name = match.group(1)
+                return values[name] if name in values else match.group(0)
+
+            text = re.sub(r"\$\{([^}!][^}]*)\}", repl, str(original(template, resources_map)))
+            return original({"Fn::Sub": text}, resources_map)
+        return original(resource_json, resources_map)
+
+    parsing.clean_json = clean_json

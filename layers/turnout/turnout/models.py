@@ -57,8 +57,10 @@ _BRANCH_PREFIX = "refs/heads/"
 _BRANCH_MAX_LENGTH = 256
 _REF_FORBIDDEN_CHARS = frozenset(" ~^:?*[\\")
 
-_DETAIL_CONFIG = ConfigDict(populate_by_name=True, serialize_by_alias=True, frozen=True)
-_EVENT_CONFIG = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+_DETAIL_CONFIG = ConfigDict(
+    populate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True
+)
+_EVENT_CONFIG = ConfigDict(populate_by_name=True, serialize_by_alias=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- CodeCommit
@@ -283,7 +285,11 @@ class ManualBuildInput(BaseModel):
     """
 
     model_config = ConfigDict(
-        populate_by_name=True, serialize_by_alias=True, frozen=True, extra="forbid"
+        populate_by_name=True,
+        serialize_by_alias=True,
+        frozen=True,
+        extra="forbid",
+        defer_build=True,
     )
 
     commit_id: str | None = Field(default=None, alias="commitId")

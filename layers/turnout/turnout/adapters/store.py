@@ -189,6 +189,25 @@ class Store:
     def update_gate(self, deployment_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         return self.update("GATES", deployment_id, fields)
 
+    def update_gate_if(self, deployment_id: str, checks: int, fields: dict[str, Any]) -> bool:
+        """Update the gate only if no other tick changed it since it was read."""
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": _encode(v) for i, v in enumerate(fields.values())}
+        values[":checks"] = {"N": str(checks)}
+        names["#c"] = "checks"
+        condition = "attribute_not_exists(#c) OR #c = :checks"
+        try:
+            self.ddb.update_item(
+                TableName=self.table, Key=encode_item({"pk": "GATES", "sk": deployment_id}),
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression=condition, ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def delete_gate(self, deployment_id: str) -> None:
         self.delete("GATES", deployment_id)
 

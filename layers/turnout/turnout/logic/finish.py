@@ -33,6 +33,17 @@ def error_of(state: Mapping[str, Any]) -> dict[str, str] | None:
     return {"type": name, "message": message[:2000]}
 
 
+def failure_name(error: Mapping[str, str] | None, kind: str, outcome: str) -> tuple[str, str]:
+    """The error name and cause the execution fails with (``States.*`` is reserved)."""
+    if not error:
+        return ("BuildFailed" if kind == "build" else "DeploymentFailed", f"{kind} {outcome}")
+    name = error["type"]
+    if name.startswith("States."):
+        name = {"States.Timeout": "WaitTimedOut", "States.TaskFailed": "BuildFailed" if kind == "build" else "TaskFailed"}.get(
+            name, name.removeprefix("States."))
+    return name, error["message"]
+
+
 def finish(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     kind = payload.get("kind")
     outcome = payload.get("outcome")
@@ -40,8 +51,11 @@ def finish(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     if kind not in ("build", "deploy") or outcome not in OUTCOMES or not isinstance(state, dict):
         raise InvalidEvent(f"finish input: kind={kind!r} outcome={outcome!r}; expected build|deploy and one of {OUTCOMES}")
     if kind == "build":
-        return _finish_build(str(outcome), state, str(payload.get("executionArn", "")), deps)
-    return _finish_deploy(str(outcome), state, str(payload.get("executionArn", "")), deps)
+        result = _finish_build(str(outcome), state, str(payload.get("executionArn", "")), deps)
+    else:
+        result = _finish_deploy(str(outcome), state, str(payload.get("executionArn", "")), deps)
+    name, cause = failure_name(error_of(state), str(kind), str(outcome))
+    return result | {"errorName": name, "cause": cause}
 
 
 def _row_times(row: Mapping[str, Any], now: float) -> dict[str, Any]:

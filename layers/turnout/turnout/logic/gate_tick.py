@@ -15,7 +15,7 @@ def gate_config(deps: Deps) -> GateConfig:
     cfg = deps.config
     return GateConfig(
         bake_seconds=cfg.gate_bake_minutes * 60,
-        timeout_seconds=cfg.gate_timeout_minutes * 60,
+        timeout_seconds=(cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60,
         failure_threshold=cfg.gate_failure_threshold,
         check_targets=cfg.gate_target_health,
         alarm_names=cfg.gate_alarm_names,
@@ -57,7 +57,10 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
     service = deps.config.service_key
     logger.info("gate check", extra={"deployment": deployment_id, "verdict": result.verdict.value, "reason": result.reason})
     if result.verdict is Verdict.WAIT:
-        deps.store.update_gate(deployment_id, {"gateState": result.state.to_dict(), "lastReason": result.reason})
+        checks = int(gate.get("checks", 0))
+        if not deps.store.update_gate_if(deployment_id, checks, {
+                "gateState": result.state.to_dict(), "lastReason": result.reason, "checks": checks + 1}):
+            return  # an overlapping tick got there first: its verdict stands
         if attempt_id:
             deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason})
         return

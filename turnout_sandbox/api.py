@@ -1,0 +1,8 @@
+"""What the CLI uses: scenarios and the server mode."""
+
+from __future__ import annotations
+
+from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, Step, run_scenario
+from turnout_sandbox.server import DEFAULT_PORT, PortInUse, serve
+
+__all__ = ["DEFAULT_PORT", "SCENARIOS", "PortInUse", "ScenarioResult", "Step", "run_scenario", "serve"]

@@ -1,0 +1,311 @@
+"""The seed's demo service, "hello-aws", built inside the sandbox: CodeCommit, ECR, a VPC,
+an ALB with blue/green target groups and production/test listeners, an ECS service under
+CodeDeploy control, a CodeDeploy application and deployment group, an alarm and a health
+URL. How healthy each commit is can be scripted."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+from turnout_sandbox.runtime import get_runtime
+
+Health = Literal["healthy", "unhealthy", "alarm", "probe-failing", "stuck"]
+HEALTHS: tuple[str, ...] = ("healthy", "unhealthy", "alarm", "probe-failing", "stuck")
+
+REPO = "hello-aws"
+BRANCH = "master"
+ECR_REPO = "ecr-hello-aws"
+CLUSTER = "cluster-hello-aws"
+SERVICE = "service-hello-aws"
+FAMILY = "task-hello-aws"
+CONTAINER = "hello-aws"
+PORT = 8080
+APPLICATION = "app-hello-aws"
+GROUP = "dg-hello-aws"
+ALARM = "hello-aws-5xx"
+
+TASKDEF = {
+    "family": FAMILY,
+    "networkMode": "awsvpc",
+    "requiresCompatibilities": ["FARGATE"],
+    "cpu": "256",
+    "memory": "512",
+    "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+    "containerDefinitions": [
+        {
+            "name": CONTAINER,
+            "image": "<IMAGE>",
+            "essential": True,
+            "memory": 512,
+            "portMappings": [{"containerPort": PORT, "hostPort": PORT, "protocol": "tcp"}],
+            "environment": [{"name": "SPRING_PROFILES_ACTIVE", "value": "prod"}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": "/ecs/hello-aws", "awslogs-region": "ap-northeast-2", "awslogs-stream-prefix": "ecs"}},
+        }
+    ],
+    # what the ECS console's JSON tab adds (turnout drops these):
+    "compatibilities": ["EC2", "FARGATE"],
+    "requiresAttributes": [{"name": "com.amazonaws.ecs.capability.logging-driver.awslogs"}],
+    "revision": 1,
+    "status": "ACTIVE",
+}
+APPSPEC = f"""version: 0.0
+Resources:
+  - TargetService:
+      Type: AWS::ECS::Service
+      Properties:
+        TaskDefinition: <TASK_DEFINITION>
+        LoadBalancerInfo:
+          ContainerName: "{CONTAINER}"
+          ContainerPort: {PORT}
+"""
+BUILDSPEC = """version: 0.2
+phases:
+  install:
+    runtime-versions: {java: corretto17}
+  pre_build:
+    commands:
+      - aws ecr get-login-password | docker login --username AWS --password-stdin ${REPOSITORY_URI%%/*}
+      - chmod +x ./gradlew
+  build:
+    commands:
+      - ./gradlew build
+      - docker build -t $REPOSITORY_URI:$CODEBUILD_RESOLVED_SOURCE_VERSION .
+      - docker tag $REPOSITORY_URI:$CODEBUILD_RESOLVED_SOURCE_VERSION $REPOSITORY_URI:$IMAGE_TAG
+  post_build:
+    commands:
+      # the commit tag first: turnout finds the commit from the tag on the same digest
+      - docker push $REPOSITORY_URI:$CODEBUILD_RESOLVED_SOURCE_VERSION
+      - docker push $REPOSITORY_URI:$IMAGE_TAG
+"""
+
+
+@dataclass
+class DemoService:
+    termination_wait_minutes: int = 5
+    deployment_config: str = "CodeDeployDefault.ECSAllAtOnce"
+    health: dict[str, str] = field(default_factory=dict)
+    arns: dict[str, str] = field(default_factory=dict)
+    initial_commit: str = ""
+    _server: ThreadingHTTPServer | None = None
+    _td_commits: dict[str, str] = field(default_factory=dict)
+    _alarm_state: str = "OK"
+    _stopped: bool = False
+    _version: int = 0
+
+    # -- scripting ------------------------------------------------------------------------
+    def script(self, commit_id: str, health: str) -> None:
+        if health not in HEALTHS:
+            raise ValueError(f"health {health!r} is not one of {', '.join(HEALTHS)}")
+        self.health[commit_id] = health
+
+    def health_of(self, commit_id: str | None) -> str:
+        return self.health.get(commit_id or "", "healthy")
+
+    # -- set-up ---------------------------------------------------------------------------
+    def create(self) -> DemoService:
+        import boto3
+
+        from turnout_sandbox.emulators import codebuild, codecommit, codedeploy, ecr
+
+        rt = get_runtime()
+        c = lambda s: boto3.client(s, region_name=rt.region)  # noqa: E731
+        iam, ec2, elb, ecs, cd, cw = c("iam"), c("ec2"), c("elbv2"), c("ecs"), c("codedeploy"), c("cloudwatch")
+        trust = lambda svc: json.dumps({"Version": "2012-10-17", "Statement": [  # noqa: E731
+            {"Effect": "Allow", "Principal": {"Service": svc}, "Action": "sts:AssumeRole"}]})
+        exec_role = iam.create_role(RoleName="ecsTaskExecutionRole", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))["Role"]["Arn"]
+        cd_role = iam.create_role(RoleName="ecsCodeDeployRole", AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com"))["Role"]["Arn"]
+        self.arns["executionRole"] = exec_role
+        c("codecommit").create_repository(repositoryName=REPO, repositoryDescription="the seed's hello-aws service")
+        c("ecr").create_repository(repositoryName=ECR_REPO)
+        self.initial_commit = codecommit.commit_files(REPO, BRANCH, self.files("v0"), "Initial commit: hello-aws")
+        tree = codecommit.get_commit(REPO, self.initial_commit).tree_id
+        digest = ecr.push_image(ECR_REPO, codebuild.build_manifest(self.initial_commit, tree), [self.initial_commit, "latest"])
+        registry = f"{rt.account}.dkr.ecr.{rt.region}.amazonaws.com/{ECR_REPO}@{digest}"
+
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{rt.region}{z}")["Subnet"]["SubnetId"]
+                   for i, z in ((1, "a"), (2, "c"))]
+        sg = ec2.create_security_group(GroupName="hello-aws", Description="hello-aws", VpcId=vpc)["GroupId"]
+        lb = elb.create_load_balancer(Name="alb-hello-aws", Subnets=subnets, SecurityGroups=[sg], Type="application")["LoadBalancers"][0]
+        tgs = {}
+        for color in ("blue", "green"):
+            tgs[color] = elb.create_target_group(Name=f"tg-hello-aws-{color}", Protocol="HTTP", Port=PORT, VpcId=vpc,
+                                                 TargetType="ip", HealthCheckPath="/actuator/health")["TargetGroups"][0]["TargetGroupArn"]
+        prod = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs["blue"]}])["Listeners"][0]["ListenerArn"]
+        test = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=8080,
+                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs["blue"]}])["Listeners"][0]["ListenerArn"]
+        self.arns |= {"blue": tgs["blue"], "green": tgs["green"], "prodListener": prod, "testListener": test, "alb": lb["LoadBalancerArn"]}
+
+        ecs.create_cluster(clusterName=CLUSTER)
+        td_kwargs = {k: v for k, v in TASKDEF.items() if k not in ("compatibilities", "requiresAttributes", "revision", "status")}
+        td_kwargs["containerDefinitions"] = [dict(TASKDEF["containerDefinitions"][0], image=registry)]  # type: ignore[index]
+        td_arn = ecs.register_task_definition(**td_kwargs)["taskDefinition"]["taskDefinitionArn"]
+        self._td_commits[td_arn] = self.initial_commit
+        network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
+        ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=td_arn, desiredCount=2, launchType="FARGATE",
+                           deploymentController={"type": "CODE_DEPLOY"}, networkConfiguration=network,
+                           loadBalancers=[{"targetGroupArn": tgs["blue"], "containerName": CONTAINER, "containerPort": PORT}])
+        services = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+        if not services.get("taskSets"):
+            ts = ecs.create_task_set(cluster=CLUSTER, service=SERVICE, taskDefinition=td_arn, launchType="FARGATE",
+                                     networkConfiguration=network, scale={"value": 100.0, "unit": "PERCENT"},
+                                     loadBalancers=[{"targetGroupArn": tgs["blue"], "containerName": CONTAINER, "containerPort": PORT}])["taskSet"]
+            ecs.update_service_primary_task_set(cluster=CLUSTER, service=SERVICE, primaryTaskSet=ts["taskSetArn"])
+
+        cd.create_application(applicationName=APPLICATION, computePlatform="ECS")
+        cd.create_deployment_group(
+            applicationName=APPLICATION, deploymentGroupName=GROUP, serviceRoleArn=cd_role,
+            deploymentConfigName=self.deployment_config,
+            deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+            blueGreenDeploymentConfiguration={
+                "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": self.termination_wait_minutes},
+                "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+            },
+            autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
+            ecsServices=[{"serviceName": SERVICE, "clusterName": CLUSTER}],
+            loadBalancerInfo={"targetGroupPairInfoList": [{
+                "targetGroups": [{"name": "tg-hello-aws-blue"}, {"name": "tg-hello-aws-green"}],
+                "prodTrafficRoute": {"listenerArns": [prod]}, "testTrafficRoute": {"listenerArns": [test]}}]},
+        )
+        cw.put_metric_alarm(AlarmName=ALARM, Namespace="AWS/ApplicationELB", MetricName="HTTPCode_Target_5XX_Count",
+                            Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
+                            Dimensions=[{"Name": "LoadBalancer", "Value": "app/alb-hello-aws/1"}], TreatMissingData="notBreaching")
+        cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="sandbox start")
+        codedeploy.set_target_health_provider(self._target_state)
+        self._start_http()
+        self._watch_alarm()
+        return self
+
+    def files(self, version: str) -> dict[str, str]:
+        return {
+            "taskdef.json": json.dumps(TASKDEF, indent=2) + "\n",
+            "appspec.yaml": APPSPEC,
+            "buildspec.yml": BUILDSPEC,
+            "src/main/resources/version.txt": version + "\n",
+            "dockerfile": "FROM amazoncorretto:17\nCOPY build/libs/*.jar app.jar\nENTRYPOINT [\"java\",\"-jar\",\"/app.jar\"]\n",
+        }
+
+    def push(self, message: str, files: dict[str, str] | None = None) -> str:
+        """A git push to master: a new commit (the push event follows, as on AWS)."""
+        from turnout_sandbox.emulators import codecommit
+
+        self._version += 1
+        changed = files if files is not None else {"src/main/resources/version.txt": f"v{self._version}\n"}
+        return codecommit.commit_files(REPO, BRANCH, changed, message)
+
+    # -- observing ------------------------------------------------------------------------
+    def commit_of_task_definition(self, td_arn: str) -> str | None:
+        if td_arn in self._td_commits:
+            return self._td_commits[td_arn]
+        import boto3
+
+        rt = get_runtime()
+        ecs = boto3.client("ecs", region_name=rt.region)
+        ecr = boto3.client("ecr", region_name=rt.region)
+        td = ecs.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
+        for container in td["containerDefinitions"]:
+            image = container.get("image", "")
+            if "@sha256:" in image and f"/{ECR_REPO}@" in image:
+                digest = image.split("@", 1)[1]
+                tags = ecr.describe_images(repositoryName=ECR_REPO, imageIds=[{"imageDigest": digest}])["imageDetails"][0].get("imageTags", [])
+                commits = sorted(t for t in tags if len(t) == 40)
+                if commits:
+                    self._td_commits[td_arn] = commits[0]
+                    return commits[0]
+        return None
+
+    def serving(self) -> dict[str, Any]:
+        """Which task set (and commit) the production listener sends traffic to."""
+        import boto3
+
+        rt = get_runtime()
+        elb = boto3.client("elbv2", region_name=rt.region)
+        ecs = boto3.client("ecs", region_name=rt.region)
+        action = elb.describe_listeners(ListenerArns=[self.arns["prodListener"]])["Listeners"][0]["DefaultActions"][0]
+        groups = action.get("ForwardConfig", {}).get("TargetGroups") or [{"TargetGroupArn": action.get("TargetGroupArn"), "Weight": 1}]
+        target_group = max(groups, key=lambda g: g.get("Weight", 1))["TargetGroupArn"]
+        service = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+        task_sets = service.get("taskSets", [])
+        serving = [ts for ts in task_sets if any(lb.get("targetGroupArn") == target_group for lb in ts.get("loadBalancers", []))]
+        td = serving[0]["taskDefinition"] if serving else None
+        return {
+            "targetGroup": "green" if target_group == self.arns["green"] else "blue",
+            "taskDefinitionArn": td,
+            "commit": self.commit_of_task_definition(td) if td else None,
+            "taskSets": [{"id": ts["id"], "status": ts["status"], "taskDefinition": ts["taskDefinition"]} for ts in task_sets],
+        }
+
+    def _target_state(self, target_group_arn: str, task_definition_arn: str) -> str:
+        health = self.health_of(self.commit_of_task_definition(task_definition_arn))
+        return {"unhealthy": "unhealthy", "stuck": "initial"}.get(health, "healthy")
+
+    def _start_http(self) -> None:
+        demo = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                try:
+                    commit = demo.serving()["commit"]
+                except Exception:  # noqa: BLE001 - the sandbox is stopping
+                    commit = None
+                health = demo.health_of(commit)
+                code = 503 if health in ("probe-failing", "unhealthy") else 200
+                body = json.dumps({"status": "UP" if code == 200 else "DOWN", "commit": commit}).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, name="demo-http", daemon=True).start()
+
+    @property
+    def health_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/actuator/health"
+
+    def _watch_alarm(self) -> None:
+        """CloudWatch does not evaluate alarms in moto: the demo service sets its state."""
+        if self._stopped:
+            return
+        try:
+            commit = self.serving()["commit"]
+            wanted = "ALARM" if self.health_of(commit) == "alarm" else "OK"
+            if wanted != self._alarm_state:
+                import boto3
+
+                boto3.client("cloudwatch", region_name=get_runtime().region).set_alarm_state(
+                    AlarmName=ALARM, StateValue=wanted, StateReason=f"5xx from commit {str(commit)[:12]}")
+                self._alarm_state = wanted
+        except Exception as exc:  # noqa: BLE001
+            get_runtime().log("demo", f"alarm watch: {exc}")
+        get_runtime().clock.call_later(15, self._watch_alarm, "demo-alarm")
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def stack_parameters(self, *, trigger: str = "push", bake_minutes: int = 5, timeout_minutes: int = 10) -> dict[str, str]:
+        return {
+            "RepositoryName": REPO, "BranchName": BRANCH, "BuildTrigger": trigger,
+            "EcrRepositoryName": ECR_REPO, "ImageTag": "latest",
+            "ClusterName": CLUSTER, "ServiceName": SERVICE,
+            "CodeDeployApplication": APPLICATION, "DeploymentGroupName": GROUP,
+            "TaskRoleArns": self.arns["executionRole"],
+            "GateAlarmNames": ALARM, "GateHttpUrl": self.health_url,
+            "GateBakeMinutes": str(bake_minutes), "GateTimeoutMinutes": str(timeout_minutes),
+        }

@@ -1,0 +1,1 @@
+"""Emulators of what moto lacks, each with install() (idempotent patching) and reset()."""
