@@ -5,4 +5,12 @@ from __future__ import annotations
 from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, Step, run_scenario
 from turnout_sandbox.server import DEFAULT_PORT, PortInUse, serve
 
-__all__ = ["DEFAULT_PORT", "SCENARIOS", "PortInUse", "ScenarioResult", "Step", "run_scenario", "serve"]
+__all__ = [
+    "DEFAULT_PORT",
+    "SCENARIOS",
+    "PortInUse",
+    "ScenarioResult",
+    "Step",
+    "run_scenario",
+    "serve",
+]

@@ -45,8 +45,24 @@ def _tag(name: str) -> Any:
 
 for _short in ("Ref", "Condition"):
     _CfnLoader.add_constructor(f"!{_short}", _tag(_short))
-for _fn in ("Sub", "GetAtt", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap",
-            "Base64", "Cidr", "GetAZs", "ImportValue", "Transform"):
+for _fn in (
+    "Sub",
+    "GetAtt",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "Join",
+    "Select",
+    "Split",
+    "FindInMap",
+    "Base64",
+    "Cidr",
+    "GetAZs",
+    "ImportValue",
+    "Transform",
+):
     _CfnLoader.add_constructor(f"!{_fn}", _tag(f"Fn::{_fn}"))
 
 
@@ -70,13 +86,13 @@ class Resolver:
     attributes: dict[tuple[str, str], str] = field(default_factory=dict)
     conditions: dict[str, bool] = field(default_factory=dict)
 
-    def resolve(self, value: Any) -> Any:
+    def resolve(self, value: Any) -> Any:  # noqa: PLR0911, PLR0912
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 if arg in self.params:
                     return self.params[arg]
@@ -89,7 +105,9 @@ class Resolver:
                     return self.attributes[(logical, attr)]
                 raise SandboxError(f"cannot resolve Fn::GetAtt {logical}.{attr}")
             if key == "Fn::Sub":
-                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+                text, variables = (
+                    (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+                )
                 return self._sub(text, variables)
             if key == "Fn::Join":
                 return str(arg[0]).join(str(self.resolve(v)) for v in self.resolve(arg[1]))
@@ -129,7 +147,7 @@ class Resolver:
             self.conditions[name] = bool(self.resolve(expression))
 
 
-# ---------------------------------------------------------------- packaging (what `sam package` does)
+# ---------------------------------------------------------------- packaging (what `sam package` does)  # noqa: E501
 def _zip_bytes(files: Mapping[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -161,7 +179,11 @@ def package(template: dict[str, Any], root: Path, s3: Any, bucket: str) -> dict[
             if not isinstance(uri, str) or not (root / uri).is_dir():
                 raise SandboxError(f"{logical}: ContentUri {uri!r} is not a directory under {root}")
             key = f"layers/{logical}.zip"
-            s3.put_object(Bucket=bucket, Key=key, Body=_zip_bytes({"python/README": b"turnout core (runs in-process)"}))
+            s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=_zip_bytes({"python/README": b"turnout core (runs in-process)"}),
+            )
             props["ContentUri"] = f"s3://{bucket}/{key}"
         elif kind == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
             uri = props.pop("DefinitionUri")
@@ -183,7 +205,8 @@ def sam_transform(template: dict[str, Any], parameters: Mapping[str, Any]) -> di
 
     os.environ.setdefault("AWS_DEFAULT_REGION", parameters.get("AWS::Region", "ap-northeast-2"))
     try:
-        return transform(template, dict(parameters), _NoManagedPolicies())  # type: ignore[arg-type]
+        result: dict[str, Any] = transform(template, dict(parameters), _NoManagedPolicies())
+        return result
     except Exception as exc:  # samtranslator raises InvalidDocumentException with a list of causes
         causes = getattr(exc, "causes", None)
         text = "; ".join(str(c) for c in causes) if causes else str(exc)
@@ -242,7 +265,7 @@ def replace_refs(value: Any, physical: Mapping[str, str], arns: Mapping[str, str
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Ref" and arg in physical:
             return physical[arg]
         if key == "Fn::GetAtt":

@@ -43,8 +43,14 @@ TASKDEF = {
             "memory": 512,
             "portMappings": [{"containerPort": PORT, "hostPort": PORT, "protocol": "tcp"}],
             "environment": [{"name": "SPRING_PROFILES_ACTIVE", "value": "prod"}],
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": "/ecs/hello-aws", "awslogs-region": "ap-northeast-2", "awslogs-stream-prefix": "ecs"}},
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": "/ecs/hello-aws",
+                    "awslogs-region": "ap-northeast-2",
+                    "awslogs-stream-prefix": "ecs",
+                },
+            },
         }
     ],
     # what the ECS console's JSON tab adds (turnout drops these):
@@ -69,7 +75,8 @@ phases:
     runtime-versions: {java: corretto17}
   pre_build:
     commands:
-      - aws ecr get-login-password | docker login --username AWS --password-stdin ${REPOSITORY_URI%%/*}
+      - REGISTRY=${REPOSITORY_URI%%/*}
+      - aws ecr get-login-password | docker login -u AWS --password-stdin $REGISTRY
       - chmod +x ./gradlew
   build:
     commands:
@@ -113,71 +120,187 @@ class DemoService:
         from turnout_sandbox.emulators import codebuild, codecommit, codedeploy, ecr
 
         rt = get_runtime()
-        c = lambda s: boto3.client(s, region_name=rt.region)  # noqa: E731
-        iam, ec2, elb, ecs, cd, cw = c("iam"), c("ec2"), c("elbv2"), c("ecs"), c("codedeploy"), c("cloudwatch")
-        trust = lambda svc: json.dumps({"Version": "2012-10-17", "Statement": [  # noqa: E731
-            {"Effect": "Allow", "Principal": {"Service": svc}, "Action": "sts:AssumeRole"}]})
-        exec_role = iam.create_role(RoleName="ecsTaskExecutionRole", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))["Role"]["Arn"]
-        cd_role = iam.create_role(RoleName="ecsCodeDeployRole", AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com"))["Role"]["Arn"]
+        def c(service: str) -> Any:
+            return boto3.client(service, region_name=rt.region)  # type: ignore[call-overload]
+
+        iam, ec2, elb, ecs, cd, cw = (
+            c("iam"),
+            c("ec2"),
+            c("elbv2"),
+            c("ecs"),
+            c("codedeploy"),
+            c("cloudwatch"),
+        )
+        trust: Any = lambda svc: json.dumps(  # noqa: E731
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": svc}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        )
+        exec_role = iam.create_role(
+            RoleName="ecsTaskExecutionRole",
+            AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"),
+        )["Role"]["Arn"]
+        cd_role = iam.create_role(
+            RoleName="ecsCodeDeployRole", AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com")
+        )["Role"]["Arn"]
         self.arns["executionRole"] = exec_role
-        c("codecommit").create_repository(repositoryName=REPO, repositoryDescription="the seed's hello-aws service")
+        c("codecommit").create_repository(
+            repositoryName=REPO, repositoryDescription="the seed's hello-aws service"
+        )
         c("ecr").create_repository(repositoryName=ECR_REPO)
-        self.initial_commit = codecommit.commit_files(REPO, BRANCH, self.files("v0"), "Initial commit: hello-aws")
+        self.initial_commit = codecommit.commit_files(
+            REPO, BRANCH, self.files("v0"), "Initial commit: hello-aws"
+        )
         tree = codecommit.get_commit(REPO, self.initial_commit).tree_id
-        digest = ecr.push_image(ECR_REPO, codebuild.build_manifest(self.initial_commit, tree), [self.initial_commit, "latest"])
+        digest = ecr.push_image(
+            ECR_REPO,
+            codebuild.build_manifest(self.initial_commit, tree),
+            [self.initial_commit, "latest"],
+        )
         registry = f"{rt.account}.dkr.ecr.{rt.region}.amazonaws.com/{ECR_REPO}@{digest}"
 
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
         ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{rt.region}{z}")["Subnet"]["SubnetId"]
-                   for i, z in ((1, "a"), (2, "c"))]
-        sg = ec2.create_security_group(GroupName="hello-aws", Description="hello-aws", VpcId=vpc)["GroupId"]
-        lb = elb.create_load_balancer(Name="alb-hello-aws", Subnets=subnets, SecurityGroups=[sg], Type="application")["LoadBalancers"][0]
+        subnets = [
+            ec2.create_subnet(
+                VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{rt.region}{z}"
+            )["Subnet"]["SubnetId"]
+            for i, z in ((1, "a"), (2, "c"))
+        ]
+        sg = ec2.create_security_group(GroupName="hello-aws", Description="hello-aws", VpcId=vpc)[
+            "GroupId"
+        ]
+        lb = elb.create_load_balancer(
+            Name="alb-hello-aws", Subnets=subnets, SecurityGroups=[sg], Type="application"
+        )["LoadBalancers"][0]
         tgs = {}
         for color in ("blue", "green"):
-            tgs[color] = elb.create_target_group(Name=f"tg-hello-aws-{color}", Protocol="HTTP", Port=PORT, VpcId=vpc,
-                                                 TargetType="ip", HealthCheckPath="/actuator/health")["TargetGroups"][0]["TargetGroupArn"]
-        prod = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs["blue"]}])["Listeners"][0]["ListenerArn"]
-        test = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=8080,
-                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs["blue"]}])["Listeners"][0]["ListenerArn"]
-        self.arns |= {"blue": tgs["blue"], "green": tgs["green"], "prodListener": prod, "testListener": test, "alb": lb["LoadBalancerArn"]}
+            tgs[color] = elb.create_target_group(
+                Name=f"tg-hello-aws-{color}",
+                Protocol="HTTP",
+                Port=PORT,
+                VpcId=vpc,
+                TargetType="ip",
+                HealthCheckPath="/actuator/health",
+            )["TargetGroups"][0]["TargetGroupArn"]
+        prod = elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs["blue"]}],
+        )["Listeners"][0]["ListenerArn"]
+        test = elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=8080,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs["blue"]}],
+        )["Listeners"][0]["ListenerArn"]
+        self.arns |= {
+            "blue": tgs["blue"],
+            "green": tgs["green"],
+            "prodListener": prod,
+            "testListener": test,
+            "alb": lb["LoadBalancerArn"],
+        }
 
         ecs.create_cluster(clusterName=CLUSTER)
-        td_kwargs = {k: v for k, v in TASKDEF.items() if k not in ("compatibilities", "requiresAttributes", "revision", "status")}
-        td_kwargs["containerDefinitions"] = [dict(TASKDEF["containerDefinitions"][0], image=registry)]  # type: ignore[index]
+        td_kwargs = {
+            k: v
+            for k, v in TASKDEF.items()
+            if k not in ("compatibilities", "requiresAttributes", "revision", "status")
+        }
+        first: Any = TASKDEF["containerDefinitions"]
+        td_kwargs["containerDefinitions"] = [dict(first[0], image=registry)]
         td_arn = ecs.register_task_definition(**td_kwargs)["taskDefinition"]["taskDefinitionArn"]
         self._td_commits[td_arn] = self.initial_commit
-        network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
-        ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=td_arn, desiredCount=2, launchType="FARGATE",
-                           deploymentController={"type": "CODE_DEPLOY"}, networkConfiguration=network,
-                           loadBalancers=[{"targetGroupArn": tgs["blue"], "containerName": CONTAINER, "containerPort": PORT}])
+        network = {
+            "awsvpcConfiguration": {
+                "subnets": subnets,
+                "securityGroups": [sg],
+                "assignPublicIp": "DISABLED",
+            }
+        }
+        ecs.create_service(
+            cluster=CLUSTER,
+            serviceName=SERVICE,
+            taskDefinition=td_arn,
+            desiredCount=2,
+            launchType="FARGATE",
+            deploymentController={"type": "CODE_DEPLOY"},
+            networkConfiguration=network,
+            loadBalancers=[
+                {"targetGroupArn": tgs["blue"], "containerName": CONTAINER, "containerPort": PORT}
+            ],
+        )
         services = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
         if not services.get("taskSets"):
-            ts = ecs.create_task_set(cluster=CLUSTER, service=SERVICE, taskDefinition=td_arn, launchType="FARGATE",
-                                     networkConfiguration=network, scale={"value": 100.0, "unit": "PERCENT"},
-                                     loadBalancers=[{"targetGroupArn": tgs["blue"], "containerName": CONTAINER, "containerPort": PORT}])["taskSet"]
-            ecs.update_service_primary_task_set(cluster=CLUSTER, service=SERVICE, primaryTaskSet=ts["taskSetArn"])
+            ts = ecs.create_task_set(
+                cluster=CLUSTER,
+                service=SERVICE,
+                taskDefinition=td_arn,
+                launchType="FARGATE",
+                networkConfiguration=network,
+                scale={"value": 100.0, "unit": "PERCENT"},
+                loadBalancers=[
+                    {
+                        "targetGroupArn": tgs["blue"],
+                        "containerName": CONTAINER,
+                        "containerPort": PORT,
+                    }
+                ],
+            )["taskSet"]
+            ecs.update_service_primary_task_set(
+                cluster=CLUSTER, service=SERVICE, primaryTaskSet=ts["taskSetArn"]
+            )
 
         cd.create_application(applicationName=APPLICATION, computePlatform="ECS")
         cd.create_deployment_group(
-            applicationName=APPLICATION, deploymentGroupName=GROUP, serviceRoleArn=cd_role,
+            applicationName=APPLICATION,
+            deploymentGroupName=GROUP,
+            serviceRoleArn=cd_role,
             deploymentConfigName=self.deployment_config,
-            deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+            deploymentStyle={
+                "deploymentType": "BLUE_GREEN",
+                "deploymentOption": "WITH_TRAFFIC_CONTROL",
+            },
             blueGreenDeploymentConfiguration={
-                "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": self.termination_wait_minutes},
+                "terminateBlueInstancesOnDeploymentSuccess": {
+                    "action": "TERMINATE",
+                    "terminationWaitTimeInMinutes": self.termination_wait_minutes,
+                },
                 "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
             },
             autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
             ecsServices=[{"serviceName": SERVICE, "clusterName": CLUSTER}],
-            loadBalancerInfo={"targetGroupPairInfoList": [{
-                "targetGroups": [{"name": "tg-hello-aws-blue"}, {"name": "tg-hello-aws-green"}],
-                "prodTrafficRoute": {"listenerArns": [prod]}, "testTrafficRoute": {"listenerArns": [test]}}]},
+            loadBalancerInfo={
+                "targetGroupPairInfoList": [
+                    {
+                        "targetGroups": [
+                            {"name": "tg-hello-aws-blue"},
+                            {"name": "tg-hello-aws-green"},
+                        ],
+                        "prodTrafficRoute": {"listenerArns": [prod]},
+                        "testTrafficRoute": {"listenerArns": [test]},
+                    }
+                ]
+            },
         )
-        cw.put_metric_alarm(AlarmName=ALARM, Namespace="AWS/ApplicationELB", MetricName="HTTPCode_Target_5XX_Count",
-                            Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
-                            Dimensions=[{"Name": "LoadBalancer", "Value": "app/alb-hello-aws/1"}], TreatMissingData="notBreaching")
+        cw.put_metric_alarm(
+            AlarmName=ALARM,
+            Namespace="AWS/ApplicationELB",
+            MetricName="HTTPCode_Target_5XX_Count",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=5,
+            ComparisonOperator="GreaterThanThreshold",
+            Dimensions=[{"Name": "LoadBalancer", "Value": "app/alb-hello-aws/1"}],
+            TreatMissingData="notBreaching",
+        )
         cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="sandbox start")
         codedeploy.set_target_health_provider(self._target_state)
         self._start_http()
@@ -190,7 +313,7 @@ class DemoService:
             "appspec.yaml": APPSPEC,
             "buildspec.yml": BUILDSPEC,
             "src/main/resources/version.txt": version + "\n",
-            "dockerfile": "FROM amazoncorretto:17\nCOPY build/libs/*.jar app.jar\nENTRYPOINT [\"java\",\"-jar\",\"/app.jar\"]\n",
+            "dockerfile": 'FROM amazoncorretto:17\nCOPY build/libs/*.jar app.jar\nENTRYPOINT ["java","-jar","/app.jar"]\n',  # noqa: E501
         }
 
     def push(self, message: str, files: dict[str, str] | None = None) -> str:
@@ -198,7 +321,11 @@ class DemoService:
         from turnout_sandbox.emulators import codecommit
 
         self._version += 1
-        changed = files if files is not None else {"src/main/resources/version.txt": f"v{self._version}\n"}
+        changed = (
+            files
+            if files is not None
+            else {"src/main/resources/version.txt": f"v{self._version}\n"}
+        )
         return codecommit.commit_files(REPO, BRANCH, changed, message)
 
     # -- observing ------------------------------------------------------------------------
@@ -215,7 +342,9 @@ class DemoService:
             image = container.get("image", "")
             if "@sha256:" in image and f"/{ECR_REPO}@" in image:
                 digest = image.split("@", 1)[1]
-                tags = ecr.describe_images(repositoryName=ECR_REPO, imageIds=[{"imageDigest": digest}])["imageDetails"][0].get("imageTags", [])
+                tags = ecr.describe_images(
+                    repositoryName=ECR_REPO, imageIds=[{"imageDigest": digest}]
+                )["imageDetails"][0].get("imageTags", [])
                 commits = sorted(t for t in tags if len(t) == 40)
                 if commits:
                     self._td_commits[td_arn] = commits[0]
@@ -229,18 +358,29 @@ class DemoService:
         rt = get_runtime()
         elb = boto3.client("elbv2", region_name=rt.region)
         ecs = boto3.client("ecs", region_name=rt.region)
-        action = elb.describe_listeners(ListenerArns=[self.arns["prodListener"]])["Listeners"][0]["DefaultActions"][0]
-        groups = action.get("ForwardConfig", {}).get("TargetGroups") or [{"TargetGroupArn": action.get("TargetGroupArn"), "Weight": 1}]
+        action: Any = elb.describe_listeners(ListenerArns=[self.arns["prodListener"]])["Listeners"][0][  # noqa: E501
+            "DefaultActions"
+        ][0]
+        groups: Any = action.get("ForwardConfig", {}).get("TargetGroups") or [
+            {"TargetGroupArn": action.get("TargetGroupArn"), "Weight": 1}
+        ]
         target_group = max(groups, key=lambda g: g.get("Weight", 1))["TargetGroupArn"]
         service = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
         task_sets = service.get("taskSets", [])
-        serving = [ts for ts in task_sets if any(lb.get("targetGroupArn") == target_group for lb in ts.get("loadBalancers", []))]
+        serving = [
+            ts
+            for ts in task_sets
+            if any(lb.get("targetGroupArn") == target_group for lb in ts.get("loadBalancers", []))
+        ]
         td = serving[0]["taskDefinition"] if serving else None
         return {
             "targetGroup": "green" if target_group == self.arns["green"] else "blue",
             "taskDefinitionArn": td,
             "commit": self.commit_of_task_definition(td) if td else None,
-            "taskSets": [{"id": ts["id"], "status": ts["status"], "taskDefinition": ts["taskDefinition"]} for ts in task_sets],
+            "taskSets": [
+                {"id": ts["id"], "status": ts["status"], "taskDefinition": ts["taskDefinition"]}
+                for ts in task_sets
+            ],
         }
 
     def _target_state(self, target_group_arn: str, task_definition_arn: str) -> str:
@@ -251,14 +391,16 @@ class DemoService:
         demo = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+            def do_GET(self) -> None:
                 try:
                     commit = demo.serving()["commit"]
-                except Exception:  # noqa: BLE001 - the sandbox is stopping
+                except Exception:
                     commit = None
                 health = demo.health_of(commit)
                 code = 503 if health in ("probe-failing", "unhealthy") else 200
-                body = json.dumps({"status": "UP" if code == 200 else "DOWN", "commit": commit}).encode()
+                body = json.dumps(
+                    {"status": "UP" if code == 200 else "DOWN", "commit": commit}
+                ).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -287,9 +429,12 @@ class DemoService:
                 import boto3
 
                 boto3.client("cloudwatch", region_name=get_runtime().region).set_alarm_state(
-                    AlarmName=ALARM, StateValue=wanted, StateReason=f"5xx from commit {str(commit)[:12]}")
+                    AlarmName=ALARM,
+                    StateValue="ALARM" if wanted == "ALARM" else "OK",
+                    StateReason=f"5xx from commit {str(commit)[:12]}",
+                )
                 self._alarm_state = wanted
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             get_runtime().log("demo", f"alarm watch: {exc}")
         get_runtime().clock.call_later(15, self._watch_alarm, "demo-alarm")
 
@@ -299,13 +444,22 @@ class DemoService:
             self._server.shutdown()
             self._server.server_close()
 
-    def stack_parameters(self, *, trigger: str = "push", bake_minutes: int = 5, timeout_minutes: int = 10) -> dict[str, str]:
+    def stack_parameters(
+        self, *, trigger: str = "push", bake_minutes: int = 5, timeout_minutes: int = 10
+    ) -> dict[str, str]:
         return {
-            "RepositoryName": REPO, "BranchName": BRANCH, "BuildTrigger": trigger,
-            "EcrRepositoryName": ECR_REPO, "ImageTag": "latest",
-            "ClusterName": CLUSTER, "ServiceName": SERVICE,
-            "CodeDeployApplication": APPLICATION, "DeploymentGroupName": GROUP,
+            "RepositoryName": REPO,
+            "BranchName": BRANCH,
+            "BuildTrigger": trigger,
+            "EcrRepositoryName": ECR_REPO,
+            "ImageTag": "latest",
+            "ClusterName": CLUSTER,
+            "ServiceName": SERVICE,
+            "CodeDeployApplication": APPLICATION,
+            "DeploymentGroupName": GROUP,
             "TaskRoleArns": self.arns["executionRole"],
-            "GateAlarmNames": ALARM, "GateHttpUrl": self.health_url,
-            "GateBakeMinutes": str(bake_minutes), "GateTimeoutMinutes": str(timeout_minutes),
+            "GateAlarmNames": ALARM,
+            "GateHttpUrl": self.health_url,
+            "GateBakeMinutes": str(bake_minutes),
+            "GateTimeoutMinutes": str(timeout_minutes),
         }

@@ -77,7 +77,7 @@ def layered_environ() -> LayeredEnviron:
     global _ENV
     if _ENV is None:
         _ENV = LayeredEnviron(os.environ)
-        os.environ = _ENV  # type: ignore[assignment]
+        os.environ = _ENV  # type: ignore[assignment]  # noqa: B003
     return _ENV
 
 
@@ -136,7 +136,9 @@ class LambdaRunner:
             if len(parts) >= 7:
                 spec = self.functions.get(parts[6])
         if spec is None:
-            raise LambdaFunctionError("ResourceNotFoundException", f"Function not found: {name_or_arn}")
+            raise LambdaFunctionError(
+                "ResourceNotFoundException", f"Function not found: {name_or_arn}"
+            )
         return spec
 
     def _handler(self, spec: FunctionSpec) -> Callable[..., Any]:
@@ -146,10 +148,17 @@ class LambdaRunner:
             found = self._modules.get(key)
             if found is None:
                 path = os.path.join(spec.code_dir, module_name.replace(".", "/") + ".py")
-                unique = "turnout_fn_" + os.path.basename(spec.code_dir.rstrip("/")) + "_" + module_name.replace(".", "_")
+                unique = (
+                    "turnout_fn_"
+                    + os.path.basename(spec.code_dir.rstrip("/"))
+                    + "_"
+                    + module_name.replace(".", "_")
+                )
                 loader_spec = importlib.util.spec_from_file_location(unique, path)
                 if loader_spec is None or loader_spec.loader is None:
-                    raise LambdaFunctionError("Runtime.ImportModuleError", f"Unable to import module '{module_name}'")
+                    raise LambdaFunctionError(
+                        "Runtime.ImportModuleError", f"Unable to import module '{module_name}'"
+                    )
                 module: ModuleType = importlib.util.module_from_spec(loader_spec)
                 loader_spec.loader.exec_module(module)
                 found = getattr(module, attr)
@@ -173,9 +182,13 @@ class LambdaRunner:
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         }
         context = LambdaContext(
-            function_name=spec.name, function_version="$LATEST", invoked_function_arn=spec.arn,
-            memory_limit_in_mb=spec.memory, aws_request_id=str(uuid.uuid4()),
-            log_group_name=f"/aws/lambda/{spec.name}", log_stream_name="sandbox",
+            function_name=spec.name,
+            function_version="$LATEST",
+            invoked_function_arn=spec.arn,
+            memory_limit_in_mb=spec.memory,
+            aws_request_id=str(uuid.uuid4()),
+            log_group_name=f"/aws/lambda/{spec.name}",
+            log_stream_name="sandbox",
             deadline=time.monotonic() + spec.timeout,
         )
         previous = env.enter(lambda_env)
@@ -194,7 +207,9 @@ class LambdaRunner:
             raise LambdaFunctionError(error, message) from None
         finally:
             env.leave(previous)
-            self.invocations.append(Invocation(spec.name, started, time.monotonic() - started, error))
+            self.invocations.append(
+                Invocation(spec.name, started, time.monotonic() - started, error)
+            )
 
 
 def install_invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> None:
@@ -239,7 +254,7 @@ def install_invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> 
 
 
 def _safe_invoke(runner: LambdaRunner, name: str, payload: Any) -> None:
-    try:
+    try:  # noqa: SIM105
         runner.invoke(name, payload)
     except LambdaFunctionError:
         pass  # already logged; async invocations report nothing to the caller
@@ -249,7 +264,7 @@ def _response(status: int, body: bytes, function_error: str | None) -> Any:
     from botocore.awsrequest import AWSResponse
     from botocore.response import StreamingBody
 
-    headers = {"X-Amz-Executed-Version": "$LATEST"}
+    headers: Any = {"X-Amz-Executed-Version": "$LATEST"}
     if function_error:
         headers["X-Amz-Function-Error"] = function_error
 

@@ -143,7 +143,7 @@ class Runtime:
         """Put an AWS-shaped event on the default bus (delivered like EventBridge does)."""
         import boto3  # lazy: emulators import this module at install time
 
-        entry = {
+        entry: Any = {
             "Source": source,
             "DetailType": detail_type,
             "Detail": _json(detail),

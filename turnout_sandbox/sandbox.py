@@ -12,11 +12,30 @@ from pathlib import Path
 from typing import Any
 
 from turnout_sandbox import cfn
-from turnout_sandbox.lambdas import FunctionSpec, LambdaRunner, install_invoke_interceptor, layered_environ
-from turnout_sandbox.runtime import DEFAULT_ACCOUNT, DEFAULT_REGION, Runtime, VirtualClock, set_runtime
+from turnout_sandbox.lambdas import (
+    FunctionSpec,
+    LambdaRunner,
+    install_invoke_interceptor,
+    layered_environ,
+)
+from turnout_sandbox.runtime import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    Runtime,
+    VirtualClock,
+    set_runtime,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-EMULATORS = ("cloudformation", "codecommit", "ecr", "codebuild", "codedeploy", "events", "stepfunctions")
+EMULATORS = (
+    "cloudformation",
+    "codecommit",
+    "ecr",
+    "codebuild",
+    "codedeploy",
+    "events",
+    "stepfunctions",
+)
 #: Quiet, fast, offline Lambdas in the sandbox.
 SANDBOX_LAMBDA_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -40,8 +59,14 @@ class Stack:
 
 
 class Sandbox:
-    def __init__(self, *, speed: float = 600.0, region: str = DEFAULT_REGION, root: Path = REPO_ROOT,
-                 lambda_log_level: str = "WARNING") -> None:
+    def __init__(
+        self,
+        *,
+        speed: float = 600.0,
+        region: str = DEFAULT_REGION,
+        root: Path = REPO_ROOT,
+        lambda_log_level: str = "WARNING",
+    ) -> None:
         self.region = region
         self.account = DEFAULT_ACCOUNT
         self.root = root
@@ -56,8 +81,12 @@ class Sandbox:
         global _ACTIVE
         if _ACTIVE is not None:
             raise cfn.SandboxError("a sandbox is already running in this process")
-        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": self.region}.items():
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+        }.items():
             os.environ[key] = value
         os.environ.pop("AWS_PROFILE", None)
         os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -65,12 +94,16 @@ class Sandbox:
         install_invoke_interceptor(lambda: _ACTIVE.runner if _ACTIVE else None)
         from moto import mock_aws
 
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
-                                      "lambda": {"use_docker": False}})
+        self._mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "lambda": {"use_docker": False},
+            }
+        )
         self._mock.start()
         _ACTIVE = self
         set_runtime(self.runtime)
-        self.runtime.invoke_lambda = self.runner.invoke
+        self.runtime.invoke_lambda = self.runner.invoke  # type: ignore[assignment]
         from turnout import clock as core_clock
 
         core_clock.set_clock(self.runtime.clock.now)
@@ -110,36 +143,57 @@ class Sandbox:
         return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
 
     # -- deploying the real template ----------------------------------------------------
-    def deploy_stack(self, name: str, parameters: dict[str, str], template: Path | None = None) -> Stack:
+    def deploy_stack(
+        self, name: str, parameters: dict[str, str], template: Path | None = None
+    ) -> Stack:
         path = template or self.root / "template.yaml"
         sam = cfn.load_template(path)
         s3 = self.client("s3")
         bucket = "turnout-sandbox-artifacts"
-        try:
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.region})
+        try:  # noqa: SIM105
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.region}
+            )
         except s3.exceptions.BucketAlreadyOwnedByYou:
             pass
         code_dirs = cfn.package(sam, path.parent, s3, bucket)
         handlers = {
-            logical: str(r["Properties"].get("Handler") or sam.get("Globals", {}).get("Function", {}).get("Handler"))
-            for logical, r in sam["Resources"].items() if r.get("Type") == "AWS::Serverless::Function"
+            logical: str(
+                r["Properties"].get("Handler")
+                or sam.get("Globals", {}).get("Function", {}).get("Handler")
+            )
+            for logical, r in sam["Resources"].items()
+            if r.get("Type") == "AWS::Serverless::Function"
         }
         declared = sam.get("Parameters", {})
-        missing = [p for p, spec in declared.items() if "Default" not in spec and p not in parameters]
+        missing = [
+            p for p, spec in declared.items() if "Default" not in spec and p not in parameters
+        ]
         if missing:
-            raise cfn.SandboxError(f"stack {name}: parameters without a value: {', '.join(missing)}")
+            raise cfn.SandboxError(
+                f"stack {name}: parameters without a value: {', '.join(missing)}"
+            )
         unknown = [p for p in parameters if p not in declared]
         if unknown:
             raise cfn.SandboxError(f"stack {name}: unknown parameters: {', '.join(unknown)}")
-        pseudo = {"AWS::Region": self.region, "AWS::AccountId": self.account, "AWS::StackName": name,
-                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::StackName": name,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
         cfn_template = cfn.sam_transform(sam, {**pseudo, **parameters})
         cfn.apply_definition_substitutions(cfn_template)
         provided = cfn.split_unsupported(cfn_template)
         values: dict[str, Any] = {}
         for p, spec in declared.items():
             raw = parameters.get(p, spec.get("Default", ""))
-            values[p] = [v.strip() for v in str(raw).split(",")] if spec.get("Type") == "CommaDelimitedList" else str(raw)
+            values[p] = (
+                [v.strip() for v in str(raw).split(",")]
+                if spec.get("Type") == "CommaDelimitedList"
+                else str(raw)
+            )
         resolver = cfn.Resolver({**values, **pseudo})
         resolver.evaluate_conditions(cfn_template.get("Conditions", {}))
         physical, arns = self._plan_provided(provided, resolver)
@@ -153,7 +207,9 @@ class Sandbox:
         )
         described = cf.describe_stacks(StackName=name)["Stacks"][0]
         if described["StackStatus"] != "CREATE_COMPLETE":
-            raise cfn.SandboxError(f"stack {name}: {described['StackStatus']} {described.get('StackStatusReason', '')}")
+            raise cfn.SandboxError(
+                f"stack {name}: {described['StackStatus']} {described.get('StackStatusReason', '')}"
+            )
         resources = cf.describe_stack_resources(StackName=name)["StackResources"]
         for r in resources:
             if r.get("PhysicalResourceId"):
@@ -170,16 +226,24 @@ class Sandbox:
             fn_name = resolver.physical[logical]
             conf = lam.get_function_configuration(FunctionName=fn_name)
             spec = FunctionSpec(
-                name=fn_name, arn=conf["FunctionArn"], code_dir=code_dir, handler=handlers[logical],
-                env={k: str(v) for k, v in conf.get("Environment", {}).get("Variables", {}).items()},
-                timeout=int(conf.get("Timeout", 3)), memory=int(conf.get("MemorySize", 128)),
+                name=fn_name,
+                arn=conf["FunctionArn"],
+                code_dir=code_dir,
+                handler=handlers[logical],
+                env={
+                    k: str(v) for k, v in conf.get("Environment", {}).get("Variables", {}).items()
+                },
+                timeout=int(conf.get("Timeout", 3)),
+                memory=int(conf.get("MemorySize", 128)),
             )
             self.runner.add(spec)
             stack.functions[logical] = spec
         self.stacks[name] = stack
         return stack
 
-    def _plan_provided(self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver) -> tuple[dict[str, str], dict[str, str]]:
+    def _plan_provided(
+        self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver
+    ) -> tuple[dict[str, str], dict[str, str]]:
         physical: dict[str, str] = {}
         arns: dict[str, str] = {}
         for logical, resource in provided.items():
@@ -190,7 +254,11 @@ class Sandbox:
                 physical[logical] = name
                 arns[logical] = f"arn:aws:codebuild:{self.region}:{self.account}:project/{name}"
             elif kind == "AWS::CloudWatch::Alarm":
-                name = str(resolver.resolve(props.get("AlarmName", f"{resolver.params['AWS::StackName']}-{logical}")))
+                name = str(
+                    resolver.resolve(
+                        props.get("AlarmName", f"{resolver.params['AWS::StackName']}-{logical}")
+                    )
+                )
                 physical[logical] = name
                 arns[logical] = f"arn:aws:cloudwatch:{self.region}:{self.account}:alarm:{name}"
             else:
@@ -198,7 +266,9 @@ class Sandbox:
                 arns[logical] = physical[logical]
         return physical, arns
 
-    def _create_provided(self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver, physical: dict[str, str]) -> None:
+    def _create_provided(
+        self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver, physical: dict[str, str]
+    ) -> None:
         iam = self.client("iam")
         for logical, resource in provided.items():
             condition = resource.get("Condition")
@@ -211,22 +281,32 @@ class Sandbox:
                     try:
                         role = iam.get_role(RoleName=phys)["Role"]
                         resolver.attributes[(other, "Arn")] = role["Arn"]
-                    except Exception:  # noqa: BLE001, S112 - not a role
+                    except Exception:  # noqa: S112 - not a role
                         continue
             props = resolver.resolve(resource.get("Properties", {}))
             if kind == "AWS::CodeBuild::Project":
                 self._create_project(props)
             elif kind == "AWS::CloudWatch::Alarm":
                 self.client("cloudwatch").put_metric_alarm(
-                    AlarmName=physical[logical], AlarmDescription=props.get("AlarmDescription", ""),
-                    Namespace=props["Namespace"], MetricName=props["MetricName"],
-                    Dimensions=props.get("Dimensions", []), Statistic=props.get("Statistic", "Sum"),
-                    Period=int(props["Period"]), EvaluationPeriods=int(props["EvaluationPeriods"]),
-                    Threshold=float(props["Threshold"]), ComparisonOperator=props["ComparisonOperator"],
-                    TreatMissingData=props.get("TreatMissingData", "missing"), AlarmActions=props.get("AlarmActions", []),
+                    AlarmName=physical[logical],
+                    AlarmDescription=props.get("AlarmDescription", ""),
+                    Namespace=props["Namespace"],
+                    MetricName=props["MetricName"],
+                    Dimensions=props.get("Dimensions", []),
+                    Statistic=props.get("Statistic", "Sum"),
+                    Period=int(props["Period"]),
+                    EvaluationPeriods=int(props["EvaluationPeriods"]),
+                    Threshold=float(props["Threshold"]),
+                    ComparisonOperator=props["ComparisonOperator"],
+                    TreatMissingData=props.get("TreatMissingData", "missing"),
+                    AlarmActions=props.get("AlarmActions", []),
                 )
             elif kind == "AWS::SNS::Subscription":
-                self.client("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"])
+                self.client("sns").subscribe(
+                    TopicArn=props["TopicArn"],
+                    Protocol=props["Protocol"],
+                    Endpoint=props["Endpoint"],
+                )
 
     def _create_project(self, props: dict[str, Any]) -> None:
         env = props["Environment"]
@@ -234,14 +314,26 @@ class Sandbox:
         self.client("codebuild").create_project(
             name=props["Name"],
             description=props.get("Description", ""),
-            source={"type": source["Type"], "location": source.get("Location", ""), "buildspec": source.get("BuildSpec", "")},
+            source={
+                "type": source["Type"],
+                "location": source.get("Location", ""),
+                "buildspec": source.get("BuildSpec", ""),
+            },
             sourceVersion=props.get("SourceVersion", ""),
             artifacts={"type": props.get("Artifacts", {}).get("Type", "NO_ARTIFACTS")},
             environment={
-                "type": env["Type"], "image": env["Image"], "computeType": env["ComputeType"],
+                "type": env["Type"],
+                "image": env["Image"],
+                "computeType": env["ComputeType"],
                 "privilegedMode": bool(env.get("PrivilegedMode", False)),
-                "environmentVariables": [{"name": v["Name"], "value": str(v["Value"]), "type": v.get("Type", "PLAINTEXT")}
-                                         for v in env.get("EnvironmentVariables", [])],
+                "environmentVariables": [
+                    {
+                        "name": v["Name"],
+                        "value": str(v["Value"]),
+                        "type": v.get("Type", "PLAINTEXT"),
+                    }
+                    for v in env.get("EnvironmentVariables", [])
+                ],
             },
             serviceRole=props["ServiceRole"],
             timeoutInMinutes=int(props.get("TimeoutInMinutes", 60)),

@@ -16,7 +16,7 @@ STACK = "turnout-hello-aws"
 DEFAULT_SPEED = 200.0
 
 SCENARIOS: dict[str, str] = {
-    "happy": "a push builds, deploys blue/green, passes the gate; the old task set is terminated at once",
+    "happy": "a push builds, deploys blue/green, passes the gate; the old task set is terminated at once",  # noqa: E501
     "unhealthy": "the new task set's targets turn unhealthy: the gate fails and traffic rolls back",
     "build-fails": "CodeBuild fails: nothing deploys; recorded and notified",
     "gated": "BuildTrigger=manual: a push builds nothing; a manual build of that commit deploys it",
@@ -45,9 +45,14 @@ class ScenarioResult:
     steps: list[Step] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "expected": self.expected,
-                "checks": [{"check": c, "ok": ok} for c, ok in self.checks], "summary": self.summary,
-                "steps": [asdict(s) for s in self.steps]}
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "expected": self.expected,
+            "checks": [{"check": c, "ok": ok} for c, ok in self.checks],
+            "summary": self.summary,
+            "steps": [asdict(s) for s in self.steps],
+        }
 
 
 class ScenarioError(Exception):
@@ -57,8 +62,15 @@ class ScenarioError(Exception):
 class Run:
     """One scenario's sandbox, demo service and stack, plus helpers to drive and watch them."""
 
-    def __init__(self, on_step: Callable[[Step], None] | None, speed: float, trigger: str = "push",
-                 bake_minutes: int = 5, timeout_minutes: int = 10, termination_wait_minutes: int = 5) -> None:
+    def __init__(  # noqa: PLR0917
+        self,
+        on_step: Callable[[Step], None] | None,
+        speed: float,
+        trigger: str = "push",
+        bake_minutes: int = 5,
+        timeout_minutes: int = 10,
+        termination_wait_minutes: int = 5,
+    ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
         self.steps: list[Step] = []
@@ -66,7 +78,11 @@ class Run:
         self.v0 = self.sandbox.runtime.clock.now()
         self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
         self.stack: Stack = self.sandbox.deploy_stack(
-            STACK, self.demo.stack_parameters(trigger=trigger, bake_minutes=bake_minutes, timeout_minutes=timeout_minutes))
+            STACK,
+            self.demo.stack_parameters(
+                trigger=trigger, bake_minutes=bake_minutes, timeout_minutes=timeout_minutes
+            ),
+        )
         from turnout_sandbox.emulators import events
 
         events.start_schedules()
@@ -80,7 +96,12 @@ class Run:
 
     # -- timeline -------------------------------------------------------------------
     def step(self, source: str, text: str) -> None:
-        s = Step(round(time.monotonic() - self.t0, 3), round(self.sandbox.runtime.clock.now() - self.v0, 1), source, text)
+        s = Step(
+            round(time.monotonic() - self.t0, 3),
+            round(self.sandbox.runtime.clock.now() - self.v0, 1),
+            source,
+            text,
+        )
         self.steps.append(s)
         if self.on_step:
             self.on_step(s)
@@ -93,22 +114,34 @@ class Run:
         elif kind == "CodeBuild Build State Change":
             self.step("codebuild", f"build {d.get('build-status')}")
         elif kind == "ECR Image Action":
-            self.step("ecr", f"{d.get('action-type')} {d.get('repository-name')}:{d.get('image-tag')} {str(d.get('image-digest'))[:19]}")
+            self.step(
+                "ecr",
+                f"{d.get('action-type')} {d.get('repository-name')}:{d.get('image-tag')} {str(d.get('image-digest'))[:19]}",  # noqa: E501
+            )
         elif kind == "CodeDeploy Deployment State-change Notification":
             self.step("codedeploy", f"{d.get('deploymentId')} {d.get('state')}")
 
     def _watch(self) -> None:
         while not self._stop.is_set():
             try:
-                for label, arn in (("build", self.stack.outputs["BuildStateMachineArn"]), ("deploy", self.stack.outputs["DeployStateMachineArn"])):
+                for label, arn in (
+                    ("build", self.stack.outputs["BuildStateMachineArn"]),
+                    ("deploy", self.stack.outputs["DeployStateMachineArn"]),
+                ):
                     for ex in self.sfn.list_executions(stateMachineArn=arn)["executions"]:
-                        events = self.sfn.get_execution_history(executionArn=ex["executionArn"])["events"]
-                        entered = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+                        events = self.sfn.get_execution_history(executionArn=ex["executionArn"])[
+                            "events"
+                        ]
+                        entered = [
+                            e["stateEnteredEventDetails"]["name"]
+                            for e in events
+                            if e["type"].endswith("StateEntered")
+                        ]
                         seen = self._seen.get(ex["executionArn"], 0)
                         for name in entered[seen:]:
                             self.step(label, f"{ex['name'][:14]} {name}")
                         self._seen[ex["executionArn"]] = len(entered)
-            except Exception:  # noqa: BLE001 - the sandbox is stopping
+            except Exception:  # noqa: S110
                 pass
             self._stop.wait(0.2)
 
@@ -128,8 +161,11 @@ class Run:
     def settled(self) -> bool:
         builds, deploys = self.executions("build"), self.executions("deploy")
         state = self.store().load_state(self.stack.outputs["ServiceKey"])
-        return (all(e["status"] != "RUNNING" for e in builds + deploys) and state.running is None
-                and state.queued is None)
+        return (
+            all(e["status"] != "RUNNING" for e in builds + deploys)
+            and state.running is None
+            and state.queued is None
+        )
 
     def deploys_done(self, count: int) -> bool:
         done = [e for e in self.executions("deploy") if e["status"] != "RUNNING"]
@@ -144,10 +180,14 @@ class Run:
         return list(self.store().attempts(self.stack.outputs["ServiceKey"]))
 
     def deploy_rows(self, commit: str) -> list[dict[str, Any]]:
-        return [r for r in self.ledger() if r.get("kind") == "deploy" and r.get("commitId") == commit]
+        return [
+            r for r in self.ledger() if r.get("kind") == "deploy" and r.get("commitId") == commit
+        ]
 
     def transitions(self, execution_arn: str) -> int:
-        events = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+        events = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)[
+            "events"
+        ]
         return sum(1 for e in events if e["type"].endswith("StateEntered"))
 
     def close(self) -> None:
@@ -160,10 +200,17 @@ def _summary(run: Run, row: dict[str, Any] | None) -> dict[str, Any]:
     row = row or {}
     arn = str(row.get("executionArn", ""))
     return {
-        "commit": row.get("commitId"), "digest": row.get("digest"),
-        "taskDefinitionArn": row.get("taskDefinitionArn"), "taskDefinitionRevision": row.get("taskDefinitionRevision"),
-        "deploymentId": row.get("deploymentId"), "buildId": row.get("buildId"), "trigger": row.get("trigger"),
-        "result": row.get("result"), "error": (row.get("error") or {}).get("type") if isinstance(row.get("error"), dict) else None,
+        "commit": row.get("commitId"),
+        "digest": row.get("digest"),
+        "taskDefinitionArn": row.get("taskDefinitionArn"),
+        "taskDefinitionRevision": row.get("taskDefinitionRevision"),
+        "deploymentId": row.get("deploymentId"),
+        "buildId": row.get("buildId"),
+        "trigger": row.get("trigger"),
+        "result": row.get("result"),
+        "error": (row.get("error") or {}).get("type")
+        if isinstance(row.get("error"), dict)
+        else None,
         "transitions": run.transitions(arn) if arn.startswith("arn:") else None,
         "virtualSeconds": round(run.sandbox.runtime.clock.now() - run.v0, 1),
         "wallSeconds": round(time.monotonic() - run.t0, 2),
@@ -175,13 +222,20 @@ def _latest_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def run_scenario(name: str, *, on_step: Callable[[Step], None] | None = None, bake_minutes: int | None = None,
-                 speed: float = DEFAULT_SPEED) -> ScenarioResult:
+def run_scenario(
+    name: str,
+    *,
+    on_step: Callable[[Step], None] | None = None,
+    bake_minutes: int | None = None,
+    speed: float = DEFAULT_SPEED,
+) -> ScenarioResult:
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     bake = 5 if bake_minutes is None else bake_minutes
     options: dict[str, Any] = {"bake_minutes": bake, "timeout_minutes": 10}
-    if bake + 10 > 55:  # the hook cannot hold that long: keep the original task set by the group's wait
+    if (
+        bake + 10 > 55
+    ):  # the hook cannot hold that long: keep the original task set by the group's wait
         options["termination_wait_minutes"] = bake + 20
     if name == "gated":
         options["trigger"] = "manual"
@@ -213,12 +267,27 @@ def _happy(run: Run, checks: Checks) -> dict[str, Any] | None:
     run.wait("the deployment to finish", lambda: run.deploys_done(1))
     row = _latest_row(run.deploy_rows(commit))
     serving = run.demo.serving()
-    checks.append(("the deploy execution succeeded", all(e["status"] == "SUCCEEDED" for e in run.executions("deploy"))))
+    checks.append(
+        (
+            "the deploy execution succeeded",
+            all(e["status"] == "SUCCEEDED" for e in run.executions("deploy")),
+        )
+    )
     checks.append(("production traffic goes to the new commit", serving["commit"] == commit))
     checks.append(("the original task set is gone", len(serving["taskSets"]) == 1))
-    checks.append(("the ledger holds commit, build, digest, task definition and deployment",
-                   bool(row and row.get("result") == "succeeded" and row.get("buildId") and row.get("digest")
-                        and row.get("taskDefinitionArn") and row.get("deploymentId"))))
+    checks.append(
+        (
+            "the ledger holds commit, build, digest, task definition and deployment",
+            bool(
+                row
+                and row.get("result") == "succeeded"
+                and row.get("buildId")
+                and row.get("digest")
+                and row.get("taskDefinitionArn")
+                and row.get("deploymentId")
+            ),
+        )
+    )
     return row
 
 
@@ -231,11 +300,22 @@ def _failing(health: str, error: str) -> Callable[[Run, Checks], dict[str, Any] 
         serving = run.demo.serving()
         deploys = run.executions("deploy")
         failed = [e for e in deploys if e["status"] == "FAILED"]
-        cause = run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error") if failed else None
+        cause = (
+            run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error")
+            if failed
+            else None
+        )
         checks.append((f"the execution failed with {error}", cause == error))
-        checks.append(("production traffic is back on the original task set", serving["commit"] == run.demo.initial_commit))
+        checks.append(
+            (
+                "production traffic is back on the original task set",
+                serving["commit"] == run.demo.initial_commit,
+            )
+        )
         checks.append(("the new task set is removed", len(serving["taskSets"]) == 1))
-        checks.append(("the ledger records the rollback", bool(row and row.get("result") == "rolled_back")))
+        checks.append(
+            ("the ledger records the rollback", bool(row and row.get("result") == "rolled_back"))
+        )
         return row
 
     return body
@@ -245,14 +325,30 @@ def _build_fails(run: Run, checks: Checks) -> dict[str, Any] | None:
     from turnout_sandbox.emulators import codebuild
 
     commit = run.demo.push("A change that does not compile")
-    codebuild.script_build(commit, "FAILED", phase="BUILD", message="Compilation failed: HelloController.kt:12")
-    run.wait("the build to end", lambda: any(e["status"] != "RUNNING" for e in run.executions("build")))
+    codebuild.script_build(
+        commit, "FAILED", phase="BUILD", message="Compilation failed: HelloController.kt:12"
+    )
+    run.wait(
+        "the build to end", lambda: any(e["status"] != "RUNNING" for e in run.executions("build"))
+    )
     time.sleep(0.5)
     rows = [r for r in run.ledger() if r.get("kind") == "build" and r.get("commitId") == commit]
-    checks.append(("the build execution failed", all(e["status"] == "FAILED" for e in run.executions("build"))))
+    checks.append(
+        (
+            "the build execution failed",
+            all(e["status"] == "FAILED" for e in run.executions("build")),
+        )
+    )
     checks.append(("nothing deployed", not run.executions("deploy")))
-    checks.append(("the original task set still serves", run.demo.serving()["commit"] == run.demo.initial_commit))
-    checks.append(("the ledger records the failed build", bool(rows and rows[0].get("result") == "failed")))
+    checks.append(
+        (
+            "the original task set still serves",
+            run.demo.serving()["commit"] == run.demo.initial_commit,
+        )
+    )
+    checks.append(
+        ("the ledger records the failed build", bool(rows and rows[0].get("result") == "failed"))
+    )
     return rows[0] if rows else None
 
 
@@ -260,12 +356,20 @@ def _gated(run: Run, checks: Checks) -> dict[str, Any] | None:
     commit = run.demo.push("A change for the gated pipeline")
     time.sleep(max(0.5, 120 / run.sandbox.runtime.clock.speed))
     checks.append(("a push builds nothing", not run.executions("build")))
-    run.sfn.start_execution(stateMachineArn=run.stack.outputs["BuildStateMachineArn"], name=f"manual-{commit[:12]}",
-                            input=json.dumps({"commitId": commit}))
+    run.sfn.start_execution(
+        stateMachineArn=run.stack.outputs["BuildStateMachineArn"],
+        name=f"manual-{commit[:12]}",
+        input=json.dumps({"commitId": commit}),
+    )
     run.wait("the deployment to finish", lambda: run.deploys_done(1))
     row = _latest_row(run.deploy_rows(commit))
     checks.append(("the manual build deployed the commit", run.demo.serving()["commit"] == commit))
-    checks.append(("the ledger says trigger manual", bool(row and row.get("trigger") == "manual" and row.get("result") == "succeeded")))
+    checks.append(
+        (
+            "the ledger says trigger manual",
+            bool(row and row.get("trigger") == "manual" and row.get("result") == "succeeded"),
+        )
+    )
     return row
 
 
@@ -277,20 +381,31 @@ def _replay(run: Run, checks: Checks) -> dict[str, Any] | None:
     checks.append(("B serves before the replay", run.demo.serving()["commit"] == b))
     row_a = _latest_row(run.deploy_rows(a))
     row_b = _latest_row(run.deploy_rows(b))
-    assert row_a and row_b
+    assert row_a and row_b  # noqa: PT018
     from datetime import UTC, datetime
 
     events = run.sandbox.client("events")
     start = datetime.fromtimestamp(float(row_a["startedAt"]) - 120, UTC)
     end = datetime.fromtimestamp(float(row_b["startedAt"]) - 1, UTC)
     events.start_replay(
-        ReplayName="redeploy-a", EventSourceArn=run.stack.outputs["ImagePushArchiveArn"], EventStartTime=start, EventEndTime=end,
-        Destination={"Arn": f"arn:aws:events:{run.sandbox.region}:{run.sandbox.account}:event-bus/default",
-                     "FilterArns": [run.stack.outputs["ImagePushRuleArn"]]})
+        ReplayName="redeploy-a",
+        EventSourceArn=run.stack.outputs["ImagePushArchiveArn"],
+        EventStartTime=start,
+        EventEndTime=end,
+        Destination={
+            "Arn": f"arn:aws:events:{run.sandbox.region}:{run.sandbox.account}:event-bus/default",
+            "FilterArns": [run.stack.outputs["ImagePushRuleArn"]],
+        },
+    )
     run.wait("the replay to redeploy A", lambda: run.deploys_done(3))
     replayed = [r for r in run.deploy_rows(a) if r.get("trigger") == "replay"]
     checks.append(("A serves again", run.demo.serving()["commit"] == a))
-    checks.append(("the ledger records trigger replay", bool(replayed and replayed[0].get("result") == "succeeded")))
+    checks.append(
+        (
+            "the ledger records trigger replay",
+            bool(replayed and replayed[0].get("result") == "succeeded"),
+        )
+    )
     return replayed[0] if replayed else None
 
 
@@ -299,23 +414,39 @@ def _duplicate(run: Run, checks: Checks) -> dict[str, Any] | None:
 
     commit = run.demo.push("One image, delivered three times")
     captured: list[dict[str, Any]] = []
-    run.sandbox.runtime.event_listeners.append(lambda e: captured.append(e) if e.get("detail-type") == "ECR Image Action" else None)
+    run.sandbox.runtime.event_listeners.append(
+        lambda e: captured.append(e) if e.get("detail-type") == "ECR Image Action" else None
+    )
     manifest = codebuild.build_manifest(commit, codecommit.get_commit(REPO, commit).tree_id)
     digest = ecr.push_image(ECR_REPO, manifest, [commit, "latest"])
     run.wait("the first delivery to start", lambda: bool(run.executions("deploy")))
     first = run.executions("deploy")[0]
     original = json.loads(run.sfn.describe_execution(executionArn=first["executionArn"])["input"])
     for i in (2, 3):  # EventBridge delivers at least once: the same event again
-        run.sfn.start_execution(stateMachineArn=run.stack.outputs["DeployStateMachineArn"], name=f"redelivery-{i}",
-                                input=json.dumps(original))
+        run.sfn.start_execution(
+            stateMachineArn=run.stack.outputs["DeployStateMachineArn"],
+            name=f"redelivery-{i}",
+            input=json.dumps(original),
+        )
     run.wait("all deliveries to settle", lambda: run.deploys_done(3))
     rows = run.deploy_rows(commit)
-    deployments = run.sandbox.client("codedeploy").list_deployments(applicationName="app-hello-aws", deploymentGroupName="dg-hello-aws")["deployments"]
+    deployments = run.sandbox.client("codedeploy").list_deployments(
+        applicationName="app-hello-aws", deploymentGroupName="dg-hello-aws"
+    )["deployments"]
     checks.append(("one deployment in CodeDeploy", len(deployments) == 1))
     checks.append(("the commit serves", run.demo.serving()["commit"] == commit))
-    checks.append(("the ledger: one succeeded, two duplicates",
-                   sorted(str(r.get("result")) for r in rows) == ["duplicate", "duplicate", "succeeded"]))
-    checks.append(("the digest is the pushed image's", bool(rows) and all(r.get("digest") == digest for r in rows)))
+    checks.append(
+        (
+            "the ledger: one succeeded, two duplicates",
+            sorted(str(r.get("result")) for r in rows) == ["duplicate", "duplicate", "succeeded"],
+        )
+    )
+    checks.append(
+        (
+            "the digest is the pushed image's",
+            bool(rows) and all(r.get("digest") == digest for r in rows),
+        )
+    )
     return next((r for r in rows if r.get("result") == "succeeded"), None)
 
 
@@ -324,16 +455,34 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
     for i in range(5):
         commits.append(run.demo.push(f"Burst change {i + 1}"))
         time.sleep(0.02)
-    run.wait("the burst to settle", lambda: len(run.executions("build")) == 5 and run.settled()
-             and all(e["status"] != "RUNNING" for e in run.executions("build")), timeout=180)
+    run.wait(
+        "the burst to settle",
+        lambda: (
+            len(run.executions("build")) == 5
+            and run.settled()
+            and all(e["status"] != "RUNNING" for e in run.executions("build"))
+        ),
+        timeout=180,
+    )
     time.sleep(0.3)
     rows = [r for r in run.ledger() if r.get("kind") == "deploy"]
     by_commit = {c: [r for r in rows if r.get("commitId") == c] for c in commits}
     deploys = run.executions("deploy")
-    failures = [run.sfn.describe_execution(executionArn=e["executionArn"]).get("error") for e in deploys if e["status"] == "FAILED"]
+    failures = [
+        run.sfn.describe_execution(executionArn=e["executionArn"]).get("error")
+        for e in deploys
+        if e["status"] == "FAILED"
+    ]
     checks.append(("the last commit serves", run.demo.serving()["commit"] == commits[-1]))
-    checks.append(("every push is recorded as deployed or superseded",
-                   all(any(r.get("result") in ("succeeded", "superseded") for r in by_commit[c]) for c in commits)))
+    checks.append(
+        (
+            "every push is recorded as deployed or superseded",
+            all(
+                any(r.get("result") in ("succeeded", "superseded") for r in by_commit[c])
+                for c in commits
+            ),
+        )
+    )
     checks.append(("no deployment failed (no DeploymentLimitExceededException)", not failures))
     return _latest_row(by_commit[commits[-1]])
 

@@ -13,8 +13,12 @@ class PortInUse(Exception):
     pass
 
 
-def serve(port: int = DEFAULT_PORT, on_ready: Callable[[str], None] | None = None,
-          stop: threading.Event | None = None, speed: float = 60.0) -> None:
+def serve(
+    port: int = DEFAULT_PORT,
+    on_ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+    speed: float = 60.0,
+) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind(("127.0.0.1", port))

@@ -1,4 +1,4 @@
-"""Both state machines, last step: ledger, SNS, EventBridge; release the service, start the next push."""
+"""Both state machines, last step: ledger, SNS, EventBridge; release the service, start the next push."""  # noqa: E501
 
 from typing import Any
 
@@ -13,7 +13,11 @@ from turnout.observability import logger, metrics, tracer
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext, deps: Deps | None = None) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any], context: LambdaContext, deps: Deps | None = None
+) -> dict[str, Any]:
     result = finish(event, deps or Deps.from_env())
-    metrics.add_metric(name=f"{event.get('kind')}_{result['result']}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name=f"{event.get('kind')}_{result['result']}", unit=MetricUnit.Count, value=1
+    )
     return result

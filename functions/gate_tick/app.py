@@ -12,6 +12,8 @@ from turnout.observability import logger, tracer
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext, deps: Deps | None = None) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any], context: LambdaContext, deps: Deps | None = None
+) -> dict[str, Any]:
     parse_event(ScheduledEvent, event, "Scheduled Event")
     return tick(deps or Deps.from_env())

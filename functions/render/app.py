@@ -11,5 +11,7 @@ from turnout.observability import logger, tracer
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext, deps: Deps | None = None) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any], context: LambdaContext, deps: Deps | None = None
+) -> dict[str, Any]:
     return render_and_register(event, deps or Deps.from_env())

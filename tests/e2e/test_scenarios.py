@@ -22,7 +22,9 @@ def test_given_the_demo_service_when_the_scenario_runs_then_it_ends_as_expected(
     assert result.checks, "a scenario without checks proves nothing"
 
 
-def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5_minute_bake() -> None:
+def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5_minute_bake() -> (
+    None
+):
     five = run_scenario("happy", bake_minutes=5)
     sixty = run_scenario("happy", bake_minutes=60)
     assert five.ok, _explain(five)

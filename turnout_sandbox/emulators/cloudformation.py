@@ -21,7 +21,9 @@ def install() -> None:
         return attr == "Arn" or bool(original_has(cls, attr))
 
     def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
-        if attribute_name == "Arn":  # AWS::StepFunctions::StateMachine: Arn, Name, StateMachineRevisionId
+        if (
+            attribute_name == "Arn"
+        ):  # AWS::StepFunctions::StateMachine: Arn, Name, StateMachineRevisionId
             return self.arn
         return original_get(self, attribute_name)
 
@@ -29,18 +31,26 @@ def install() -> None:
 
     original_archive = Archive.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
-    def create_archive(cls: type, resource_name: str, cloudformation_json: Any, account_id: str,
-                       region_name: str, **kwargs: Any) -> Any:
+    def create_archive(
+        cls: type,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
         # AWS::Events::Archive EventPattern is of type Json: an object in templates.
         props = cloudformation_json.get("Properties", {})
         if isinstance(props.get("EventPattern"), dict):
             props = {**props, "EventPattern": json.dumps(props["EventPattern"])}
             cloudformation_json = {**cloudformation_json, "Properties": props}
-        return original_archive(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        return original_archive(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
 
-    Archive.create_from_cloudformation_json = classmethod(create_archive)  # type: ignore[method-assign,assignment]
-    if not isinstance(getattr(Archive, "physical_resource_id", None), property) or True:
-        Archive.physical_resource_id = property(lambda self: self.name)  # type: ignore[method-assign,assignment]
+    Archive.create_from_cloudformation_json = classmethod(create_archive)  # type: ignore[method-assign,assignment,arg-type]
+    # AWS: Ref of an AWS::Events::Archive is the archive name.
+    setattr(Archive, "physical_resource_id", property(lambda self: self.name))  # noqa: B010
     # With execute_state_machine on, the API serves from the parser backend, but
     # moto's CloudFormation creates state machines in the plain one: point it there.
     import moto.stepfunctions.models as sfn_models

@@ -77,7 +77,6 @@ Lambda ``FunctionError`` envelopes (``{"errorType", "errorMessage"}``) reach Ret
 """
 
 # moto's interpreter is imported lazily (at install/call time), never at import time.
-# ruff: noqa: PLC0415
 
 from __future__ import annotations
 

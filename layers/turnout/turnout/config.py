@@ -60,14 +60,18 @@ class Config:
             try:
                 value = int(raw)
             except ValueError:
-                raise ConfigError(f"environment variable {name}={raw!r} is not an integer") from None
+                raise ConfigError(
+                    f"environment variable {name}={raw!r} is not an integer"
+                ) from None
             if value < minimum:
                 raise ConfigError(f"environment variable {name}={value} is below {minimum}")
             return value
 
         health = opt("GATE_TARGET_HEALTH", "true").lower()
         if health not in ("true", "false"):
-            raise ConfigError(f"environment variable GATE_TARGET_HEALTH={health!r} must be true or false")
+            raise ConfigError(
+                f"environment variable GATE_TARGET_HEALTH={health!r} must be true or false"
+            )
         stack = req("STACK_NAME")
         return cls(
             stack_name=stack,
@@ -86,7 +90,9 @@ class Config:
             taskdef_path=opt("TASKDEF_PATH", "taskdef.json"),
             appspec_path=opt("APPSPEC_PATH", "appspec.yaml"),
             gate_target_health=health == "true",
-            gate_alarm_names=tuple(n.strip() for n in opt("GATE_ALARM_NAMES").split(",") if n.strip()),
+            gate_alarm_names=tuple(
+                n.strip() for n in opt("GATE_ALARM_NAMES").split(",") if n.strip()
+            ),
             gate_http_url=opt("GATE_HTTP_URL") or None,
             gate_http_expected_status=integer("GATE_HTTP_EXPECTED_STATUS", 200, 100),
             gate_bake_minutes=integer("GATE_BAKE_MINUTES", 5),

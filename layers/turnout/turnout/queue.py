@@ -111,12 +111,16 @@ def admit(state: ServiceState, candidate: Slot) -> Admission:
     if state.running and state.running.attempt_id == candidate.attempt_id:
         return Admission(Decision.RUN, state, "handed over from the queue")
     if candidate.trigger != "replay":
-        for label, slot in (("serving", state.serving), ("deploying", state.running), ("queued", state.queued)):
+        for label, slot in (
+            ("serving", state.serving),
+            ("deploying", state.running),
+            ("queued", state.queued),
+        ):
             if slot and slot.digest == candidate.digest:
                 return Admission(
                     Decision.DUPLICATE,
                     state,
-                    f"digest {_short(candidate.digest)} is already {label} (attempt {slot.attempt_id})",
+                    f"digest {_short(candidate.digest)} is already {label} (attempt {slot.attempt_id})",  # noqa: E501
                 )
     if state.running is None:
         return Admission(

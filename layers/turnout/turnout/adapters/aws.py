@@ -23,7 +23,9 @@ def client(service: str) -> Any:
         found = boto3.client(
             service,  # type: ignore[call-overload]
             region_name=region,
-            config=Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30),
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30
+            ),
         )
         _CLIENTS[key] = found
     return found

@@ -22,31 +22,49 @@ class CodeCommit:
 
     def commit(self, commit_id: str) -> dict[str, Any]:
         try:
-            found: dict[str, Any] = self.api.get_commit(repositoryName=self.repository, commitId=commit_id)["commit"]
+            found: dict[str, Any] = self.api.get_commit(
+                repositoryName=self.repository, commitId=commit_id
+            )["commit"]
         except Exception as exc:
-            if error_code(exc) in ("CommitIdDoesNotExistException", "CommitDoesNotExistException", "InvalidCommitIdException"):
-                raise CommitNotFound(f"commit {commit_id} does not exist in CodeCommit repository {self.repository}") from None
+            if error_code(exc) in (
+                "CommitIdDoesNotExistException",
+                "CommitDoesNotExistException",
+                "InvalidCommitIdException",
+            ):
+                raise CommitNotFound(
+                    f"commit {commit_id} does not exist in CodeCommit repository {self.repository}"
+                ) from None
             raise
         return found
 
     def branch_head(self, branch: str) -> str:
         try:
-            head: str = self.api.get_branch(repositoryName=self.repository, branchName=branch)["branch"]["commitId"]
+            head: str = self.api.get_branch(repositoryName=self.repository, branchName=branch)[
+                "branch"
+            ]["commitId"]
         except Exception as exc:
             if error_code(exc) in ("BranchDoesNotExistException", "InvalidBranchNameException"):
-                raise BranchNotFound(f"branch {branch!r} does not exist in CodeCommit repository {self.repository}") from None
+                raise BranchNotFound(
+                    f"branch {branch!r} does not exist in CodeCommit repository {self.repository}"
+                ) from None
             raise
         return head
 
     def file_at(self, commit_id: str, path: str) -> str:
         try:
-            body = self.api.get_file(repositoryName=self.repository, commitSpecifier=commit_id, filePath=path)["fileContent"]
+            body = self.api.get_file(
+                repositoryName=self.repository, commitSpecifier=commit_id, filePath=path
+            )["fileContent"]
         except Exception as exc:
             code = error_code(exc)
             if code in ("FileDoesNotExistException", "PathDoesNotExistException"):
-                raise SourceFileNotFound(f"{path} does not exist in {self.repository} at commit {commit_id}") from None
+                raise SourceFileNotFound(
+                    f"{path} does not exist in {self.repository} at commit {commit_id}"
+                ) from None
             if code in ("CommitDoesNotExistException", "InvalidCommitException"):
-                raise CommitNotFound(f"commit {commit_id} does not exist in CodeCommit repository {self.repository}") from None
+                raise CommitNotFound(
+                    f"commit {commit_id} does not exist in CodeCommit repository {self.repository}"
+                ) from None
             raise
         data = body if isinstance(body, bytes) else str(body).encode()
         try:

@@ -25,8 +25,12 @@ class CodeDeploy:
 
     def termination_wait_minutes(self) -> int | None:
         """The group's blue/green termination wait, or None when the original is kept."""
-        info = self.api.get_deployment_group(applicationName=self.application, deploymentGroupName=self.group)["deploymentGroupInfo"]
-        terminate = info.get("blueGreenDeploymentConfiguration", {}).get("terminateBlueInstancesOnDeploymentSuccess", {})
+        info = self.api.get_deployment_group(
+            applicationName=self.application, deploymentGroupName=self.group
+        )["deploymentGroupInfo"]
+        terminate = info.get("blueGreenDeploymentConfiguration", {}).get(
+            "terminateBlueInstancesOnDeploymentSuccess", {}
+        )
         if terminate.get("action", "TERMINATE") != "TERMINATE":
             return None
         return int(terminate.get("terminationWaitTimeInMinutes", 0))

@@ -31,12 +31,25 @@ class Ecr:
 
     def image(self, digest: str) -> ImageInfo:
         try:
-            details = self.api.describe_images(repositoryName=self.repository, imageIds=[{"imageDigest": digest}])["imageDetails"]
+            details = self.api.describe_images(
+                repositoryName=self.repository, imageIds=[{"imageDigest": digest}]
+            )["imageDetails"]
         except Exception as exc:
-            if error_code(exc) in ("ImageNotFoundException", "RepositoryNotFoundException", "InvalidParameterException"):
-                raise ImageNotFound(f"image {digest} is not in ECR repository {self.repository}") from None
+            if error_code(exc) in (
+                "ImageNotFoundException",
+                "RepositoryNotFoundException",
+                "InvalidParameterException",
+            ):
+                raise ImageNotFound(
+                    f"image {digest} is not in ECR repository {self.repository}"
+                ) from None
             raise
         if not details:
             raise ImageNotFound(f"image {digest} is not in ECR repository {self.repository}")
         d = details[0]
-        return ImageInfo(str(d["registryId"]), self.repository, str(d["imageDigest"]), tuple(d.get("imageTags", [])))
+        return ImageInfo(
+            str(d["registryId"]),
+            self.repository,
+            str(d["imageDigest"]),
+            tuple(d.get("imageTags", [])),
+        )

@@ -25,10 +25,19 @@ class Ecs:
 
     def target_groups_of(self, task_definition_arn: str) -> list[str]:
         """Target groups of the task set running ``task_definition_arn`` ([] if none yet)."""
-        services = self.api.describe_services(cluster=self.cluster, services=[self.service]).get("services", [])
+        services = self.api.describe_services(cluster=self.cluster, services=[self.service]).get(
+            "services", []
+        )
         groups: list[str] = []
         for svc in services:
             for task_set in svc.get("taskSets", []):
-                if task_set.get("taskDefinition") == task_definition_arn and task_set.get("status") != "DRAINING":
-                    groups.extend(lb["targetGroupArn"] for lb in task_set.get("loadBalancers", []) if lb.get("targetGroupArn"))
+                if (
+                    task_set.get("taskDefinition") == task_definition_arn
+                    and task_set.get("status") != "DRAINING"
+                ):
+                    groups.extend(
+                        lb["targetGroupArn"]
+                        for lb in task_set.get("loadBalancers", [])
+                        if lb.get("targetGroupArn")
+                    )
         return groups

@@ -29,7 +29,9 @@ class Health:
     def target_states(self, target_group_arns: list[str]) -> tuple[str, ...]:
         states: list[str] = []
         for arn in target_group_arns:
-            for desc in self.elbv2.describe_target_health(TargetGroupArn=arn).get("TargetHealthDescriptions", []):
+            for desc in self.elbv2.describe_target_health(TargetGroupArn=arn).get(
+                "TargetHealthDescriptions", []
+            ):
                 states.append(str(desc.get("TargetHealth", {}).get("State", "unavailable")))
         return tuple(states)
 
@@ -45,7 +47,7 @@ class Health:
 
 def probe(url: str, timeout: float = 5.0) -> tuple[int | None, str | None]:
     """GET ``url``: (status, None), or (None, reason) when nothing answered."""
-    request = urllib.request.Request(url, headers={"User-Agent": "turnout-gate"})
+    request = urllib.request.Request(url, headers={"User-Agent": "turnout-gate"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (operator-given URL)
             return int(response.status), None

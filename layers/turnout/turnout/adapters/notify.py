@@ -10,7 +10,9 @@ from turnout.errors import TransientError
 
 
 class Notifier:
-    def __init__(self, topic_arn: str, source: str, sns: Any | None = None, events: Any | None = None) -> None:
+    def __init__(
+        self, topic_arn: str, source: str, sns: Any | None = None, events: Any | None = None
+    ) -> None:
         self.topic_arn = topic_arn
         self.source = source
         self._sns = sns
@@ -28,7 +30,15 @@ class Notifier:
         if self._events is None:
             self._events = make_client("events")
         result = self._events.put_events(
-            Entries=[{"Source": self.source, "DetailType": detail_type, "Detail": json.dumps(detail, default=str)}]
+            Entries=[
+                {
+                    "Source": self.source,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail, default=str),
+                }
+            ]
         )
         if result.get("FailedEntryCount", 0):
-            raise TransientError(f"EventBridge refused the {detail_type} event: {result.get('Entries')}")
+            raise TransientError(
+                f"EventBridge refused the {detail_type} event: {result.get('Entries')}"
+            )

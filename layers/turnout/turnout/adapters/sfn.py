@@ -43,7 +43,9 @@ class StepFunctions:
     def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> str | None:
         """Start an execution (idempotent by name); None if it already exists."""
         try:
-            arn: str = self.api.start_execution(stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload))["executionArn"]
+            arn: str = self.api.start_execution(
+                stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
+            )["executionArn"]
         except Exception as exc:
             if error_code(exc) == "ExecutionAlreadyExists":
                 return None

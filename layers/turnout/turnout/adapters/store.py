@@ -101,11 +101,15 @@ class Store:
     def delete(self, pk: str, sk: str) -> None:
         self.ddb.delete_item(TableName=self.table, Key=encode_item({"pk": pk, "sk": sk}))
 
-    def query(self, pk: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    def query(
+        self, pk: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :p)" if prefix else ""),
-            "ExpressionAttributeValues": encode_item({":pk": pk, **({":p": prefix} if prefix else {})}),
+            "ExpressionAttributeValues": encode_item(
+                {":pk": pk, **({":p": prefix} if prefix else {})}
+            ),
             "ScanIndexForward": not newest_first,
             "ConsistentRead": True,
         }
@@ -130,19 +134,32 @@ class Store:
         return ServiceState.from_dict(item["state"] | {"version": item.get("version", 0)})
 
     def _save_state(self, service: str, new: ServiceState, expected_version: int) -> None:
-        item = {"pk": f"SERVICE#{service}", "sk": "STATE", "state": new.to_dict(), "version": new.version}
+        item = {
+            "pk": f"SERVICE#{service}",
+            "sk": "STATE",
+            "state": new.to_dict(),
+            "version": new.version,
+        }
         condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :v"
-        kwargs: dict[str, Any] = {"TableName": self.table, "Item": encode_item(item), "ConditionExpression": condition}
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": encode_item(item),
+            "ConditionExpression": condition,
+        }
         if expected_version:
             kwargs["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
         try:
             self.ddb.put_item(**kwargs)
         except Exception as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise ConcurrentUpdate(f"service state of {service} changed concurrently (version {expected_version})") from None
+                raise ConcurrentUpdate(
+                    f"service state of {service} changed concurrently (version {expected_version})"
+                ) from None
             raise
 
-    def change_state(self, service: str, fn: Callable[[ServiceState], tuple[ServiceState, T]], attempts: int = 8) -> T:
+    def change_state(
+        self, service: str, fn: Callable[[ServiceState], tuple[ServiceState, T]], attempts: int = 8
+    ) -> T:
         """Apply ``fn`` to the current state and store its result atomically (retrying races)."""
         last: ConcurrentUpdate | None = None
         for _ in range(attempts):
@@ -161,7 +178,11 @@ class Store:
 
     # -- ledger --------------------------------------------------------------------
     def put_attempt(self, service: str, attempt_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.update(f"SERVICE#{service}", f"ATTEMPT#{attempt_id}", {"attemptId": attempt_id, "service": service, **fields})
+        return self.update(
+            f"SERVICE#{service}",
+            f"ATTEMPT#{attempt_id}",
+            {"attemptId": attempt_id, "service": service, **fields},
+        )
 
     def get_attempt(self, service: str, attempt_id: str) -> dict[str, Any] | None:
         return self.get(f"SERVICE#{service}", f"ATTEMPT#{attempt_id}")
@@ -172,7 +193,12 @@ class Store:
     def first_delivery(self, service: str, event_id: str, now: float) -> bool:
         """True the first time an event id is seen (EventBridge delivers at least once)."""
         return self.put(
-            {"pk": f"SERVICE#{service}", "sk": f"EVENT#{event_id}", "seenAt": now, "expiresAt": int(now) + EVENT_TTL_SECONDS},
+            {
+                "pk": f"SERVICE#{service}",
+                "sk": f"EVENT#{event_id}",
+                "seenAt": now,
+                "expiresAt": int(now) + EVENT_TTL_SECONDS,
+            },
             if_absent=True,
         )
 
@@ -198,9 +224,12 @@ class Store:
         condition = "attribute_not_exists(#c) OR #c = :checks"
         try:
             self.ddb.update_item(
-                TableName=self.table, Key=encode_item({"pk": "GATES", "sk": deployment_id}),
+                TableName=self.table,
+                Key=encode_item({"pk": "GATES", "sk": deployment_id}),
                 UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
-                ConditionExpression=condition, ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except Exception as exc:
             if error_code(exc) == "ConditionalCheckFailedException":

@@ -19,16 +19,35 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     slot = slot_of(attempt)
     now = clock.now()
     row = {
-        "kind": "deploy", "trigger": slot.trigger, "commitId": slot.commit_id, "digest": slot.digest,
-        "imageUri": slot.image_uri, "eventId": slot.event_id, "replayName": slot.replay_name or "",
+        "kind": "deploy",
+        "trigger": slot.trigger,
+        "commitId": slot.commit_id,
+        "digest": slot.digest,
+        "imageUri": slot.image_uri,
+        "eventId": slot.event_id,
+        "replayName": slot.replay_name or "",
         "executionArn": slot.execution_arn,
     }
-    if not state.get("handoff") and slot.event_id and not deps.store.first_delivery(service, slot.event_id, now):
+    if (
+        not state.get("handoff")
+        and slot.event_id
+        and not deps.store.first_delivery(service, slot.event_id, now)
+    ):
         reason = f"event {slot.event_id} was already delivered"
         logger.info("duplicate delivery", extra={"event_id": slot.event_id})
-        deps.store.put_attempt(service, slot.attempt_id, row | {
-            "result": "duplicate", "reason": reason, "startedAt": slot.received_at or now,
-            "startedAtIso": clock.iso(slot.received_at or now), "endedAt": now, "durationSeconds": 0})
+        deps.store.put_attempt(
+            service,
+            slot.attempt_id,
+            row
+            | {
+                "result": "duplicate",
+                "reason": reason,
+                "startedAt": slot.received_at or now,
+                "startedAtIso": clock.iso(slot.received_at or now),
+                "endedAt": now,
+                "durationSeconds": 0,
+            },
+        )
         return {"decision": Decision.DUPLICATE.value, "reason": reason}
 
     def decide(current: ServiceState) -> tuple[ServiceState, Admission]:
@@ -36,24 +55,66 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         return result.state, result
 
     outcome = deps.store.change_state(service, decide)
-    logger.info("admission", extra={"decision": outcome.decision.value, "reason": outcome.reason, "attempt": slot.attempt_id})
+    logger.info(
+        "admission",
+        extra={
+            "decision": outcome.decision.value,
+            "reason": outcome.reason,
+            "attempt": slot.attempt_id,
+        },
+    )
     started = slot.received_at or now
     if outcome.decision is Decision.RUN:
         existing = deps.store.get_attempt(service, slot.attempt_id) or {}
-        deps.store.put_attempt(service, slot.attempt_id, row | {
-            "result": "running", "phase": "rendering", "reason": outcome.reason,
-            "startedAt": existing.get("startedAt", started), "startedAtIso": clock.iso(float(existing.get("startedAt", started))),
-            "deployStartedAt": now})
+        deps.store.put_attempt(
+            service,
+            slot.attempt_id,
+            row
+            | {
+                "result": "running",
+                "phase": "rendering",
+                "reason": outcome.reason,
+                "startedAt": existing.get("startedAt", started),
+                "startedAtIso": clock.iso(float(existing.get("startedAt", started))),
+                "deployStartedAt": now,
+            },
+        )
     elif outcome.decision is Decision.QUEUED:
-        deps.store.put_attempt(service, slot.attempt_id, row | {
-            "result": "queued", "phase": "queued", "reason": outcome.reason, "startedAt": started,
-            "startedAtIso": clock.iso(started)})
+        deps.store.put_attempt(
+            service,
+            slot.attempt_id,
+            row
+            | {
+                "result": "queued",
+                "phase": "queued",
+                "reason": outcome.reason,
+                "startedAt": started,
+                "startedAtIso": clock.iso(started),
+            },
+        )
         if outcome.superseded:
-            deps.store.put_attempt(service, outcome.superseded.attempt_id, {
-                "result": "superseded", "phase": "superseded", "endedAt": now,
-                "reason": f"superseded by attempt {slot.attempt_id} (commit {slot.commit_id[:12]})"})
+            deps.store.put_attempt(
+                service,
+                outcome.superseded.attempt_id,
+                {
+                    "result": "superseded",
+                    "phase": "superseded",
+                    "endedAt": now,
+                    "reason": f"superseded by attempt {slot.attempt_id} (commit {slot.commit_id[:12]})",  # noqa: E501
+                },
+            )
     else:
-        deps.store.put_attempt(service, slot.attempt_id, row | {
-            "result": "duplicate", "reason": outcome.reason, "startedAt": started, "startedAtIso": clock.iso(started),
-            "endedAt": now, "durationSeconds": round(now - started, 3)})
+        deps.store.put_attempt(
+            service,
+            slot.attempt_id,
+            row
+            | {
+                "result": "duplicate",
+                "reason": outcome.reason,
+                "startedAt": started,
+                "startedAtIso": clock.iso(started),
+                "endedAt": now,
+                "durationSeconds": round(now - started, 3),
+            },
+        )
     return {"decision": outcome.decision.value, "reason": outcome.reason}

@@ -39,8 +39,10 @@ def failure_name(error: Mapping[str, str] | None, kind: str, outcome: str) -> tu
         return ("BuildFailed" if kind == "build" else "DeploymentFailed", f"{kind} {outcome}")
     name = error["type"]
     if name.startswith("States."):
-        name = {"States.Timeout": "WaitTimedOut", "States.TaskFailed": "BuildFailed" if kind == "build" else "TaskFailed"}.get(
-            name, name.removeprefix("States."))
+        name = {
+            "States.Timeout": "WaitTimedOut",
+            "States.TaskFailed": "BuildFailed" if kind == "build" else "TaskFailed",
+        }.get(name, name.removeprefix("States."))
     return name, error["message"]
 
 
@@ -49,7 +51,9 @@ def finish(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     outcome = payload.get("outcome")
     state = payload.get("state")
     if kind not in ("build", "deploy") or outcome not in OUTCOMES or not isinstance(state, dict):
-        raise InvalidEvent(f"finish input: kind={kind!r} outcome={outcome!r}; expected build|deploy and one of {OUTCOMES}")
+        raise InvalidEvent(
+            f"finish input: kind={kind!r} outcome={outcome!r}; expected build|deploy and one of {OUTCOMES}"  # noqa: E501
+        )
     if kind == "build":
         result = _finish_build(str(outcome), state, str(payload.get("executionArn", "")), deps)
     else:
@@ -60,7 +64,11 @@ def finish(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
 
 def _row_times(row: Mapping[str, Any], now: float) -> dict[str, Any]:
     started = float(row.get("startedAt") or now)
-    return {"endedAt": now, "endedAtIso": clock.iso(now), "durationSeconds": round(now - started, 3)}
+    return {
+        "endedAt": now,
+        "endedAtIso": clock.iso(now),
+        "durationSeconds": round(now - started, 3),
+    }
 
 
 def _build_id_from(error: Mapping[str, Any] | None) -> str:
@@ -73,29 +81,48 @@ def _build_id_from(error: Mapping[str, Any] | None) -> str:
     return str(cause.get("Build", {}).get("Id", "")) if isinstance(cause, dict) else ""
 
 
-def _finish_build(outcome: str, state: dict[str, Any], execution_arn: str, deps: Deps) -> dict[str, Any]:
+def _finish_build(
+    outcome: str, state: dict[str, Any], execution_arn: str, deps: Deps
+) -> dict[str, Any]:
     cfg = deps.config
     now = clock.now()
     attempt = state.get("attempt") or {}
     error = error_of(state)
     attempt_id = str(attempt.get("attemptId") or clock.new_attempt_id(now))
     raw_error = state.get("error") if isinstance(state.get("error"), dict) else None
-    build_id = str((state.get("build") or {}).get("buildId") or _build_id_from({"message": str((raw_error or {}).get("Cause", ""))}))
+    build_id = str(
+        (state.get("build") or {}).get("buildId")
+        or _build_id_from({"message": str((raw_error or {}).get("Cause", ""))})
+    )
     existing = deps.store.get_attempt(cfg.service_key, attempt_id) or {"startedAt": now}
-    fields: dict[str, Any] = {"kind": "build", "result": outcome, "phase": "built" if outcome == "succeeded" else "failed",
-                              "buildId": build_id, "executionArn": execution_arn, **_row_times(existing, now)}
+    fields: dict[str, Any] = {
+        "kind": "build",
+        "result": outcome,
+        "phase": "built" if outcome == "succeeded" else "failed",
+        "buildId": build_id,
+        "executionArn": execution_arn,
+        **_row_times(existing, now),
+    }
     if "trigger" not in existing:
-        fields |= {"trigger": "manual" if "source" not in state else "push", "startedAt": now, "startedAtIso": clock.iso(now)}
+        fields |= {
+            "trigger": "manual" if "source" not in state else "push",
+            "startedAt": now,
+            "startedAtIso": clock.iso(now),
+        }
     if error:
         fields["error"] = error
     row = deps.store.put_attempt(cfg.service_key, attempt_id, fields)
     if attempt.get("commitId") and build_id:
-        deps.store.put_build(cfg.service_key, str(attempt["commitId"]), {"buildId": build_id, "buildResult": outcome})
+        deps.store.put_build(
+            cfg.service_key, str(attempt["commitId"]), {"buildId": build_id, "buildResult": outcome}
+        )
     _notify(deps, "build", outcome, row)
     return {"attemptId": attempt_id, "result": outcome}
 
 
-def _finish_deploy(outcome: str, state: dict[str, Any], execution_arn: str, deps: Deps) -> dict[str, Any]:
+def _finish_deploy(
+    outcome: str, state: dict[str, Any], execution_arn: str, deps: Deps
+) -> dict[str, Any]:
     cfg = deps.config
     service = cfg.service_key
     now = clock.now()
@@ -104,18 +131,31 @@ def _finish_deploy(outcome: str, state: dict[str, Any], execution_arn: str, deps
     if not isinstance(attempt, dict):
         return _record_rejected_event(state, error, execution_arn, deps, now)
     slot = slot_of(attempt)
-    existing = deps.store.get_attempt(service, slot.attempt_id) or {"startedAt": slot.received_at or now}
+    existing = deps.store.get_attempt(service, slot.attempt_id) or {
+        "startedAt": slot.received_at or now
+    }
     build = deps.store.get_build(service, slot.commit_id) or {}
     render = (state.get("render") or {}).get("value") or {}
     fields: dict[str, Any] = {
-        "kind": "deploy", "result": outcome, "phase": outcome, "trigger": slot.trigger, "commitId": slot.commit_id,
-        "digest": slot.digest, "imageUri": slot.image_uri, "eventId": slot.event_id, "replayName": slot.replay_name or "",
-        "executionArn": execution_arn, "buildId": str(build.get("buildId", "")),
+        "kind": "deploy",
+        "result": outcome,
+        "phase": outcome,
+        "trigger": slot.trigger,
+        "commitId": slot.commit_id,
+        "digest": slot.digest,
+        "imageUri": slot.image_uri,
+        "eventId": slot.event_id,
+        "replayName": slot.replay_name or "",
+        "executionArn": execution_arn,
+        "buildId": str(build.get("buildId", "")),
         "deploymentId": str((state.get("deployment") or {}).get("deploymentId", "")),
         **_row_times(existing, now),
     }
     if render.get("taskDefinitionArn"):
-        fields |= {"taskDefinitionArn": render["taskDefinitionArn"], "taskDefinitionRevision": render.get("revision")}
+        fields |= {
+            "taskDefinitionArn": render["taskDefinitionArn"],
+            "taskDefinitionRevision": render.get("revision"),
+        }
     if "startedAt" not in existing or "startedAtIso" not in existing:
         started = slot.received_at or now
         fields |= {"startedAt": started, "startedAtIso": clock.iso(started)}
@@ -135,25 +175,50 @@ def _finish_deploy(outcome: str, state: dict[str, Any], execution_arn: str, deps
     started_next = None
     if released.next is not None:
         nxt = released.next
-        deps.store.put_attempt(service, nxt.attempt_id, {"result": "running", "phase": "rendering",
-                                                          "reason": f"started after attempt {slot.attempt_id}"})
-        started_next = deps.sfn.start(cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_dict()})
-        logger.info("next queued push started", extra={"attempt": nxt.attempt_id, "execution": started_next})
+        deps.store.put_attempt(
+            service,
+            nxt.attempt_id,
+            {
+                "result": "running",
+                "phase": "rendering",
+                "reason": f"started after attempt {slot.attempt_id}",
+            },
+        )
+        started_next = deps.sfn.start(
+            cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_dict()}
+        )
+        logger.info(
+            "next queued push started", extra={"attempt": nxt.attempt_id, "execution": started_next}
+        )
     _notify(deps, "deploy", outcome, row)
-    return {"attemptId": slot.attempt_id, "result": outcome, "released": released.released,
-            "next": released.next.attempt_id if released.next else None}
+    return {
+        "attemptId": slot.attempt_id,
+        "result": outcome,
+        "released": released.released,
+        "next": released.next.attempt_id if released.next else None,
+    }
 
 
-def _record_rejected_event(state: dict[str, Any], error: dict[str, str] | None, execution_arn: str, deps: Deps,
-                           now: float) -> dict[str, Any]:
-    detail = state.get("detail") if isinstance(state.get("detail"), dict) else {}
+def _record_rejected_event(
+    state: dict[str, Any], error: dict[str, str] | None, execution_arn: str, deps: Deps, now: float
+) -> dict[str, Any]:
+    found = state.get("detail")
+    detail: dict[str, Any] = found if isinstance(found, dict) else {}
     attempt_id = clock.new_attempt_id(now)
     fields: dict[str, Any] = {
-        "kind": "deploy", "result": "rejected", "phase": "rejected",
+        "kind": "deploy",
+        "result": "rejected",
+        "phase": "rejected",
         "trigger": "replay" if state.get("replay-name") else "push",
-        "digest": str(detail.get("image-digest", "")), "eventId": str(state.get("id", "")),
-        "replayName": str(state.get("replay-name", "")), "executionArn": execution_arn,
-        "startedAt": now, "startedAtIso": clock.iso(now), "endedAt": now, "endedAtIso": clock.iso(now), "durationSeconds": 0,
+        "digest": str(detail.get("image-digest", "")),
+        "eventId": str(state.get("id", "")),
+        "replayName": str(state.get("replay-name", "")),
+        "executionArn": execution_arn,
+        "startedAt": now,
+        "startedAtIso": clock.iso(now),
+        "endedAt": now,
+        "endedAtIso": clock.iso(now),
+        "durationSeconds": 0,
     }
     if error:
         fields["error"] = error
@@ -165,8 +230,16 @@ def _record_rejected_event(state: dict[str, Any], error: dict[str, str] | None, 
 def _notify(deps: Deps, kind: str, outcome: str, row: Mapping[str, Any]) -> None:
     cfg = deps.config
     commit = str(row.get("commitId", ""))[:12]
-    subject = f"turnout: {cfg.service} {kind} {outcome.replace('_', ' ')}" + (f" (commit {commit})" if commit else "")
-    detail = {k: v for k, v in row.items() if k not in ("pk", "sk")} | {"stack": cfg.stack_name, "serviceName": cfg.service}
+    subject = f"turnout: {cfg.service} {kind} {outcome.replace('_', ' ')}" + (
+        f" (commit {commit})" if commit else ""
+    )
+    detail = {k: v for k, v in row.items() if k not in ("pk", "sk")} | {
+        "stack": cfg.stack_name,
+        "serviceName": cfg.service,
+    }
     title = "Deployment" if kind == "deploy" else "Build"
     deps.notifier.publish(subject, f"turnout {title} Finished", detail)
-    logger.info("outcome recorded", extra={"kind": kind, "outcome": outcome, "attempt": row.get("attemptId")})
+    logger.info(
+        "outcome recorded",
+        extra={"kind": kind, "outcome": outcome, "attempt": row.get("attemptId")},
+    )

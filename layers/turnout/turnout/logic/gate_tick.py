@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from turnout import clock
+from turnout.adapters.health import probe
 from turnout.deps import Deps
 from turnout.gate import Evaluation, GateConfig, GateState, Observation, Verdict, evaluate
-from turnout.adapters.health import probe
 from turnout.observability import logger
 
 
@@ -34,7 +34,13 @@ def observe(deps: Deps, config: GateConfig, task_definition_arn: str) -> Observa
     error: str | None = None
     if config.http_url:
         status, error = probe(config.http_url)
-    return Observation(at=clock.now(), target_states=targets, alarms_in_alarm=alarms, http_status=status, http_error=error)
+    return Observation(
+        at=clock.now(),
+        target_states=targets,
+        alarms_in_alarm=alarms,
+        http_status=status,
+        http_error=error,
+    )
 
 
 def tick(deps: Deps) -> dict[str, Any]:
@@ -45,7 +51,9 @@ def tick(deps: Deps) -> dict[str, Any]:
         if not gate.get("taskToken") or not gate.get("gateStartedAt"):
             continue  # not armed yet, or traffic not on the new task set yet
         state = GateState.from_dict(gate.get("gateState") or {"started_at": gate["gateStartedAt"]})
-        result = evaluate(config, state, observe(deps, config, str(gate.get("taskDefinitionArn", ""))))
+        result = evaluate(
+            config, state, observe(deps, config, str(gate.get("taskDefinitionArn", "")))
+        )
         verdicts[deployment_id] = result.verdict.value
         _apply(deps, deployment_id, gate, result)
     return {"gates": verdicts}
@@ -55,22 +63,44 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
     token = str(gate["taskToken"])
     attempt_id = str(gate.get("attemptId", ""))
     service = deps.config.service_key
-    logger.info("gate check", extra={"deployment": deployment_id, "verdict": result.verdict.value, "reason": result.reason})
+    logger.info(
+        "gate check",
+        extra={
+            "deployment": deployment_id,
+            "verdict": result.verdict.value,
+            "reason": result.reason,
+        },
+    )
     if result.verdict is Verdict.WAIT:
         checks = int(gate.get("checks", 0))
-        if not deps.store.update_gate_if(deployment_id, checks, {
-                "gateState": result.state.to_dict(), "lastReason": result.reason, "checks": checks + 1}):
+        if not deps.store.update_gate_if(
+            deployment_id,
+            checks,
+            {
+                "gateState": result.state.to_dict(),
+                "lastReason": result.reason,
+                "checks": checks + 1,
+            },
+        ):
             return  # an overlapping tick got there first: its verdict stands
         if attempt_id:
             deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason})
         return
     deps.store.delete_gate(deployment_id)
     if attempt_id:
-        deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value})
+        deps.store.put_attempt(
+            service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
+        )
     if result.verdict is Verdict.PASS:
-        deps.sfn.succeed(token, {
-            "verdict": "pass", "reason": result.reason, "hookHeld": bool(gate.get("hookHeld", False)),
-            "hookExecutionId": gate.get("hookExecutionId")})
+        deps.sfn.succeed(
+            token,
+            {
+                "verdict": "pass",
+                "reason": result.reason,
+                "hookHeld": bool(gate.get("hookHeld", False)),
+                "hookExecutionId": gate.get("hookExecutionId"),
+            },
+        )
     elif result.verdict is Verdict.TIMEOUT:
         deps.sfn.fail(token, "GateTimedOut", result.reason)
     else:
@@ -83,9 +113,15 @@ def promote(deps: Deps, deployment_id: str, who: str) -> bool:
     if not gate or not gate.get("taskToken"):
         return False
     deps.store.delete_gate(deployment_id)
-    return deps.sfn.succeed(str(gate["taskToken"]), {
-        "verdict": "promoted", "reason": f"promoted by {who}", "hookHeld": bool(gate.get("hookHeld", False)),
-        "hookExecutionId": gate.get("hookExecutionId")})
+    return deps.sfn.succeed(
+        str(gate["taskToken"]),
+        {
+            "verdict": "promoted",
+            "reason": f"promoted by {who}",
+            "hookHeld": bool(gate.get("hookHeld", False)),
+            "hookExecutionId": gate.get("hookExecutionId"),
+        },
+    )
 
 
 def reject(deps: Deps, deployment_id: str, who: str) -> bool:
@@ -94,4 +130,6 @@ def reject(deps: Deps, deployment_id: str, who: str) -> bool:
     if not gate or not gate.get("taskToken"):
         return False
     deps.store.delete_gate(deployment_id)
-    return deps.sfn.fail(str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}")
+    return deps.sfn.fail(
+        str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}"
+    )

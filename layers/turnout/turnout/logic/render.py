@@ -23,23 +23,46 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     slot = slot_of(state.get("attempt") or {})
     taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
     appspec_text = deps.codecommit.file_at(slot.commit_id, cfg.appspec_path)
-    images = {"IMAGE": slot.image_uri, "IMAGE1_NAME": slot.image_uri, **parse_extra_images(cfg.extra_images)}
+    images = {
+        "IMAGE": slot.image_uri,
+        "IMAGE1_NAME": slot.image_uri,
+        **parse_extra_images(cfg.extra_images),
+    }
     taskdef = render_task_definition(taskdef_text, images, path=cfg.taskdef_path)
     if taskdef.dropped_fields:
-        logger.info("read-only task definition fields dropped", extra={"fields": list(taskdef.dropped_fields), "file": cfg.taskdef_path})
+        logger.info(
+            "read-only task definition fields dropped",
+            extra={"fields": list(taskdef.dropped_fields), "file": cfg.taskdef_path},
+        )
     kwargs = dict(taskdef.register_kwargs)
     tags = [t for t in kwargs.get("tags", []) if not str(t.get("key", "")).startswith("turnout:")]
-    tags += [{"key": "turnout:commit", "value": slot.commit_id}, {"key": "turnout:digest", "value": slot.digest}]
+    tags += [
+        {"key": "turnout:commit", "value": slot.commit_id},
+        {"key": "turnout:digest", "value": slot.digest},
+    ]
     kwargs["tags"] = tags
     # Check the AppSpec against the task definition before registering anything.
-    render_appspec(appspec_text, task_definition_arn="<TASK_DEFINITION>", taskdef=taskdef,
-                   gate_hook_function=cfg.gate_hook_function, path=cfg.appspec_path)
+    render_appspec(
+        appspec_text,
+        task_definition_arn="<TASK_DEFINITION>",
+        taskdef=taskdef,
+        gate_hook_function=cfg.gate_hook_function,
+        path=cfg.appspec_path,
+    )
     arn, revision = deps.ecs.register(kwargs)
-    appspec = render_appspec(appspec_text, task_definition_arn=arn, taskdef=taskdef,
-                             gate_hook_function=cfg.gate_hook_function, path=cfg.appspec_path)
+    appspec = render_appspec(
+        appspec_text,
+        task_definition_arn=arn,
+        taskdef=taskdef,
+        gate_hook_function=cfg.gate_hook_function,
+        path=cfg.appspec_path,
+    )
     hold_mode = _hold_mode(deps)
-    deps.store.put_attempt(cfg.service_key, slot.attempt_id, {
-        "taskDefinitionArn": arn, "taskDefinitionRevision": revision, "phase": "deploying"})
+    deps.store.put_attempt(
+        cfg.service_key,
+        slot.attempt_id,
+        {"taskDefinitionArn": arn, "taskDefinitionRevision": revision, "phase": "deploying"},
+    )
     logger.info("task definition registered", extra={"arn": arn, "hold_mode": hold_mode})
     return {
         "taskDefinitionArn": arn,
@@ -48,7 +71,8 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "containerName": appspec.container_name,
         "containerPort": appspec.container_port,
         "holdMode": hold_mode,
-        "gateWaitTimeoutSeconds": (cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60 + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
+        "gateWaitTimeoutSeconds": (cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60
+        + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
         "droppedFields": list(taskdef.dropped_fields),
     }
 
@@ -66,7 +90,7 @@ def _hold_mode(deps: Deps) -> str:
     if needed <= HOOK_LIMIT_MINUTES:
         return "hook"
     raise ConfigError(
-        f"GateTimeoutMinutes + GateBakeMinutes = {needed} min is longer than a CodeDeploy hook may wait "
-        f"({HOOK_LIMIT_MINUTES} min) and deployment group {cfg.deployment_group} terminates the original task set "
-        f"after {wait} min: raise its termination wait to at least {needed + 5} min or shorten the gate"
+        f"GateTimeoutMinutes + GateBakeMinutes = {needed} min is longer than a CodeDeploy hook may wait "  # noqa: E501
+        f"({HOOK_LIMIT_MINUTES} min) and deployment group {cfg.deployment_group} terminates the original task set "  # noqa: E501
+        f"after {wait} min: raise its termination wait to at least {needed + 5} min or shorten the gate"  # noqa: E501
     )

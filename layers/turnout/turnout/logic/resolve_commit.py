@@ -17,7 +17,9 @@ def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     cfg = deps.config
     raw = payload.get("input")
     if not isinstance(raw, dict):
-        raise InvalidEvent("build input: expected a JSON object such as {\"commitId\": \"<40 hex>\"} or {\"branch\": \"master\"}")
+        raise InvalidEvent(
+            'build input: expected a JSON object such as {"commitId": "<40 hex>"} or {"branch": "master"}'  # noqa: E501
+        )
     if raw.get("source") == "aws.codecommit":
         event = parse_event(CodeCommitStateChangeEvent, raw, "CodeCommit Repository State Change")
         d = event.detail
@@ -50,13 +52,33 @@ def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     deps.store.put_attempt(
         cfg.service_key,
         attempt_id,
-        {"kind": "build", "trigger": trigger, "commitId": commit_id, "branch": branch or "", "result": "running",
-         "phase": "building", "startedAt": now, "startedAtIso": clock.iso(now), "executionArn": execution_arn},
+        {
+            "kind": "build",
+            "trigger": trigger,
+            "commitId": commit_id,
+            "branch": branch or "",
+            "result": "running",
+            "phase": "building",
+            "startedAt": now,
+            "startedAtIso": clock.iso(now),
+            "executionArn": execution_arn,
+        },
     )
-    deps.store.put_build(cfg.service_key, commit_id, {"attemptId": attempt_id, "trigger": trigger, "executionArn": execution_arn})
-    logger.info("build admitted", extra={"commit": commit_id, "trigger": trigger, "attempt": attempt_id})
+    deps.store.put_build(
+        cfg.service_key,
+        commit_id,
+        {"attemptId": attempt_id, "trigger": trigger, "executionArn": execution_arn},
+    )
+    logger.info(
+        "build admitted", extra={"commit": commit_id, "trigger": trigger, "attempt": attempt_id}
+    )
     return {
         "ignored": False,
-        "attempt": {"attemptId": attempt_id, "commitId": commit_id, "branch": branch or "", "trigger": trigger,
-                    "repository": cfg.repository},
+        "attempt": {
+            "attemptId": attempt_id,
+            "commitId": commit_id,
+            "branch": branch or "",
+            "trigger": trigger,
+            "repository": cfg.repository,
+        },
     }

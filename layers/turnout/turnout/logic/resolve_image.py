@@ -20,7 +20,9 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     cfg = deps.config
     raw = payload.get("event")
     if not isinstance(raw, dict):
-        raise InvalidEvent("deploy input: expected an ECR Image Action event or a queue hand-off object")
+        raise InvalidEvent(
+            "deploy input: expected an ECR Image Action event or a queue hand-off object"
+        )
     if "handoff" in raw:
         slot = Slot.from_dict(raw["handoff"], "handoff")
         return {"ignored": False, "handoff": True, "attempt": attempt_of(slot)}
@@ -42,19 +44,21 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     commits = sorted(t for t in image.tags if _COMMIT.match(t))
     if not commits:
         raise ImageCommitUnknown(
-            f"image {d.image_digest} in ECR repository {cfg.ecr_repository} has tags {list(image.tags)}; none is a "
-            "40-hex commit id: tag the image with $CODEBUILD_RESOLVED_SOURCE_VERSION in buildspec.yml"
+            f"image {d.image_digest} in ECR repository {cfg.ecr_repository} has tags {list(image.tags)}; none is a "  # noqa: E501
+            "40-hex commit id: tag the image with $CODEBUILD_RESOLVED_SOURCE_VERSION in buildspec.yml"  # noqa: E501
         )
     commit_id = commits[0]
     if len(commits) > 1:
-        logger.warning("several commit tags on one digest; using the first", extra={"tags": commits})
+        logger.warning(
+            "several commit tags on one digest; using the first", extra={"tags": commits}
+        )
     replay_name = event.replay_name
     if replay_name:
         trigger = "replay"
     else:
         build = deps.store.get_build(cfg.service_key, commit_id) or {}
         trigger = str(build.get("trigger") or "push")
-    uri = f"{image.registry_id}.dkr.ecr.{cfg.region}.amazonaws.com/{cfg.ecr_repository}@{d.image_digest}"
+    uri = f"{image.registry_id}.dkr.ecr.{cfg.region}.amazonaws.com/{cfg.ecr_repository}@{d.image_digest}"  # noqa: E501
     slot = Slot(
         attempt_id=clock.new_attempt_id(),
         digest=d.image_digest,
@@ -66,7 +70,9 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         received_at=clock.now(),
         execution_arn=str(payload.get("executionArn", "")),
     )
-    logger.info("image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger})
+    logger.info(
+        "image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger}
+    )
     return {"ignored": False, "handoff": False, "attempt": attempt_of(slot)}
 
 

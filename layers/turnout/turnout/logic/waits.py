@@ -19,24 +19,61 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     kind = payload.get("kind")
     token = payload.get("taskToken")
     deployment_id = payload.get("deploymentId")
-    if kind not in ("gate", "completion", "rollback") or not isinstance(token, str) or not isinstance(deployment_id, str):
-        raise InvalidEvent("arm_wait input: needs kind (gate|completion|rollback), taskToken and deploymentId")
+    if (
+        kind not in ("gate", "completion", "rollback")
+        or not isinstance(token, str)
+        or not isinstance(deployment_id, str)
+    ):
+        raise InvalidEvent(
+            "arm_wait input: needs kind (gate|completion|rollback), taskToken and deploymentId"
+        )
     attempt = payload.get("attempt") or {}
     now = clock.now()
     ttl = int(now) + 3 * 24 * 3600
     if kind == "gate":
-        gate = deps.store.update_gate(deployment_id, {
-            "taskToken": token, "attemptId": attempt.get("attemptId", ""), "holdMode": payload.get("holdMode", "hook"),
-            "taskDefinitionArn": payload.get("taskDefinitionArn", ""), "armedAt": now, "expiresAt": ttl})
-        deps.store.put_attempt(deps.config.service_key, str(attempt.get("attemptId", "")), {"phase": "traffic-shifting", "deploymentId": deployment_id})
-        if gate.get("hookExecutionId") and gate.get("holdMode") == "termination-wait" and gate.get("hookHeld", True):
+        gate = deps.store.update_gate(
+            deployment_id,
+            {
+                "taskToken": token,
+                "attemptId": attempt.get("attemptId", ""),
+                "holdMode": payload.get("holdMode", "hook"),
+                "taskDefinitionArn": payload.get("taskDefinitionArn", ""),
+                "armedAt": now,
+                "expiresAt": ttl,
+            },
+        )
+        deps.store.put_attempt(
+            deps.config.service_key,
+            str(attempt.get("attemptId", "")),
+            {"phase": "traffic-shifting", "deploymentId": deployment_id},
+        )
+        if (
+            gate.get("hookExecutionId")
+            and gate.get("holdMode") == "termination-wait"
+            and gate.get("hookHeld", True)
+        ):
             release_hook(deps, deployment_id, str(gate["hookExecutionId"]))
     else:
-        deps.store.put_wait(deployment_id, kind, {"taskToken": token, "attemptId": attempt.get("attemptId", ""), "armedAt": now, "expiresAt": ttl})
+        deps.store.put_wait(
+            deployment_id,
+            kind,
+            {
+                "taskToken": token,
+                "attemptId": attempt.get("attemptId", ""),
+                "armedAt": now,
+                "expiresAt": ttl,
+            },
+        )
         if kind == "rollback":
-            deps.store.put_attempt(deps.config.service_key, str(attempt.get("attemptId", "")), {"phase": "rolling-back"})
+            deps.store.put_attempt(
+                deps.config.service_key,
+                str(attempt.get("attemptId", "")),
+                {"phase": "rolling-back"},
+            )
         else:
-            deps.store.put_attempt(deps.config.service_key, str(attempt.get("attemptId", "")), {"phase": "terminating"})
+            deps.store.put_attempt(
+                deps.config.service_key, str(attempt.get("attemptId", "")), {"phase": "terminating"}
+            )
     # The event may have come before the token was stored: look once.
     status = deps.codedeploy.status(deployment_id)
     if status in TERMINAL:
@@ -56,23 +93,39 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
     now = clock.now()
-    gate = deps.store.update_gate(hook.deployment_id, {
-        "hookExecutionId": hook.lifecycle_event_hook_execution_id, "hookHeld": True,
-        "gateStartedAt": now, "gateState": start(now).to_dict(), "expiresAt": int(now) + 3 * 24 * 3600})
+    gate = deps.store.update_gate(
+        hook.deployment_id,
+        {
+            "hookExecutionId": hook.lifecycle_event_hook_execution_id,
+            "hookHeld": True,
+            "gateStartedAt": now,
+            "gateState": start(now).to_dict(),
+            "expiresAt": int(now) + 3 * 24 * 3600,
+        },
+    )
     if gate.get("holdMode") == "termination-wait":
         release_hook(deps, hook.deployment_id, hook.lifecycle_event_hook_execution_id)
     if gate.get("attemptId"):
-        deps.store.put_attempt(deps.config.service_key, str(gate["attemptId"]), {"phase": "gate", "gateStartedAt": now})
-    logger.info("gate started", extra={"deployment": hook.deployment_id, "hold_mode": gate.get("holdMode")})
+        deps.store.put_attempt(
+            deps.config.service_key, str(gate["attemptId"]), {"phase": "gate", "gateStartedAt": now}
+        )
+    logger.info(
+        "gate started", extra={"deployment": hook.deployment_id, "hold_mode": gate.get("holdMode")}
+    )
     return {"gate": "started", "deploymentId": hook.deployment_id}
 
 
 def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
-    parsed = parse_event(CodeDeployStateChangeEvent, event, "CodeDeploy Deployment State-change Notification")
+    parsed = parse_event(
+        CodeDeployStateChangeEvent, event, "CodeDeploy Deployment State-change Notification"
+    )
     d = parsed.detail
     cfg = deps.config
     if d.application != cfg.application or d.deployment_group != cfg.deployment_group:
-        logger.info("deployment event ignored", extra={"reason": f"{d.application}/{d.deployment_group} is not this service"})
+        logger.info(
+            "deployment event ignored",
+            extra={"reason": f"{d.application}/{d.deployment_group} is not this service"},
+        )
         return {"resolved": []}
     return {"resolved": resolve(deps, d.deployment_id, d.state)}
 
@@ -83,7 +136,11 @@ def resolve(deps: Deps, deployment_id: str, state: str) -> list[str]:
     failed = state in ("FAILURE", "STOP")
     gate = deps.store.gate(deployment_id)
     if gate and gate.get("taskToken") and failed:
-        deps.sfn.fail(str(gate["taskToken"]), "DeploymentFailed", f"deployment {deployment_id} reported {state} during the health gate")
+        deps.sfn.fail(
+            str(gate["taskToken"]),
+            "DeploymentFailed",
+            f"deployment {deployment_id} reported {state} during the health gate",
+        )
         deps.store.delete_gate(deployment_id)
         resolved.append("gate")
     completion = deps.store.wait(deployment_id, "completion")
@@ -101,8 +158,15 @@ def resolve(deps: Deps, deployment_id: str, state: str) -> list[str]:
         if failed:
             deps.sfn.succeed(token, {"deploymentId": deployment_id, "state": state})
         else:
-            deps.sfn.fail(token, "DeploymentFailed", f"deployment {deployment_id} succeeded although a rollback was requested")
+            deps.sfn.fail(
+                token,
+                "DeploymentFailed",
+                f"deployment {deployment_id} succeeded although a rollback was requested",
+            )
         deps.store.delete_wait(deployment_id, "rollback")
         resolved.append("rollback")
-    logger.info("deployment state", extra={"deployment": deployment_id, "state": state, "resolved": resolved})
+    logger.info(
+        "deployment state",
+        extra={"deployment": deployment_id, "state": state, "resolved": resolved},
+    )
     return resolved

@@ -1,0 +1,353 @@
+"""template.yaml: runtime/architecture of every function and least-privilege IAM.
+
+IAM facts come from two places:
+- ONLY_STAR_ACTIONS below: the explicit, reviewed list of actions that may use Resource "*";
+- cfn-lint's copy of the AWS Service Authorization Reference (cfnlint/data/AdditionalSpecs/
+  Policies.json): for each action, the resource types it accepts. An action with no resource
+  type must use Resource "*" (a scoped ARN is denied by IAM); an action with resource types
+  must be scoped. The allow-list is checked against that data, so it cannot grow permissive.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import pytest
+from cfn_template import CfnTag
+
+pytestmark = pytest.mark.checks
+
+EXPECTED_RUNTIME = "python3.13"
+EXPECTED_ARCHITECTURES = ["arm64"]
+
+# Actions for which the Service Authorization Reference lists no resource type: AWS only
+# accepts Resource "*" for them. Each entry says why the stack needs it.
+ONLY_STAR_ACTIONS: dict[str, str] = {
+    # CodeBuild logs in to ECR before `docker push`; the token is registry-wide.
+    "ecr:GetAuthorizationToken": "docker login to ECR (build role)",
+    # Step Functions logging to CloudWatch Logs ("vended logs"): the Step Functions guide's
+    # policy for Logging uses "*" for these log-delivery actions.
+    "logs:CreateLogDelivery": "state machine logging",
+    "logs:GetLogDelivery": "state machine logging",
+    "logs:UpdateLogDelivery": "state machine logging",
+    "logs:DeleteLogDelivery": "state machine logging",
+    "logs:ListLogDeliveries": "state machine logging",
+    "logs:PutResourcePolicy": "state machine logging",
+    "logs:DescribeResourcePolicies": "state machine logging",
+    "logs:DescribeLogGroups": "state machine logging",
+    # ELBv2 Describe* calls have no resource-level permissions (health gate).
+    "elasticloadbalancing:DescribeTargetHealth": "health gate: target health",
+    "elasticloadbalancing:DescribeTargetGroups": "health gate: target groups",
+    "elasticloadbalancing:DescribeListeners": "health gate: listeners",
+    # Reading a task definition by family:revision.
+    "ecs:DescribeTaskDefinition": "render: previous task definition",
+    # Task tokens are not resources: callbacks of .waitForTaskToken states.
+    "states:SendTaskSuccess": "resume a waiting execution (task token)",
+    "states:SendTaskFailure": "fail a waiting execution (task token)",
+    "states:SendTaskHeartbeat": "heartbeat of a waiting execution (task token)",
+    # CodeDeploy calls addressed by deployment id / hook execution id only.
+    "codedeploy:ContinueDeployment": "terminate the original task set at once",
+    "codedeploy:StopDeployment": "roll back a failed deployment",
+    "codedeploy:PutLifecycleEventHookExecutionStatus": "release the AfterAllowTraffic hook",
+    # X-Ray tracing (Tracing: Active).
+    "xray:PutTraceSegments": "X-Ray tracing",
+    "xray:PutTelemetryRecords": "X-Ray tracing",
+}
+
+
+def _iam_reference() -> dict[str, Any]:
+    path = resources.files("cfnlint") / "data" / "AdditionalSpecs" / "Policies.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+IAM_REFERENCE = _iam_reference()
+
+
+def resource_types_of(action: str) -> list[str] | None:
+    """Resource types the action accepts (empty: only "*"); None if the reference lacks it."""
+    service, _, name = action.partition(":")
+    entry = IAM_REFERENCE.get(service.lower(), {}).get("Actions", {}).get(name.lower())
+    if entry is None:
+        return None
+    return list(entry.get("Resources", []))
+
+
+@dataclass(frozen=True)
+class Statement:
+    where: str  # e.g. "RenderFunction.Policies[1].Statement[2] (Sid PassTaskRoles)"
+    body: dict[str, Any]
+
+    @property
+    def actions(self) -> list[str]:
+        return _as_list(self.body.get("Action"))
+
+    @property
+    def resources(self) -> list[Any]:
+        return _as_list(self.body.get("Resource"))
+
+    @property
+    def allows(self) -> bool:
+        return self.body.get("Effect") == "Allow"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _statements_of(document: Any, where: str) -> Iterator[Statement]:
+    if not isinstance(document, dict):
+        return
+    for index, statement in enumerate(_as_list(document.get("Statement"))):
+        if isinstance(statement, dict):
+            sid = f" (Sid {statement['Sid']})" if "Sid" in statement else ""
+            yield Statement(f"{where}.Statement[{index}]{sid}", statement)
+
+
+def iam_statements(template: dict[str, Any]) -> Iterator[Statement]:
+    """Every permission statement in the template (trust policies excluded)."""
+    for logical_id, resource in template["Resources"].items():
+        kind = resource.get("Type", "")
+        props = resource.get("Properties") or {}
+        if kind == "AWS::IAM::Role":
+            for index, policy in enumerate(_as_list(props.get("Policies"))):
+                yield from _statements_of(
+                    policy.get("PolicyDocument"), f"{logical_id}.Policies[{index}]"
+                )
+        elif kind in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+            yield from _statements_of(props.get("PolicyDocument"), logical_id)
+        elif kind in {"AWS::Serverless::Function", "AWS::Serverless::StateMachine"}:
+            # SAM Policies: a managed policy name/ARN, a policy document, a SAM policy template
+            # ({TemplateName: {...}}, scoped by SAM), or a list of those.
+            for index, policy in enumerate(_as_list(props.get("Policies"))):
+                if isinstance(policy, dict) and "Statement" in policy:
+                    yield from _statements_of(policy, f"{logical_id}.Policies[{index}]")
+
+
+def serverless_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource.get("Properties") or {}
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::Serverless::Function"
+    }
+
+
+def test_given_template_when_reading_functions_then_every_function_runs_python313_on_arm64(
+    template: dict[str, Any],
+) -> None:
+    functions = serverless_functions(template)
+    assert functions, "template.yaml has no AWS::Serverless::Function"
+    plain = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::Lambda::Function"
+    ]
+    assert not plain, (
+        f"use AWS::Serverless::Function (Globals apply), not AWS::Lambda::Function: {plain}"
+    )
+    defaults = (template.get("Globals") or {}).get("Function") or {}
+    wrong = []
+    for logical_id, props in sorted(functions.items()):
+        runtime = props.get("Runtime", defaults.get("Runtime"))
+        architectures = props.get("Architectures", defaults.get("Architectures"))
+        if runtime != EXPECTED_RUNTIME or architectures != EXPECTED_ARCHITECTURES:
+            wrong.append(f"{logical_id}: Runtime={runtime!r} Architectures={architectures!r}")
+    assert not wrong, (
+        f"template.yaml: every function must run {EXPECTED_RUNTIME} on {EXPECTED_ARCHITECTURES} "
+        "(Globals.Function or the function's Properties):\n" + "\n".join(wrong)
+    )
+
+
+def test_given_template_when_reading_layers_then_every_layer_builds_for_python313_arm64(
+    template: dict[str, Any],
+) -> None:
+    layers = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::Serverless::LayerVersion"
+    }
+    assert layers, "template.yaml has no AWS::Serverless::LayerVersion (the core layer)"
+    wrong = []
+    for logical_id, resource in sorted(layers.items()):
+        props = resource.get("Properties") or {}
+        metadata = resource.get("Metadata") or {}
+        facts = {
+            "Properties.CompatibleRuntimes": props.get("CompatibleRuntimes"),
+            "Properties.CompatibleArchitectures": props.get("CompatibleArchitectures"),
+            "Metadata.BuildMethod": metadata.get("BuildMethod"),
+            "Metadata.BuildArchitecture": metadata.get("BuildArchitecture"),
+        }
+        expected = {
+            "Properties.CompatibleRuntimes": [EXPECTED_RUNTIME],
+            "Properties.CompatibleArchitectures": EXPECTED_ARCHITECTURES,
+            "Metadata.BuildMethod": EXPECTED_RUNTIME,
+            "Metadata.BuildArchitecture": EXPECTED_ARCHITECTURES[0],
+        }
+        wrong += [
+            f"{logical_id}.{field}: {facts[field]!r}, expected {expected[field]!r}"
+            for field in facts
+            if facts[field] != expected[field]
+        ]
+    assert not wrong, "template.yaml layers:\n" + "\n".join(wrong)
+
+
+def test_given_template_when_reading_iam_then_it_has_statements_to_check(
+    template: dict[str, Any],
+) -> None:
+    # Guards the checks below against passing on nothing (e.g. a parser that finds no policy).
+    assert len(list(iam_statements(template))) >= 5
+
+
+def test_given_template_when_reading_iam_then_no_statement_allows_all_actions_of_a_service(
+    template: dict[str, Any],
+) -> None:
+    wrong = [
+        f"{statement.where}: Action {action!r}"
+        for statement in iam_statements(template)
+        if statement.allows
+        for action in statement.actions
+        if isinstance(action, str) and (action == "*" or action.endswith(":*"))
+    ]
+    wrong += [
+        f"{statement.where}: NotAction/NotResource in an Allow statement"
+        for statement in iam_statements(template)
+        if statement.allows and ({"NotAction", "NotResource"} & statement.body.keys())
+    ]
+    assert not wrong, "template.yaml grants whole services:\n" + "\n".join(wrong)
+
+
+def test_given_template_when_reading_iam_then_resource_star_is_only_used_by_allow_listed_actions(
+    template: dict[str, Any],
+) -> None:
+    wrong = [
+        f"{statement.where}: {action} on Resource '*' (scope it to its resource ARN, or add it "
+        "to ONLY_STAR_ACTIONS if AWS has no resource-level permission for it)"
+        for statement in iam_statements(template)
+        if statement.allows and "*" in statement.resources
+        for action in statement.actions
+        if action not in ONLY_STAR_ACTIONS
+    ]
+    assert not wrong, "template.yaml:\n" + "\n".join(wrong)
+
+
+def test_given_allow_list_when_compared_with_the_iam_reference_then_every_entry_is_star_only() -> (
+    None
+):
+    wrong = []
+    for action in sorted(ONLY_STAR_ACTIONS):
+        kinds = resource_types_of(action)
+        if kinds is None:
+            wrong.append(f"{action}: unknown to the IAM reference (typo?)")
+        elif kinds:
+            wrong.append(f"{action}: accepts resource types {kinds}; it must not be allow-listed")
+    assert not wrong, "ONLY_STAR_ACTIONS:\n" + "\n".join(wrong)
+
+
+def test_given_template_when_reading_iam_then_star_only_actions_are_not_scoped_to_an_arn(
+    template: dict[str, Any],
+) -> None:
+    # An action without resource-level permissions, scoped to an ARN, is denied by IAM at run
+    # time ("If there is no value for this column, you must specify all resources").
+    wrong = [
+        f"{statement.where}: {action} supports no resource-level permissions but is scoped to "
+        f"{statement.resources!r}; move it to a statement with Resource '*'"
+        for statement in iam_statements(template)
+        if statement.allows and "*" not in statement.resources
+        for action in statement.actions
+        if resource_types_of(action) == []
+    ]
+    assert not wrong, "template.yaml (these calls would fail with AccessDenied):\n" + "\n".join(
+        wrong
+    )
+
+
+def test_given_template_when_reading_iam_then_every_action_exists_in_the_iam_reference(
+    template: dict[str, Any],
+) -> None:
+    wrong = [
+        f"{statement.where}: {action}"
+        for statement in iam_statements(template)
+        for action in statement.actions
+        if isinstance(action, str) and "*" not in action and resource_types_of(action) is None
+    ]
+    assert not wrong, "template.yaml: actions unknown to the IAM reference (typo?):\n" + "\n".join(
+        wrong
+    )
+
+
+def _is_wildcard(resource: Any) -> bool:
+    return isinstance(resource, str) and "*" in resource
+
+
+def test_given_template_when_reading_iam_then_pass_role_is_conditioned_or_scoped(
+    template: dict[str, Any],
+) -> None:
+    pass_role = [
+        statement
+        for statement in iam_statements(template)
+        if statement.allows and any(a.lower() == "iam:passrole" for a in statement.actions)
+    ]
+    wrong = []
+    for statement in pass_role:
+        condition = json.dumps(statement.body.get("Condition", {}), default=repr)
+        has_service_condition = "iam:PassedToService" in condition
+        scoped = bool(statement.resources) and not any(map(_is_wildcard, statement.resources))
+        if not (has_service_condition or scoped):
+            wrong.append(
+                f"{statement.where}: iam:PassRole on {statement.resources!r} without an "
+                "iam:PassedToService condition"
+            )
+        if any(r == "*" for r in statement.resources):
+            wrong.append(f"{statement.where}: iam:PassRole on Resource '*'")
+    assert not wrong, "template.yaml:\n" + "\n".join(wrong)
+
+
+# --------------------------------------------------------------------- the checker itself
+
+
+def _template_with(statement: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Policies": [{"Statement": [statement]}]},
+            }
+        }
+    }
+
+
+def test_given_a_wildcard_service_action_when_collected_then_the_statement_is_found() -> None:
+    statements = list(
+        iam_statements(_template_with({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))
+    )
+    assert [s.actions for s in statements] == [["s3:*"]]
+    assert statements[0].where == "Fn.Policies[0].Statement[0]"
+
+
+def test_given_a_sam_policy_template_when_collected_then_it_is_left_to_sam() -> None:
+    template = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Policies": [{"DynamoDBCrudPolicy": {"TableName": "t"}}]},
+            }
+        }
+    }
+    assert list(iam_statements(template)) == []
+
+
+def test_given_iam_reference_when_asking_known_actions_then_resource_types_are_reported() -> None:
+    assert resource_types_of("ecr:GetAuthorizationToken") == []
+    assert resource_types_of("states:StartExecution") == ["statemachine"]
+    assert resource_types_of("nosuchservice:Nothing") is None
+
+
+def test_given_a_cfn_tag_resource_when_checking_wildcards_then_it_counts_as_scoped() -> None:
+    assert not _is_wildcard(CfnTag("Ref", "TaskRoleArns"))
+    assert _is_wildcard("arn:aws:iam::123456789012:role/*")

@@ -1,0 +1,160 @@
+"""demo and sandbox serve against a fake ``turnout_sandbox.api`` (the documented interface)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from types import ModuleType
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from turnout_cli.main import app
+
+runner = CliRunner()
+
+
+@dataclass
+class Step:
+    at_real: float
+    at_virtual: float
+    source: str
+    text: str
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    ok: bool
+    expected: str
+    checks: list[tuple[str, bool]]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class PortInUse(Exception):
+    pass
+
+
+def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, list[Any]]:
+    calls: list[Any] = []
+    api = ModuleType("turnout_sandbox.api")
+
+    def run_scenario(
+        name: str, *, on_step: Callable[[Step], None] | None = None, bake_minutes: int | None = None
+    ) -> ScenarioResult:
+        calls.append((name, bake_minutes))
+        if on_step:
+            on_step(Step(0.4, 0.0, "codecommit", "push on master"))
+            on_step(Step(1.2, 300.0, "gate", "gate passed"))
+        return ScenarioResult(
+            name,
+            ok,
+            "succeeded",
+            [("original task set terminated", ok)],
+            {"commit": "c" * 40, "result": "succeeded" if ok else "rolled_back"},
+        )
+
+    def serve(port: int, on_ready: Callable[[str], None]) -> None:
+        calls.append(port)
+        if port_taken:
+            raise PortInUse(f"127.0.0.1:{port} is taken")
+        on_ready(f"http://127.0.0.1:{port}")
+
+    api.SCENARIOS = {
+        "happy-path": "push, gate passes, old tasks terminated",
+        "bad-health": "gate fails",
+    }  # type: ignore[attr-defined]
+    api.run_scenario = run_scenario  # type: ignore[attr-defined]
+    api.serve = serve  # type: ignore[attr-defined]
+    api.PortInUse = PortInUse  # type: ignore[attr-defined]
+    api.DEFAULT_PORT = 4747  # type: ignore[attr-defined]
+    return api, calls
+
+
+def install(monkeypatch: pytest.MonkeyPatch, api: ModuleType) -> None:
+    monkeypatch.setitem(sys.modules, "turnout_sandbox.api", api)
+
+
+def test_given_a_scenario_when_demo_then_timeline_steps_and_summary_and_exit_0(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "--scenario", "bad-health", "--bake-minutes", "2"])
+    assert result.exit_code == 0, result.output
+    assert calls == [("bad-health", 2)]
+    assert "push on master" in result.stdout
+    assert "+5m 00s" in result.stdout
+    assert "as expected" in result.stdout
+    assert "check: original task set terminated" in result.stdout
+
+
+def test_given_no_scenario_when_demo_then_the_first_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert calls == [("happy-path", None)]
+
+
+def test_given_a_scenario_that_misbehaves_when_demo_json_then_result_json_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api(ok=False)
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "-o", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["ok"] is False
+
+
+def test_given_an_unknown_scenario_when_demo_then_exit_2_lists_the_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "--scenario", "nope"])
+    assert result.exit_code == 2
+    assert (
+        "--scenario 'nope' is not a scenario: choose one of happy-path, bad-health" in result.stderr
+    )
+    assert calls == []
+
+
+def test_given_demo_list_when_run_then_scenarios_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "--list", "-o", "json"])
+    assert json.loads(result.stdout) == api.SCENARIOS  # type: ignore[attr-defined]
+
+
+def test_given_a_free_port_when_serve_then_the_url_is_announced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5001"])
+    assert result.exit_code == 0
+    assert calls == [5001]
+    assert "sandbox listening on http://127.0.0.1:5001" in result.stdout
+
+
+def test_given_a_taken_port_when_serve_then_exit_2_names_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api(port_taken=True)
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5002"])
+    assert result.exit_code == 2
+    assert "--port 5002 is in use" in result.stderr
+
+
+def test_given_the_documented_default_port_when_compared_then_the_cli_uses_the_same() -> None:
+    from turnout_cli.session import SANDBOX_PORT
+
+    real = pytest.importorskip("turnout_sandbox.api")
+    assert real.DEFAULT_PORT == SANDBOX_PORT

@@ -1,0 +1,1 @@
+"""The ``turnout`` operator command (local only: never shipped in the Lambda layer)."""

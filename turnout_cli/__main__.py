@@ -1,0 +1,5 @@
+"""``python -m turnout_cli``."""
+
+from turnout_cli.main import app
+
+app(prog_name="turnout")

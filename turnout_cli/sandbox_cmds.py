@@ -1,0 +1,146 @@
+"""`turnout demo`, `turnout sandbox serve` and `turnout sandbox send EVENT.json`.
+
+The sandbox (moto and the emulators) is imported inside the functions, never at start-up.
+"""
+
+# Heavy modules are imported inside functions on purpose (fast start-up).
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from turnout_cli.errors import CliError, OperationFailed
+from turnout_cli.parsing import human_duration
+
+#: EventBridge's PutEvents entry limit (256 KiB).
+MAX_ENTRY_BYTES = 256 * 1024
+
+
+def sandbox_api() -> ModuleType:
+    try:
+        api = importlib.import_module("turnout_sandbox.api")
+    except ImportError as exc:
+        raise OperationFailed(
+            f"the sandbox is not available ({exc}): install turnout with its sandbox"
+        ) from None
+    return api
+
+
+# --------------------------------------------------------------------------- send
+
+
+@dataclass(frozen=True)
+class EventFile:
+    source: str
+    detail_type: str
+    detail: dict[str, Any]
+    resources: tuple[str, ...]
+    time: datetime | None
+
+    def entry(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "Source": self.source,
+            "DetailType": self.detail_type,
+            "Detail": json.dumps(self.detail),
+            "Resources": list(self.resources),
+            "EventBusName": "default",
+        }
+        if self.time is not None:
+            entry["Time"] = self.time
+        return entry
+
+    def size(self) -> int:
+        """The entry size as EventBridge counts it (Time 14 bytes, then UTF-8 lengths)."""
+        total = 14 if self.time is not None else 0
+        total += len(self.source.encode()) + len(self.detail_type.encode())
+        total += len(json.dumps(self.detail).encode())
+        return total + sum(len(r.encode()) for r in self.resources)
+
+
+def read_event(path: Path) -> EventFile:  # noqa: PLR0912
+    """Parse and check an EventBridge event file; CliError names the file and field at fault."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read it: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(
+            f"{path} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise CliError(
+            f"{path} is not an EventBridge event: expected a JSON object, got {type(data).__name__}"
+        )
+    for key in ("source", "detail-type"):
+        if key not in data:
+            raise CliError(f"{path} is not an EventBridge event: field {key!r} is missing")
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise CliError(f"{path}: field {key!r} must be a non-empty string")
+    if "detail" not in data:
+        raise CliError(f"{path} is not an EventBridge event: field 'detail' is missing")
+    if not isinstance(data["detail"], dict):
+        raise CliError(
+            f"{path}: field 'detail' must be a JSON object, got {type(data['detail']).__name__}"
+        )
+    resources = data.get("resources", [])
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        raise CliError(f"{path}: field 'resources' must be a list of ARNs (strings)")
+    when = None
+    if data.get("time") is not None:
+        try:
+            when = datetime.fromisoformat(str(data["time"]))
+        except ValueError:
+            raise CliError(
+                f"{path}: field 'time' {data['time']!r} is not an ISO 8601 time"
+            ) from None
+    event = EventFile(
+        str(data["source"]), str(data["detail-type"]), data["detail"], tuple(resources), when
+    )
+    size = event.size()
+    if size > MAX_ENTRY_BYTES:
+        raise CliError(
+            f"{path}: the event is {size} bytes, over EventBridge's 256 KiB limit "
+            f"({MAX_ENTRY_BYTES} bytes)"
+        )
+    return event
+
+
+def send(client: Any, event: EventFile) -> str:
+    result: Mapping[str, Any] = client.put_events(Entries=[event.entry()])
+    entries = result.get("Entries") or [{}]
+    if int(result.get("FailedEntryCount", 0) or 0) > 0 or not entries[0].get("EventId"):
+        first = entries[0]
+        raise OperationFailed(
+            f"PutEvents rejected the event: {first.get('ErrorCode', '?')}: "
+            f"{first.get('ErrorMessage', 'no message')}"
+        )
+    return str(entries[0]["EventId"])
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def step_line(at_real: float, at_virtual: float, source: str, text: str) -> str:
+    return f"{at_real:7.1f}s  {'+' + human_duration(at_virtual):>9}  {source:<12} {text}"
+
+
+def summary_rows(
+    summary: Mapping[str, Any], checks: list[tuple[str, bool]]
+) -> list[tuple[str, str]]:
+    rows = [
+        (str(k), json.dumps(v) if isinstance(v, dict | list) else str(v))
+        for k, v in summary.items()
+    ]
+    rows.extend((f"check: {name}", "ok" if ok else "FAILED") for name, ok in checks)
+    return rows

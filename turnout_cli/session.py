@@ -1,0 +1,209 @@
+"""Global options, the boto3 session they describe, and AWS errors turned into one clear line.
+
+boto3/botocore are imported inside the functions: ``turnout --help`` never loads them.
+"""
+
+# Heavy modules are imported inside functions on purpose (fast start-up).
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from turnout_cli.errors import CliError, OperationFailed
+
+DEFAULT_STACK = "turnout-hello-aws"
+SANDBOX_REGION = "ap-northeast-2"
+#: ``turnout_sandbox.api.DEFAULT_PORT`` (kept here so ``sandbox send`` does not import moto).
+SANDBOX_PORT = 4747
+SANDBOX_URL = f"http://127.0.0.1:{SANDBOX_PORT}"
+_DUMMY_KEY = "testing"  # the sandbox accepts any credentials
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@dataclass(frozen=True)
+class Globals:
+    stack: str = DEFAULT_STACK
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    output: OutputFormat = OutputFormat.table
+
+    @classmethod
+    def merge(
+        cls,
+        outer: Globals | None,
+        *,
+        stack: str | None = None,
+        profile: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        output: OutputFormat | None = None,
+    ) -> Globals:
+        """Options given after the verb win over those given before it, then the environment."""
+        base = outer or cls(stack=os.environ.get("TURNOUT_STACK") or DEFAULT_STACK)
+        endpoint = endpoint_url or base.endpoint_url
+        if endpoint is not None:
+            endpoint = endpoint.strip().rstrip("/")
+            if not endpoint.startswith(("http://", "https://")) or len(endpoint) < 10:
+                raise CliError(
+                    f"--endpoint-url {endpoint_url or base.endpoint_url!r} is not an http(s) URL"
+                )
+        name = (stack or base.stack).strip()
+        if not name:
+            raise CliError("--stack is empty: give the stack name (or set TURNOUT_STACK)")
+        return cls(
+            stack=name,
+            profile=profile or base.profile,
+            region=region or base.region,
+            endpoint_url=endpoint,
+            output=output or base.output,
+        )
+
+    @property
+    def json(self) -> bool:
+        return self.output is OutputFormat.json
+
+
+@dataclass
+class Aws:
+    """Clients for one (profile, region, endpoint), created on first use."""
+
+    options: Globals
+    _session: Any = None
+    _region: str = ""
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def region(self) -> str:
+        self._ensure()
+        return self._region
+
+    def where(self) -> str:
+        """'in ap-northeast-2 at http://127.0.0.1:4747' (for messages)."""
+        place = f"in {self.region}"
+        return place + (f" at {self.options.endpoint_url}" if self.options.endpoint_url else "")
+
+    def _ensure(self) -> None:
+        if self._session is not None:
+            return
+        import boto3
+        from botocore.exceptions import ProfileNotFound
+
+        opts = self.options
+        try:
+            session = boto3.Session(profile_name=opts.profile)
+        except ProfileNotFound:
+            raise CliError(
+                f"--profile {opts.profile!r}: no such profile in your AWS config"
+            ) from None
+        region = opts.region or session.region_name
+        credentials = session.get_credentials()
+        if opts.endpoint_url:
+            region = region or SANDBOX_REGION
+            if credentials is None:
+                session = boto3.Session(
+                    aws_access_key_id=_DUMMY_KEY,
+                    aws_secret_access_key=_DUMMY_KEY,
+                    region_name=region,
+                )
+        else:
+            if credentials is None:
+                raise CliError(
+                    "no AWS credentials found: set AWS_PROFILE or "
+                    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                    "pass --profile, or pass --endpoint-url for the sandbox"
+                )
+            if not region:
+                raise CliError(
+                    "no AWS region: pass --region or set AWS_REGION (or a region in your profile)"
+                )
+        self._session = session
+        self._region = str(region)
+
+    def client(self, service: str) -> Any:
+        found = self._clients.get(service)
+        if found is not None:
+            return found
+        self._ensure()
+        from botocore.config import Config
+
+        local = self.options.endpoint_url is not None
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 2 if local else 4},
+            connect_timeout=3 if local else 10,
+            read_timeout=60,
+        )
+        found = self._session.client(
+            service, region_name=self._region, endpoint_url=self.options.endpoint_url, config=config
+        )
+        self._clients[service] = found
+        return found
+
+
+def error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Message", "")) or str(exc)
+    return str(exc)
+
+
+_AUTH_CODES = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+        "IncompleteSignature",
+    }
+)
+
+
+def translate(exc: BaseException, options: Globals) -> CliError | None:  # noqa: PLR0911
+    """The one-line error for an AWS/botocore exception; None when ``exc`` is not one."""
+    try:
+        from botocore import exceptions as bx
+    except ImportError:  # pragma: no cover - botocore is a dependency
+        return None
+    endpoint = options.endpoint_url
+    if isinstance(
+        exc, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ConnectionClosedError
+    ):
+        if endpoint:
+            return CliError(f"cannot reach {endpoint}: is `turnout sandbox serve` running?")
+        return CliError(f"cannot reach AWS: {exc}; check your network and --region")
+    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+        return CliError(f"AWS credentials are missing or incomplete: {exc}")
+    if isinstance(exc, bx.NoRegionError):
+        return CliError("no AWS region: pass --region or set AWS_REGION")
+    if isinstance(exc, bx.ProfileNotFound):
+        return CliError(f"--profile {options.profile!r}: no such profile in your AWS config")
+    if isinstance(exc, bx.ParamValidationError):
+        return CliError(f"invalid request: {exc}")
+    if isinstance(exc, bx.ClientError):
+        code = error_code(exc)
+        operation = getattr(exc, "operation_name", "") or "AWS call"
+        if code in _AUTH_CODES:
+            return CliError(f"AWS rejected the credentials ({code}): {error_message(exc)}")
+        if code.startswith("AccessDenied"):
+            return OperationFailed(f"{operation}: access denied: {error_message(exc)}")
+        return OperationFailed(f"{operation} failed: {code}: {error_message(exc)}")
+    if isinstance(exc, bx.BotoCoreError):
+        return OperationFailed(f"AWS SDK error: {exc}")
+    return None
