@@ -241,7 +241,7 @@ def run_scenario(
         options["trigger"] = "manual"
     if name == "duplicate":
         options["trigger"] = "manual"
-    if name == "burst":  # five builds and deployments at once: slower virtual time keeps order under load
+    if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
         speed = min(speed, 60.0)
     run = Run(on_step, speed, **options)
     result = ScenarioResult(name, False, SCENARIOS[name])
