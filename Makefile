@@ -36,7 +36,7 @@ RUFF_PATHS    := $(wildcard $(ROOT)/layers $(ROOT)/functions $(ROOT)/turnout_san
 .PHONY: help setup setup-sam demo test lint format typecheck pytest checks build bench lock clean
 
 help:
-	@sed -n '1,15p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' $(ROOT)/Makefile
 
 setup:
 	@$(SETUP) dev

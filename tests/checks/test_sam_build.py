@@ -57,14 +57,31 @@ def test_given_build_when_listing_layers_then_each_ships_the_core_package(
         )
 
 
-@pytest.mark.xfail(reason="known: the built layer carries a non-core package; see the closing note", strict=False)
+def _layer_top_level(sam_build_dir: Path, layer: str) -> set[str]:
+    return {p.name.split("-")[0] for p in (sam_build_dir / layer / "python").iterdir()}
+
+
 def test_given_build_when_listing_layers_then_no_local_or_test_package_ships(
     template: dict[str, Any], sam_build_dir: Path
 ) -> None:
     for layer in _resources_of(template, "AWS::Serverless::LayerVersion"):
-        top_level = {p.name.split("-")[0] for p in (sam_build_dir / layer / "python").iterdir()}
-        leaked = sorted(top_level & FORBIDDEN_IN_LAYER)
+        leaked = sorted(
+            _layer_top_level(sam_build_dir, layer) & (FORBIDDEN_IN_LAYER - {"botocore"})
+        )
         assert not leaked, f"{layer}: the built layer contains {leaked}"
+
+
+# Known: aws-lambda-powertools[tracer] -> aws-xray-sdk -> botocore, so pip puts ~20 MiB of
+# botocore (and urllib3) in the layer, shadowing the runtime's botocore under its boto3.
+# strict: once the layer stops shipping botocore this XPASSes and fails: remove the marker.
+@pytest.mark.xfail(reason="aws-xray-sdk pulls botocore into the layer", strict=True)
+def test_given_build_when_listing_layers_then_botocore_is_left_to_the_runtime(
+    template: dict[str, Any], sam_build_dir: Path
+) -> None:
+    for layer in _resources_of(template, "AWS::Serverless::LayerVersion"):
+        assert "botocore" not in _layer_top_level(sam_build_dir, layer), (
+            f"{layer}: the built layer ships botocore (the Lambda runtime provides it with boto3)"
+        )
 
 
 def test_given_build_when_reading_native_modules_then_they_are_built_for_arm64(
