@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from turnout_cli.stack import Stack
 
 GLOBAL = "Global options"
+#: "now" for checking redeploy selectors before connecting (no window is in its future).
+_FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 
 app = typer.Typer(
     name="turnout",
@@ -200,11 +203,13 @@ def _follower(opts: Globals, timeout: str, interval: float) -> Follower:
     )
 
 
-def _end_of_deploy(rows: list[dict[str, Any]], opts: Globals, extra: dict[str, Any]) -> int:
+def _end_of_deploy(
+    aws: Aws, rows: list[dict[str, Any]], opts: Globals, extra: dict[str, Any]
+) -> int:
     from turnout_cli.ledger import record
     from turnout_cli.output import print_json, say
 
-    now = time.time()
+    now = aws.now()
     items = [record(r, now) for r in rows]
     final = max(items, key=lambda i: i["attemptId"])
     if opts.json:
@@ -295,7 +300,7 @@ def build(
             "deployment of",
             follower,
         )
-        return _end_of_deploy(rows, opts, {"build": started.to_dict() | {"commitId": built}})
+        return _end_of_deploy(aws, rows, opts, {"build": started.to_dict() | {"commitId": built}})
 
     _run(lambda: _globals(ctx, stack, profile, region, endpoint_url, output), action)
 
@@ -338,18 +343,19 @@ def redeploy(
     """Redeploy: replay archived ECR push events to the deploy rule (EventBridge StartReplay)."""
 
     def action(opts: Globals) -> int:
-        from datetime import UTC, datetime
-
         from turnout_cli import ops
         from turnout_cli.ledger import history_rows
         from turnout_cli.output import note, print_json, print_table, say
         from turnout_cli.parsing import iso, parse_duration, window_of
 
-        now = datetime.now(tz=UTC)
-        selection = window_of(now, since, start, end, digest)
+        # the selectors are checked before connecting; the window is computed on the
+        # service's clock (the times the ledger and the archive record), known once connected
+        window_of(_FAR_FUTURE, since, start, end, digest)
         if wait:
             parse_duration(timeout, "--timeout")
         aws, stk = _connect(opts)
+        now = datetime.fromtimestamp(aws.now(), tz=UTC)
+        selection = window_of(now, since, start, end, digest)
         plan = ops.plan_replay(aws, stk, selection, now)
         show = note if opts.json else say
         show(
@@ -393,7 +399,7 @@ def redeploy(
             "redeploy of",
             follower,
         )
-        return _end_of_deploy(rows, opts, plan.to_dict() | started)
+        return _end_of_deploy(aws, rows, opts, plan.to_dict() | started)
 
     _run(lambda: _globals(ctx, stack, profile, region, endpoint_url, output), action)
 
@@ -430,7 +436,7 @@ def status(
         policy = ops.GatePolicy()
 
         def fetch() -> view.Snapshot:
-            return ops.snapshot(aws, stk, time.time(), policy)
+            return ops.snapshot(aws, stk, aws.now(), policy)
 
         if not watch:
             snap = fetch()
@@ -459,7 +465,7 @@ def status(
                 view.watch(fetch_first_then_new, show, time.sleep, interval)
         if not watched:
             return 0
-        results = {r["attemptId"]: r["result"] for r in ops.history(aws, stk, 100, time.time())}
+        results = {r["attemptId"]: r["result"] for r in ops.history(aws, stk, 100, aws.now())}
         return 0 if all(results.get(a) in ("succeeded", None) for a in watched) else EXIT_FAILED
 
     _run(lambda: _globals(ctx, stack, profile, region, endpoint_url, output), action)
@@ -498,7 +504,7 @@ def history(
         from turnout_cli.output import print_json, print_table, say
 
         aws, stk = _connect(opts)
-        items = ops.history(aws, stk, limit, time.time())
+        items = ops.history(aws, stk, limit, aws.now())
         if opts.json:
             print_json(items)
         elif not items:
@@ -660,8 +666,27 @@ def demo(
 )
 def sandbox_serve(
     port: Annotated[
-        int, typer.Option("--port", "-p", min=1, max=65535, help="Port on 127.0.0.1.")
+        int,
+        typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free)."),
     ] = 4747,
+    speed: Annotated[
+        float,
+        typer.Option(
+            "--speed", min=0.1, max=10000.0, help="Virtual seconds per real second (the clock)."
+        ),
+    ] = 60.0,
+    trigger: Annotated[
+        str,
+        typer.Option(
+            "--trigger", help="The stack's BuildTrigger: push (builds on git push) or manual."
+        ),
+    ] = "push",
+    bake_minutes: Annotated[
+        int, typer.Option("--bake-minutes", min=0, max=2880, help="The gate's bake time.")
+    ] = 5,
+    timeout_minutes: Annotated[
+        int, typer.Option("--timeout-minutes", min=1, max=2880, help="The gate's timeout.")
+    ] = 10,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
 
@@ -669,20 +694,34 @@ def sandbox_serve(
         from turnout_cli.output import say
         from turnout_cli.sandbox_cmds import sandbox_api
 
+        if trigger not in ("push", "manual"):
+            raise CliError(f"--trigger {trigger!r} is not one of push, manual")
         api = sandbox_api()
+        # only what differs from the server's defaults (the same as these options')
+        chosen: dict[str, Any] = {
+            name: value
+            for name, value, default in (
+                ("speed", speed, 60.0),
+                ("trigger", trigger, "push"),
+                ("bake_minutes", bake_minutes, 5),
+                ("timeout_minutes", timeout_minutes, 10),
+            )
+            if value != default
+        }
 
         def ready(url: str) -> None:
             say(
-                f"sandbox listening on {url} (Ctrl-C stops it); try: turnout --endpoint-url "
-                f"{url} status"
+                f"sandbox listening on {url} (virtual clock x{speed:g}, BuildTrigger {trigger}, "
+                f"bake {bake_minutes}m; Ctrl-C stops it); try: turnout --endpoint-url {url} status"
             )
 
         try:
-            api.serve(port, on_ready=ready)
+            api.serve(port, on_ready=ready, **chosen)
         except api.PortInUse as exc:
             raise CliError(f"--port {port} is in use ({exc}): pick another with --port") from None
         except KeyboardInterrupt:
-            say("sandbox stopped")
+            pass
+        say("sandbox stopped")
         return 0
 
     _run(Globals, action)

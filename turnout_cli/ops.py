@@ -456,13 +456,19 @@ class ReplayPlan:
         }
 
 
+#: How long before the ledger's ``startedAt`` a push's archived event may be timed.
+DIGEST_LEAD_SECONDS = 15 * 60
+
+
 def digest_window(
     rows: Sequence[Mapping[str, Any]], digest: str, now: datetime
 ) -> tuple[datetime, datetime, list[str]]:
     """A narrow window around the newest archived push of ``digest`` (pure).
 
-    The ledger has when each push was received (``startedAt``); its event time is at most a
-    minute before. Neighbouring pushes are kept out of the window when their times differ.
+    The ledger has when each push was received (``startedAt``); the archived event's own
+    time is earlier by the delivery latency (seconds, more when EventBridge retried; on the
+    sandbox's fast virtual clock, minutes), so the window opens ``DIGEST_LEAD_SECONDS``
+    before. Neighbouring pushes are kept out of the window when their times differ.
     """
     pushes = [r for r in rows if is_push(r)]
     own = [r for r in pushes if r.get("digest") == digest]
@@ -474,7 +480,7 @@ def digest_window(
         )
     target = max(own, key=lambda r: float(r["startedAt"]))
     at = math.floor(float(target["startedAt"]))
-    start, end = float(at - 60), float(at + 1)
+    start, end = float(at - DIGEST_LEAD_SECONDS), float(at + 1)
     notes = [
         f"the push of {short_digest(digest)} (commit "
         f"{short_commit(str(target.get('commitId', '')))}) "

@@ -79,6 +79,32 @@ class Aws:
     _session: Any = None
     _region: str = ""
     _clients: dict[str, Any] = field(default_factory=dict)
+    _server_time: float | None = None
+
+    def now(self) -> float:
+        """The service's time: the ``Date`` of its latest response, else the local clock.
+
+        Times the stack records (ledger, archived events) are the service's; comparing them
+        with the service's "now" is right on AWS (whatever the local clock's skew) and on
+        the sandbox, whose virtual clock runs ahead of the wall clock.
+        """
+        import time
+
+        return self._server_time if self._server_time is not None else time.time()
+
+    def _saw_response(self, http_response: Any = None, **_: Any) -> None:
+        from email.utils import parsedate_to_datetime
+
+        headers = getattr(http_response, "headers", None) or {}
+        date = headers.get("Date") or headers.get("date")
+        if not date:
+            return
+        try:
+            seen = parsedate_to_datetime(str(date)).timestamp()
+        except (TypeError, ValueError):
+            return
+        if self._server_time is None or seen > self._server_time:
+            self._server_time = seen
 
     @property
     def region(self) -> str:
@@ -143,6 +169,7 @@ class Aws:
         found = self._session.client(
             service, region_name=self._region, endpoint_url=self.options.endpoint_url, config=config
         )
+        found.meta.events.register("after-call", self._saw_response)
         self._clients[service] = found
         return found
 

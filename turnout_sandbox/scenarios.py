@@ -43,6 +43,7 @@ class ScenarioResult:
     checks: list[tuple[str, bool]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
+    ledger: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -256,6 +257,10 @@ def run_scenario(
         result.ok = False
     finally:
         result.steps = run.steps
+        try:
+            result.ledger = run.ledger()
+        except Exception:  # noqa: BLE001 - the ledger is diagnostics only
+            result.ledger = []
         run.close()
     return result
 

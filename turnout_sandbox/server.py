@@ -1,50 +1,275 @@
-"""Server mode: the sandbox with the demo service and its turnout stack, on 127.0.0.1."""
+"""Server mode: the sandbox with the demo service and its turnout stack, on 127.0.0.1.
+
+One process holds one sandbox (moto's backends are process-global). :class:`SandboxServer`
+binds the port first (so a taken port fails fast, before the sandbox starts), then starts the
+sandbox (mock_aws in-process, the emulators, the demo service ``hello-aws`` and the turnout
+stack ``turnout-hello-aws``), then serves moto's HTTP API on background threads sharing the
+same backends::
+
+    with SandboxServer(ServerOptions(port=0, speed=100, trigger="manual")) as server:
+        boto3.client("codecommit", endpoint_url=server.url, ...)
+
+:func:`serve` is the blocking form behind ``turnout sandbox serve`` (until Ctrl-C, SIGTERM or
+the ``stop`` event).
+
+Responses carry the sandbox's **virtual** time in their ``Date`` header, as AWS's carry its
+own time: a client that needs "now" to compare with the times the stack records (the
+ledger, archived events) reads it from there.
+"""
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
+
+    from turnout_sandbox.demo import DemoService
+    from turnout_sandbox.sandbox import Sandbox, Stack
 
 DEFAULT_PORT = 4747
+DEFAULT_SPEED = 60.0
+TRIGGERS = ("push", "manual")
+HOST = "127.0.0.1"
 
 
 class PortInUse(Exception):
-    pass
+    """The port on 127.0.0.1 is taken (the message names it)."""
+
+
+class ServerConfigError(ValueError):
+    """A server option is out of range (the message names the option and value)."""
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How to serve: the port (0 picks a free one), the virtual clock speed and the stack's
+    parameters that matter for operating it (BuildTrigger, gate bake/timeout) plus the demo
+    deployment group's termination wait."""
+
+    port: int = DEFAULT_PORT
+    speed: float = DEFAULT_SPEED
+    trigger: str = "push"
+    bake_minutes: int = 5
+    timeout_minutes: int = 10
+    #: None: 5, or longer than the gate when the hook cannot hold the deployment that long
+    #: (a CodeDeploy lifecycle hook times out after an hour)
+    termination_wait_minutes: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ServerConfigError(f"port {self.port} is not in 0..65535")
+        if not self.speed > 0:
+            raise ServerConfigError(f"speed {self.speed} must be positive")
+        if self.trigger not in TRIGGERS:
+            raise ServerConfigError(f"trigger {self.trigger!r} is not one of {', '.join(TRIGGERS)}")
+        for name in ("bake_minutes", "timeout_minutes", "termination_wait_minutes"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 2880:
+                raise ServerConfigError(f"{name} {value} is not in 0..2880")
+        if self.timeout_minutes < 1:
+            raise ServerConfigError(f"timeout_minutes {self.timeout_minutes} must be at least 1")
+
+    @property
+    def termination_wait(self) -> int:
+        if self.termination_wait_minutes is not None:
+            return self.termination_wait_minutes
+        gate = self.bake_minutes + self.timeout_minutes
+        return gate + 10 if gate > 55 else 5
+
+
+class SandboxServer:
+    """The sandbox served over HTTP on 127.0.0.1; start() then stop() (or use ``with``)."""
+
+    def __init__(self, options: ServerOptions | None = None) -> None:
+        self.options = options or ServerOptions()
+        self.sandbox: Sandbox | None = None
+        self.demo: DemoService | None = None
+        self.stack: Stack | None = None
+        self._http: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> SandboxServer:
+        with self._lock:
+            if self._http is not None:
+                raise RuntimeError(f"the sandbox server is already serving {self.url}")
+            http = _bind(self.options.port)
+            try:
+                self._start_sandbox()
+            except BaseException:
+                http.server_close()
+                self._stop_sandbox()
+                raise
+            self._http = http
+            self._thread = threading.Thread(
+                target=http.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"sandbox-server-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+            return self
+
+    def stop(self) -> None:
+        """Stop serving and tear the sandbox down (idempotent)."""
+        with self._lock:
+            http, thread = self._http, self._thread
+            self._http, self._thread = None, None
+            if http is not None:
+                http.shutdown()
+                http.server_close()
+            if thread is not None:
+                thread.join(timeout=10)
+            self._stop_sandbox()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def serving(self) -> bool:
+        return self._http is not None
+
+    @property
+    def port(self) -> int:
+        if self._http is None:
+            raise RuntimeError("the sandbox server is not serving: call start() first")
+        return int(self._http.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    # -- the sandbox ------------------------------------------------------------------------
+    def _start_sandbox(self) -> None:
+        from turnout_sandbox.demo import DemoService
+        from turnout_sandbox.emulators import events
+        from turnout_sandbox.sandbox import Sandbox
+        from turnout_sandbox.scenarios import STACK
+
+        opts = self.options
+        self.sandbox = Sandbox(speed=opts.speed).start()
+        self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
+        self.stack = self.sandbox.deploy_stack(
+            STACK,
+            self.demo.stack_parameters(
+                trigger=opts.trigger,
+                bake_minutes=opts.bake_minutes,
+                timeout_minutes=opts.timeout_minutes,
+            ),
+        )
+        events.start_schedules()
+
+    def _stop_sandbox(self) -> None:
+        demo, sandbox = self.demo, self.sandbox
+        self.demo, self.sandbox, self.stack = None, None, None
+        if demo is not None:
+            demo.stop()
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _bind(port: int) -> BaseWSGIServer:
+    """moto's WSGI app on a socket bound now (OSError on bind -> PortInUse)."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class Handler(MotoRequestHandler):
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """The Date header: the sandbox's virtual time (AWS sends its own time)."""
+            from turnout_sandbox.runtime import get_runtime, has_runtime
+
+            if timestamp is None and has_runtime():
+                timestamp = get_runtime().clock.now()
+            return str(super().date_time_string(timestamp))
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass  # one line per AWS call would drown the sandbox's own output
+
+    # bound here, not by werkzeug: werkzeug prints and calls sys.exit(1) when a bind fails
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug would
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(f"{HOST}:{port}: {exc.strerror}") from None
+    try:
+        app = DomainDispatcherApplication(create_backend_app)
+        return make_server(
+            HOST, port, app, threaded=True, request_handler=Handler, fd=sock.fileno()
+        )
+    finally:
+        sock.close()  # the server holds its own duplicate of the socket
+
+
+# ------------------------------------------------------------------------------ blocking
 
 
 def serve(
     port: int = DEFAULT_PORT,
     on_ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
-    speed: float = 60.0,
+    speed: float = DEFAULT_SPEED,
+    *,
+    trigger: str = "push",
+    bake_minutes: int = 5,
+    timeout_minutes: int = 10,
+    options: ServerOptions | None = None,
 ) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            raise PortInUse(f"port {port} on 127.0.0.1 is already in use") from None
-    from moto.server import ThreadedMotoServer
+    """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
 
-    from turnout_sandbox.demo import DemoService
-    from turnout_sandbox.emulators import events
-    from turnout_sandbox.sandbox import Sandbox
-    from turnout_sandbox.scenarios import STACK
-
-    sandbox = Sandbox(speed=speed).start()
-    demo = DemoService().create()
-    sandbox.deploy_stack(STACK, demo.stack_parameters())
-    events.start_schedules()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    if on_ready:
-        on_ready(url)
+    Raises PortInUse (before the sandbox starts) when the port is taken, ServerConfigError
+    for an option out of range.
+    """
+    opts = options or ServerOptions(
+        port=port,
+        speed=speed,
+        trigger=trigger,
+        bake_minutes=bake_minutes,
+        timeout_minutes=timeout_minutes,
+    )
+    done = stop or threading.Event()
+    restore = _on_sigterm(done)
     try:
-        (stop or threading.Event()).wait()
-    except KeyboardInterrupt:
-        pass
+        with SandboxServer(opts) as server:
+            if on_ready:
+                on_ready(server.url)
+            try:
+                while not done.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
     finally:
-        server.stop()
-        demo.stop()
-        sandbox.stop()
+        restore()
+
+
+def _on_sigterm(done: threading.Event) -> Callable[[], None]:
+    """SIGTERM sets ``done`` (main thread only); returns what restores the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore

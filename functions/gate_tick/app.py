@@ -6,7 +6,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from turnout.deps import Deps
 from turnout.logic.gate_tick import tick
-from turnout.models import ScheduledEvent, parse_event
 from turnout.observability import logger, tracer
 
 
@@ -15,5 +14,7 @@ from turnout.observability import logger, tracer
 def handler(
     event: dict[str, Any], context: LambdaContext, deps: Deps | None = None
 ) -> dict[str, Any]:
+    from turnout.models import ScheduledEvent, parse_event  # lazy: pydantic costs INIT
+
     parse_event(ScheduledEvent, event, "Scheduled Event")
     return tick(deps or Deps.from_env())

@@ -13,6 +13,7 @@ concurrency (a version number), so concurrent pushes can never both run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -33,6 +34,7 @@ class Slot:
     replay_name: str | None = None
     received_at: float = 0.0
     execution_arn: str = ""
+    commit_time: float = 0.0  # the commit's committer date (0: unknown)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,6 +54,7 @@ class Slot:
                 replay_name=data.get("replay_name"),
                 received_at=float(data.get("received_at", 0.0)),
                 execution_arn=str(data.get("execution_arn", "")),
+                commit_time=float(data.get("commit_time", 0.0)),
             )
         except KeyError as missing:
             raise InvalidEvent(f"{what}: field {missing} is missing") from None
@@ -85,6 +88,23 @@ class Decision(StrEnum):
     RUN = "run"
     QUEUED = "queued"
     DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"
+
+
+#: ``is_ancestor(a, b)``: True when commit ``a`` is an ancestor of commit ``b``.
+Ancestry = Callable[[str, str], bool]
+
+
+def is_older(candidate: Slot, other: Slot, is_ancestor: Ancestry | None = None) -> bool:
+    """True when ``candidate``'s commit comes before ``other``'s on the branch.
+
+    Commit dates decide; equal or unknown dates fall back to ancestry (when known), and
+    otherwise to arrival order (the candidate, arriving later, counts as newer)."""
+    if candidate.commit_id == other.commit_id:
+        return False
+    if candidate.commit_time and other.commit_time and candidate.commit_time != other.commit_time:
+        return candidate.commit_time < other.commit_time
+    return bool(is_ancestor and is_ancestor(candidate.commit_id, other.commit_id))
 
 
 @dataclass(frozen=True)
@@ -106,8 +126,12 @@ def _short(digest: str) -> str:
     return digest.removeprefix("sha256:")[:12]
 
 
-def admit(state: ServiceState, candidate: Slot) -> Admission:
-    """Decide what happens to ``candidate``; return the new state to store."""
+def admit(state: ServiceState, candidate: Slot, is_ancestor: Ancestry | None = None) -> Admission:
+    """Decide what happens to ``candidate``; return the new state to store.
+
+    Pushes of one branch can reach ECR out of order (parallel builds): a push older than
+    the commit that is serving, deploying or queued is superseded at once, so the newest
+    commit always ends up serving. Replays are exempt: they redeploy on purpose."""
     if state.running and state.running.attempt_id == candidate.attempt_id:
         return Admission(Decision.RUN, state, "handed over from the queue")
     if candidate.trigger != "replay":
@@ -120,7 +144,20 @@ def admit(state: ServiceState, candidate: Slot) -> Admission:
                 return Admission(
                     Decision.DUPLICATE,
                     state,
-                    f"digest {_short(candidate.digest)} is already {label} (attempt {slot.attempt_id})",  # noqa: E501
+                    f"digest {_short(candidate.digest)} is already {label} "
+                    f"(attempt {slot.attempt_id})",
+                )
+        for label, slot in (
+            ("serving", state.serving),
+            ("deploying", state.running),
+            ("queued", state.queued),
+        ):
+            if slot and slot.trigger != "replay" and is_older(candidate, slot, is_ancestor):
+                return Admission(
+                    Decision.SUPERSEDED,
+                    state,
+                    f"commit {candidate.commit_id[:12]} is older than the {label} commit "
+                    f"{slot.commit_id[:12]} (attempt {slot.attempt_id})",
                 )
     if state.running is None:
         return Admission(

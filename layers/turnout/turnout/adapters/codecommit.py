@@ -37,6 +37,28 @@ class CodeCommit:
             raise
         return found
 
+    def commit_time(self, commit_id: str) -> float:
+        """The committer date of a commit, in epoch seconds (CodeCommit: "1484167798 -0800")."""
+        found = self.commit(commit_id)
+        raw = str((found.get("committer") or found.get("author") or {}).get("date", ""))
+        try:
+            return float(raw.split(maxsplit=1)[0])
+        except (ValueError, IndexError):
+            return 0.0
+
+    def is_ancestor(self, older: str, newer: str, limit: int = 50) -> bool:
+        """True when ``older`` is reachable from ``newer`` through parents (``limit`` commits)."""
+        queue, seen = [newer], {newer}
+        while queue and len(seen) <= limit:
+            current = queue.pop(0)
+            for parent in self.commit(current).get("parents", []):
+                if parent == older:
+                    return True
+                if parent not in seen:
+                    seen.add(parent)
+                    queue.append(parent)
+        return False
+
     def branch_head(self, branch: str) -> str:
         try:
             head: str = self.api.get_branch(repositoryName=self.repository, branchName=branch)[

@@ -51,7 +51,7 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         return {"decision": Decision.DUPLICATE.value, "reason": reason}
 
     def decide(current: ServiceState) -> tuple[ServiceState, Admission]:
-        result = admit(current, slot)
+        result = admit(current, slot, deps.codecommit.is_ancestor)
         return result.state, result
 
     outcome = deps.store.change_state(service, decide)
@@ -109,7 +109,8 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             slot.attempt_id,
             row
             | {
-                "result": "duplicate",
+                "result": outcome.decision.value,  # duplicate or superseded
+                "phase": outcome.decision.value,
                 "reason": outcome.reason,
                 "startedAt": started,
                 "startedAtIso": clock.iso(started),

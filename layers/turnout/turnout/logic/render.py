@@ -57,27 +57,27 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         gate_hook_function=cfg.gate_hook_function,
         path=cfg.appspec_path,
     )
-    hold_mode = _hold_mode(deps)
+    mode = hold_mode(deps)
     deps.store.put_attempt(
         cfg.service_key,
         slot.attempt_id,
         {"taskDefinitionArn": arn, "taskDefinitionRevision": revision, "phase": "deploying"},
     )
-    logger.info("task definition registered", extra={"arn": arn, "hold_mode": hold_mode})
+    logger.info("task definition registered", extra={"arn": arn, "hold_mode": mode})
     return {
         "taskDefinitionArn": arn,
         "revision": revision,
         "appSpecContent": appspec.content,
         "containerName": appspec.container_name,
         "containerPort": appspec.container_port,
-        "holdMode": hold_mode,
+        "holdMode": mode,
         "gateWaitTimeoutSeconds": (cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60
         + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
         "droppedFields": list(taskdef.dropped_fields),
     }
 
 
-def _hold_mode(deps: Deps) -> str:
+def hold_mode(deps: Deps) -> str:
     """Where the original task set is kept alive while the gate runs.
 
     ``termination-wait`` when the group's own wait outlasts the gate; otherwise the

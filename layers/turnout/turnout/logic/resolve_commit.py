@@ -9,11 +9,16 @@ from typing import Any
 from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
-from turnout.models import CodeCommitStateChangeEvent, ManualBuildInput, parse_event
 from turnout.observability import logger
 
 
 def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    from turnout.models import (  # lazy: pydantic costs INIT
+        CodeCommitStateChangeEvent,
+        ManualBuildInput,
+        parse_event,
+    )
+
     cfg = deps.config
     raw = payload.get("input")
     if not isinstance(raw, dict):

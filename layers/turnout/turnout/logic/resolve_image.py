@@ -9,7 +9,6 @@ from typing import Any
 from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import ImageCommitUnknown, InvalidEvent
-from turnout.models import EcrImageActionEvent, parse_event
 from turnout.observability import logger
 from turnout.queue import Slot
 
@@ -26,6 +25,8 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     if "handoff" in raw:
         slot = Slot.from_dict(raw["handoff"], "handoff")
         return {"ignored": False, "handoff": True, "attempt": attempt_of(slot)}
+    from turnout.models import EcrImageActionEvent, parse_event  # lazy: pydantic costs INIT
+
     event = parse_event(EcrImageActionEvent, raw, "ECR Image Action")
     d = event.detail
     reason = None
@@ -69,6 +70,7 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         replay_name=replay_name,
         received_at=clock.now(),
         execution_arn=str(payload.get("executionArn", "")),
+        commit_time=deps.codecommit.commit_time(commit_id),
     )
     logger.info(
         "image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger}
@@ -88,6 +90,7 @@ def attempt_of(slot: Slot) -> dict[str, Any]:
         "replayName": slot.replay_name,
         "receivedAt": slot.received_at,
         "executionArn": slot.execution_arn,
+        "commitTime": slot.commit_time,
     }
 
 
@@ -103,6 +106,7 @@ def slot_of(attempt: Mapping[str, Any]) -> Slot:
             replay_name=attempt.get("replayName"),
             received_at=float(attempt.get("receivedAt") or 0.0),
             execution_arn=str(attempt.get("executionArn") or ""),
+            commit_time=float(attempt.get("commitTime") or 0.0),
         )
     except KeyError as missing:
         raise InvalidEvent(f"deploy state: attempt.{missing.args[0]} is missing") from None

@@ -9,7 +9,6 @@ from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
 from turnout.gate import start
-from turnout.models import CodeDeployStateChangeEvent, parse_event
 from turnout.observability import logger
 
 TERMINAL = {"Succeeded": "SUCCESS", "Failed": "FAILURE", "Stopped": "STOP"}
@@ -31,7 +30,7 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     now = clock.now()
     ttl = int(now) + 3 * 24 * 3600
     if kind == "gate":
-        gate = deps.store.update_gate(
+        deps.store.update_gate(
             deployment_id,
             {
                 "taskToken": token,
@@ -47,12 +46,7 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             str(attempt.get("attemptId", "")),
             {"phase": "traffic-shifting", "deploymentId": deployment_id},
         )
-        if (
-            gate.get("hookExecutionId")
-            and gate.get("holdMode") == "termination-wait"
-            and gate.get("hookHeld", True)
-        ):
-            release_hook(deps, deployment_id, str(gate["hookExecutionId"]))
+        # The hook itself decides whether it holds the deployment (start_gate): no race.
     else:
         deps.store.put_wait(
             deployment_id,
@@ -89,21 +83,26 @@ def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None
 
 def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
-    from turnout.models import LifecycleHookEvent
+    from turnout.logic.render import hold_mode
+    from turnout.models import LifecycleHookEvent, parse_event  # lazy: pydantic costs INIT
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
     now = clock.now()
+    # Decided here, from the same configuration Render used, rather than read from the gate
+    # item: the hook may run before the state machine has armed the gate.
+    mode = hold_mode(deps)
     gate = deps.store.update_gate(
         hook.deployment_id,
         {
             "hookExecutionId": hook.lifecycle_event_hook_execution_id,
             "hookHeld": True,
+            "holdMode": mode,
             "gateStartedAt": now,
             "gateState": start(now).to_dict(),
             "expiresAt": int(now) + 3 * 24 * 3600,
         },
     )
-    if gate.get("holdMode") == "termination-wait":
+    if mode == "termination-wait":
         release_hook(deps, hook.deployment_id, hook.lifecycle_event_hook_execution_id)
     if gate.get("attemptId"):
         deps.store.put_attempt(
@@ -116,6 +115,8 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
 
 
 def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    from turnout.models import CodeDeployStateChangeEvent, parse_event  # lazy
+
     parsed = parse_event(
         CodeDeployStateChangeEvent, event, "CodeDeploy Deployment State-change Notification"
     )

@@ -1,0 +1,189 @@
+"""What the server-mode e2e tests share: a served sandbox, the `turnout` CLI as a subprocess,
+boto3 clients on the endpoint, and waits with deadlines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from turnout_sandbox.server import SandboxServer, ServerOptions
+
+ROOT = Path(__file__).resolve().parents[3]
+STACK = "turnout-hello-aws"
+REGION = "ap-northeast-2"
+REPO = "hello-aws"
+BRANCH = "master"
+_SCRIPT = ROOT / ".venv" / "bin" / "turnout"
+TURNOUT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "turnout_cli"]
+
+
+def cli_env() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"TURNOUT_STACK", "AWS_ENDPOINT_URL", "AWS_PROFILE", "TURNOUT_DEBUG"}
+    }
+    env["COLUMNS"] = "200"  # tables are not wrapped
+    return env
+
+
+def turnout(
+    *args: str, input: str | None = None, timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `turnout` command; a hang fails the test after ``timeout`` seconds."""
+    return subprocess.run(
+        [*TURNOUT, *args],
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=cli_env(),
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def wait_for[T](what: str, probe: Callable[[], T | None], timeout: float = 60.0) -> T:
+    """Poll ``probe`` until it returns a truthy value; AssertionError at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+@dataclass
+class World:
+    server: SandboxServer
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        assert self.server.stack is not None
+        return self.server.stack.outputs
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = boto3.client(  # type: ignore[call-overload]
+                service,
+                endpoint_url=self.url,
+                region_name=REGION,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+        return self.clients[service]
+
+    # -- the CLI against this server ----------------------------------------------------
+    def cli(
+        self, *args: str, input: str | None = None, timeout: float = 120.0
+    ) -> subprocess.CompletedProcess[str]:
+        return turnout("--endpoint-url", self.url, *args, input=input, timeout=timeout)
+
+    def cli_json(self, *args: str) -> Any:
+        done = self.cli(*args, "--output", "json")
+        assert done.returncode == 0, f"turnout {' '.join(args)}: {done.stderr}"
+        return json.loads(done.stdout)
+
+    def history(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.cli_json("history", "--limit", "100")
+        return found
+
+    # -- driving the demo service through the endpoint ------------------------------------
+    def push(self, message: str) -> str:
+        """A git push: CodeCommit PutFile on master through the endpoint; the new commit id."""
+        cc = self.client("codecommit")
+        head = cc.get_branch(repositoryName=REPO, branchName=BRANCH)["branch"]["commitId"]
+        put = cc.put_file(
+            repositoryName=REPO,
+            branchName=BRANCH,
+            parentCommitId=head,
+            filePath="src/main/resources/version.txt",
+            fileContent=f"{message} {uuid.uuid4().hex}\n".encode(),
+            commitMessage=message,
+        )
+        return str(put["commitId"])
+
+    def executions(self, which: str) -> list[dict[str, Any]]:
+        key = "BuildStateMachineArn" if which == "build" else "DeployStateMachineArn"
+        found: list[dict[str, Any]] = self.client("stepfunctions").list_executions(
+            stateMachineArn=self.outputs[key]
+        )["executions"]
+        return found
+
+    def ledger(self) -> list[dict[str, Any]]:
+        from turnout.adapters.store import Store
+
+        store = Store(self.outputs["LedgerTableName"], client=self.client("dynamodb"))
+        return list(store.attempts(self.outputs["ServiceKey"], limit=200))
+
+    def settled(self) -> bool:
+        from turnout.adapters.store import Store
+
+        store = Store(self.outputs["LedgerTableName"], client=self.client("dynamodb"))
+        state = store.load_state(self.outputs["ServiceKey"])
+        running = [
+            e
+            for e in self.executions("build") + self.executions("deploy")
+            if e["status"] == "RUNNING"
+        ]
+        return not running and state.running is None and state.queued is None
+
+    def deploy_row(
+        self, commit: str, trigger: str, results: tuple[str, ...] = ("succeeded",)
+    ) -> dict[str, Any] | None:
+        for row in self.ledger():
+            if (
+                row.get("kind") == "deploy"
+                and row.get("commitId") == commit
+                and row.get("trigger") == trigger
+                and row.get("result") in results
+            ):
+                return row
+        return None
+
+    def wait_deployed(
+        self, commit: str, trigger: str = "push", timeout: float = 90.0
+    ) -> dict[str, Any]:
+        row = wait_for(
+            f"the deployment of {commit[:12]} ({trigger})",
+            lambda: self.deploy_row(commit, trigger, ("succeeded", "rolled_back", "failed")),
+            timeout,
+        )
+        wait_for("the service to settle", self.settled, timeout)
+        return row
+
+    def serving_commit(self) -> str | None:
+        assert self.server.demo is not None
+        commit = self.server.demo.serving()["commit"]
+        return str(commit) if commit else None
+
+    def task_sets(self) -> list[dict[str, Any]]:
+        assert self.server.demo is not None
+        found: list[dict[str, Any]] = self.server.demo.serving()["taskSets"]
+        return found
+
+
+def start_world(options: ServerOptions) -> Iterator[World]:
+    """One sandbox lifecycle (moto's backends are process-global): start, yield, stop."""
+    server = SandboxServer(options).start()
+    try:
+        yield World(server)
+    finally:
+        server.stop()

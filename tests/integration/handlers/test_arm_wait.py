@@ -1,0 +1,105 @@
+"""functions/arm_wait: store the task token of a gate/completion/rollback wait; resume at
+once when CodeDeploy already finished."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.handlers.conftest import NOW, SERVICE_KEY, World, attempt, sample
+
+DEPLOYMENT = "d-7QJ6XUB2H"  # the id in events/codedeploy-*.json and lifecycle-hook.json
+HOOK_ID = sample("lifecycle-hook")["LifecycleEventHookExecutionId"]
+
+
+def _arm(world: World, kind: str, token: str, **extra: Any) -> dict[str, Any]:
+    return world.call(
+        "arm_wait",
+        {
+            "kind": kind,
+            "taskToken": token,
+            "deploymentId": DEPLOYMENT,
+            "attempt": attempt(),
+            **extra,
+        },
+    )
+
+
+def _phase(world: World) -> str:
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    return str(row["phase"])
+
+
+def test_given_a_deployment_in_progress_when_arming_the_gate_then_the_token_is_stored(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+
+    result = _arm(world, "gate", "tok-gate", holdMode="hook", taskDefinitionArn="arn:td:1")
+
+    assert result == {"armed": "gate", "deploymentId": DEPLOYMENT, "status": "InProgress"}
+    gate = world.deps.store.gate(DEPLOYMENT)
+    assert gate is not None
+    assert (gate["taskToken"], gate["attemptId"], gate["taskDefinitionArn"]) == (
+        "tok-gate",
+        attempt()["attemptId"],
+        "arn:td:1",
+    )
+    assert gate["expiresAt"] == int(NOW) + 3 * 24 * 3600
+    assert _phase(world) == "traffic-shifting"
+    assert world.sfn_calls.calls == []
+
+
+def test_given_the_deployment_already_succeeded_when_arming_completion_then_it_resumes_at_once(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
+
+    result = _arm(world, "completion", "tok-done")
+
+    assert result["status"] == "Succeeded"
+    assert world.sfn_calls.calls == [
+        (
+            "success",
+            {"taskToken": "tok-done", "output": {"deploymentId": DEPLOYMENT, "state": "SUCCESS"}},
+        )
+    ]
+    assert world.deps.store.wait(DEPLOYMENT, "completion") is None
+    assert _phase(world) == "terminating"
+
+
+def test_given_a_rollback_in_progress_when_arming_rollback_then_the_wait_is_stored(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+
+    _arm(world, "rollback", "tok-rb")
+
+    wait = world.deps.store.wait(DEPLOYMENT, "rollback")
+    assert wait is not None
+    assert wait["taskToken"] == "tok-rb"
+    assert _phase(world) == "rolling-back"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"kind": "soon", "taskToken": "t", "deploymentId": DEPLOYMENT},
+        {"kind": "gate", "deploymentId": DEPLOYMENT},
+        {"kind": "gate", "taskToken": "t", "deploymentId": 7},
+    ],
+)
+def test_given_a_bad_arm_input_when_arming_then_invalid_event_names_the_fields(
+    world: World, payload: dict[str, Any]
+) -> None:
+    from turnout.errors import InvalidEvent
+
+    with pytest.raises(
+        InvalidEvent,
+        match=r"arm_wait input: needs kind \(gate\|completion\|rollback\), taskToken and deploymentId",
+    ):
+        world.call("arm_wait", payload)
+    assert world.deps.store.gate(DEPLOYMENT) is None
+    assert world.attempts() == []

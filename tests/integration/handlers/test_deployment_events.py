@@ -1,0 +1,135 @@
+"""functions/deployment_events: CodeDeploy state changes resume the waiting executions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.handlers.conftest import SERVICE_KEY, World, attempt, sample
+
+DEPLOYMENT = "d-7QJ6XUB2H"  # the id in events/codedeploy-*.json and lifecycle-hook.json
+HOOK_ID = sample("lifecycle-hook")["LifecycleEventHookExecutionId"]
+
+
+def _arm(world: World, kind: str, token: str, **extra: Any) -> dict[str, Any]:
+    return world.call(
+        "arm_wait",
+        {
+            "kind": kind,
+            "taskToken": token,
+            "deploymentId": DEPLOYMENT,
+            "attempt": attempt(),
+            **extra,
+        },
+    )
+
+
+def _phase(world: World) -> str:
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    return str(row["phase"])
+
+
+def _event(state: str, **detail: str) -> dict[str, Any]:
+    event = sample("codedeploy-success")
+    event["detail"] |= {"state": state, **detail}
+    return event
+
+
+def test_given_a_completion_wait_when_the_deployment_succeeds_then_it_resumes_with_success(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    _arm(world, "completion", "tok-done")
+
+    result = world.call("deployment_events", sample("codedeploy-success"))
+
+    assert result == {"resolved": ["completion"]}
+    assert world.sfn_calls.calls == [
+        (
+            "success",
+            {"taskToken": "tok-done", "output": {"deploymentId": DEPLOYMENT, "state": "SUCCESS"}},
+        )
+    ]
+    assert world.deps.store.wait(DEPLOYMENT, "completion") is None
+
+
+def test_given_a_running_gate_when_the_deployment_fails_then_gate_and_completion_fail(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    _arm(world, "gate", "tok-gate")
+    _arm(world, "completion", "tok-done")
+
+    result = world.call("deployment_events", sample("codedeploy-failure"))
+
+    assert result == {"resolved": ["gate", "completion"]}
+    assert [(kind, call["taskToken"], call["error"]) for kind, call in world.sfn_calls.calls] == [
+        ("failure", "tok-gate", "DeploymentFailed"),
+        ("failure", "tok-done", "DeploymentFailed"),
+    ]
+    assert "reported FAILURE during the health gate" in world.sfn_calls.calls[0][1]["cause"]
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+@pytest.mark.parametrize(("state", "kind"), [("STOP", "success"), ("SUCCESS", "failure")])
+def test_given_a_rollback_wait_when_the_deployment_ends_then_stop_resumes_it_and_success_fails_it(
+    world: World, state: str, kind: str
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    _arm(world, "rollback", "tok-rb")
+
+    result = world.call("deployment_events", _event(state))
+
+    assert result == {"resolved": ["rollback"]}
+    assert [(k, c["taskToken"]) for k, c in world.sfn_calls.calls] == [(kind, "tok-rb")]
+    assert world.deps.store.wait(DEPLOYMENT, "rollback") is None
+
+
+def test_given_an_event_of_another_deployment_group_when_received_then_it_is_ignored(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    _arm(world, "completion", "tok-done")
+
+    result = world.call("deployment_events", _event("SUCCESS", deploymentGroup="dg-other"))
+
+    assert result == {"resolved": []}
+    assert world.sfn_calls.calls == []
+    assert world.deps.store.wait(DEPLOYMENT, "completion") is not None
+
+
+def test_given_a_wait_whose_task_timed_out_when_the_event_comes_then_it_is_cleared_quietly(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    _arm(world, "completion", "tok-old")
+    world.sfn_calls.gone.add("tok-old")
+
+    result = world.call("deployment_events", sample("codedeploy-success"))
+
+    assert result == {"resolved": ["completion"]}
+    assert world.deps.store.wait(DEPLOYMENT, "completion") is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda e: e["detail"].pop("deploymentId"), r"detail\.deploymentId: field required"),
+        (lambda e: e.update({"source": "aws.ecr"}), "source: input should be 'aws.codedeploy'"),
+    ],
+)
+def test_given_a_malformed_deployment_event_when_received_then_invalid_event_names_the_field(
+    world: World, mutate: Any, field: str
+) -> None:
+    from turnout.errors import InvalidEvent
+
+    event = sample("codedeploy-success")
+    mutate(event)
+
+    with pytest.raises(
+        InvalidEvent, match=f"CodeDeploy Deployment State-change Notification event: .*{field}"
+    ):
+        world.call("deployment_events", event)
+    assert world.sfn_calls.calls == []

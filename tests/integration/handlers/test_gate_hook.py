@@ -1,0 +1,92 @@
+"""functions/gate_hook: the AfterAllowTraffic hook starts the health gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.handlers.conftest import NOW, SERVICE_KEY, World, attempt, sample
+
+DEPLOYMENT = "d-7QJ6XUB2H"  # the id in events/codedeploy-*.json and lifecycle-hook.json
+HOOK_ID = sample("lifecycle-hook")["LifecycleEventHookExecutionId"]
+
+
+def _arm(world: World, kind: str, token: str, **extra: Any) -> dict[str, Any]:
+    return world.call(
+        "arm_wait",
+        {
+            "kind": kind,
+            "taskToken": token,
+            "deploymentId": DEPLOYMENT,
+            "attempt": attempt(),
+            **extra,
+        },
+    )
+
+
+def _phase(world: World) -> str:
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    return str(row["phase"])
+
+
+def test_given_an_armed_gate_when_the_hook_runs_then_the_gate_starts_and_holds_the_deployment(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    _arm(world, "gate", "tok-gate")
+
+    result = world.call("gate_hook", sample("lifecycle-hook"))
+
+    assert result == {"gate": "started", "deploymentId": DEPLOYMENT}
+    gate = world.deps.store.gate(DEPLOYMENT)
+    assert gate is not None
+    assert (gate["hookExecutionId"], gate["hookHeld"], gate["holdMode"]) == (HOOK_ID, True, "hook")
+    assert gate["gateStartedAt"] == NOW
+    assert gate["taskToken"] == "tok-gate"
+    assert world.codedeploy.hook_answers == []
+    assert _phase(world) == "gate"
+
+
+def test_given_a_long_termination_wait_when_the_hook_runs_then_it_answers_succeeded_at_once(
+    world: World,
+) -> None:
+    world.codedeploy.termination_wait_minutes = 120
+
+    world.call("gate_hook", sample("lifecycle-hook"))
+
+    assert world.codedeploy.hook_answers == [
+        {"deploymentId": DEPLOYMENT, "hookExecutionId": HOOK_ID, "status": "Succeeded"}
+    ]
+    gate = world.deps.store.gate(DEPLOYMENT)
+    assert gate is not None
+    assert (gate["holdMode"], gate["hookHeld"]) == ("termination-wait", False)
+    assert world.attempts() == []  # not armed yet: no attempt to update
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (
+            lambda e: e.pop("LifecycleEventHookExecutionId"),
+            "LifecycleEventHookExecutionId: field required",
+        ),
+        (
+            lambda e: e.update({"DeploymentId": ""}),
+            "DeploymentId: string should have at least 1 character",
+        ),
+    ],
+)
+def test_given_a_malformed_hook_invocation_when_the_hook_runs_then_invalid_event_and_no_gate(
+    world: World, mutate: Any, field: str
+) -> None:
+    from turnout.errors import InvalidEvent
+
+    event = sample("lifecycle-hook")
+    mutate(event)
+
+    with pytest.raises(InvalidEvent, match=f"CodeDeploy lifecycle hook event: {field}"):
+        world.call("gate_hook", event)
+    assert world.deps.store.gates() == []
+    assert world.codedeploy.hook_answers == []

@@ -1,0 +1,201 @@
+"""functions/gate_tick: every tick evaluates each running gate: pass, fail, time out or wait."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.integration.handlers.conftest import (
+    CLUSTER,
+    GREEN_TG,
+    NOW,
+    SERVICE,
+    SERVICE_KEY,
+    World,
+    attempt,
+    sample,
+)
+from turnout.errors import InvalidEvent
+
+DEPLOYMENT = "d-7QJ6XUB2H"
+BAKE = 5 * 60
+TIMEOUT = (30 + 5) * 60
+
+
+def _green_task_set(world: World) -> str:
+    """A CODE_DEPLOY service whose new task set runs behind GREEN_TG; returns its taskdef."""
+    arn: str = world.ecs.register_task_definition(
+        family="task-hello-aws",
+        containerDefinitions=[
+            {
+                "name": "hello-aws",
+                "image": "x",
+                "memory": 512,
+                "portMappings": [{"containerPort": 8080}],
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    world.ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=SERVICE,
+        desiredCount=1,
+        deploymentController={"type": "CODE_DEPLOY"},
+    )
+    world.ecs.create_task_set(
+        cluster=CLUSTER,
+        service=SERVICE,
+        taskDefinition=arn,
+        loadBalancers=[
+            {"targetGroupArn": GREEN_TG, "containerName": "hello-aws", "containerPort": 8080}
+        ],
+    )
+    return arn
+
+
+def _started_gate(world: World) -> None:
+    """Armed by the state machine, started by the AfterAllowTraffic hook at NOW."""
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    world.call(
+        "arm_wait",
+        {
+            "kind": "gate",
+            "taskToken": "tok-gate",
+            "deploymentId": DEPLOYMENT,
+            "attempt": attempt(),
+            "taskDefinitionArn": _green_task_set(world),
+        },
+    )
+    world.call("gate_hook", sample("lifecycle-hook"))
+
+
+def _tick(world: World, deps: Any = None) -> dict[str, Any]:
+    return world.call("gate_tick", sample("scheduled-tick"), deps=deps)
+
+
+def test_given_healthy_targets_when_ticking_through_the_bake_then_the_gate_passes(
+    world: World, fixed_clock: Callable[[float], None]
+) -> None:
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["healthy", "healthy"]
+
+    first = _tick(world)
+    fixed_clock(NOW + BAKE)
+    second = _tick(world)
+
+    assert first == {"gates": {DEPLOYMENT: "wait"}}
+    assert second == {"gates": {DEPLOYMENT: "pass"}}
+    assert len(world.sfn_calls.calls) == 1
+    kind, call = world.sfn_calls.calls[0]
+    assert (kind, call["taskToken"]) == ("success", "tok-gate")
+    assert call["output"]["verdict"] == "pass"
+    assert call["output"]["hookHeld"] is True
+    assert "2 of 2 targets healthy" in call["output"]["reason"]
+    assert world.deps.store.gate(DEPLOYMENT) is None
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    assert row["gateVerdict"] == "pass"
+
+
+def test_given_unhealthy_targets_twice_when_ticking_then_the_gate_fails(
+    world: World, fixed_clock: Callable[[float], None]
+) -> None:
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["healthy", "unhealthy"]
+
+    first = _tick(world)
+    gate = world.deps.store.gate(DEPLOYMENT)
+    fixed_clock(NOW + 60)
+    second = _tick(world)
+
+    assert first["gates"][DEPLOYMENT] == "wait"
+    assert gate is not None
+    assert "failed check 1 of 2" in gate["lastReason"]
+    assert second["gates"][DEPLOYMENT] == "fail"
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "GateFailed")]
+    assert "1 of 2 targets unhealthy" in world.sfn_calls.calls[0][1]["cause"]
+
+
+def test_given_an_alarm_in_alarm_when_ticking_then_the_gate_fails_at_once(world: World) -> None:
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["healthy"]
+    world.cloudwatch.put_metric_alarm(
+        AlarmName="hello-aws-5xx",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    world.cloudwatch.set_alarm_state(
+        AlarmName="hello-aws-5xx", StateValue="ALARM", StateReason="test"
+    )
+
+    result = _tick(world, deps=world.with_config(GATE_ALARM_NAMES="hello-aws-5xx"))
+
+    assert result == {"gates": {DEPLOYMENT: "fail"}}
+    assert world.sfn_calls.calls[0][1]["cause"] == "alarm hello-aws-5xx is in ALARM"
+
+
+def test_given_targets_never_healthy_when_the_limit_passes_then_the_gate_times_out(
+    world: World, fixed_clock: Callable[[float], None]
+) -> None:
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["initial"]
+    fixed_clock(NOW + TIMEOUT)
+
+    result = _tick(world)
+
+    assert result == {"gates": {DEPLOYMENT: "timeout"}}
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "GateTimedOut")]
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+def test_given_a_gate_armed_but_not_started_when_ticking_then_it_is_left_alone(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    world.call(
+        "arm_wait",
+        {"kind": "gate", "taskToken": "tok-gate", "deploymentId": DEPLOYMENT, "attempt": attempt()},
+    )
+
+    assert _tick(world) == {"gates": {}}
+    assert world.sfn_calls.calls == []
+    assert world.deps.store.gate(DEPLOYMENT) is not None
+
+
+def test_given_no_task_set_registered_yet_when_ticking_then_the_gate_waits(world: World) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    world.call(
+        "arm_wait",
+        {"kind": "gate", "taskToken": "tok-gate", "deploymentId": DEPLOYMENT, "attempt": attempt()},
+    )
+    world.call("gate_hook", sample("lifecycle-hook"))
+
+    assert _tick(world) == {"gates": {DEPLOYMENT: "wait"}}
+    gate = world.deps.store.gate(DEPLOYMENT)
+    assert gate is not None
+    assert gate["lastReason"].startswith("no targets registered")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda e: e.update({"source": "aws.ecr"}), "source: input should be 'aws.events'"),
+        (lambda e: e.pop("detail"), "detail: field required"),
+    ],
+)
+def test_given_an_event_that_is_not_a_schedule_tick_when_ticking_then_invalid_event(
+    world: World, mutate: Any, field: str
+) -> None:
+    _started_gate(world)
+    event = sample("scheduled-tick")
+    mutate(event)
+
+    with pytest.raises(InvalidEvent, match=f"Scheduled Event: .*{field}"):
+        world.call("gate_tick", event)
+    assert world.sfn_calls.calls == []
