@@ -259,7 +259,7 @@ def run_scenario(
         result.steps = run.steps
         try:
             result.ledger = run.ledger()
-        except Exception:  # noqa: BLE001 - the ledger is diagnostics only
+        except Exception:
             result.ledger = []
         run.close()
     return result

@@ -102,7 +102,7 @@ def test_given_moto_aws_sdk_when_unpatched_then_lowercase_error_prefix_and_no_na
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service,
     )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (  # noqa: E501
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
         StateTaskServiceAwsSdk,
     )
 
