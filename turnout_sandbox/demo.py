@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from turnout_sandbox.runtime import get_runtime
+from turnout_sandbox.sandbox import cached_client
 
 Health = Literal["healthy", "unhealthy", "alarm", "probe-failing", "stuck"]
 HEALTHS: tuple[str, ...] = ("healthy", "unhealthy", "alarm", "probe-failing", "stuck")
@@ -115,13 +116,13 @@ class DemoService:
 
     # -- set-up ---------------------------------------------------------------------------
     def create(self) -> DemoService:
-        import boto3
 
         from turnout_sandbox.emulators import codebuild, codecommit, codedeploy, ecr
 
         rt = get_runtime()
+
         def c(service: str) -> Any:
-            return boto3.client(service, region_name=rt.region)  # type: ignore[call-overload]
+            return cached_client(service, rt.region)
 
         iam, ec2, elb, ecs, cd, cw = (
             c("iam"),
@@ -332,11 +333,10 @@ class DemoService:
     def commit_of_task_definition(self, td_arn: str) -> str | None:
         if td_arn in self._td_commits:
             return self._td_commits[td_arn]
-        import boto3
 
         rt = get_runtime()
-        ecs = boto3.client("ecs", region_name=rt.region)
-        ecr = boto3.client("ecr", region_name=rt.region)
+        ecs = cached_client("ecs", rt.region)
+        ecr = cached_client("ecr", rt.region)
         td = ecs.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
         for container in td["containerDefinitions"]:
             image = container.get("image", "")
@@ -345,7 +345,7 @@ class DemoService:
                 tags = ecr.describe_images(
                     repositoryName=ECR_REPO, imageIds=[{"imageDigest": digest}]
                 )["imageDetails"][0].get("imageTags", [])
-                commits = sorted(t for t in tags if len(t) == 40)
+                commits = sorted(str(t) for t in tags if len(str(t)) == 40)
                 if commits:
                     self._td_commits[td_arn] = commits[0]
                     return commits[0]
@@ -353,12 +353,13 @@ class DemoService:
 
     def serving(self) -> dict[str, Any]:
         """Which task set (and commit) the production listener sends traffic to."""
-        import boto3
 
         rt = get_runtime()
-        elb = boto3.client("elbv2", region_name=rt.region)
-        ecs = boto3.client("ecs", region_name=rt.region)
-        action: Any = elb.describe_listeners(ListenerArns=[self.arns["prodListener"]])["Listeners"][0][  # noqa: E501
+        elb = cached_client("elbv2", rt.region)
+        ecs = cached_client("ecs", rt.region)
+        action: Any = elb.describe_listeners(ListenerArns=[self.arns["prodListener"]])["Listeners"][
+            0
+        ][
             "DefaultActions"
         ][0]
         groups: Any = action.get("ForwardConfig", {}).get("TargetGroups") or [
@@ -426,9 +427,7 @@ class DemoService:
             commit = self.serving()["commit"]
             wanted = "ALARM" if self.health_of(commit) == "alarm" else "OK"
             if wanted != self._alarm_state:
-                import boto3
-
-                boto3.client("cloudwatch", region_name=get_runtime().region).set_alarm_state(
+                cached_client("cloudwatch", get_runtime().region).set_alarm_state(
                     AlarmName=ALARM,
                     StateValue="ALARM" if wanted == "ALARM" else "OK",
                     StateReason=f"5xx from commit {str(commit)[:12]}",
@@ -436,7 +435,7 @@ class DemoService:
                 self._alarm_state = wanted
         except Exception as exc:
             get_runtime().log("demo", f"alarm watch: {exc}")
-        get_runtime().clock.call_later(15, self._watch_alarm, "demo-alarm")
+        get_runtime().clock.call_later(30, self._watch_alarm, "demo-alarm")
 
     def stop(self) -> None:
         self._stopped = True

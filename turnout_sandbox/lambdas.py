@@ -162,13 +162,13 @@ class LambdaRunner:
                 module: ModuleType = importlib.util.module_from_spec(loader_spec)
                 loader_spec.loader.exec_module(module)
                 found = getattr(module, attr)
+                _route_logs_to_runtime()
                 self._modules[key] = found
         return found
 
     def invoke(self, name_or_arn: str, payload: Any) -> Any:
         """Run the function; raise LambdaFunctionError when its handler raised."""
         spec = self.find(name_or_arn)
-        handler = self._handler(spec)
         env = layered_environ()
         runtime = get_runtime()
         lambda_env = {
@@ -195,6 +195,7 @@ class LambdaRunner:
         started = time.monotonic()
         error: str | None = None
         try:
+            handler = self._handler(spec)  # INIT runs with the function's environment too
             return handler(json.loads(json.dumps(payload)), context)
         except LambdaFunctionError:
             raise
@@ -210,6 +211,26 @@ class LambdaRunner:
             self.invocations.append(
                 Invocation(spec.name, started, time.monotonic() - started, error)
             )
+
+
+class _RuntimeLogSink(io.TextIOBase):
+    """Where Lambda's stdout logging goes in the sandbox (CloudWatch Logs, on AWS)."""
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                get_runtime().log("lambda", line)
+        return len(text)
+
+
+def _route_logs_to_runtime() -> None:
+    import logging
+
+    sink = _RuntimeLogSink()
+    for name in ("turnout", os.environ.get("POWERTOOLS_SERVICE_NAME", "turnout")):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is not sink:
+                handler.setStream(sink)  # type: ignore[arg-type]
 
 
 def install_invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> None:

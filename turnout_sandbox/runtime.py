@@ -141,8 +141,6 @@ class Runtime:
         resources: Sequence[str] = (),
     ) -> None:
         """Put an AWS-shaped event on the default bus (delivered like EventBridge does)."""
-        import boto3  # lazy: emulators import this module at install time
-
         entry: Any = {
             "Source": source,
             "DetailType": detail_type,
@@ -150,7 +148,9 @@ class Runtime:
             "Resources": list(resources),
             "EventBusName": "default",
         }
-        client = boto3.client("events", region_name=self.region)
+        from turnout_sandbox.sandbox import cached_client  # lazy: no cycle at import
+
+        client = cached_client("events", self.region)
         client.put_events(Entries=[entry])
         for listener in list(self.event_listeners):
             listener({"source": source, "detail-type": detail_type, "detail": dict(detail)})

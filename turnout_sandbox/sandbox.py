@@ -48,6 +48,51 @@ SANDBOX_LAMBDA_ENV = {
 }
 
 _ACTIVE: Sandbox | None = None
+_CLIENTS: dict[tuple[str, str, str | None], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def cached_client(service: str, region: str, endpoint_url: str | None = None) -> Any:
+    """One boto3 client per service and region: creating one costs ~50-100 ms, and clients
+    are thread-safe. Used by the sandbox itself and by moto's state machine interpreter."""
+    key = (service, region, endpoint_url)
+    with _CLIENTS_LOCK:
+        found = _CLIENTS.get(key)
+        if found is None:
+            import boto3
+            from botocore.config import Config
+
+            found = boto3.client(  # type: ignore[call-overload]
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url,
+                config=Config(
+                    retries={"max_attempts": 0, "total_max_attempts": 1}, max_pool_connections=50
+                ),
+            )
+            _CLIENTS[key] = found
+    return found
+
+
+def _install_interpreter_client_cache() -> None:
+    """moto's ASL interpreter builds a new boto3 client for every task; reuse them."""
+    import sys
+
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = getattr(boto_client, "_turnout_original", boto_client.boto_client_for)
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        from moto.core.models import botocore_stubber
+
+        if not botocore_stubber.enabled:  # server mode without the in-process mock
+            return original(region=region, service=service, state_credentials=state_credentials)
+        return cached_client(service, region)
+
+    boto_client._turnout_original = original  # type: ignore[attr-defined]
+    for module in list(sys.modules.values()):
+        if module is not None and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -89,6 +134,10 @@ class Sandbox:
         }.items():
             os.environ[key] = value
         os.environ.pop("AWS_PROFILE", None)
+        # The core package is imported once per process: its Logger reads the level once.
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", self.runner.base_env.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
+        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         os.environ.pop("AWS_ENDPOINT_URL", None)
         layered_environ()
         install_invoke_interceptor(lambda: _ACTIVE.runner if _ACTIVE else None)
@@ -111,6 +160,7 @@ class Sandbox:
             module = importlib.import_module(f"turnout_sandbox.emulators.{name}")
             module.install()
             module.reset()
+        _install_interpreter_client_cache()
         return self
 
     def stop(self) -> None:
@@ -129,6 +179,8 @@ class Sandbox:
 
         core_clock.set_clock(None)
         set_runtime(None)
+        with _CLIENTS_LOCK:
+            _CLIENTS.clear()
         _ACTIVE = None
 
     def __enter__(self) -> Sandbox:
@@ -138,9 +190,7 @@ class Sandbox:
         self.stop()
 
     def client(self, service: str) -> Any:
-        import boto3
-
-        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        return cached_client(service, self.region)
 
     # -- deploying the real template ----------------------------------------------------
     def deploy_stack(
@@ -214,6 +264,9 @@ class Sandbox:
         for r in resources:
             if r.get("PhysicalResourceId"):
                 resolver.physical[r["LogicalResourceId"]] = r["PhysicalResourceId"]
+            if r.get("ResourceType") == "AWS::IAM::Role" and r.get("PhysicalResourceId"):
+                role = self.client("iam").get_role(RoleName=r["PhysicalResourceId"])["Role"]
+                resolver.attributes[(r["LogicalResourceId"], "Arn")] = role["Arn"]
         self._create_provided(provided, resolver, physical)
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
         expected = set(cfn_template.get("Outputs", {}))
@@ -221,6 +274,17 @@ class Sandbox:
         if lost:
             raise cfn.SandboxError(f"stack {name}: moto dropped outputs {sorted(lost)}")
         stack = Stack(name, outputs, dict(parameters))
+        self._register_functions(stack, code_dirs, handlers, resolver)
+        self.stacks[name] = stack
+        return stack
+
+    def _register_functions(
+        self,
+        stack: Stack,
+        code_dirs: dict[str, str],
+        handlers: dict[str, str],
+        resolver: cfn.Resolver,
+    ) -> None:
         lam = self.client("lambda")
         for logical, code_dir in code_dirs.items():
             fn_name = resolver.physical[logical]
@@ -238,8 +302,6 @@ class Sandbox:
             )
             self.runner.add(spec)
             stack.functions[logical] = spec
-        self.stacks[name] = stack
-        return stack
 
     def _plan_provided(
         self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver
@@ -269,20 +331,11 @@ class Sandbox:
     def _create_provided(
         self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver, physical: dict[str, str]
     ) -> None:
-        iam = self.client("iam")
         for logical, resource in provided.items():
             condition = resource.get("Condition")
             if condition and not resolver.conditions.get(condition, False):
                 continue
             kind = resource["Type"]
-            # GetAtt of roles created by the stack
-            for other, phys in resolver.physical.items():
-                if phys.startswith(resolver.params["AWS::StackName"]) or True:
-                    try:
-                        role = iam.get_role(RoleName=phys)["Role"]
-                        resolver.attributes[(other, "Arn")] = role["Arn"]
-                    except Exception:  # noqa: S112 - not a role
-                        continue
             props = resolver.resolve(resource.get("Properties", {}))
             if kind == "AWS::CodeBuild::Project":
                 self._create_project(props)

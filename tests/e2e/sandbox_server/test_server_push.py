@@ -44,9 +44,11 @@ def world() -> Iterator[World]:
 def two_pushes(world: World) -> tuple[str, str]:
     """A then B pushed through the endpoint (CodeCommit PutFile) and deployed."""
     a = world.push("Version A")
-    world.wait_deployed(a)
+    row_a = world.wait_deployed(a)
+    assert row_a["result"] == "succeeded", row_a
     b = world.push("Version B")
-    world.wait_deployed(b)
+    row_b = world.wait_deployed(b)
+    assert row_b["result"] == "succeeded", row_b
     return a, b
 
 
