@@ -29,6 +29,68 @@ APPLICATION = "app-hello-aws"
 GROUP = "dg-hello-aws"
 ALARM = "hello-aws-5xx"
 
+
+@dataclass(frozen=True)
+class Names:
+    """The AWS names of one demo service (the seed's is "hello-aws")."""
+
+    service_name: str = "hello-aws"
+
+    @property
+    def repo(self) -> str:
+        return self.service_name
+
+    @property
+    def ecr(self) -> str:
+        return f"ecr-{self.service_name}"
+
+    @property
+    def cluster(self) -> str:
+        return f"cluster-{self.service_name}"
+
+    @property
+    def service(self) -> str:
+        return f"service-{self.service_name}"
+
+    @property
+    def family(self) -> str:
+        return f"task-{self.service_name}"
+
+    @property
+    def container(self) -> str:
+        return self.service_name
+
+    @property
+    def application(self) -> str:
+        return f"app-{self.service_name}"
+
+    @property
+    def group(self) -> str:
+        return f"dg-{self.service_name}"
+
+    @property
+    def alarm(self) -> str:
+        return f"{self.service_name}-5xx"
+
+    @property
+    def stack(self) -> str:
+        return f"turnout-{self.service_name}"
+
+
+def taskdef_for(n: Names) -> dict[str, Any]:
+    doc = json.loads(json.dumps(TASKDEF))
+    doc["family"] = n.family
+    doc["containerDefinitions"][0]["name"] = n.container
+    doc["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"] = (
+        f"/ecs/{n.service_name}"
+    )
+    return doc  # type: ignore[no-any-return]
+
+
+def appspec_for(n: Names) -> str:
+    return APPSPEC.replace(f'"{CONTAINER}"', f'"{n.container}"')
+
+
 TASKDEF = {
     "family": FAMILY,
     "networkMode": "awsvpc",
@@ -92,8 +154,20 @@ phases:
 """
 
 
+_SERVICES: list[DemoService] = []
+
+
+def _target_state(target_group_arn: str, task_definition_arn: str) -> str:
+    """One target-health script for every demo service in the sandbox."""
+    for demo in list(_SERVICES):
+        if target_group_arn in (demo.arns.get("blue"), demo.arns.get("green")):
+            return demo._target_state(target_group_arn, task_definition_arn)
+    return "healthy"
+
+
 @dataclass
 class DemoService:
+    n: Names = field(default_factory=Names)
     termination_wait_minutes: int = 5
     deployment_config: str = "CodeDeployDefault.ECSAllAtOnce"
     health: dict[str, str] = field(default_factory=dict)
@@ -140,28 +214,33 @@ class DemoService:
                 ],
             }
         )
-        exec_role = iam.create_role(
-            RoleName="ecsTaskExecutionRole",
-            AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"),
-        )["Role"]["Arn"]
-        cd_role = iam.create_role(
-            RoleName="ecsCodeDeployRole", AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com")
-        )["Role"]["Arn"]
+
+        def role(name: str, service: str) -> str:  # shared by every demo service
+            try:
+                return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+            except iam.exceptions.NoSuchEntityException:
+                document = trust(service)
+                return str(
+                    iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
+                )
+
+        exec_role = role("ecsTaskExecutionRole", "ecs-tasks.amazonaws.com")
+        cd_role = role("ecsCodeDeployRole", "codedeploy.amazonaws.com")
         self.arns["executionRole"] = exec_role
         c("codecommit").create_repository(
-            repositoryName=REPO, repositoryDescription="the seed's hello-aws service"
+            repositoryName=self.n.repo, repositoryDescription="the seed's hello-aws service"
         )
-        c("ecr").create_repository(repositoryName=ECR_REPO)
+        c("ecr").create_repository(repositoryName=self.n.ecr)
         self.initial_commit = codecommit.commit_files(
-            REPO, BRANCH, self.files("v0"), "Initial commit: hello-aws"
+            self.n.repo, BRANCH, self.files("v0"), "Initial commit: hello-aws"
         )
-        tree = codecommit.get_commit(REPO, self.initial_commit).tree_id
+        tree = codecommit.get_commit(self.n.repo, self.initial_commit).tree_id
         digest = ecr.push_image(
-            ECR_REPO,
+            self.n.ecr,
             codebuild.build_manifest(self.initial_commit, tree),
             [self.initial_commit, "latest"],
         )
-        registry = f"{rt.account}.dkr.ecr.{rt.region}.amazonaws.com/{ECR_REPO}@{digest}"
+        registry = f"{rt.account}.dkr.ecr.{rt.region}.amazonaws.com/{self.n.ecr}@{digest}"
 
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
@@ -172,16 +251,19 @@ class DemoService:
             )["Subnet"]["SubnetId"]
             for i, z in ((1, "a"), (2, "c"))
         ]
-        sg = ec2.create_security_group(GroupName="hello-aws", Description="hello-aws", VpcId=vpc)[
-            "GroupId"
-        ]
+        sg = ec2.create_security_group(
+            GroupName=self.n.service_name, Description=self.n.service_name, VpcId=vpc
+        )["GroupId"]
         lb = elb.create_load_balancer(
-            Name="alb-hello-aws", Subnets=subnets, SecurityGroups=[sg], Type="application"
+            Name=f"alb-{self.n.service_name}",
+            Subnets=subnets,
+            SecurityGroups=[sg],
+            Type="application",
         )["LoadBalancers"][0]
         tgs = {}
         for color in ("blue", "green"):
             tgs[color] = elb.create_target_group(
-                Name=f"tg-hello-aws-{color}",
+                Name=f"tg-{self.n.service_name}-{color}",
                 Protocol="HTTP",
                 Port=PORT,
                 VpcId=vpc,
@@ -208,13 +290,13 @@ class DemoService:
             "alb": lb["LoadBalancerArn"],
         }
 
-        ecs.create_cluster(clusterName=CLUSTER)
+        ecs.create_cluster(clusterName=self.n.cluster)
         td_kwargs = {
             k: v
-            for k, v in TASKDEF.items()
+            for k, v in taskdef_for(self.n).items()
             if k not in ("compatibilities", "requiresAttributes", "revision", "status")
         }
-        first: Any = TASKDEF["containerDefinitions"]
+        first: Any = taskdef_for(self.n)["containerDefinitions"]
         td_kwargs["containerDefinitions"] = [dict(first[0], image=registry)]
         td_arn = ecs.register_task_definition(**td_kwargs)["taskDefinition"]["taskDefinitionArn"]
         self._td_commits[td_arn] = self.initial_commit
@@ -226,22 +308,28 @@ class DemoService:
             }
         }
         ecs.create_service(
-            cluster=CLUSTER,
-            serviceName=SERVICE,
+            cluster=self.n.cluster,
+            serviceName=self.n.service,
             taskDefinition=td_arn,
             desiredCount=2,
             launchType="FARGATE",
             deploymentController={"type": "CODE_DEPLOY"},
             networkConfiguration=network,
             loadBalancers=[
-                {"targetGroupArn": tgs["blue"], "containerName": CONTAINER, "containerPort": PORT}
+                {
+                    "targetGroupArn": tgs["blue"],
+                    "containerName": self.n.container,
+                    "containerPort": PORT,
+                }
             ],
         )
-        services = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+        services = ecs.describe_services(cluster=self.n.cluster, services=[self.n.service])[
+            "services"
+        ][0]
         if not services.get("taskSets"):
             ts = ecs.create_task_set(
-                cluster=CLUSTER,
-                service=SERVICE,
+                cluster=self.n.cluster,
+                service=self.n.service,
                 taskDefinition=td_arn,
                 launchType="FARGATE",
                 networkConfiguration=network,
@@ -249,19 +337,19 @@ class DemoService:
                 loadBalancers=[
                     {
                         "targetGroupArn": tgs["blue"],
-                        "containerName": CONTAINER,
+                        "containerName": self.n.container,
                         "containerPort": PORT,
                     }
                 ],
             )["taskSet"]
             ecs.update_service_primary_task_set(
-                cluster=CLUSTER, service=SERVICE, primaryTaskSet=ts["taskSetArn"]
+                cluster=self.n.cluster, service=self.n.service, primaryTaskSet=ts["taskSetArn"]
             )
 
-        cd.create_application(applicationName=APPLICATION, computePlatform="ECS")
+        cd.create_application(applicationName=self.n.application, computePlatform="ECS")
         cd.create_deployment_group(
-            applicationName=APPLICATION,
-            deploymentGroupName=GROUP,
+            applicationName=self.n.application,
+            deploymentGroupName=self.n.group,
             serviceRoleArn=cd_role,
             deploymentConfigName=self.deployment_config,
             deploymentStyle={
@@ -276,13 +364,13 @@ class DemoService:
                 "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
             },
             autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
-            ecsServices=[{"serviceName": SERVICE, "clusterName": CLUSTER}],
+            ecsServices=[{"serviceName": self.n.service, "clusterName": self.n.cluster}],
             loadBalancerInfo={
                 "targetGroupPairInfoList": [
                     {
                         "targetGroups": [
-                            {"name": "tg-hello-aws-blue"},
-                            {"name": "tg-hello-aws-green"},
+                            {"name": f"tg-{self.n.service_name}-blue"},
+                            {"name": f"tg-{self.n.service_name}-green"},
                         ],
                         "prodTrafficRoute": {"listenerArns": [prod]},
                         "testTrafficRoute": {"listenerArns": [test]},
@@ -291,7 +379,7 @@ class DemoService:
             },
         )
         cw.put_metric_alarm(
-            AlarmName=ALARM,
+            AlarmName=self.n.alarm,
             Namespace="AWS/ApplicationELB",
             MetricName="HTTPCode_Target_5XX_Count",
             Statistic="Sum",
@@ -299,19 +387,20 @@ class DemoService:
             EvaluationPeriods=1,
             Threshold=5,
             ComparisonOperator="GreaterThanThreshold",
-            Dimensions=[{"Name": "LoadBalancer", "Value": "app/alb-hello-aws/1"}],
+            Dimensions=[{"Name": "LoadBalancer", "Value": f"app/alb-{self.n.service_name}/1"}],
             TreatMissingData="notBreaching",
         )
-        cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="sandbox start")
-        codedeploy.set_target_health_provider(self._target_state)
+        cw.set_alarm_state(AlarmName=self.n.alarm, StateValue="OK", StateReason="sandbox start")
+        _SERVICES.append(self)
+        codedeploy.set_target_health_provider(_target_state)
         self._start_http()
         self._watch_alarm()
         return self
 
     def files(self, version: str) -> dict[str, str]:
         return {
-            "taskdef.json": json.dumps(TASKDEF, indent=2) + "\n",
-            "appspec.yaml": APPSPEC,
+            "taskdef.json": json.dumps(taskdef_for(self.n), indent=2) + "\n",
+            "appspec.yaml": appspec_for(self.n),
             "buildspec.yml": BUILDSPEC,
             "src/main/resources/version.txt": version + "\n",
             "dockerfile": 'FROM amazoncorretto:17\nCOPY build/libs/*.jar app.jar\nENTRYPOINT ["java","-jar","/app.jar"]\n',  # noqa: E501
@@ -327,7 +416,7 @@ class DemoService:
             if files is not None
             else {"src/main/resources/version.txt": f"v{self._version}\n"}
         )
-        return codecommit.commit_files(REPO, BRANCH, changed, message)
+        return codecommit.commit_files(self.n.repo, BRANCH, changed, message)
 
     # -- observing ------------------------------------------------------------------------
     def commit_of_task_definition(self, td_arn: str) -> str | None:
@@ -340,10 +429,10 @@ class DemoService:
         td = ecs.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
         for container in td["containerDefinitions"]:
             image = container.get("image", "")
-            if "@sha256:" in image and f"/{ECR_REPO}@" in image:
+            if "@sha256:" in image and f"/{self.n.ecr}@" in image:
                 digest = image.split("@", 1)[1]
                 tags = ecr.describe_images(
-                    repositoryName=ECR_REPO, imageIds=[{"imageDigest": digest}]
+                    repositoryName=self.n.ecr, imageIds=[{"imageDigest": digest}]
                 )["imageDetails"][0].get("imageTags", [])
                 commits = sorted(str(t) for t in tags if len(str(t)) == 40)
                 if commits:
@@ -359,14 +448,14 @@ class DemoService:
         ecs = cached_client("ecs", rt.region)
         action: Any = elb.describe_listeners(ListenerArns=[self.arns["prodListener"]])["Listeners"][
             0
-        ][
-            "DefaultActions"
-        ][0]
+        ]["DefaultActions"][0]
         groups: Any = action.get("ForwardConfig", {}).get("TargetGroups") or [
             {"TargetGroupArn": action.get("TargetGroupArn"), "Weight": 1}
         ]
         target_group = max(groups, key=lambda g: g.get("Weight", 1))["TargetGroupArn"]
-        service = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+        service = ecs.describe_services(cluster=self.n.cluster, services=[self.n.service])[
+            "services"
+        ][0]
         task_sets = service.get("taskSets", [])
         serving = [
             ts
@@ -428,7 +517,7 @@ class DemoService:
             wanted = "ALARM" if self.health_of(commit) == "alarm" else "OK"
             if wanted != self._alarm_state:
                 cached_client("cloudwatch", get_runtime().region).set_alarm_state(
-                    AlarmName=ALARM,
+                    AlarmName=self.n.alarm,
                     StateValue="ALARM" if wanted == "ALARM" else "OK",
                     StateReason=f"5xx from commit {str(commit)[:12]}",
                 )
@@ -439,6 +528,8 @@ class DemoService:
 
     def stop(self) -> None:
         self._stopped = True
+        if self in _SERVICES:
+            _SERVICES.remove(self)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -447,17 +538,17 @@ class DemoService:
         self, *, trigger: str = "push", bake_minutes: int = 5, timeout_minutes: int = 10
     ) -> dict[str, str]:
         return {
-            "RepositoryName": REPO,
+            "RepositoryName": self.n.repo,
             "BranchName": BRANCH,
             "BuildTrigger": trigger,
-            "EcrRepositoryName": ECR_REPO,
+            "EcrRepositoryName": self.n.ecr,
             "ImageTag": "latest",
-            "ClusterName": CLUSTER,
-            "ServiceName": SERVICE,
-            "CodeDeployApplication": APPLICATION,
-            "DeploymentGroupName": GROUP,
+            "ClusterName": self.n.cluster,
+            "ServiceName": self.n.service,
+            "CodeDeployApplication": self.n.application,
+            "DeploymentGroupName": self.n.group,
             "TaskRoleArns": self.arns["executionRole"],
-            "GateAlarmNames": ALARM,
+            "GateAlarmNames": self.n.alarm,
             "GateHttpUrl": self.health_url,
             "GateBakeMinutes": str(bake_minutes),
             "GateTimeoutMinutes": str(timeout_minutes),

@@ -230,7 +230,7 @@ def _route_logs_to_runtime() -> None:
     for name in ("turnout", os.environ.get("POWERTOOLS_SERVICE_NAME", "turnout")):
         for handler in logging.getLogger(name).handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream is not sink:
-                handler.setStream(sink)  # type: ignore[arg-type]
+                handler.setStream(sink)
 
 
 def install_invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> None:
