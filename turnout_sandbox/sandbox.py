@@ -134,8 +134,6 @@ class Sandbox:
         }.items():
             os.environ[key] = value
         os.environ.pop("AWS_PROFILE", None)
-        # The core package is imported once per process: its Logger reads the level once.
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", self.runner.base_env.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.adapters.aws import client as make_client
+from turnout.adapters.aws import error_code
+from turnout.errors import DeploymentFailed
+
+
+_UNKNOWN_DEPLOYMENT = ("DeploymentDoesNotExistException", "InvalidDeploymentIdException")
 
 
 class CodeDeploy:
@@ -20,7 +25,13 @@ class CodeDeploy:
         return self._client
 
     def status(self, deployment_id: str) -> str:
-        info = self.api.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+        try:
+            info = self.api.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+        except Exception as exc:
+            if error_code(exc) in _UNKNOWN_DEPLOYMENT:
+                message = f"deployment {deployment_id} does not exist in CodeDeploy"
+                raise DeploymentFailed(message) from None
+            raise
         return str(info.get("status", ""))
 
     def termination_wait_minutes(self) -> int | None:

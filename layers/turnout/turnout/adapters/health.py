@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from typing import Any
 
 from turnout.adapters.aws import client as make_client
@@ -47,6 +45,9 @@ class Health:
 
 def probe(url: str, timeout: float = 5.0) -> tuple[int | None, str | None]:
     """GET ``url``: (status, None), or (None, reason) when nothing answered."""
+    import urllib.error  # lazy: only the gate tick probes
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "turnout-gate"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (operator-given URL)

@@ -49,6 +49,7 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         gate_hook_function=cfg.gate_hook_function,
         path=cfg.appspec_path,
     )
+    mode = hold_mode(deps)  # a ConfigError must come before anything is registered
     arn, revision = deps.ecs.register(kwargs)
     appspec = render_appspec(
         appspec_text,
@@ -57,7 +58,6 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         gate_hook_function=cfg.gate_hook_function,
         path=cfg.appspec_path,
     )
-    mode = hold_mode(deps)
     deps.store.put_attempt(
         cfg.service_key,
         slot.attempt_id,

@@ -128,6 +128,9 @@ def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             extra={"reason": f"{d.application}/{d.deployment_group} is not this service"},
         )
         return {"resolved": []}
+    if d.state not in ("SUCCESS", "FAILURE", "STOP"):
+        logger.info("deployment event ignored", extra={"reason": f"state {d.state} ends nothing"})
+        return {"resolved": []}
     return {"resolved": resolve(deps, d.deployment_id, d.state)}
 
 
