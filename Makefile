@@ -8,6 +8,7 @@
 #   make checks     template / ASL / build checks only (sam validate --lint, statelint, sam build)
 #   make build      sam build (offline, no Docker) into .aws-sam/build
 #   make bench      cold-start (INIT) import times and code sizes
+#   make bench-sandbox  scenario transitions/wall times, 100 pushes over 1..20 services
 #   make lock       regenerate requirements/*constraints.txt from fresh venvs
 #   make clean      remove build and test outputs (keeps the venvs)
 
@@ -33,7 +34,7 @@ MYPY_PACKAGES := $(wildcard $(ROOT)/layers/turnout/turnout $(ROOT)/turnout_sandb
 RUFF_PATHS    := $(wildcard $(ROOT)/layers $(ROOT)/functions $(ROOT)/turnout_sandbox \
                    $(ROOT)/turnout_cli $(ROOT)/tests $(ROOT)/bench $(ROOT)/scripts)
 
-.PHONY: help setup setup-sam demo test lint format typecheck pytest checks build bench lock clean
+.PHONY: help setup setup-sam demo test lint format typecheck pytest checks build bench bench-sandbox lock clean
 
 help:
 	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' $(ROOT)/Makefile
@@ -85,6 +86,12 @@ build: setup setup-sam
 bench: build
 	$(PY) $(ROOT)/bench/sizes.py --build-dir $(BUILD_DIR)
 	$(PY) $(ROOT)/bench/cold_init.py --runs 5
+
+# The sandbox benchmarks (minutes): every scenario with 5- and 60-minute bakes, and 100
+# pushes spread over 1, 5, 10 and 20 services.
+bench-sandbox: setup
+	$(PY) $(ROOT)/bench/scenarios.py --bake-minutes 5 60
+	$(PY) $(ROOT)/bench/sandbox_burst.py 1 5 10 20 --pushes 100
 
 lock:
 	@bash $(ROOT)/scripts/lock.sh

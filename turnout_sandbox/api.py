@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, Step, run_scenario
-from turnout_sandbox.server import DEFAULT_PORT, PortInUse, serve
+from turnout_sandbox.server import (
+    DEFAULT_PORT,
+    PortInUse,
+    SandboxServer,
+    ServerConfigError,
+    ServerOptions,
+    serve,
+)
 
 __all__ = [
     "DEFAULT_PORT",
     "SCENARIOS",
     "PortInUse",
+    "SandboxServer",
     "ScenarioResult",
+    "ServerConfigError",
+    "ServerOptions",
     "Step",
     "run_scenario",
     "serve",

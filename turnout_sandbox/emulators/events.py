@@ -1106,12 +1106,18 @@ class _Scheduler:
         get_runtime().clock.call_later(delay, lambda: self._tick(generation), "events-schedules")
 
     def _tick(self, generation: int) -> None:
-        with self._lock:
-            if not self._running or generation != self._generation:
-                return
-            fires = self._scan(_now())
-        for due, rule in sorted(fires, key=lambda f: f[0]):
-            _fire(rule, due)
+        try:
+            with self._lock:
+                if not self._running or generation != self._generation:
+                    return
+                fires = self._scan(_now())
+            for due, rule in sorted(fires, key=lambda f: f[0]):
+                try:
+                    _fire(rule, due)
+                except Exception as exc:  # one failed delivery must not stop the schedules
+                    _log(f"scheduled event of {rule.arn} failed: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # the scan raced a backend change: try again next tick
+            _log(f"schedule scan failed: {type(exc).__name__}: {exc}")
         with self._lock:
             if not self._running or generation != self._generation:
                 return
