@@ -8,7 +8,6 @@ from turnout.adapters.aws import client as make_client
 from turnout.adapters.aws import error_code
 from turnout.errors import DeploymentFailed
 
-
 _UNKNOWN_DEPLOYMENT = ("DeploymentDoesNotExistException", "InvalidDeploymentIdException")
 
 

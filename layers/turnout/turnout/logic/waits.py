@@ -30,7 +30,7 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     now = clock.now()
     ttl = int(now) + 3 * 24 * 3600
     if kind == "gate":
-        deps.store.update_gate(
+        gate = deps.store.update_gate(
             deployment_id,
             {
                 "taskToken": token,
@@ -44,9 +44,12 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         deps.store.put_attempt(
             deps.config.service_key,
             str(attempt.get("attemptId", "")),
-            {"phase": "traffic-shifting", "deploymentId": deployment_id},
+            # The hook may already have started the gate (it can run before this arms).
+            {
+                "phase": "gate" if gate.get("gateStartedAt") else "traffic-shifting",
+                "deploymentId": deployment_id,
+            },
         )
-        # The hook itself decides whether it holds the deployment (start_gate): no race.
     else:
         deps.store.put_wait(
             deployment_id,
