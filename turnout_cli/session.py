@@ -100,7 +100,9 @@ class Aws:
         if not date:
             return
         try:
-            seen = parsedate_to_datetime(str(date)).timestamp()
+            # HTTP dates have whole seconds: the service's clock is somewhere in the next one,
+            # so its end is the safe estimate of "now" (a window ending now misses nothing).
+            seen = parsedate_to_datetime(str(date)).timestamp() + 0.999
         except (TypeError, ValueError):
             return
         if self._server_time is None or seen > self._server_time:

@@ -227,7 +227,8 @@ def _route_logs_to_runtime() -> None:
     import logging
 
     sink = _RuntimeLogSink()
-    for name in ("turnout", os.environ.get("POWERTOOLS_SERVICE_NAME", "turnout")):
+    names = {"turnout", "service_undefined", os.environ.get("POWERTOOLS_SERVICE_NAME", "turnout")}
+    for name in names:
         for handler in logging.getLogger(name).handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream is not sink:
                 handler.setStream(sink)

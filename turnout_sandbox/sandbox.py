@@ -55,7 +55,7 @@ _CLIENTS_LOCK = threading.Lock()
 def cached_client(service: str, region: str, endpoint_url: str | None = None) -> Any:
     """One boto3 client per service and region: creating one costs ~50-100 ms, and clients
     are thread-safe. Used by the sandbox itself and by moto's state machine interpreter."""
-    key = (service, region, endpoint_url)
+    key = (service, region, endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
     with _CLIENTS_LOCK:
         found = _CLIENTS.get(key)
         if found is None:

@@ -44,6 +44,8 @@ class ScenarioResult:
     summary: dict[str, Any] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     ledger: list[dict[str, Any]] = field(default_factory=list)
+    #: the sandbox's own log: Lambda errors, emulator notes (not the Lambdas' INFO lines)
+    log: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -257,6 +259,13 @@ def run_scenario(
         result.ok = False
     finally:
         result.steps = run.steps
+        rt = run.sandbox.runtime
+        result.log = [
+            f"{line.at - run.v0:8.1f} {line.source}: {line.message[:300]}"
+            for line in rt.logs
+            if not (line.source == "lambda" and '"level":"INFO"' in line.message)
+            and "delivery of event" not in line.message
+        ]
         try:
             result.ledger = run.ledger()
         except Exception:

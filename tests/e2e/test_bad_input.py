@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def run() -> Iterator[Run]:
-    r = Run(None, speed=200.0)
+    r = Run(None, speed=100.0)
     yield r
     r.close()
 
