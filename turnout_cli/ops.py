@@ -479,6 +479,18 @@ def digest_window(
             "(`turnout history` lists the recorded pushes)"
         )
     target = max(own, key=lambda r: float(r["startedAt"]))
+    if target.get("eventTime"):  # the ledger kept the archived event's own time: exact
+        exact = math.floor(float(target["eventTime"]))
+        notes = [
+            f"the push of {short_digest(digest)} (commit "
+            f"{short_commit(str(target.get('commitId', '')))}) happened at {iso(float(exact))}; "
+            f"replaying {iso(float(exact))} .. {iso(float(exact + 1))}"
+        ]
+        return (
+            datetime.fromtimestamp(exact, tz=UTC),
+            datetime.fromtimestamp(exact + 1, tz=UTC),
+            notes,
+        )
     at = math.floor(float(target["startedAt"]))
     start, end = float(at - DIGEST_LEAD_SECONDS), float(at + 1)
     notes = [

@@ -29,6 +29,7 @@ from turnout_sandbox.runtime import (
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EMULATORS = (
     "cloudformation",
+    "dynamodb",
     "codecommit",
     "ecr",
     "codebuild",

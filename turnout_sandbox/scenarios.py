@@ -231,14 +231,20 @@ def run_scenario(
     on_step: Callable[[Step], None] | None = None,
     bake_minutes: int | None = None,
     speed: float = DEFAULT_SPEED,
+    termination_wait_minutes: int | None = None,
 ) -> ScenarioResult:
+    """Run one scenario in a fresh sandbox.
+
+    ``termination_wait_minutes`` is the demo deployment group's own wait: shorter than the
+    gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
+    the group's wait keeps the original task set while the gate runs."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     bake = 5 if bake_minutes is None else bake_minutes
     options: dict[str, Any] = {"bake_minutes": bake, "timeout_minutes": 10}
-    if (
-        bake + 10 > 55
-    ):  # the hook cannot hold that long: keep the original task set by the group's wait
+    if termination_wait_minutes is not None:
+        options["termination_wait_minutes"] = termination_wait_minutes
+    elif bake + 10 > 55:  # the hook cannot hold that long: the group's wait must
         options["termination_wait_minutes"] = bake + 20
     if name == "gated":
         options["trigger"] = "manual"
@@ -401,8 +407,9 @@ def _replay(run: Run, checks: Checks) -> dict[str, Any] | None:
     from datetime import UTC, datetime
 
     events = run.sandbox.client("events")
-    start = datetime.fromtimestamp(float(row_a["startedAt"]) - 120, UTC)
-    end = datetime.fromtimestamp(float(row_b["startedAt"]) - 1, UTC)
+    # The archived event keeps its own time; the ledger recorded it: a one-second window.
+    start = datetime.fromtimestamp(float(row_a["eventTime"]), UTC)
+    end = datetime.fromtimestamp(float(row_a["eventTime"]) + 1, UTC)
     events.start_replay(
         ReplayName="redeploy-a",
         EventSourceArn=run.stack.outputs["ImagePushArchiveArn"],

@@ -18,7 +18,7 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     attempt = state.get("attempt") or {}
     slot = slot_of(attempt)
     now = clock.now()
-    row = {
+    row: dict[str, Any] = {
         "kind": "deploy",
         "trigger": slot.trigger,
         "commitId": slot.commit_id,
@@ -28,6 +28,8 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "replayName": slot.replay_name or "",
         "executionArn": slot.execution_arn,
     }
+    if attempt.get("eventTime"):
+        row["eventTime"] = float(attempt["eventTime"])
     if (
         not state.get("handoff")
         and slot.event_id

@@ -75,7 +75,9 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     logger.info(
         "image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger}
     )
-    return {"ignored": False, "handoff": False, "attempt": attempt_of(slot)}
+    # The event's own time: what an archive replay window selects on.
+    attempt = attempt_of(slot) | {"eventTime": event.time.timestamp()}
+    return {"ignored": False, "handoff": False, "attempt": attempt}
 
 
 def attempt_of(slot: Slot) -> dict[str, Any]:
