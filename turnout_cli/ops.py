@@ -484,7 +484,8 @@ def digest_window(
         notes = [
             f"the push of {short_digest(digest)} (commit "
             f"{short_commit(str(target.get('commitId', '')))}) happened at {iso(float(exact))}; "
-            f"replaying {iso(float(exact))} .. {iso(float(exact + 1))}"
+            f"replaying the narrow window {iso(float(exact))} .. {iso(float(exact + 1))} "
+            "(the push event's own time, from the ledger)"
         ]
         return (
             datetime.fromtimestamp(exact, tz=UTC),

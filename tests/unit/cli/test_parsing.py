@@ -128,3 +128,28 @@ def test_given_seconds_when_formatted_then_short_human_text() -> None:
     assert human_duration(3900) == "1h 05m"
     assert iso(0) == "1970-01-01T00:00:00Z"
     assert iso(None) == ""
+
+
+def test_given_a_ledger_row_with_the_event_time_when_windowing_a_digest_then_the_window_is_that_second() -> (
+    None
+):
+    from datetime import UTC, datetime
+
+    from turnout_cli.ops import digest_window
+
+    digest = "sha256:" + "a" * 64
+    rows = [
+        {
+            "kind": "deploy",
+            "trigger": "push",
+            "digest": digest,
+            "startedAt": 1000.7,
+            "eventTime": 990.0,
+            "eventId": "e1",
+            "commitId": "c" * 40,
+            "result": "succeeded",
+        }
+    ]
+    start, end, notes = digest_window(rows, digest, datetime.fromtimestamp(5000, tz=UTC))
+    assert (start.timestamp(), end.timestamp()) == (990.0, 991.0)
+    assert "narrow window" in notes[0]
