@@ -31,6 +31,22 @@ def _failed_execution(run: Run, which: str, count: int) -> dict[str, Any]:
     return dict(run.sfn.describe_execution(executionArn=ended["executionArn"]))
 
 
+def _push_event(run: Run, digest: str, tag: str) -> None:
+    """An ECR push event put on the bus, as `turnout sandbox send` would."""
+    detail = {
+        "result": "SUCCESS",
+        "repository-name": "ecr-hello-aws",
+        "image-digest": digest,
+        "action-type": "PUSH",
+        "image-tag": tag,
+    }
+    run.sandbox.client("events").put_events(
+        Entries=[
+            {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps(detail)}
+        ]
+    )
+
+
 def _row(run: Run, commit: str) -> dict[str, Any]:
     rows = [r for r in run.ledger() if r.get("commitId") == commit and r.get("kind") == "deploy"]
     assert rows, f"no ledger row for {commit}"
@@ -100,23 +116,7 @@ def test_given_a_push_event_for_an_unknown_digest_when_delivered_then_image_not_
 ) -> None:
     digest = "sha256:" + "f" * 64
     before = len(run.executions("deploy"))
-    run.sandbox.client("events").put_events(
-        Entries=[
-            {
-                "Source": "aws.ecr",
-                "DetailType": "ECR Image Action",
-                "Detail": json.dumps(
-                    {
-                        "result": "SUCCESS",
-                        "repository-name": "ecr-hello-aws",
-                        "image-digest": digest,
-                        "action-type": "PUSH",
-                        "image-tag": "latest",
-                    }
-                ),
-            }
-        ]
-    )
+    _push_event(run, digest, "latest")
     execution = _failed_execution(run, "deploy", before + 1)
     assert execution["error"] == "ImageNotFound"
     assert digest in execution["cause"]
@@ -127,22 +127,6 @@ def test_given_a_push_event_for_an_unknown_digest_when_delivered_then_image_not_
 
 def test_given_a_push_event_for_another_tag_when_delivered_then_nothing_runs(run: Run) -> None:
     before = len(run.executions("deploy"))
-    run.sandbox.client("events").put_events(
-        Entries=[
-            {
-                "Source": "aws.ecr",
-                "DetailType": "ECR Image Action",
-                "Detail": json.dumps(
-                    {
-                        "result": "SUCCESS",
-                        "repository-name": "ecr-hello-aws",
-                        "image-digest": "sha256:" + "e" * 64,
-                        "action-type": "PUSH",
-                        "image-tag": "v2",
-                    }
-                ),
-            }
-        ]
-    )
+    _push_event(run, "sha256:" + "e" * 64, "v2")
     run.wait("the event to be delivered", lambda: True)
     assert len(run.executions("deploy")) == before  # the rule's pattern filters the tag out

@@ -567,3 +567,21 @@ def attempt(
 
 def digest_of(n: int) -> str:
     return "sha256:" + hashlib.sha256(str(n).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------- waits on one deployment
+#: The deployment id in events/codedeploy-*.json and lifecycle-hook.json.
+DEPLOYMENT = "d-7QJ6XUB2H"
+HOOK_ID = sample("lifecycle-hook")["LifecycleEventHookExecutionId"]
+
+
+def arm_wait(world: World, kind: str, token: str, **extra: Any) -> dict[str, Any]:
+    """Invoke arm_wait for DEPLOYMENT the way the deploy state machine does."""
+    payload = {"kind": kind, "taskToken": token, "deploymentId": DEPLOYMENT, "attempt": attempt()}
+    return world.call("arm_wait", payload | extra)
+
+
+def attempt_phase(world: World) -> str:
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    return str(row["phase"])

@@ -7,29 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.integration.handlers.conftest import NOW, SERVICE_KEY, World, attempt, sample
-
-DEPLOYMENT = "d-7QJ6XUB2H"  # the id in events/codedeploy-*.json and lifecycle-hook.json
-HOOK_ID = sample("lifecycle-hook")["LifecycleEventHookExecutionId"]
-
-
-def _arm(world: World, kind: str, token: str, **extra: Any) -> dict[str, Any]:
-    return world.call(
-        "arm_wait",
-        {
-            "kind": kind,
-            "taskToken": token,
-            "deploymentId": DEPLOYMENT,
-            "attempt": attempt(),
-            **extra,
-        },
-    )
-
-
-def _phase(world: World) -> str:
-    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
-    assert row is not None
-    return str(row["phase"])
+from tests.integration.handlers.conftest import (
+    DEPLOYMENT,
+    NOW,
+    World,
+    arm_wait,
+    attempt,
+    attempt_phase,
+)
 
 
 def test_given_a_deployment_in_progress_when_arming_the_gate_then_the_token_is_stored(
@@ -37,7 +22,7 @@ def test_given_a_deployment_in_progress_when_arming_the_gate_then_the_token_is_s
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
 
-    result = _arm(world, "gate", "tok-gate", holdMode="hook", taskDefinitionArn="arn:td:1")
+    result = arm_wait(world, "gate", "tok-gate", holdMode="hook", taskDefinitionArn="arn:td:1")
 
     assert result == {"armed": "gate", "deploymentId": DEPLOYMENT, "status": "InProgress"}
     gate = world.deps.store.gate(DEPLOYMENT)
@@ -48,7 +33,7 @@ def test_given_a_deployment_in_progress_when_arming_the_gate_then_the_token_is_s
         "arn:td:1",
     )
     assert gate["expiresAt"] == int(NOW) + 3 * 24 * 3600
-    assert _phase(world) == "traffic-shifting"
+    assert attempt_phase(world) == "traffic-shifting"
     assert world.sfn_calls.calls == []
 
 
@@ -57,7 +42,7 @@ def test_given_the_deployment_already_succeeded_when_arming_completion_then_it_r
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
 
-    result = _arm(world, "completion", "tok-done")
+    result = arm_wait(world, "completion", "tok-done")
 
     assert result["status"] == "Succeeded"
     assert world.sfn_calls.calls == [
@@ -67,7 +52,7 @@ def test_given_the_deployment_already_succeeded_when_arming_completion_then_it_r
         )
     ]
     assert world.deps.store.wait(DEPLOYMENT, "completion") is None
-    assert _phase(world) == "terminating"
+    assert attempt_phase(world) == "terminating"
 
 
 def test_given_a_rollback_in_progress_when_arming_rollback_then_the_wait_is_stored(
@@ -75,12 +60,12 @@ def test_given_a_rollback_in_progress_when_arming_rollback_then_the_wait_is_stor
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
 
-    _arm(world, "rollback", "tok-rb")
+    arm_wait(world, "rollback", "tok-rb")
 
     wait = world.deps.store.wait(DEPLOYMENT, "rollback")
     assert wait is not None
     assert wait["taskToken"] == "tok-rb"
-    assert _phase(world) == "rolling-back"
+    assert attempt_phase(world) == "rolling-back"
 
 
 @pytest.mark.parametrize(

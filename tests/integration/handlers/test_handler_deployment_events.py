@@ -6,29 +6,12 @@ from typing import Any
 
 import pytest
 
-from tests.integration.handlers.conftest import SERVICE_KEY, World, attempt, sample
-
-DEPLOYMENT = "d-7QJ6XUB2H"  # the id in events/codedeploy-*.json and lifecycle-hook.json
-HOOK_ID = sample("lifecycle-hook")["LifecycleEventHookExecutionId"]
-
-
-def _arm(world: World, kind: str, token: str, **extra: Any) -> dict[str, Any]:
-    return world.call(
-        "arm_wait",
-        {
-            "kind": kind,
-            "taskToken": token,
-            "deploymentId": DEPLOYMENT,
-            "attempt": attempt(),
-            **extra,
-        },
-    )
-
-
-def _phase(world: World) -> str:
-    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
-    assert row is not None
-    return str(row["phase"])
+from tests.integration.handlers.conftest import (
+    DEPLOYMENT,
+    World,
+    arm_wait,
+    sample,
+)
 
 
 def _event(state: str, **detail: str) -> dict[str, Any]:
@@ -41,7 +24,7 @@ def test_given_a_completion_wait_when_the_deployment_succeeds_then_it_resumes_wi
     world: World,
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    _arm(world, "completion", "tok-done")
+    arm_wait(world, "completion", "tok-done")
 
     result = world.call("deployment_events", sample("codedeploy-success"))
 
@@ -59,8 +42,8 @@ def test_given_a_running_gate_when_the_deployment_fails_then_gate_and_completion
     world: World,
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    _arm(world, "gate", "tok-gate")
-    _arm(world, "completion", "tok-done")
+    arm_wait(world, "gate", "tok-gate")
+    arm_wait(world, "completion", "tok-done")
 
     result = world.call("deployment_events", sample("codedeploy-failure"))
 
@@ -78,7 +61,7 @@ def test_given_a_rollback_wait_when_the_deployment_ends_then_stop_resumes_it_and
     world: World, state: str, kind: str
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    _arm(world, "rollback", "tok-rb")
+    arm_wait(world, "rollback", "tok-rb")
 
     result = world.call("deployment_events", _event(state))
 
@@ -91,7 +74,7 @@ def test_given_an_event_of_another_deployment_group_when_received_then_it_is_ign
     world: World,
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    _arm(world, "completion", "tok-done")
+    arm_wait(world, "completion", "tok-done")
 
     result = world.call("deployment_events", _event("SUCCESS", deploymentGroup="dg-other"))
 
@@ -104,7 +87,7 @@ def test_given_a_wait_whose_task_timed_out_when_the_event_comes_then_it_is_clear
     world: World,
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    _arm(world, "completion", "tok-old")
+    arm_wait(world, "completion", "tok-old")
     world.sfn_calls.gone.add("tok-old")
 
     result = world.call("deployment_events", sample("codedeploy-success"))

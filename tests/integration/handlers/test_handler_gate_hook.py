@@ -6,36 +6,22 @@ from typing import Any
 
 import pytest
 
-from tests.integration.handlers.conftest import NOW, SERVICE_KEY, World, attempt, sample
-
-DEPLOYMENT = "d-7QJ6XUB2H"  # the id in events/codedeploy-*.json and lifecycle-hook.json
-HOOK_ID = sample("lifecycle-hook")["LifecycleEventHookExecutionId"]
-
-
-def _arm(world: World, kind: str, token: str, **extra: Any) -> dict[str, Any]:
-    return world.call(
-        "arm_wait",
-        {
-            "kind": kind,
-            "taskToken": token,
-            "deploymentId": DEPLOYMENT,
-            "attempt": attempt(),
-            **extra,
-        },
-    )
-
-
-def _phase(world: World) -> str:
-    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
-    assert row is not None
-    return str(row["phase"])
+from tests.integration.handlers.conftest import (
+    DEPLOYMENT,
+    HOOK_ID,
+    NOW,
+    World,
+    arm_wait,
+    attempt_phase,
+    sample,
+)
 
 
 def test_given_an_armed_gate_when_the_hook_runs_then_the_gate_starts_and_holds_the_deployment(
     world: World,
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    _arm(world, "gate", "tok-gate")
+    arm_wait(world, "gate", "tok-gate")
 
     result = world.call("gate_hook", sample("lifecycle-hook"))
 
@@ -46,7 +32,7 @@ def test_given_an_armed_gate_when_the_hook_runs_then_the_gate_starts_and_holds_t
     assert gate["gateStartedAt"] == NOW
     assert gate["taskToken"] == "tok-gate"
     assert world.codedeploy.hook_answers == []
-    assert _phase(world) == "gate"
+    assert attempt_phase(world) == "gate"
 
 
 def test_given_a_long_termination_wait_when_the_hook_runs_then_it_answers_succeeded_at_once(

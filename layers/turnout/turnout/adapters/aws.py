@@ -3,7 +3,7 @@ transient errors are retried with backoff and jitter)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 _CLIENTS: dict[tuple[str, str | None, str | None], Any] = {}
 
@@ -37,3 +37,19 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+class ServiceAdapter:
+    """Base of the adapters over one service: the client is injected (tests) or created
+    lazily on first use (never at import or construction)."""
+
+    aws_service: ClassVar[str] = ""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def api(self) -> Any:
+        if self._client is None:
+            self._client = client(self.aws_service)
+        return self._client

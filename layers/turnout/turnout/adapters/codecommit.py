@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from turnout.adapters.aws import client as make_client
-from turnout.adapters.aws import error_code
+from turnout.adapters.aws import ServiceAdapter, error_code
 from turnout.errors import BranchNotFound, CommitNotFound, SourceFileNotFound
 
 
-class CodeCommit:
+class CodeCommit(ServiceAdapter):
+    aws_service = "codecommit"
+
     def __init__(self, repository: str, client: Any | None = None) -> None:
         self.repository = repository
-        self._client = client
-
-    @property
-    def api(self) -> Any:
-        if self._client is None:
-            self._client = make_client("codecommit")
-        return self._client
+        super().__init__(client)
 
     def commit(self, commit_id: str) -> dict[str, Any]:
         try:

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from turnout.adapters.aws import client as make_client
-from turnout.adapters.aws import error_code
+from turnout.adapters.aws import ServiceAdapter, error_code
 from turnout.errors import DeploymentFailed
 
 _UNKNOWN_DEPLOYMENT = ("DeploymentDoesNotExistException", "InvalidDeploymentIdException")
 
 
-class CodeDeploy:
+class CodeDeploy(ServiceAdapter):
+    aws_service = "codedeploy"
+
     def __init__(self, application: str, group: str, client: Any | None = None) -> None:
         self.application = application
         self.group = group
-        self._client = client
-
-    @property
-    def api(self) -> Any:
-        if self._client is None:
-            self._client = make_client("codedeploy")
-        return self._client
+        super().__init__(client)
 
     def status(self, deployment_id: str) -> str:
         try:

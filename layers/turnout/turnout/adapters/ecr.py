@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from turnout.adapters.aws import client as make_client
-from turnout.adapters.aws import error_code
+from turnout.adapters.aws import ServiceAdapter, error_code
 from turnout.errors import ImageNotFound
 
 
@@ -18,16 +17,12 @@ class ImageInfo:
     tags: tuple[str, ...]
 
 
-class Ecr:
+class Ecr(ServiceAdapter):
+    aws_service = "ecr"
+
     def __init__(self, repository: str, client: Any | None = None) -> None:
         self.repository = repository
-        self._client = client
-
-    @property
-    def api(self) -> Any:
-        if self._client is None:
-            self._client = make_client("ecr")
-        return self._client
+        super().__init__(client)
 
     def image(self, digest: str) -> ImageInfo:
         try:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from turnout.adapters.aws import client as make_client
+from turnout.adapters.aws import ServiceAdapter
 
 
-class Ecs:
+class Ecs(ServiceAdapter):
+    aws_service = "ecs"
+
     def __init__(self, cluster: str, service: str, client: Any | None = None) -> None:
         self.cluster = cluster
         self.service = service
-        self._client = client
-
-    @property
-    def api(self) -> Any:
-        if self._client is None:
-            self._client = make_client("ecs")
-        return self._client
+        super().__init__(client)
 
     def register(self, kwargs: dict[str, Any]) -> tuple[str, int]:
         td = self.api.register_task_definition(**kwargs)["taskDefinition"]

@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from turnout.adapters.aws import client as make_client
-from turnout.adapters.aws import error_code
+from turnout.adapters.aws import ServiceAdapter, error_code
 
 _GONE = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
 
 
-class StepFunctions:
-    def __init__(self, client: Any | None = None) -> None:
-        self._client = client
-
-    @property
-    def api(self) -> Any:
-        if self._client is None:
-            self._client = make_client("stepfunctions")
-        return self._client
+class StepFunctions(ServiceAdapter):
+    aws_service = "stepfunctions"
 
     def succeed(self, token: str, output: dict[str, Any]) -> bool:
         """Resume the waiting task; False when it is no longer waiting."""
