@@ -41,6 +41,13 @@ def _decode(value: dict[str, Any]) -> Any:
     return None
 
 
+def _set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``SET #f0 = :v0, ...`` with its attribute names and encoded values."""
+    names = {f"#f{i}": k for i, k in enumerate(fields)}
+    values = {f":v{i}": _encode(v) for i, v in enumerate(fields.values())}
+    return "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))), names, values
+
+
 def encode_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _encode(v) for k, v in item.items()}
 
@@ -85,9 +92,7 @@ class Store:
 
     def update(self, pk: str, sk: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Set ``fields`` (creating the item if needed); returns the whole new item."""
-        names = {f"#f{i}": k for i, k in enumerate(fields)}
-        values = {f":v{i}": _encode(v) for i, v in enumerate(fields.values())}
-        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        expression, names, values = _set_clause(fields)
         result = self.ddb.update_item(
             TableName=self.table,
             Key=encode_item({"pk": pk, "sk": sk}),
@@ -217,8 +222,7 @@ class Store:
 
     def update_gate_if(self, deployment_id: str, checks: int, fields: dict[str, Any]) -> bool:
         """Update the gate only if no other tick changed it since it was read."""
-        names = {f"#f{i}": k for i, k in enumerate(fields)}
-        values = {f":v{i}": _encode(v) for i, v in enumerate(fields.values())}
+        expression, names, values = _set_clause(fields)
         values[":checks"] = {"N": str(checks)}
         names["#c"] = "checks"
         condition = "attribute_not_exists(#c) OR #c = :checks"
@@ -226,7 +230,7 @@ class Store:
             self.ddb.update_item(
                 TableName=self.table,
                 Key=encode_item({"pk": "GATES", "sk": deployment_id}),
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,

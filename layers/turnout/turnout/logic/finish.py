@@ -71,14 +71,13 @@ def _row_times(row: Mapping[str, Any], now: float) -> dict[str, Any]:
     }
 
 
-def _build_id_from(error: Mapping[str, Any] | None) -> str:
-    if not error:
-        return ""
+def _build_id_from(cause: str) -> str:
+    """The build id in a failed .sync task's cause (the build's own JSON), or ""."""
     try:
-        cause = json.loads(error.get("message", ""))
+        parsed = json.loads(cause)
     except ValueError:
         return ""
-    return str(cause.get("Build", {}).get("Id", "")) if isinstance(cause, dict) else ""
+    return str(parsed.get("Build", {}).get("Id", "")) if isinstance(parsed, dict) else ""
 
 
 def _finish_build(
@@ -92,7 +91,7 @@ def _finish_build(
     raw_error = state.get("error") if isinstance(state.get("error"), dict) else None
     build_id = str(
         (state.get("build") or {}).get("buildId")
-        or _build_id_from({"message": str((raw_error or {}).get("Cause", ""))})
+        or _build_id_from(str((raw_error or {}).get("Cause", "")))
     )
     existing = deps.store.get_attempt(cfg.service_key, attempt_id) or {"startedAt": now}
     fields: dict[str, Any] = {

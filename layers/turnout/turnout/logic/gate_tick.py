@@ -92,19 +92,21 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
             service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
         )
     if result.verdict is Verdict.PASS:
-        deps.sfn.succeed(
-            token,
-            {
-                "verdict": "pass",
-                "reason": result.reason,
-                "hookHeld": bool(gate.get("hookHeld", False)),
-                "hookExecutionId": gate.get("hookExecutionId"),
-            },
-        )
+        deps.sfn.succeed(token, _passed(gate, "pass", result.reason))
     elif result.verdict is Verdict.TIMEOUT:
         deps.sfn.fail(token, "GateTimedOut", result.reason)
     else:
         deps.sfn.fail(token, "GateFailed", result.reason)
+
+
+def _passed(gate: dict[str, Any], verdict: str, reason: str) -> dict[str, Any]:
+    """What WaitForHealthGate resumes with: IsHookHeld/ReleaseHook read the hook fields."""
+    return {
+        "verdict": verdict,
+        "reason": reason,
+        "hookHeld": bool(gate.get("hookHeld", False)),
+        "hookExecutionId": gate.get("hookExecutionId"),
+    }
 
 
 def promote(deps: Deps, deployment_id: str, who: str) -> bool:
@@ -113,15 +115,7 @@ def promote(deps: Deps, deployment_id: str, who: str) -> bool:
     if not gate or not gate.get("taskToken"):
         return False
     deps.store.delete_gate(deployment_id)
-    return deps.sfn.succeed(
-        str(gate["taskToken"]),
-        {
-            "verdict": "promoted",
-            "reason": f"promoted by {who}",
-            "hookHeld": bool(gate.get("hookHeld", False)),
-            "hookExecutionId": gate.get("hookExecutionId"),
-        },
-    )
+    return deps.sfn.succeed(str(gate["taskToken"]), _passed(gate, "promoted", f"promoted by {who}"))
 
 
 def reject(deps: Deps, deployment_id: str, who: str) -> bool:
