@@ -132,9 +132,11 @@ class AttributePatch:
         if self._applied:
             return
         owner = self._owner()
-        self._original = owner.__dict__.get(self.attribute, _MISSING) if _is_class_or_module(
-            owner
-        ) else getattr(owner, self.attribute, _MISSING)
+        self._original = (
+            owner.__dict__.get(self.attribute, _MISSING)
+            if _is_class_or_module(owner)
+            else getattr(owner, self.attribute, _MISSING)
+        )
         setattr(owner, self.attribute, self.new)
         self._applied = True
 
@@ -154,9 +156,11 @@ class AttributePatch:
         if not self._applied:
             return False
         owner = self._owner()
-        current = owner.__dict__.get(self.attribute, _MISSING) if _is_class_or_module(
-            owner
-        ) else getattr(owner, self.attribute, _MISSING)
+        current = (
+            owner.__dict__.get(self.attribute, _MISSING)
+            if _is_class_or_module(owner)
+            else getattr(owner, self.attribute, _MISSING)
+        )
         return current is self.new
 
 
@@ -299,8 +303,12 @@ REGISTRY: Final = PatchRegistry()
 
 def describe(registry: PatchRegistry = REGISTRY) -> list[dict[str, str]]:
     """One row per patch and internal: kind, name, target, why."""
-    rows = [{"kind": "patch", "name": p.name, "target": p.target, "why": p.why} for p in
-            registry.patches]
-    rows += [{"kind": "internal", "name": i.path, "target": i.path, "why": i.why} for i in
-             registry.internals]
+    rows = [
+        {"kind": "patch", "name": p.name, "target": p.target, "why": p.why}
+        for p in registry.patches
+    ]
+    rows += [
+        {"kind": "internal", "name": i.path, "target": i.path, "why": i.why}
+        for i in registry.internals
+    ]
     return rows
