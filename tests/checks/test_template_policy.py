@@ -101,11 +101,20 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _branches(statement: Any) -> Iterator[dict[str, Any]]:
+    """A statement, or each statement branch of a `!If [cond, stmt, stmt-or-NoValue]`."""
+    if isinstance(statement, dict):
+        yield statement
+    elif isinstance(statement, CfnTag) and statement.tag == "Fn::If":
+        for branch in statement.value[1:]:
+            yield from _branches(branch)
+
+
 def _statements_of(document: Any, where: str) -> Iterator[Statement]:
     if not isinstance(document, dict):
         return
-    for index, statement in enumerate(_as_list(document.get("Statement"))):
-        if isinstance(statement, dict):
+    for index, raw in enumerate(_as_list(document.get("Statement"))):
+        for statement in _branches(raw):
             sid = f" (Sid {statement['Sid']})" if "Sid" in statement else ""
             yield Statement(f"{where}.Statement[{index}]{sid}", statement)
 
@@ -306,6 +315,48 @@ def test_given_template_when_reading_iam_then_pass_role_is_conditioned_or_scoped
         if any(r == "*" for r in statement.resources):
             wrong.append(f"{statement.where}: iam:PassRole on Resource '*'")
     assert not wrong, "template.yaml:\n" + "\n".join(wrong)
+
+
+def test_given_render_tags_on_register_when_reading_iam_then_tag_on_create_is_granted(
+    template: dict[str, Any],
+) -> None:
+    # ECS authorizes tags given to a create call as a second action, ecs:TagResource, which
+    # may be narrowed with ecs:CreateAction (ECS Developer Guide, "Grant permission to tag
+    # resources on creation"). logic/render.py always passes tags to RegisterTaskDefinition.
+    render = [s for s in iam_statements(template) if s.where.startswith("RenderFunction.")]
+    registers = [s for s in render if s.allows and "ecs:RegisterTaskDefinition" in s.actions]
+    tags = [s for s in render if s.allows and "ecs:TagResource" in s.actions]
+    assert registers, "RenderFunction cannot register task definitions"
+    assert tags, (
+        "RenderFunction registers tagged task definitions without ecs:TagResource: every "
+        "RegisterTaskDefinition would be AccessDenied in a real account"
+    )
+    condition = tags[0].body.get("Condition", {})
+    assert condition == {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}, (
+        f"{tags[0].where}: ecs:TagResource must be limited to tag-on-create, got {condition!r}"
+    )
+
+
+def test_given_no_task_roles_when_reading_iam_then_pass_role_is_conditional(
+    template: dict[str, Any],
+) -> None:
+    # An empty TaskRoleArns would give Resource "" (MalformedPolicyDocument): the statement
+    # must sit behind the HasTaskRoles condition (aws-fidelity row 19).
+    policies = template["Resources"]["RenderFunction"]["Properties"]["Policies"]
+    raw = [
+        statement
+        for policy in policies
+        if isinstance(policy, dict)
+        for statement in _as_list(policy.get("Statement"))
+        if isinstance(statement, CfnTag) and statement.tag == "Fn::If"
+    ]
+    guarded = [
+        r.value[0]
+        for r in raw
+        if any(isinstance(b, dict) and b.get("Sid") == "PassTaskRoles" for b in r.value[1:])
+    ]
+    assert guarded == ["HasTaskRoles"]
+    assert "HasTaskRoles" in template["Conditions"]
 
 
 # --------------------------------------------------------------------- the checker itself
