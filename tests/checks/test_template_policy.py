@@ -402,3 +402,75 @@ def test_given_iam_reference_when_asking_known_actions_then_resource_types_are_r
 def test_given_a_cfn_tag_resource_when_checking_wildcards_then_it_counts_as_scoped() -> None:
     assert not _is_wildcard(CfnTag("Ref", "TaskRoleArns"))
     assert _is_wildcard("arn:aws:iam::123456789012:role/*")
+
+
+# --------------------------------------------------------------------- the stack's boundaries
+
+
+def _event_patterns(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every EventBridge pattern of the stack: rules, archives and SAM EventBridgeRule events."""
+    found: dict[str, dict[str, Any]] = {}
+    for logical_id, resource in template["Resources"].items():
+        props = resource.get("Properties") or {}
+        kind = resource.get("Type")
+        if kind in {"AWS::Events::Rule", "AWS::Events::Archive"} and "EventPattern" in props:
+            found[logical_id] = props["EventPattern"]
+        for name, event in (props.get("Events") or {}).items():
+            if event.get("Type") == "EventBridgeRule":
+                found[f"{logical_id}.Events.{name}"] = event["Properties"]["Pattern"]
+    return found
+
+
+def test_given_event_patterns_when_reading_them_then_each_matches_this_account_only(
+    template: dict[str, Any],
+) -> None:
+    # security-review row 13: a bus policy that admits other accounts must not let their
+    # same-named repositories build or deploy here.
+    patterns = _event_patterns(template)
+    assert len(patterns) >= 4, f"found only {sorted(patterns)}: the check would pass on nothing"
+    wrong = [
+        f"{where}: account is {pattern.get('account')!r}, expected [!Ref AWS::AccountId]"
+        for where, pattern in sorted(patterns.items())
+        if pattern.get("account") != [CfnTag("Ref", "AWS::AccountId")]
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_given_service_roles_when_reading_trust_then_each_names_its_source_account(
+    template: dict[str, Any],
+) -> None:
+    # security-review row 12: the roles a service assumes for the stack carry the
+    # confused-deputy conditions aws:SourceAccount and aws:SourceArn.
+    roles = {
+        logical_id: resource["Properties"]["AssumeRolePolicyDocument"]
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::IAM::Role"
+    }
+    assert roles, "template.yaml declares no AWS::IAM::Role"
+    wrong = []
+    for logical_id, document in sorted(roles.items()):
+        for index, statement in enumerate(document["Statement"]):
+            condition = statement.get("Condition") or {}
+            keys = {key for block in condition.values() for key in block}
+            if not {"aws:SourceAccount", "aws:SourceArn"} <= keys:
+                wrong.append(f"{logical_id}.Statement[{index}]: conditions {sorted(keys)}")
+    assert not wrong, "trust policies without aws:SourceAccount/aws:SourceArn:\n" + "\n".join(wrong)
+
+
+def test_given_functions_when_reading_log_groups_then_each_has_one_with_retention(
+    template: dict[str, Any],
+) -> None:
+    # security-review row 17 / serverless rule WS1004: /aws/lambda/<function> declared with
+    # RetentionInDays, else Lambda creates it with no retention.
+    named = {
+        resource["Properties"]["LogGroupName"]
+        for resource in template["Resources"].values()
+        if resource.get("Type") == "AWS::Logs::LogGroup"
+        and "RetentionInDays" in resource["Properties"]
+    }
+    missing = [
+        logical_id
+        for logical_id in serverless_functions(template)
+        if CfnTag("Fn::Sub", f"/aws/lambda/${{{logical_id}}}") not in named
+    ]
+    assert not missing, f"functions without a log group with retention: {missing}"
