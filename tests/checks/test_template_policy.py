@@ -474,3 +474,34 @@ def test_given_functions_when_reading_log_groups_then_each_has_one_with_retentio
         if CfnTag("Fn::Sub", f"/aws/lambda/${{{logical_id}}}") not in named
     ]
     assert not missing, f"functions without a log group with retention: {missing}"
+
+
+def test_given_alarms_when_reading_their_topic_then_its_key_lets_cloudwatch_publish(
+    template: dict[str, Any],
+) -> None:
+    # aws-fidelity row 2: alarms cannot publish to an aws/sns-encrypted topic; the topic's
+    # key must be the stack's own, with cloudwatch.amazonaws.com allowed to use it.
+    resources = template["Resources"]
+    alarm_topics = {
+        action.value
+        for resource in resources.values()
+        if resource.get("Type") == "AWS::CloudWatch::Alarm"
+        for action in resource["Properties"].get("AlarmActions", [])
+        if isinstance(action, CfnTag) and action.tag == "Ref"
+    }
+    assert alarm_topics, "no alarm notifies a topic of the stack"
+    for topic in sorted(alarm_topics):
+        key = resources[topic]["Properties"].get("KmsMasterKeyId")
+        assert key != "alias/aws/sns", f"{topic}: alarms cannot publish with the aws/sns key"
+        if key is None:
+            continue  # unencrypted: alarms can publish
+        assert isinstance(key, CfnTag), f"{topic}: key {key!r}"
+        assert key.tag == "Ref", f"{topic}: key {key!r}"
+        statements = resources[key.value]["Properties"]["KeyPolicy"]["Statement"]
+        granted = [
+            s
+            for s in statements
+            if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+            and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(_as_list(s.get("Action")))
+        ]
+        assert granted, f"{key.value}: the key policy does not let CloudWatch alarms use it"
