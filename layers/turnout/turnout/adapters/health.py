@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from turnout.adapters.aws import client as make_client
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+
 
 class Health:
-    def __init__(self, elbv2: Any | None = None, cloudwatch: Any | None = None) -> None:
+    def __init__(
+        self,
+        elbv2: ElasticLoadBalancingv2Client | None = None,
+        cloudwatch: CloudWatchClient | None = None,
+    ) -> None:
         self._elbv2 = elbv2
         self._cloudwatch = cloudwatch
 
     @property
-    def elbv2(self) -> Any:
+    def elbv2(self) -> ElasticLoadBalancingv2Client:
         if self._elbv2 is None:
             self._elbv2 = make_client("elbv2")
         return self._elbv2
 
     @property
-    def cloudwatch(self) -> Any:
+    def cloudwatch(self) -> CloudWatchClient:
         if self._cloudwatch is None:
             self._cloudwatch = make_client("cloudwatch")
         return self._cloudwatch

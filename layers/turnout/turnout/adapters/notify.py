@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout.adapters.aws import client as make_client
 from turnout.errors import TransientError
 
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_sns import SNSClient
+
 
 class Notifier:
     def __init__(
-        self, topic_arn: str, source: str, sns: Any | None = None, events: Any | None = None
+        self,
+        topic_arn: str,
+        source: str,
+        sns: SNSClient | None = None,
+        events: EventBridgeClient | None = None,
     ) -> None:
         self.topic_arn = topic_arn
         self.source = source
