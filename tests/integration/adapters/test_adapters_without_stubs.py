@@ -1,0 +1,83 @@
+"""The mypy-boto3 stubs type the adapters for mypy only: the Lambda layer does not ship them,
+so the adapters must import, build their clients and call through them without the stubs
+(and without loading them when they are installed: cold start, bench/cold_init.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+_CHILD = """
+import importlib.abc, sys
+
+class NoStubs(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0].startswith(("mypy_boto3", "boto3_stubs", "botocore_stubs")):
+            raise ImportError(f"{name} is not in the Lambda layer")
+        return None
+
+sys.meta_path.insert(0, NoStubs())
+
+from turnout.adapters import aws, codedeploy, ecr, ecs, health, notify, sfn
+
+adapters = [
+    codedeploy.CodeDeploy("app", "group").api,
+    ecr.Ecr("repository").api,
+    ecs.Ecs("cluster", "service").api,
+    sfn.StepFunctions().api,
+    health.Health().cloudwatch,
+    health.Health().elbv2,
+    aws.client("sns"),
+    aws.client("events"),
+]
+print(",".join(type(c).__name__ for c in adapters))
+"""
+
+
+def test_given_no_stubs_installed_when_the_adapters_build_their_clients_then_they_work() -> None:
+    env = {
+        "PYTHONPATH": f"{ROOT}/layers/turnout",
+        "PATH": "/usr/bin:/bin",
+        "AWS_REGION": "ap-northeast-2",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(ROOT / "tests" / ".no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(ROOT / "tests" / ".no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == (
+        "CodeDeploy,ECR,ECS,SFN,CloudWatch,ElasticLoadBalancingv2,SNS,EventBridge"
+    )
+
+
+def test_given_the_stubs_installed_when_the_adapters_are_imported_then_none_is_loaded() -> None:
+    code = (
+        "import sys\n"
+        "from turnout.adapters import aws, codedeploy, ecr, ecs, health, notify, sfn\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('mypy_boto3'))))\n"
+    )
+
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": f"{ROOT}/layers/turnout", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    assert out.stdout.strip() == ""
