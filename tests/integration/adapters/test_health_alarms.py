@@ -35,31 +35,14 @@ def cloudwatch() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("cloudwatch", region_name=REGION)
         client.put_metric_alarm(
-            AlarmName=METRIC,
-            MetricName="HTTPCode_Target_5XX_Count",
-            Namespace="AWS/ApplicationELB",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmName=METRIC, EvaluationPeriods=1, ComparisonOperator="GreaterThanThreshold"
         )
         # moto 5.2.5 has no PutCompositeAlarm: its backend stores a composite alarm as an
-        # alarm with a rule, which DescribeAlarms then returns under CompositeAlarms.
+        # alarm with a rule (put_metric_alarm's rule=), returned under CompositeAlarms. The
+        # metric arguments before it (namespace ... alarm actions) are empty: none applies.
         account = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
         cloudwatch_backends[account][REGION].put_metric_alarm(
-            name=COMPOSITE,
-            namespace="",
-            metric_name="",
-            comparison_operator="",
-            evaluation_periods=0,
-            period=0,
-            threshold=0.0,
-            statistic="",
-            description="5xx or latency",
-            dimensions=[],
-            alarm_actions=[],
-            rule=f'ALARM("{METRIC}")',
+            COMPOSITE, "", "", "", 0, 0, 0.0, "", "", [], [], rule=f'ALARM("{METRIC}")'
         )
         yield client
 
@@ -72,27 +55,22 @@ def _gate(health: Health, names: tuple[str, ...]) -> tuple[Verdict, str]:
     return result.verdict, result.reason
 
 
-def test_given_a_composite_alarm_in_alarm_when_the_gate_checks_then_it_fails_at_once(
-    cloudwatch: Any,
+@pytest.mark.parametrize(
+    ("state", "verdict", "reason"),
+    [
+        ("ALARM", Verdict.FAIL, f"alarm {COMPOSITE} is in ALARM"),
+        ("OK", Verdict.PASS, "healthy for 0s of 0s bake"),
+    ],
+)
+def test_given_a_composite_alarm_in_a_state_when_the_gate_checks_then_alarm_fails_and_ok_passes(
+    cloudwatch: Any, state: str, verdict: Verdict, reason: str
 ) -> None:
-    cloudwatch.set_alarm_state(AlarmName=COMPOSITE, StateValue="ALARM", StateReason="test")
+    cloudwatch.set_alarm_state(AlarmName=COMPOSITE, StateValue=state, StateReason="test")
     cloudwatch.set_alarm_state(AlarmName=METRIC, StateValue="OK", StateReason="test")
 
-    verdict, reason = _gate(Health(cloudwatch=cloudwatch), (METRIC, COMPOSITE))
+    got = _gate(Health(cloudwatch=cloudwatch), (METRIC, COMPOSITE))
 
-    assert verdict is Verdict.FAIL
-    assert reason == f"alarm {COMPOSITE} is in ALARM"
-
-
-def test_given_a_composite_alarm_in_ok_when_the_gate_checks_then_it_passes(
-    cloudwatch: Any,
-) -> None:
-    cloudwatch.set_alarm_state(AlarmName=COMPOSITE, StateValue="OK", StateReason="test")
-    cloudwatch.set_alarm_state(AlarmName=METRIC, StateValue="OK", StateReason="test")
-
-    verdict, reason = _gate(Health(cloudwatch=cloudwatch), (METRIC, COMPOSITE))
-
-    assert verdict is Verdict.PASS, reason
+    assert got == (verdict, reason)
 
 
 def test_given_a_name_no_alarm_has_when_the_gate_checks_then_it_is_reported_missing(

@@ -40,12 +40,12 @@ def topic() -> Iterator[Topic]:
     with mock_aws():
         sns = boto3.client("sns", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
+        account = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
         arn = sns.create_topic(Name="turnout-test")["TopicArn"]
-        url = sqs.create_queue(QueueName="turnout-notifications")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
+        url = sqs.create_queue(QueueName="subjects")["QueueUrl"]
+        sns.subscribe(
+            TopicArn=arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:{account}:subjects"
+        )
         events = boto3.client("events", region_name=REGION)
         yield Topic(Notifier(arn, "turnout", sns=sns, events=events), sqs, url)
 
