@@ -84,7 +84,7 @@ def ensure_running(account_id: str, region_name: str) -> None:
 def _start(backend: EventsEmulatorBackend) -> None:
     run = backend.schedules
     with run.lock:
-        if run.running:
+        if run.running or not _ON.is_set():  # checked under the lock: a racing stop wins
             return
         run.running = True
         run.generation += 1
