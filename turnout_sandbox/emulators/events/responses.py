@@ -167,7 +167,7 @@ def _put_rule(self: EventsBackend, *args: Any, **kwargs: Any) -> Rule:
 # ------------------------------------------------------------------------------ the patches
 _BACKEND: Final = "moto.events.models:EventsBackend"
 
-#: Every moto method the emulator replaces (all exist in moto 5.2.5; most are stubs there).
+#: Every moto method the emulator replaces (each exists in moto 5.2.5: must_exist holds).
 PATCHES: Final[tuple[AttributePatch, ...]] = (
     AttributePatch(
         "events.backend.put_events",
