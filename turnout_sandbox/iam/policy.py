@@ -39,7 +39,7 @@ class PolicyError(ValueError):
     """A policy document IAM would refuse (IAM answers MalformedPolicyDocument)."""
 
 
-class Decision(StrEnum):
+class Outcome(StrEnum):
     ALLOW = "Allow"
     EXPLICIT_DENY = "ExplicitDeny"
     IMPLICIT_DENY = "ImplicitDeny"
@@ -402,13 +402,13 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    decision: Decision
+    decision: Outcome
     policy: str | None = None
     sid: str | None = None
 
     @property
     def allowed(self) -> bool:
-        return self.decision is Decision.ALLOW
+        return self.decision is Outcome.ALLOW
 
 
 def evaluate(policies: Iterable[Policy], request: Request) -> Evaluation:
@@ -420,7 +420,7 @@ def evaluate(policies: Iterable[Policy], request: Request) -> Evaluation:
             if not statement.applies(request):
                 continue
             if statement.effect == "Deny":
-                return Evaluation(Decision.EXPLICIT_DENY, policy.name, statement.sid)
+                return Evaluation(Outcome.EXPLICIT_DENY, policy.name, statement.sid)
             if allowed is None:
-                allowed = Evaluation(Decision.ALLOW, policy.name, statement.sid)
-    return allowed or Evaluation(Decision.IMPLICIT_DENY)
+                allowed = Evaluation(Outcome.ALLOW, policy.name, statement.sid)
+    return allowed or Evaluation(Outcome.IMPLICIT_DENY)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from turnout_sandbox.iam.policy import (
-    Decision,
+    Outcome,
     Policy,
     PolicyError,
     Request,
@@ -31,20 +31,20 @@ def _allow(**extra: Any) -> dict[str, Any]:
 
 def _decide(
     policy: Policy, action: str = "ecs:RegisterTaskDefinition", resource: str = TD, **context: Any
-) -> Decision:
+) -> Outcome:
     return evaluate([policy], Request.of(action, resource, context)).decision
 
 
 def _cond(operator: str, key: str, value: Any, **context: Any) -> bool:
     policy = _policy(_allow(Condition={operator: {key: value}}))
-    return _decide(policy, **context) is Decision.ALLOW
+    return _decide(policy, **context) is Outcome.ALLOW
 
 
 # --------------------------------------------------------------------------- evaluation
 
 
 def test_given_no_policy_when_evaluated_then_the_request_is_implicitly_denied() -> None:
-    assert evaluate([], Request.of("ecs:TagResource", TD)).decision is Decision.IMPLICIT_DENY
+    assert evaluate([], Request.of("ecs:TagResource", TD)).decision is Outcome.IMPLICIT_DENY
 
 
 def test_given_an_allow_when_evaluated_then_allowed_naming_the_policy_and_sid() -> None:
@@ -52,7 +52,7 @@ def test_given_an_allow_when_evaluated_then_allowed_naming_the_policy_and_sid() 
         [_policy(_allow(Sid="Reg"), name="render")], Request.of("ecs:RegisterTaskDefinition", TD)
     )
     assert (result.decision, result.policy, result.sid, result.allowed) == (
-        Decision.ALLOW,
+        Outcome.ALLOW,
         "render",
         "Reg",
         True,
@@ -64,17 +64,17 @@ def test_given_an_allow_and_a_deny_in_two_policies_when_evaluated_then_the_deny_
     deny = _policy({"Effect": "Deny", "Action": "ecs:*", "Resource": "*", "Sid": "No"}, name="d")
     for order in ([allow, deny], [deny, allow]):
         result = evaluate(order, Request.of("ecs:RegisterTaskDefinition", TD))
-        assert (result.decision, result.policy, result.sid) == (Decision.EXPLICIT_DENY, "d", "No")
+        assert (result.decision, result.policy, result.sid) == (Outcome.EXPLICIT_DENY, "d", "No")
 
 
 def test_given_a_deny_that_does_not_apply_when_evaluated_then_the_allow_stands() -> None:
     policy = _policy(_allow(), {"Effect": "Deny", "Action": "ecs:DeleteCluster", "Resource": "*"})
-    assert _decide(policy) is Decision.ALLOW
+    assert _decide(policy) is Outcome.ALLOW
 
 
 def test_given_a_deny_alone_when_evaluated_then_it_is_an_explicit_deny_not_implicit() -> None:
     policy = _policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
-    assert _decide(policy) is Decision.EXPLICIT_DENY
+    assert _decide(policy) is Outcome.EXPLICIT_DENY
 
 
 # --------------------------------------------------------------------------- Action
@@ -103,8 +103,8 @@ def test_given_an_action_pattern_when_matched_then_wildcards_and_case_follow_iam
 
 def test_given_not_action_when_evaluated_then_every_other_action_is_covered() -> None:
     policy = _policy({"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"})
-    assert _decide(policy, "ecs:TagResource") is Decision.ALLOW
-    assert _decide(policy, "iam:PassRole") is Decision.IMPLICIT_DENY
+    assert _decide(policy, "ecs:TagResource") is Outcome.ALLOW
+    assert _decide(policy, "iam:PassRole") is Outcome.IMPLICIT_DENY
 
 
 def test_given_a_deny_with_not_action_when_evaluated_then_only_the_listed_action_escapes() -> None:
@@ -112,8 +112,8 @@ def test_given_a_deny_with_not_action_when_evaluated_then_only_the_listed_action
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
         {"Effect": "Deny", "NotAction": "ecs:Describe*", "Resource": "*"},
     )
-    assert _decide(policy, "ecs:DescribeServices") is Decision.ALLOW
-    assert _decide(policy, "ecs:TagResource") is Decision.EXPLICIT_DENY
+    assert _decide(policy, "ecs:DescribeServices") is Outcome.ALLOW
+    assert _decide(policy, "ecs:TagResource") is Outcome.EXPLICIT_DENY
 
 
 # --------------------------------------------------------------------------- Resource
@@ -156,16 +156,16 @@ def test_given_not_resource_when_evaluated_then_every_other_resource_is_covered(
             "NotResource": "arn:aws:ecs:*:*:task-definition/secret:*",
         }
     )
-    assert _decide(policy) is Decision.ALLOW
+    assert _decide(policy) is Outcome.ALLOW
     assert _decide(policy, resource="arn:aws:ecs:r:1:task-definition/secret:*") is (
-        Decision.IMPLICIT_DENY
+        Outcome.IMPLICIT_DENY
     )
 
 
 def test_given_a_list_of_resources_when_evaluated_then_any_one_matching_suffices() -> None:
     policy = _policy(_allow(Resource=["arn:aws:ecs:*:*:cluster/x", TD]))
-    assert _decide(policy) is Decision.ALLOW
-    assert _decide(policy, resource="arn:aws:ecs:r:1:cluster/y") is Decision.IMPLICIT_DENY
+    assert _decide(policy) is Outcome.ALLOW
+    assert _decide(policy, resource="arn:aws:ecs:r:1:cluster/y") is Outcome.IMPLICIT_DENY
 
 
 # --------------------------------------------------------------------------- Condition: strings
@@ -197,12 +197,12 @@ def test_given_several_values_for_one_key_when_evaluated_then_they_are_or_ed() -
 def test_given_two_keys_or_two_operators_when_evaluated_then_they_are_and_ed() -> None:
     both = {"StringEquals": {"a:x": "1", "a:y": "2"}}
     policy = _policy(_allow(Condition=both))
-    assert _decide(policy, **{"a:x": "1", "a:y": "2"}) is Decision.ALLOW
-    assert _decide(policy, **{"a:x": "1", "a:y": "3"}) is Decision.IMPLICIT_DENY
+    assert _decide(policy, **{"a:x": "1", "a:y": "2"}) is Outcome.ALLOW
+    assert _decide(policy, **{"a:x": "1", "a:y": "3"}) is Outcome.IMPLICIT_DENY
     two_ops = {"StringEquals": {"a:x": "1"}, "StringLike": {"a:y": "2*"}}
     policy = _policy(_allow(Condition=two_ops))
-    assert _decide(policy, **{"a:x": "1", "a:y": "25"}) is Decision.ALLOW
-    assert _decide(policy, **{"a:x": "1", "a:y": "52"}) is Decision.IMPLICIT_DENY
+    assert _decide(policy, **{"a:x": "1", "a:y": "25"}) is Outcome.ALLOW
+    assert _decide(policy, **{"a:x": "1", "a:y": "52"}) is Outcome.IMPLICIT_DENY
 
 
 def test_given_string_not_equals_when_evaluated_then_true_only_if_no_value_matches() -> None:
@@ -496,4 +496,4 @@ def test_given_a_json_string_with_a_single_statement_object_when_parsed_then_it_
     policy = Policy.parse(
         "s", '{"Statement": {"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}}'
     )
-    assert _decide(policy) is Decision.ALLOW
+    assert _decide(policy) is Outcome.ALLOW
