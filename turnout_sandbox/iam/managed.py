@@ -1,4 +1,4 @@
-"""AWS managed policies, from moto's copy (``moto/iam/aws_managed_policies.py``, imported from
+"""AWS managed policies, from moto's copy (``moto/iam/aws_managed_policies.py``, fetched from
 AWS by moto's ``make aws_managed_policies``; moto 5.2.5 is pinned).
 
 The policies turnout's principals use, as moto 5.2.5 holds them; each is the version AWS
@@ -16,9 +16,11 @@ tests/unit/sandbox_iam/test_iam_managed.py fails when a moto upgrade changes any
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 from turnout_sandbox.iam.policy import Policy
@@ -42,11 +44,22 @@ class UnknownManagedPolicyError(KeyError):
     """moto's copy has no AWS managed policy of that name."""
 
 
+_SOURCE = ("iam", "aws_managed_policies.py")
+_ASSIGNMENT = 'aws_managed_policies_data = """'
+
+
 @cache
 def _all() -> dict[str, dict[str, Any]]:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    return cast(dict[str, dict[str, Any]], json.loads(aws_managed_policies_data))
+    # Read moto's module as text rather than import it: importing moto.iam imports moto's
+    # core and IAM backend (over a second), while the data is one JSON string literal.
+    spec = importlib.util.find_spec("moto")
+    if spec is None or spec.origin is None:
+        raise UnknownManagedPolicyError("moto is not installed: no AWS managed policies")
+    text = Path(spec.origin).parent.joinpath(*_SOURCE).read_text(encoding="utf-8")
+    _, found, rest = text.partition(_ASSIGNMENT)
+    if not found:
+        raise UnknownManagedPolicyError(f"moto's {'/'.join(_SOURCE)} no longer holds {_ASSIGNMENT}")
+    return cast(dict[str, dict[str, Any]], json.loads(rest.partition('"""')[0]))
 
 
 def _name_of(name_or_arn: str) -> str:

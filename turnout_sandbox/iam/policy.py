@@ -54,8 +54,10 @@ def _text(value: object) -> str:
 
 
 def _values(value: object) -> Values:
+    if type(value) is str:  # the common case, first
+        return (value,)
     if isinstance(value, list | tuple):
-        return tuple(_text(v) for v in value)
+        return tuple(v if type(v) is str else _text(v) for v in value)
     return (_text(value),)
 
 
@@ -74,11 +76,12 @@ class Request:
     def of(
         cls, action: str, resource: str, context: Mapping[str, ContextValue] | None = None
     ) -> Request:
-        return cls(
-            action,
-            resource,
-            {key.lower(): _values(value) for key, value in (context or {}).items()},
-        )
+        return cls(action, resource, normalize_context(context or {}))
+
+
+def normalize_context(context: Mapping[str, ContextValue]) -> dict[str, Values]:
+    """Context keys lower-cased, values as tuples of strings (the form ``Request`` holds)."""
+    return {key.lower(): _values(value) for key, value in context.items()}
 
 
 # --------------------------------------------------------------------------- wildcards
@@ -120,6 +123,19 @@ def resource_matches(pattern: str, resource: str) -> bool:
     if pattern == "*":
         return True
     return _resource_pattern(pattern).fullmatch(resource) is not None
+
+
+Matcher = Callable[[str], bool]
+
+
+def _any_of(patterns: tuple[str, ...], compile_one: Callable[[str], re.Pattern[str]]) -> Matcher:
+    """One matcher for a list of patterns (any may match): a single alternation, so a
+    statement costs one regex match per element, however many patterns it lists."""
+    if "*" in patterns:
+        return lambda value: True
+    compiled = [compile_one(p) for p in patterns]
+    joined = re.compile("|".join(f"(?:{c.pattern})" for c in compiled), compiled[0].flags)
+    return lambda value: joined.fullmatch(value) is not None
 
 
 def arn_like(pattern: str, value: str) -> bool:
@@ -339,6 +355,8 @@ class Statement:
     not_resource: bool
     conditions: tuple[Test, ...]
     sid: str | None = None
+    match_action: Matcher = field(default=lambda value: False, repr=False, compare=False)
+    match_resource: Matcher = field(default=lambda value: False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, raw: object) -> Statement:
@@ -362,16 +380,16 @@ class Statement:
             not_resource=not_resource,
             conditions=_conditions(raw.get("Condition")),
             sid=str(sid) if sid is not None else None,
+            match_action=_any_of(actions, lambda p: _glob(p, ignore_case=True)),
+            match_resource=_any_of(resources, _resource_pattern),
         )
 
     def applies(self, request: Request) -> bool:
         # [ACTION] NotAction: the statement applies to every action except those listed.
-        acted = any(action_matches(p, request.action) for p in self.actions)
-        if acted == self.not_action:
+        if self.match_action(request.action) == self.not_action:
             return False
         # [RESOURCE] NotResource: every resource except those listed.
-        hit = any(resource_matches(p, request.resource) for p in self.resources)
-        if hit == self.not_resource:
+        if self.match_resource(request.resource) == self.not_resource:
             return False
         # [COND] "If there are multiple condition operators, or multiple keys attached to a
         # single condition operator, the conditions are evaluated using a logical AND."

@@ -20,7 +20,14 @@ from typing import Any
 from turnout_sandbox.iam.actions import ApiCall, Authorization, authorizations
 from turnout_sandbox.iam.errors import AccessDeniedError, denial_message
 from turnout_sandbox.iam.managed import is_aws_managed, managed_policy
-from turnout_sandbox.iam.policy import ContextValue, Evaluation, Policy, Request, evaluate
+from turnout_sandbox.iam.policy import (
+    ContextValue,
+    Evaluation,
+    Policy,
+    Request,
+    evaluate,
+    normalize_context,
+)
 
 
 class Mode(StrEnum):
@@ -157,10 +164,11 @@ def global_keys(principal: Principal, call: ApiCall, now: datetime) -> dict[str,
 def authorize(principal: Principal, call: ApiCall, *, now: datetime | None = None) -> Decision:
     """Evaluate every authorization ``call`` needs against the principal's policies."""
     moment = now or datetime.now(UTC)
-    base = global_keys(principal, call, moment)
+    base = normalize_context(global_keys(principal, call, moment))
     checks = []
     for auth in authorizations(call):
-        request = Request.of(auth.action, auth.resource, {**base, **auth.context})
+        context = {**base, **normalize_context(auth.context)}
+        request = Request(auth.action, auth.resource, context)
         checks.append(Check(auth, evaluate(principal.policies, request)))
     return Decision(principal, call, tuple(checks))
 
