@@ -9,6 +9,8 @@ moto's copy of the AWS managed policies only when asked). Modules:
 - ``policy``: policy documents and their evaluation (explicit deny, allow, implicit deny);
 - ``actions``: API call -> authorizations (action, resource ARN, condition keys), including
   the extra ones AWS documents (tag-on-create, iam:PassRole);
+- ``integrations``: the calls a Step Functions Task state makes (lambda:invoke, aws-sdk:*,
+  codebuild:startBuild.sync);
 - ``principals``: a role with its identity policies, ``authorize(principal, call)``;
 - ``errors``: the denial as AWS words it, with each service's own error code;
 - ``managed``: AWS managed policies (moto's copy).

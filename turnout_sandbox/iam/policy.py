@@ -23,6 +23,7 @@ import base64
 import binascii
 import ipaddress
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -216,18 +217,6 @@ _OPERATORS: dict[str, tuple[Compare, bool]] = {
     "stringnotequalsignorecase": (lambda a, b: a.lower() == b.lower(), True),
     "stringlike": (lambda a, b: _glob(b, ignore_case=False).fullmatch(a) is not None, False),
     "stringnotlike": (lambda a, b: _glob(b, ignore_case=False).fullmatch(a) is not None, True),
-    "numericequals": (_numeric(lambda a, b: a == b), False),
-    "numericnotequals": (_numeric(lambda a, b: a == b), True),
-    "numericlessthan": (_numeric(lambda a, b: a < b), False),
-    "numericlessthanequals": (_numeric(lambda a, b: a <= b), False),
-    "numericgreaterthan": (_numeric(lambda a, b: a > b), False),
-    "numericgreaterthanequals": (_numeric(lambda a, b: a >= b), False),
-    "dateequals": (_date(lambda a, b: a == b), False),
-    "datenotequals": (_date(lambda a, b: a == b), True),
-    "datelessthan": (_date(lambda a, b: a < b), False),
-    "datelessthanequals": (_date(lambda a, b: a <= b), False),
-    "dategreaterthan": (_date(lambda a, b: a > b), False),
-    "dategreaterthanequals": (_date(lambda a, b: a >= b), False),
     # [OPS] Bool: "true" / "false", written as strings or JSON booleans.
     "bool": (lambda a, b: a.lower() == b.lower(), False),
     "binaryequals": (_binary, False),
@@ -239,18 +228,30 @@ _OPERATORS: dict[str, tuple[Compare, bool]] = {
     "arnnotequals": (lambda a, b: arn_like(b, a), True),
     "arnnotlike": (lambda a, b: arn_like(b, a), True),
 }
+# [OPS] Numeric and date operators: the same six comparisons, on numbers or on instants.
+_ORDERINGS: dict[str, tuple[Callable[[float, float], bool], bool]] = {
+    "equals": (operator.eq, False),
+    "notequals": (operator.eq, True),
+    "lessthan": (operator.lt, False),
+    "lessthanequals": (operator.le, False),
+    "greaterthan": (operator.gt, False),
+    "greaterthanequals": (operator.ge, False),
+}
+for _suffix, (_test, _negated) in _ORDERINGS.items():
+    _OPERATORS["numeric" + _suffix] = (_numeric(_test), _negated)
+    _OPERATORS["date" + _suffix] = (_date(_test), _negated)
 
 Test = Callable[[Mapping[str, Values]], bool]
 
 
-def _condition(operator: str, key: str, wanted: Values) -> Test:
-    name = operator
+def _condition(op_name: str, key: str, wanted: Values) -> Test:
+    name = op_name
     qualifier = ""
     if ":" in name:
         qualifier, _, name = name.partition(":")
         qualifier = qualifier.lower()
         if qualifier not in {"foranyvalue", "forallvalues"}:
-            raise PolicyError(f"unknown set operator {qualifier!r} in {operator!r}")
+            raise PolicyError(f"unknown set operator {qualifier!r} in {op_name!r}")
     lowered = name.lower()
     key = key.lower()
 
@@ -270,7 +271,7 @@ def _condition(operator: str, key: str, wanted: Values) -> Test:
         lowered = lowered.removesuffix("ifexists")
     found = _OPERATORS.get(lowered)
     if found is None:
-        raise PolicyError(f"unknown condition operator {operator!r}")
+        raise PolicyError(f"unknown condition operator {op_name!r}")
     compare, negated = found
 
     def hit(value: str) -> bool:
@@ -317,11 +318,11 @@ def _conditions(block: object) -> tuple[Test, ...]:
     if not isinstance(block, Mapping):
         raise PolicyError("Condition must be an object")
     tests: list[Test] = []
-    for operator, keys in block.items():
+    for op_name, keys in block.items():
         if not isinstance(keys, Mapping):
-            raise PolicyError(f"Condition {operator!r} must map keys to values")
+            raise PolicyError(f"Condition {op_name!r} must map keys to values")
         for key, wanted in keys.items():
-            tests.append(_condition(str(operator), str(key), _values(wanted)))
+            tests.append(_condition(str(op_name), str(key), _values(wanted)))
     return tuple(tests)
 
 

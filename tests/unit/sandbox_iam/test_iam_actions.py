@@ -23,8 +23,8 @@ from turnout_sandbox.iam.actions import (
     is_mapped,
     request_tags,
     required_facts,
-    sfn_task_calls,
 )
+from turnout_sandbox.iam.integrations import sfn_task_calls
 
 ROOT = Path(__file__).resolve().parents[3]
 R, A = "ap-northeast-2", "123456789012"
