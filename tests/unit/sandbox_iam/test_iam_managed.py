@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from turnout_sandbox.iam import dataset
 from turnout_sandbox.iam.managed import UnknownManagedPolicyError, is_aws_managed, managed_policy
 from turnout_sandbox.iam.policy import Request, evaluate
 
@@ -87,3 +88,20 @@ def test_given_arns_when_classified_then_only_the_aws_account_s_policies_are_aws
     assert is_aws_managed("arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS")
     assert not is_aws_managed("arn:aws:iam::123456789012:policy/mine")
     assert not is_aws_managed("arn:aws:iam::aws:role/x")
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_given_a_used_managed_policy_when_its_actions_are_looked_up_then_the_sar_has_each(
+    name: str,
+) -> None:
+    # The SAR dataset carries no managed policies; it can still vouch for every action in
+    # moto's copy (a renamed or retired action would show here).
+    statements = managed_policy(name).document["Statement"]
+    actions = [
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert actions
+    for action in actions:
+        assert dataset.action_info(action).action.lower() == action.lower()
