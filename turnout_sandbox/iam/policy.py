@@ -25,6 +25,7 @@ import ipaddress
 import json
 import operator
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -406,6 +407,10 @@ class Policy:
 
     @classmethod
     def parse(cls, name: str, document: Mapping[str, Any] | str) -> Policy:
+        if isinstance(document, str) and document.lstrip().startswith("%"):
+            # The IAM API returns documents URL-encoded (RFC 3986); boto3 decodes them, raw
+            # botocore does not.
+            document = urllib.parse.unquote(document)
         raw: object = json.loads(document) if isinstance(document, str) else document
         if not isinstance(raw, Mapping):
             raise PolicyError(f"{name}: a policy document must be a JSON object")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout_sandbox.iam.actions import ApiCall, Authorization, authorizations
 from turnout_sandbox.iam.errors import AccessDeniedError, denial_message
@@ -28,6 +28,9 @@ from turnout_sandbox.iam.policy import (
     evaluate,
     normalize_context,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam.client import IAMClient
 
 
 class Mode(StrEnum):
@@ -82,6 +85,33 @@ class Principal:
             f"arn:{self.partition}:sts::{self.account}:assumed-role/"
             f"{self.role_name}/{self.session_name}"
         )
+
+
+def from_iam(iam: IAMClient, role_arn: str, session_name: str) -> Principal:
+    """A role's session with the policies IAM holds for the role (its inline policies and
+    attached managed policies, read through the IAM API), e.g. from the sandbox's IAM after
+    the stack is deployed. AWS managed policies come from moto's copy when IAM does not
+    serve them (moto loads them only on request)."""
+    name = role_arn.rsplit("/", 1)[-1]
+    inline: dict[str, Mapping[str, Any] | str] = {}
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+        for policy_name in page["PolicyNames"]:
+            found = iam.get_role_policy(RoleName=name, PolicyName=policy_name)
+            inline[policy_name] = found["PolicyDocument"]
+    aws_managed: list[str] = []
+    customer: dict[str, Mapping[str, Any] | str] = {}
+    for listing in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+        for attached in listing["AttachedPolicies"]:
+            arn = attached["PolicyArn"]
+            if is_aws_managed(arn):
+                aws_managed.append(arn)
+                continue
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            document = iam.get_policy_version(PolicyArn=arn, VersionId=version)
+            customer[arn] = document["PolicyVersion"]["Document"]
+    return Principal.of(
+        role_arn, session_name, inline=inline, managed=aws_managed, customer_managed=customer
+    )
 
 
 @dataclass(frozen=True, slots=True)

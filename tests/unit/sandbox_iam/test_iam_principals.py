@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from turnout_sandbox.iam.actions import ApiCall
 from turnout_sandbox.iam.errors import AccessDeniedError, access_denied_code, denial_message
-from turnout_sandbox.iam.policy import Outcome
-from turnout_sandbox.iam.principals import Mode, Principal, authorize, enforce, global_keys
+from turnout_sandbox.iam.policy import Outcome, Policy
+from turnout_sandbox.iam.principals import (
+    Mode,
+    Principal,
+    authorize,
+    enforce,
+    from_iam,
+    global_keys,
+)
 
 R, A = "ap-northeast-2", "123456789012"
 ROLE = f"arn:aws:iam::{A}:role/service/turnout-hello-RenderFunctionRole-ABC123"
@@ -291,3 +299,81 @@ def test_given_an_action_without_resources_when_denied_then_the_resource_is_star
         "ecr:GetAuthorizationToken on resource: * because no identity-based policy allows "
         "the ecr:GetAuthorizationToken action"
     )
+
+
+# --------------------------------------------------------------------------- from the IAM API
+
+
+class _Pages:
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
+        self._pages = pages
+
+    def paginate(self, **_: Any) -> list[dict[str, Any]]:
+        return self._pages
+
+
+class FakeIAM:
+    """The IAM API calls from_iam makes, over a role with two pages of inline policies, an AWS
+    managed and a customer managed policy."""
+
+    def __init__(self) -> None:
+        self.inline = {"one": RENDER_POLICY, "two": TAG_ON_CREATE}
+        self.customer_arn = f"arn:aws:iam::{A}:policy/deny-tagging"
+        self.customer_doc = {
+            "Statement": [{"Effect": "Deny", "Action": "ecs:TagResource", "Resource": "*"}]
+        }
+
+    def get_paginator(self, name: str) -> _Pages:
+        if name == "list_role_policies":
+            return _Pages([{"PolicyNames": ["one"]}, {"PolicyNames": ["two"]}])
+        assert name == "list_attached_role_policies"
+        return _Pages(
+            [
+                {
+                    "AttachedPolicies": [
+                        {
+                            "PolicyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+                        },
+                        {"PolicyArn": self.customer_arn},
+                    ]
+                }
+            ]
+        )
+
+    def get_role_policy(self, RoleName: str, PolicyName: str) -> dict[str, Any]:
+        assert RoleName == "turnout-hello-RenderFunctionRole-ABC123"
+        return {"PolicyDocument": self.inline[PolicyName]}
+
+    def get_policy(self, PolicyArn: str) -> dict[str, Any]:
+        assert PolicyArn == self.customer_arn
+        return {"Policy": {"DefaultVersionId": "v2"}}
+
+    def get_policy_version(self, PolicyArn: str, VersionId: str) -> dict[str, Any]:
+        assert (PolicyArn, VersionId) == (self.customer_arn, "v2")
+        return {"PolicyVersion": {"Document": self.customer_doc}}
+
+
+def test_given_a_role_in_iam_when_read_then_inline_and_attached_policies_all_apply() -> None:
+    fake = FakeIAM()
+    principal = from_iam(fake, ROLE, SESSION)
+    assert [p.name for p in principal.policies] == [
+        "one",
+        "two",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        fake.customer_arn,
+    ]
+    logs = ApiCall(
+        "logs", "PutLogEvents", {"logGroupName": "/aws/lambda/r", "logStreamName": "s"}, R, A
+    )
+    assert authorize(principal, logs).allowed
+    decision = authorize(principal, _register())  # the customer policy denies the tagging
+    assert decision.denied is not None
+    assert decision.denied.evaluation.decision is Outcome.EXPLICIT_DENY
+    assert decision.denied.evaluation.policy == fake.customer_arn
+
+
+def test_given_a_url_encoded_document_when_parsed_then_it_is_decoded_first() -> None:
+    policy = Policy.parse(
+        "raw", quote('{"Statement": {"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}}')
+    )
+    assert policy.statements[0].actions == ("ecs:*",)
