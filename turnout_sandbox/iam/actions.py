@@ -484,6 +484,7 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
         ),
     ),
     ("ecs", "DescribeServices"): _Op(_ecs_services),
+    ("ecs", "DescribeTaskDefinition"): _Op(),
     ("ecs", "DescribeTaskSets"): _Op(_ecs_task_sets),
     ("ecs", "CreateTaskSet"): _Op(_ecs_task_set(_const("*")), tags="tags", extra=_ECS_TAGGED),
     ("ecs", "DeleteTaskSet"): _Op(_ecs_task_set(_param("taskSet"))),
@@ -513,6 +514,7 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
     ("elbv2", "DescribeTargetGroups"): _Op(),
     ("elbv2", "DescribeListeners"): _Op(),
     ("elbv2", "DescribeRules"): _Op(),
+    ("elbv2", "DescribeLoadBalancers"): _Op(),
     ("elbv2", "ModifyListener"): _Op(_given("ListenerArn")),
     ("elbv2", "ModifyRule"): _Op(_given("RuleArn")),
     # CloudWatch (GateTick; CodeDeploy's alarm checks).

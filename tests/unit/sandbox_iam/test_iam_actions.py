@@ -141,6 +141,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("codedeploy", "GetDeploymentTarget"): {"deploymentId": "d-1", "targetId": "t"},
     ("ecs", "RegisterTaskDefinition"): {"family": "web", "containerDefinitions": []},
     ("ecs", "DescribeServices"): {"cluster": "c", "services": ["web"]},
+    ("ecs", "DescribeTaskDefinition"): {"taskDefinition": "web:1"},
     ("ecs", "DescribeTaskSets"): {"cluster": "c", "service": "web"},
     ("ecs", "CreateTaskSet"): {"cluster": "c", "service": "web", "taskDefinition": "web:1"},
     ("ecs", "DeleteTaskSet"): {"cluster": "c", "service": "web", "taskSet": "ecs-svc/1"},
@@ -164,6 +165,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("elbv2", "DescribeTargetGroups"): {},
     ("elbv2", "DescribeListeners"): {},
     ("elbv2", "DescribeRules"): {},
+    ("elbv2", "DescribeLoadBalancers"): {},
     ("elbv2", "ModifyListener"): {
         "ListenerArn": f"arn:aws:elasticloadbalancing:{R}:{A}:listener/app/lb/1/2"
     },
