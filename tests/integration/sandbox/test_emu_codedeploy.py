@@ -324,6 +324,14 @@ def hook_functions(**events: str) -> dict[str, str]:
     return {event: f"CodeDeployHook_hello-{event}" for event in events}
 
 
+def deploy_holding(world: World, group: str, event: str) -> str:
+    """Deploy with one hook on ``event`` that never answers; return once it was invoked."""
+    world.hooks.answers[event] = "hold"
+    deployment_id = deploy(world, group, appspec(world, hooks=hook_functions(**{event: "x"})))
+    wait_for(f"the {event} hook", world.hooks.invoked.is_set)
+    return deployment_id
+
+
 # --------------------------------------------------------------------------- tests
 def test_given_all_at_once_group_with_hook_when_deploying_then_green_serves_and_blue_is_gone(
     world: World,
@@ -473,12 +481,7 @@ def test_given_failing_after_allow_traffic_hook_when_deploying_then_rolled_back_
 def test_given_hook_held_when_stopping_with_rollback_then_listener_back_on_blue_and_green_deleted(
     world: World,
 ) -> None:
-    world.hooks.answers["AfterAllowTraffic"] = "hold"
-    group = make_group(world, "dg-stop")
-    deployment_id = deploy(
-        world, group, appspec(world, hooks=hook_functions(AfterAllowTraffic="x"))
-    )
-    wait_for("AfterAllowTraffic hook", world.hooks.invoked.is_set)
+    deployment_id = deploy_holding(world, make_group(world, "dg-stop"), "AfterAllowTraffic")
     assert prod_action(world)["TargetGroupArn"] == world.green_tg
 
     stopped = world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
@@ -559,12 +562,7 @@ def test_given_unknown_container_when_deploying_then_fails_naming_the_container(
 
 
 def test_given_hook_answered_twice_or_unknown_when_reporting_then_aws_errors(world: World) -> None:
-    world.hooks.answers["BeforeAllowTraffic"] = "hold"
-    group = make_group(world, "dg-twice")
-    deployment_id = deploy(
-        world, group, appspec(world, hooks=hook_functions(BeforeAllowTraffic="x"))
-    )
-    wait_for("hook invocation", world.hooks.invoked.is_set)
+    deployment_id = deploy_holding(world, make_group(world, "dg-twice"), "BeforeAllowTraffic")
     execution_id = world.hooks.calls[0][1]["LifecycleEventHookExecutionId"]
 
     answered = world.cd.put_lifecycle_event_hook_execution_status(
@@ -670,12 +668,7 @@ def test_given_a_running_lifecycle_when_moto_resets_then_it_is_aborted_and_forgo
 
     from turnout_sandbox.emulators.codedeploy.models import find_deployment
 
-    world.hooks.answers["BeforeAllowTraffic"] = "hold"
-    group = make_group(world, "dg-reset")
-    deployment_id = deploy(
-        world, group, appspec(world, hooks=hook_functions(BeforeAllowTraffic="x"))
-    )
-    wait_for("hook invocation", world.hooks.invoked.is_set)
+    deployment_id = deploy_holding(world, make_group(world, "dg-reset"), "BeforeAllowTraffic")
     running = find_deployment(deployment_id)
 
     BackendDict.reset()  # what mock_aws start/stop and /moto-api/reset do

@@ -180,6 +180,14 @@ def target_id(dep: Deployment) -> str:
     return f"{dep.cluster}:{dep.service}"
 
 
+def _require_not_completed(dep: Deployment) -> None:
+    if dep.status in TERMINAL_STATUSES:
+        raise CodeDeployApiError(
+            "DeploymentAlreadyCompletedException",
+            f"The deployment {dep.deployment_id} has already completed ({dep.status}).",
+        )
+
+
 def require_started(dep: Deployment) -> None:
     if not dep.service:
         raise CodeDeployApiError(
@@ -335,11 +343,7 @@ class CodeDeployEmulatorBackend(BaseBackend):
                 f"The wait type {wait_type!r} is invalid; use READY_WAIT or TERMINATION_WAIT.",
             )
         with LOCK:
-            if dep.status in TERMINAL_STATUSES:
-                raise CodeDeployApiError(
-                    "DeploymentAlreadyCompletedException",
-                    f"The deployment {dep.deployment_id} has already completed ({dep.status}).",
-                )
+            _require_not_completed(dep)
             if dep.wait_state != wait_type or dep.stop_rollback is not None:
                 raise CodeDeployApiError(
                     "DeploymentIsNotInReadyStateException",
@@ -354,11 +358,7 @@ class CodeDeployEmulatorBackend(BaseBackend):
         DEPLOYMENT_STOP_ON_REQUEST auto-rollback)."""
         dep = self.lookup(deployment_id)
         with LOCK:
-            if dep.status in TERMINAL_STATUSES:
-                raise CodeDeployApiError(
-                    "DeploymentAlreadyCompletedException",
-                    f"The deployment {dep.deployment_id} has already completed ({dep.status}).",
-                )
+            _require_not_completed(dep)
             rollback = (
                 bool(requested)
                 if requested is not None

@@ -22,19 +22,6 @@ from turnout_sandbox.emulators.codedeploy.models import (
 from turnout_sandbox.emulators.codedeploy.traffic import deployment_config_info
 from turnout_sandbox.runtime import get_runtime
 
-__all__ = [
-    "batch_get_deployment_targets",
-    "batch_get_deployments",
-    "continue_deployment",
-    "create_deployment",
-    "get_deployment",
-    "get_deployment_config",
-    "get_deployment_target",
-    "list_deployment_targets",
-    "put_lifecycle_event_hook_execution_status",
-    "stop_deployment",
-]
-
 
 def _backend(self: Any) -> CodeDeployEmulatorBackend:
     return codedeploy_emulator_backends[self.current_account][self.region]
