@@ -42,8 +42,9 @@ def script_build(
             f"script_build phase must be one of {', '.join(SCRIPTABLE)}, got {phase!r}"
         )
     rt = get_runtime()
+    scripts = backend(rt.account, rt.region).scripts
     with LOCK:
-        backend(rt.account, rt.region).scripts[commit_id] = Script(outcome, phase, message)
+        scripts[commit_id] = Script(outcome, phase, message)
 
 
 def start_build(

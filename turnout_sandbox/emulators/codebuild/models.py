@@ -135,6 +135,8 @@ codebuild_emulator_backends: Final = BackendDict(CodeBuildEmulatorBackend, "code
 
 
 def backend(account: str, region: str) -> CodeBuildEmulatorBackend:
+    """The backend of an account and region. Call it outside :data:`LOCK`: creating one takes
+    moto's backend lock, under which moto's reset takes :data:`LOCK` (a backend's reset)."""
     return codebuild_emulator_backends[account][region]
 
 
@@ -152,8 +154,9 @@ def snapshot(build: Build) -> dict[str, Any]:
 def find(account: str, region: str, build_id: str) -> Build:
     if ":" not in build_id:
         raise CodeBuildError("InvalidInputException", f"Invalid build ID provided: {build_id!r}")
+    builds = backend(account, region).builds
     with LOCK:
-        build = backend(account, region).builds.get(build_id)
+        build = builds.get(build_id)
     if build is None:
         raise CodeBuildError("ResourceNotFoundException", f"Build {build_id} does not exist")
     return build

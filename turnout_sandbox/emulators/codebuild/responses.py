@@ -50,8 +50,9 @@ def _batch_get_builds_action(self: CodeBuildResponse) -> ActionResult:
             raise CodeBuildError(
                 "InvalidInputException", f"Invalid build ID provided: {build_id!r}"
             )
+        builds = backend(self.current_account, self.region).builds
         with LOCK:
-            build = backend(self.current_account, self.region).builds.get(str(build_id))
+            build = builds.get(str(build_id))
         if build is None:
             missing.append(str(build_id))
         else:
@@ -65,8 +66,9 @@ def _stop_build_action(self: CodeBuildResponse) -> ActionResult:
 
 
 def _ids(account: str, region: str, project: str | None, order: str | None) -> list[str]:
+    known = backend(account, region).builds
     with LOCK:
-        builds = list(backend(account, region).builds.values())
+        builds = list(known.values())
     chosen = [b for b in builds if project is None or b.data["projectName"] == project]
     ids = [b.data["id"] for b in chosen]  # insertion order = start order
     return ids if order == "ASCENDING" else list(reversed(ids))

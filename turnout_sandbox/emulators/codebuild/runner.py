@@ -89,8 +89,9 @@ def start(
     build_id = f"{project_name}:{build_uuid}"
     started = get_runtime().clock.now()
     now = at(started)
+    emulated = backend(account, region)
     with LOCK:
-        numbers = backend(account, region).numbers
+        numbers = emulated.numbers
         numbers[project_name] = numbers.get(project_name, 0) + 1
         number = numbers[project_name]
     group = f"/aws/codebuild/{project_name}"
@@ -148,7 +149,7 @@ def start(
         phase_started=started,
     )
     with LOCK:
-        backend(account, region).builds[build_id] = build
+        emulated.builds[build_id] = build
     get_runtime().clock.call_later(0, lambda: _begin(build), name=f"codebuild {build_id}")
     return snapshot(build)
 
