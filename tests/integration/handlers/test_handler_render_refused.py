@@ -44,7 +44,7 @@ def logged() -> Iterator[list[logging.LogRecord]]:
     try:
         yield recorder.records
     finally:
-        logger.removeHandler(recorder)
+        logger.handlers.remove(recorder)
 
 
 @dataclass
