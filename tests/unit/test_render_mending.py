@@ -5,11 +5,13 @@ message that says what to write instead."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import botocore.session
 import botocore.validate
 import pytest
+import yaml
 
 from turnout.errors import AppSpecInvalid, PlaceholderMissing, TaskDefinitionInvalid
 from turnout.render import RenderedTaskDefinition, render_appspec, render_task_definition
@@ -31,7 +33,7 @@ def taskdef(*containers: dict[str, Any], **fields: Any) -> dict[str, Any]:
             {
                 "name": "hello-aws",
                 "image": "<IMAGE>",
-                "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+                "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
             }
         ],
         **fields,
@@ -49,34 +51,10 @@ def validate_register(kwargs: dict[str, Any]) -> None:
     botocore.validate.validate_parameters(kwargs, shape)  # raises ParamValidationError
 
 
-APPSPEC_YAML = """version: 0.0
-Resources:
-  - TargetService:
-      Type: AWS::ECS::Service
-      Properties:
-        TaskDefinition: <TASK_DEFINITION>
-        LoadBalancerInfo:
-          ContainerName: "hello-aws"
-          ContainerPort: 80
-"""
-
-APPSPEC_JSON = json.dumps(
-    {
-        "version": 0.0,
-        "Resources": [
-            {
-                "TargetService": {
-                    "Type": "AWS::ECS::Service",
-                    "Properties": {
-                        "TaskDefinition": "<TASK_DEFINITION>",
-                        "LoadBalancerInfo": {"ContainerName": "hello-aws", "ContainerPort": 80},
-                    },
-                }
-            }
-        ],
-    },
-    indent=2,
-)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "render"
+#: The project's sample AppSpec (container hello-aws, port 8080), as YAML and as JSON.
+APPSPEC_YAML = (FIXTURES / "appspec.yaml").read_text(encoding="utf-8")
+APPSPEC_JSON = json.dumps(yaml.safe_load(APPSPEC_YAML), indent=2)
 
 
 def render_spec(text: str, path: str = "appspec.yaml") -> Any:
@@ -206,7 +184,7 @@ def test_given_an_appspec_starting_with_a_bom_when_rendering_then_the_bom_is_ign
 ) -> None:
     spec = render_spec(text, path)
 
-    assert (spec.container_name, spec.container_port) == ("hello-aws", 80)
+    assert (spec.container_name, spec.container_port) == ("hello-aws", 8080)
     assert not spec.content.startswith(BOM)
 
 
@@ -220,74 +198,55 @@ def test_given_a_bom_in_the_middle_when_rendering_then_json_error_is_reported() 
 # --------------------------------------------------------------------------- placeholders
 
 
-def test_given_two_unknown_placeholders_when_rendering_then_one_message_lists_both_and_the_fix() -> (
-    None
-):
-    document = taskdef(
-        {"name": "nginx", "image": "<IMAGE_NGINX>"},
-        {"name": "php", "image": "<IMAGE_PHP>"},
-    )
-
-    with pytest.raises(PlaceholderMissing) as caught:
-        render(document)
-
-    assert caught.value.message == (
+PLACEHOLDER_CASES: dict[str, tuple[list[dict[str, str]], str]] = {
+    "two_unknown": (
+        [{"name": "nginx", "image": "<IMAGE_NGINX>"}, {"name": "php", "image": "<IMAGE_PHP>"}],
         "taskdef.json: no value was given for placeholder 'IMAGE_NGINX', 'IMAGE_PHP' "
         "(container 'nginx' has image '<IMAGE_NGINX>', container 'php' has image "
         "'<IMAGE_PHP>'); turnout fills only '<IMAGE>' and '<IMAGE1_NAME>' with the image it "
         "built: write '<IMAGE>' (or '<IMAGE1_NAME>') for the built image instead, and map any "
         "other placeholder in the ExtraImages parameter "
-        "(IMAGE_NGINX=<image URI>,IMAGE_PHP=<image URI>)"
-    )
-
-
-def test_given_image_name_placeholder_when_rendering_then_the_message_says_use_image() -> None:
-    with pytest.raises(PlaceholderMissing) as caught:
-        render(taskdef({"name": "nginx", "image": "<IMAGE_NAME>"}))
-
-    message = caught.value.message
-    assert "'IMAGE_NAME'" in message
-    assert "write '<IMAGE>' (or '<IMAGE1_NAME>')" in message
-    assert "ExtraImages parameter (IMAGE_NAME=<image URI>)" in message
-
-
-def test_given_a_built_placeholder_and_an_unknown_one_when_rendering_then_only_extra_images_is_offered() -> (
-    None
-):
-    document = taskdef(
-        {"name": "app", "image": "<IMAGE1_NAME>"},
-        {"name": "envoy", "image": "<ENVOY>"},
-    )
-
-    with pytest.raises(PlaceholderMissing) as caught:
-        render(document)
-
-    message = caught.value.message
-    assert "no value was given for placeholder 'ENVOY' (container 'envoy' has image '<ENVOY>')" in (
-        message
-    )
-    assert "map the others in the ExtraImages parameter (ENVOY=<image URI>)" in message
-    assert "instead" not in message
-
-
-def test_given_concrete_and_templated_images_when_rendering_then_the_message_lists_them() -> None:
-    document = taskdef(
-        {"name": "web", "image": "<ACCOUNT_ID>.dkr.ecr.<AWS_REGION>.amazonaws.com/web:latest"},
-        {"name": "worker", "image": "{{ACCOUNT_ID}}.dkr.ecr.x.amazonaws.com/w:__TAG__"},
-        {"name": "nginx", "image": "nginx:1.27"},
-    )
-
-    with pytest.raises(PlaceholderMissing) as caught:
-        render(document)
-
-    assert caught.value.message == (
+        "(IMAGE_NGINX=<image URI>,IMAGE_PHP=<image URI>)",
+    ),
+    "image_name": (
+        [{"name": "nginx", "image": "<IMAGE_NAME>"}],
+        "taskdef.json: no value was given for placeholder 'IMAGE_NAME' (container 'nginx' has "
+        "image '<IMAGE_NAME>'); turnout fills only '<IMAGE>' and '<IMAGE1_NAME>' with the image "
+        "it built: write '<IMAGE>' (or '<IMAGE1_NAME>') for the built image instead, and map any "
+        "other placeholder in the ExtraImages parameter (IMAGE_NAME=<image URI>)",
+    ),
+    "built_and_unknown": (
+        [{"name": "app", "image": "<IMAGE1_NAME>"}, {"name": "envoy", "image": "<ENVOY>"}],
+        "taskdef.json: no value was given for placeholder 'ENVOY' (container 'envoy' has image "
+        "'<ENVOY>'); turnout fills only '<IMAGE>' and '<IMAGE1_NAME>' with the image it built: "
+        "map the others in the ExtraImages parameter (ENVOY=<image URI>)",
+    ),
+    "concrete_and_templated": (
+        [
+            {"name": "web", "image": "<ACCOUNT_ID>.dkr.ecr.<AWS_REGION>.amazonaws.com/web:latest"},
+            {"name": "worker", "image": "{{ACCOUNT_ID}}.dkr.ecr.x.amazonaws.com/w:__TAG__"},
+            {"name": "nginx", "image": "nginx:1.27"},
+        ],
         "taskdef.json: no container image is '<IMAGE>' or '<IMAGE1_NAME>'; put one of them "
         "where the built image goes (the images are 'web': "
         "'<ACCOUNT_ID>.dkr.ecr.<AWS_REGION>.amazonaws.com/web:latest', 'worker': "
         "'{{ACCOUNT_ID}}.dkr.ecr.x.amazonaws.com/w:__TAG__', 'nginx': 'nginx:1.27'; the images "
         "hold another tool's template values (<ACCOUNT_ID>, <AWS_REGION>, __TAG__, "
-        "{{ACCOUNT_ID}}), which turnout does not fill)"
-    )
+        "{{ACCOUNT_ID}}), which turnout does not fill)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLACEHOLDER_CASES))
+def test_given_images_turnout_cannot_fill_when_rendering_then_one_message_lists_all_and_the_fix(
+    case: str,
+) -> None:
+    containers, expected = PLACEHOLDER_CASES[case]
+
+    with pytest.raises(PlaceholderMissing) as caught:
+        render(taskdef(*containers))
+
+    assert caught.value.message == expected
 
 
 def test_given_an_empty_image_when_rendering_then_the_message_suggests_the_placeholder() -> None:
@@ -360,15 +319,15 @@ def test_given_a_container_field_at_the_top_when_rendering_then_the_error_says_m
 # --------------------------------------------------------------------------- AppSpec port
 
 
-def test_given_container_port_quoted_in_the_appspec_when_rendering_then_the_message_says_write_80() -> (
+def test_given_container_port_quoted_in_the_appspec_when_rendering_then_the_message_says_unquote_it() -> (
     None
 ):
-    text = APPSPEC_YAML.replace("ContainerPort: 80", 'ContainerPort: "80"')
+    text = APPSPEC_YAML.replace("ContainerPort: 8080", 'ContainerPort: "8080"')
 
     with pytest.raises(AppSpecInvalid) as caught:
         render_spec(text, "appspec.yml")
 
     assert caught.value.message == (
         "appspec.yml: Resources[0].TargetService.Properties.LoadBalancerInfo.ContainerPort is "
-        "the string '80', but it must be a number: write ContainerPort: 80 (no quotes)"
+        "the string '8080', but it must be a number: write ContainerPort: 8080 (no quotes)"
     )
