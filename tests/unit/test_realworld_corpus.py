@@ -10,7 +10,7 @@ Two passes over the task definitions:
 
 * as the file stands, with the images turnout passes (``<IMAGE>``/``<IMAGE1_NAME>``);
 * mended as turnout's message says: the AppSpec's container (else the first) gets ``<IMAGE>``
-  and any other ``<PLACEHOLDER>`` a value in ExtraImages. What is still refused then is what
+  and any other ``<PLACEHOLDER>`` (or image holding a template value) a value in ExtraImages. What is still refused then is what
   AWS itself refuses.
 """
 
@@ -149,7 +149,15 @@ AS_IS: dict[str, Expected] = {
         (NO_BUILT,),
     ),
     "taskdef/uma-arai__sbcntr-resources__cicd_taskdef.json": RENDERS,
-    "taskdef/uma-arai__sbcntr-resources__firelens_taskdef_logrouter.json": RENDERS,
+    "taskdef/uma-arai__sbcntr-resources__firelens_taskdef_logrouter.json": (
+        TaskDefinitionInvalid,
+        (
+            "containerDefinitions[1] ('log_router') image '[aws_account_id].dkr.ecr.",
+            "is not an image reference (it holds another tool's template values: "
+            "[aws_account_id]; turnout fills none)",
+            "ExtraImages parameter (log_router=<image URI>)",
+        ),
+    ),
 }
 
 #: Mended as the message says; what is still refused here AWS refuses too. The template that is
@@ -303,6 +311,8 @@ def mended(taskdef: CorpusFile) -> tuple[str, dict[str, str], str]:
             container["image"] = "<IMAGE>"
         elif image.startswith("<") and image.endswith(">"):
             images[image[1:-1]] = EXTRA
+        elif re.search(r"[\s<>{}\[\]]", image):  # pinned by container name, as the message says
+            images[str(container["name"])] = EXTRA
     return json.dumps(document), images, str(built)
 
 

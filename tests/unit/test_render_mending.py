@@ -249,6 +249,47 @@ def test_given_images_turnout_cannot_fill_when_rendering_then_one_message_lists_
     assert caught.value.message == expected
 
 
+@pytest.mark.parametrize(
+    "image",
+    [
+        "[aws_account_id].dkr.ecr.ap-northeast-1.amazonaws.com/base:log-router",
+        "<AWS_ACCOUNT_ID>.dkr.ecr.ap-south-1.amazonaws.com/app:latest",
+        "{{ACCOUNT_ID}}.dkr.ecr.eu-west-1.amazonaws.com/app:latest",
+        "nginx :1.27",
+    ],
+)
+def test_given_a_sidecar_image_with_a_template_value_when_rendering_then_pin_it_in_extra_images(
+    image: str,
+) -> None:
+    document = taskdef(
+        {"name": "app", "image": "<IMAGE>"},
+        {"name": "log_router", "image": image},
+    )
+
+    with pytest.raises(TaskDefinitionInvalid) as caught:
+        render(document)
+
+    message = caught.value.message
+    assert message.startswith(
+        f"taskdef.json: containerDefinitions[1] ('log_router') image {image!r} is not an image "
+        f"reference"
+    )
+    assert message.endswith(
+        ": write the image itself, or give it in the ExtraImages parameter (log_router=<image URI>)"
+    )
+
+
+def test_given_the_template_image_pinned_in_extra_images_when_rendering_then_it_renders() -> None:
+    document = taskdef(
+        {"name": "app", "image": "<IMAGE>"},
+        {"name": "log_router", "image": "[aws_account_id].dkr.ecr.x.amazonaws.com/base:1"},
+    )
+
+    rendered = render(document, {**BUILT_KEYS, "log_router": "public.ecr.aws/fluent-bit:3"})
+
+    assert rendered.replaced == {"app": BUILT, "log_router": "public.ecr.aws/fluent-bit:3"}
+
+
 def test_given_an_empty_image_when_rendering_then_the_message_suggests_the_placeholder() -> None:
     with pytest.raises(TaskDefinitionInvalid) as caught:
         render(taskdef({"name": "hello-aws", "image": ""}))

@@ -126,6 +126,8 @@ _CONTAINER_FIELDS: frozenset[str] = frozenset(
 #: ECS RegisterTaskDefinition, ``family`` and ``ContainerDefinition.name``: "Up to 255 letters
 #: (uppercase and lowercase), numbers, underscores, and hyphens are allowed."
 _ECS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+#: Characters Docker's image reference grammar has no place for (distribution/reference).
+_NOT_IN_REFERENCE = re.compile(r"[\s<>{}\[\]]")
 _EXTRA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -321,7 +323,22 @@ def _put_images(
         replaced[name] = value
 
     _check_all_filled(containers, placeholders, replaced, path)
+    _check_references(containers, path)
     return replaced
+
+
+def _check_references(containers: list[dict[str, Any]], path: str) -> None:
+    """No image may keep another tool's template value: no image reference holds a blank or
+    any of ``<>{}[]`` (Docker's reference grammar), so ECS could never pull it."""
+    for index, container in enumerate(containers):
+        image = container["image"]
+        if _NOT_IN_REFERENCE.search(image):
+            name = container["name"]
+            raise TaskDefinitionInvalid(
+                f"{path}: containerDefinitions[{index}] ({name!r}) image {image!r} is not an "
+                f"image reference{template_note(image)}: write the image itself, or give it in "
+                f"the ExtraImages parameter ({name}=<image URI>)"
+            )
 
 
 def _check_image_values(images: Mapping[str, str], path: str) -> None:
