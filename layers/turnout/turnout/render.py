@@ -1,6 +1,7 @@
 """Render taskdef.json and appspec.yaml (read at the commit that built the image).
 
-Pure: no AWS, no network, no clock. PyYAML is imported lazily by the AppSpec parser only.
+Pure: no AWS, no network, no clock. The files are read by :mod:`turnout.textfiles` (PyYAML
+imported lazily, for a YAML AppSpec only).
 
 * :func:`render_task_definition` turns what the ECS console "JSON" tab or
   ``aws ecs describe-task-definition`` prints into ``ecs.register_task_definition`` keyword
@@ -580,13 +581,9 @@ def _load_balancer_info(
         # The ECS AppSpec "resources" reference: "Each property is specified with a string
         # except for ContainerPort, which is a number."
         number = port.strip()
-        suggestion = (
-            f": write ContainerPort: {number} (no quotes)"
-            if number.isdigit()
-            else f" such as {ports[0]}"
-            if ports
-            else ""
-        )
+        suggestion = f" such as {ports[0]}" if ports else ""
+        if number.isdigit():
+            suggestion = f": write ContainerPort: {number} (no quotes)"
         raise AppSpecInvalid(
             f"{path}: {where}.ContainerPort is the string {port!r}, but it must be a "
             f"number{suggestion}"
