@@ -8,6 +8,7 @@ from typing import Any
 
 from turnout.deps import Deps
 from turnout.errors import ConfigError
+from turnout.logic.registration import registration_refusal
 from turnout.logic.resolve_image import slot_of
 from turnout.observability import logger
 from turnout.render import parse_extra_images, render_appspec, render_task_definition
@@ -34,6 +35,11 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             "read-only task definition fields dropped",
             extra={"fields": list(taskdef.dropped_fields), "file": cfg.taskdef_path},
         )
+    if taskdef.dropped_nulls:
+        logger.info(
+            "null task definition fields dropped",
+            extra={"fields": list(taskdef.dropped_nulls), "file": cfg.taskdef_path},
+        )
     kwargs = dict(taskdef.register_kwargs)
     tags = [t for t in kwargs.get("tags", []) if not str(t.get("key", "")).startswith("turnout:")]
     tags += [
@@ -50,7 +56,13 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         path=cfg.appspec_path,
     )
     mode = hold_mode(deps)  # a ConfigError must come before anything is registered
-    arn, revision = deps.ecs.register(kwargs)
+    try:
+        arn, revision = deps.ecs.register(kwargs)
+    except Exception as exc:
+        refused = registration_refusal(exc, cfg.taskdef_path)
+        if refused is None:
+            raise
+        raise refused from exc
     appspec = render_appspec(
         appspec_text,
         task_definition_arn=arn,
