@@ -7,16 +7,15 @@ from typing import Any
 
 from turnout import clock
 from turnout.deps import Deps
-from turnout.logic.resolve_image import slot_of
 from turnout.observability import logger
-from turnout.queue import Admission, Decision, ServiceState, admit
+from turnout.queue import Admission, Decision, ServiceState, Slot, admit
 
 
 def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     cfg = deps.config
     service = cfg.service_key
     attempt = state.get("attempt") or {}
-    slot = slot_of(attempt)
+    slot = Slot.from_item(attempt, "deploy state: attempt")
     now = clock.now()
     row: dict[str, Any] = {
         "kind": "deploy",
@@ -28,8 +27,8 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "replayName": slot.replay_name or "",
         "executionArn": slot.execution_arn,
     }
-    if attempt.get("eventTime"):
-        row["eventTime"] = float(attempt["eventTime"])
+    if slot.event_time:
+        row["eventTime"] = slot.event_time
     if (
         not state.get("handoff")
         and slot.event_id

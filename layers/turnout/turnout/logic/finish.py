@@ -9,9 +9,8 @@ from typing import Any
 from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
-from turnout.logic.resolve_image import slot_of
 from turnout.observability import logger
-from turnout.queue import Release, ServiceState, release
+from turnout.queue import Release, ServiceState, Slot, release
 
 OUTCOMES = ("succeeded", "failed", "rolled_back", "rejected")
 
@@ -129,7 +128,7 @@ def _finish_deploy(
     attempt = state.get("attempt")
     if not isinstance(attempt, dict):
         return _record_rejected_event(state, error, execution_arn, deps, now)
-    slot = slot_of(attempt)
+    slot = Slot.from_item(attempt, "deploy state: attempt")
     existing = deps.store.get_attempt(service, slot.attempt_id) or {
         "startedAt": slot.received_at or now
     }
@@ -184,7 +183,7 @@ def _finish_deploy(
             },
         )
         started_next = deps.sfn.start(
-            cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_dict()}
+            cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_item()}
         )
         logger.info(
             "next queued push started", extra={"attempt": nxt.attempt_id, "execution": started_next}

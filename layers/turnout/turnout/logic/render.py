@@ -8,8 +8,8 @@ from typing import Any
 
 from turnout.deps import Deps
 from turnout.errors import ConfigError
-from turnout.logic.resolve_image import slot_of
 from turnout.observability import logger
+from turnout.queue import Slot
 from turnout.render import parse_extra_images, render_appspec, render_task_definition
 
 #: The AfterAllowTraffic hook may hold a deployment at most one hour; keep a margin.
@@ -20,7 +20,7 @@ TRAFFIC_SHIFT_ALLOWANCE_SECONDS = 3600
 
 def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     cfg = deps.config
-    slot = slot_of(state.get("attempt") or {})
+    slot = Slot.from_item(state.get("attempt") or {}, "deploy state: attempt")
     taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
     appspec_text = deps.codecommit.file_at(slot.commit_id, cfg.appspec_path)
     images = {
