@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from turnout.ledger import RUNNING_RESULTS, TERMINAL_RESULTS
 from turnout_cli.parsing import human_duration, iso, short_commit, short_digest
 
-#: Results after which an attempt changes no more.
-TERMINAL_RESULTS = frozenset(
-    {"succeeded", "failed", "rolled_back", "rejected", "duplicate", "superseded"}
-)
-RUNNING_RESULTS = frozenset({"running", "queued"})
+__all__ = [
+    "HISTORY_COLUMNS",
+    "RUNNING_RESULTS",
+    "TERMINAL_RESULTS",
+    "history_rows",
+    "is_push",
+    "record",
+    "records",
+]
 
 
 def _number(value: Any) -> float | None:

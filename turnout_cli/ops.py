@@ -35,6 +35,7 @@ from turnout_cli.status import (
 
 if TYPE_CHECKING:
     from turnout.adapters.store import Store
+    from turnout.logic.gate_tick import TaskAnswers
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
@@ -687,57 +688,11 @@ def caller(aws: Aws) -> str:
     return arn or getpass.getuser()
 
 
-def deps_for(aws: Aws, stack: Stack) -> Any:
-    """A core ``Deps`` whose store and Step Functions clients point at ``aws``."""
-    from turnout.adapters.codecommit import CodeCommit
-    from turnout.adapters.codedeploy import CodeDeploy
-    from turnout.adapters.ecr import Ecr
-    from turnout.adapters.ecs import Ecs
-    from turnout.adapters.health import Health
-    from turnout.adapters.notify import Notifier
+def answers_of(aws: Aws) -> TaskAnswers:
+    """The core's Step Functions adapter over the CLI's client (answers a waiting task)."""
     from turnout.adapters.sfn import StepFunctions
-    from turnout.config import Config
-    from turnout.deps import Deps
 
-    cluster, _, service = stack.service.partition("/")
-    config = Config(
-        stack_name=stack.name,
-        table_name=stack.table,
-        topic_arn=stack.get("NotificationTopicArn"),
-        region=aws.region,
-        repository=stack.get("RepositoryName"),
-        branch=stack.get("BranchName", "master"),
-        ecr_repository=stack.get("EcrRepositoryName"),
-        image_tag=stack.get("ImageTag", "latest"),
-        extra_images="",
-        cluster=stack.get("ClusterName", cluster),
-        service=stack.get("ServiceName", service),
-        application=stack.get("CodeDeployApplication"),
-        deployment_group=stack.get("DeploymentGroupName"),
-        taskdef_path="taskdef.json",
-        appspec_path="appspec.yaml",
-        gate_target_health=True,
-        gate_alarm_names=(),
-        gate_http_url=None,
-        gate_http_expected_status=200,
-        gate_bake_minutes=0,
-        gate_timeout_minutes=1,
-        gate_failure_threshold=1,
-        gate_hook_function=stack.get("GateHookFunctionName"),
-        deploy_state_machine_arn=stack.get("DeployStateMachineArn"),
-        event_source="turnout",
-    )
-    return Deps(
-        config=config,
-        store=store_of(aws, stack),
-        codecommit=CodeCommit(config.repository),
-        ecr=Ecr(config.ecr_repository),
-        ecs=Ecs(config.cluster, config.service),
-        codedeploy=CodeDeploy(config.application, config.deployment_group),
-        health=Health(),
-        sfn=StepFunctions(client=aws.client("stepfunctions")),
-        notifier=Notifier(config.topic_arn, config.event_source),
-    )
+    return StepFunctions(client=aws.client("stepfunctions"))
 
 
 def check_promotable(target: Target) -> None:
@@ -753,7 +708,7 @@ def check_promotable(target: Target) -> None:
 def promote(aws: Aws, stack: Stack, target: Target, who: str) -> None:
     from turnout.logic.gate_tick import promote as core_promote
 
-    if not core_promote(deps_for(aws, stack), target.deployment_id, who):
+    if not core_promote(store_of(aws, stack), answers_of(aws), target.deployment_id, who):
         raise OperationFailed(
             f"the gate of deployment {target.deployment_id} was no longer waiting "
             "(already answered, or its task token expired): see `turnout status`"
@@ -765,7 +720,7 @@ def rollback(aws: Aws, stack: Stack, target: Target, who: str) -> str:
     if target.gate is not None:
         from turnout.logic.gate_tick import reject
 
-        if reject(deps_for(aws, stack), target.deployment_id, who):
+        if reject(store_of(aws, stack), answers_of(aws), target.deployment_id, who):
             return "gate"
     try:
         aws.client("codedeploy").stop_deployment(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from turnout.ledger import Phase
 from turnout_cli.parsing import human_duration, iso, short_commit, short_digest
 
 #: Last entered state of an execution -> the phase shown.
@@ -51,12 +52,12 @@ LIFECYCLE_PHASES: Mapping[str, str] = {
 }
 #: Ledger ``phase`` values (written by the handlers) -> the phase shown.
 LEDGER_PHASES: Mapping[str, str] = {
-    "queued": "queued",
-    "rendering": "rendering",
-    "traffic-shifting": "traffic shifting",
-    "gate": "gate",
-    "terminating": "terminating",
-    "rolling-back": "rolling back",
+    Phase.QUEUED.value: "queued",
+    Phase.RENDERING.value: "rendering",
+    Phase.TRAFFIC_SHIFTING.value: "traffic shifting",
+    Phase.GATE.value: "gate",
+    Phase.TERMINATING.value: "terminating",
+    Phase.ROLLING_BACK.value: "rolling back",
 }
 
 
