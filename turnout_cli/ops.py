@@ -23,6 +23,7 @@ from turnout_cli.parsing import iso, short_commit, short_digest
 from turnout_cli.session import Aws, error_code, error_message
 from turnout_cli.stack import Stack
 from turnout_cli.status import (
+    GATE_STATE,
     LEDGER_PHASES,
     GateView,
     Running,
@@ -243,7 +244,7 @@ def _running_of(
     phase = phase_of_state(kind, state_name)
     deployment_id = str(row.get("deploymentId", ""))
     gate: GateView | None = None
-    if kind == "deploy" and state_name == "WaitForHealthGate" and deployment_id:
+    if kind == "deploy" and state_name == GATE_STATE and deployment_id:
         item = store.gate(deployment_id)
         if item and item.get("gateStartedAt"):
             policy.load(aws, stack)
