@@ -121,6 +121,35 @@ def test_given_an_unknown_output_format_when_run_then_click_usage_error_exit_2()
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--endpoint-url", "localhost:4747", "history"],
+        ["history", "--endpoint-url", "localhost:4747"],
+        ["--endpoint-url", "http://127.0.0.1:1", "history", "--endpoint-url", "localhost:4747"],
+        ["sandbox", "send", "--endpoint-url", "localhost:4747", "events/ecr-push.json"],
+    ],
+    ids=["before", "after", "after-wins", "sandbox-send"],
+)
+def test_given_a_global_option_before_or_after_the_verb_when_run_then_it_is_used(
+    args: list[str],
+) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "--endpoint-url 'localhost:4747' is not an http(s) URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "verb", [v for v in VERBS if v[0] not in ("demo", "sandbox")], ids=" ".join
+)
+def test_given_any_aws_verb_when_help_then_the_five_global_options_follow_it(
+    verb: list[str],
+) -> None:
+    result = runner.invoke(app, [*verb, "--help"])
+    for option in ("--stack", "--profile", "--region", "--endpoint-url", "--output"):
+        assert option in result.output
+
+
 def test_given_a_negative_limit_when_run_then_exit_2() -> None:
     assert runner.invoke(app, ["history", "--limit", "0"]).exit_code == 2
 
