@@ -34,6 +34,19 @@ class Kind(StrEnum):
     DEPLOY = "deploy"
 
 
+class Result(StrEnum):
+    """How an attempt ended (``result``), or ``running``/``queued`` while it has not."""
+
+    RUNNING = "running"
+    QUEUED = "queued"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled_back"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"
+
+
 class Phase(StrEnum):
     """Where an attempt is (``phase``); the CLI shows it while no execution state says more."""
 
@@ -46,25 +59,13 @@ class Phase(StrEnum):
     GATE = "gate"
     TERMINATING = "terminating"
     ROLLING_BACK = "rolling-back"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    ROLLED_BACK = "rolled_back"
-    REJECTED = "rejected"
-    DUPLICATE = "duplicate"
-    SUPERSEDED = "superseded"
-
-
-class Result(StrEnum):
-    """How an attempt ended (``result``), or ``running``/``queued`` while it has not."""
-
-    RUNNING = "running"
-    QUEUED = "queued"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    ROLLED_BACK = "rolled_back"
-    REJECTED = "rejected"
-    DUPLICATE = "duplicate"
-    SUPERSEDED = "superseded"
+    # An attempt that ended is in the phase named by its result.
+    SUCCEEDED = Result.SUCCEEDED.value
+    FAILED = Result.FAILED.value
+    ROLLED_BACK = Result.ROLLED_BACK.value
+    REJECTED = Result.REJECTED.value
+    DUPLICATE = Result.DUPLICATE.value
+    SUPERSEDED = Result.SUPERSEDED.value
 
 
 #: The outcomes Finish records (the state machines pass one of them).
