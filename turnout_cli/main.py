@@ -10,16 +10,19 @@ family); importing them here registers the verbs, in the order ``--help`` lists 
 
 from __future__ import annotations
 
-import importlib
-
 from turnout_cli.app import app
 
-__all__ = ["app"]
+# The families of verbs, in the order ``--help`` lists them (importing one registers it).
+# isort: off
+import turnout_cli.commands.build
+import turnout_cli.commands.redeploy
+import turnout_cli.commands.status
+import turnout_cli.commands.gate
+import turnout_cli.commands.sandbox  # noqa: F401
 
-#: The families of verbs, in the order ``--help`` lists them (importing one registers it).
-FAMILIES = ("build", "redeploy", "status", "gate", "sandbox")
-for _family in FAMILIES:
-    importlib.import_module(f"turnout_cli.commands.{_family}")
+# isort: on
+
+__all__ = ["app"]
 
 if __name__ == "__main__":  # pragma: no cover
     app()

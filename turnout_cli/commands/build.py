@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from turnout.ledger import Kind
 from turnout_cli.app import app
 from turnout_cli.commands.common import (
     IntervalOpt,
@@ -47,6 +46,7 @@ def build(
     interval: IntervalOpt = 2.0,
 ) -> int:
     """Start the build state machine by hand (the gated path) and print the execution."""
+    from turnout.ledger import Kind
     from turnout_cli.ops import build as ops
     from turnout_cli.ops.common import follow_attempts
     from turnout_cli.output import print_json, say

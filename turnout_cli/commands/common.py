@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from turnout.ledger import Result
 from turnout_cli.errors import EXIT_FAILED, OperationFailed
 from turnout_cli.session import Globals
 
@@ -76,6 +75,7 @@ def follower(opts: Globals, timeout: str, interval: float) -> Follower:
 def end_of_deploy(
     aws: Aws, rows: list[dict[str, Any]], opts: Globals, extra: dict[str, Any]
 ) -> int:
+    from turnout.ledger import Result
     from turnout_cli.ledger import record
     from turnout_cli.output import print_json, say
 

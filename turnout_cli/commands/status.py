@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 
-from turnout.ledger import Result
 from turnout_cli.app import app
 from turnout_cli.commands.common import connect
 from turnout_cli.errors import EXIT_FAILED
@@ -33,6 +32,7 @@ def status(
     ] = 2.0,
 ) -> int:
     """Running and queued deployments: phase, gate time left, serving commit/digest, queue."""
+    from turnout.ledger import Result
     from turnout_cli import status as view
     from turnout_cli.ops import status as ops
     from turnout_cli.output import console, print_json
