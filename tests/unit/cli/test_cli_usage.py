@@ -249,3 +249,15 @@ def test_given_the_sample_push_event_when_read_then_entry_has_eventbridge_fields
     assert json.loads(entry["Detail"])["action-type"] == "PUSH"
     assert entry["Time"].year == 2025
     assert event.size() == 14 + len("aws.ecr") + len("ECR Image Action") + len(entry["Detail"])
+
+
+def test_given_a_verb_declared_wrongly_when_registered_then_the_mistake_is_named() -> None:
+    import typer
+
+    from turnout_cli.options import verb
+
+    scratch = typer.Typer()
+    with pytest.raises(ValueError, match="not global options: \\['colour'\\]"):
+        verb(scratch, options=("colour",))
+    with pytest.raises(TypeError, match="takes opts"):
+        verb(scratch)(lambda yes=False: 0)
