@@ -169,18 +169,25 @@ def _check_map(
             _check(shape.value, item, f"{path}.{key}.value", found)  # type: ignore[attr-defined]
 
 
+def _check_bounds(
+    shape: Shape, value: Any, measure: float, path: str, found: list[ModelViolation], *, what: str
+) -> None:
+    """The model's min/max, on a length (strings, lists, maps) or a value (numbers)."""
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is not None and measure < low:
+        found.append(
+            ModelViolation(path, value, f"Member must have {what} greater than or equal to {low}")
+        )
+    if high is not None and measure > high:
+        found.append(
+            ModelViolation(path, value, f"Member must have {what} less than or equal to {high}")
+        )
+
+
 def _check_size(
     shape: Shape, value: Any, size: int, path: str, found: list[ModelViolation]
 ) -> None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and size < low:
-        found.append(
-            ModelViolation(path, value, f"Member must have length greater than or equal to {low}")
-        )
-    if high is not None and size > high:
-        found.append(
-            ModelViolation(path, value, f"Member must have length less than or equal to {high}")
-        )
+    _check_bounds(shape, value, size, path, found, what="length")
 
 
 def _check_string(shape: Shape, value: str, path: str, found: list[ModelViolation]) -> None:
@@ -202,12 +209,4 @@ def _check_string(shape: Shape, value: str, path: str, found: list[ModelViolatio
 
 
 def _check_range(shape: Shape, value: float, path: str, found: list[ModelViolation]) -> None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and value < low:
-        found.append(
-            ModelViolation(path, value, f"Member must have value greater than or equal to {low}")
-        )
-    if high is not None and value > high:
-        found.append(
-            ModelViolation(path, value, f"Member must have value less than or equal to {high}")
-        )
+    _check_bounds(shape, value, value, path, found, what="value")
