@@ -8,11 +8,15 @@ boto3/botocore are imported inside the functions: ``turnout --help`` never loads
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout_cli.errors import CliError, OperationFailed
+
+if TYPE_CHECKING:
+    from botocore.config import _RetryDict
 
 DEFAULT_STACK = "turnout-hello-aws"
 SANDBOX_REGION = "ap-northeast-2"
@@ -155,6 +159,13 @@ class Aws:
         self._session = session
         self._region = str(region)
 
+    def _session_setting(self, name: str) -> object:
+        """A setting of the profile in use (``max_attempts``...); None when unset."""
+        try:
+            return self._session._session.get_scoped_config().get(name)
+        except Exception:  # a broken or missing profile has no retry settings
+            return None
+
     def client(self, service: str) -> Any:
         found = self._clients.get(service)
         if found is not None:
@@ -163,17 +174,36 @@ class Aws:
         from botocore.config import Config
 
         local = self.options.endpoint_url is not None
-        config = Config(
-            retries={"mode": "standard", "max_attempts": 2 if local else 4},
-            connect_timeout=3 if local else 10,
-            read_timeout=60,
-        )
+        chosen = retries(os.environ, self._session_setting, local=local)
+        config = Config(connect_timeout=3 if local else 10, read_timeout=60)
+        if chosen is not None:
+            config = config.merge(Config(retries=chosen))
         found = self._session.client(
             service, region_name=self._region, endpoint_url=self.options.endpoint_url, config=config
         )
         found.meta.events.register("after-call", self._saw_response)
         self._clients[service] = found
         return found
+
+
+#: Where botocore reads the user's retry settings: the environment, then the profile
+#: (botocore/configprovider.py: ``max_attempts`` <- AWS_MAX_ATTEMPTS, ``retry_mode`` <-
+#: AWS_RETRY_MODE).
+RETRY_SETTINGS = (("AWS_MAX_ATTEMPTS", "max_attempts"), ("AWS_RETRY_MODE", "retry_mode"))
+
+
+def retries(
+    environ: Mapping[str, str], profile_setting: Callable[[str], object], *, local: bool = False
+) -> _RetryDict | None:
+    """The ``retries`` the CLI passes to botocore: None (botocore reads the user's own) when
+    AWS_MAX_ATTEMPTS/AWS_RETRY_MODE or the profile's max_attempts/retry_mode are set, else the
+    CLI's own: standard mode, 4 retries (2 against a local endpoint) (aws-fidelity row 41).
+    An explicit ``Config(retries=...)`` would override the user's settings
+    (botocore/config.py)."""
+    for variable, setting in RETRY_SETTINGS:
+        if environ.get(variable) or profile_setting(setting):
+            return None
+    return {"mode": "standard", "max_attempts": 2 if local else 4}
 
 
 def error_code(exc: BaseException) -> str:

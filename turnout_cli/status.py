@@ -244,7 +244,7 @@ STATUS_COLUMNS = (
     "TASK DEF",
     "DEPLOYMENT",
     "TRIGGER",
-    "SINCE",
+    "SINCE (UTC)",
     "DETAIL",
 )
 

@@ -37,8 +37,10 @@ def new_name(prefix: str, now: float) -> str:
 
 
 def current_state(aws: Aws, execution_arn: str) -> str:
+    # only the state names are needed: includeExecutionData=False leaves out every state's
+    # input and output (botocore stepfunctions GetExecutionHistoryInput.includeExecutionData)
     page = aws.client("stepfunctions").get_execution_history(
-        executionArn=execution_arn, reverseOrder=True, maxResults=100
+        executionArn=execution_arn, reverseOrder=True, maxResults=100, includeExecutionData=False
     )
     return last_state_entered(page.get("events", []))
 

@@ -14,7 +14,7 @@ from turnout_cli.errors import CliError, OperationFailed
 from turnout_cli.ledger import is_push, record
 from turnout_cli.ops.common import Follower, epoch, new_name, store_of
 from turnout_cli.parsing import iso, short_commit, short_digest
-from turnout_cli.session import Aws, error_code
+from turnout_cli.session import Aws, error_code, error_message
 from turnout_cli.stack import Stack
 
 
@@ -182,17 +182,49 @@ def plan_replay(
     )
 
 
+#: EventBridge's quota of active replays per account and Region (UG "Replaying archived
+#: events": "a maximum of 10 active concurrent replays per account per AWS Region").
+ACTIVE_REPLAY_LIMIT = 10
+
+
 def start_replay(aws: Aws, plan: ReplayPlan, now: float) -> dict[str, Any]:
+    """StartReplay under a fresh name.
+
+    botocore's standard retry mode re-sends a request whose answer was lost (a read timeout,
+    a 5xx: botocore/retries/standard.py ``TransientRetryableChecker``); when the first try had
+    been applied, the retry answers ResourceAlreadyExistsException for the name this call
+    just made. That replay is this command's own: DescribeReplay it and carry on
+    (aws-fidelity row 35)."""
     name = new_name("turnout-redeploy", now)
     what = f"digest {plan.digest}" if plan.digest else f"{len(plan.pushes)} push(es)"
-    started = aws.client("events").start_replay(
-        ReplayName=name,
-        Description=f"turnout redeploy of {what} from {iso(plan.start)} to {iso(plan.end)}"[:512],
-        EventSourceArn=plan.archive_arn,
-        EventStartTime=plan.start,
-        EventEndTime=plan.end,
-        Destination={"Arn": plan.bus_arn, "FilterArns": [plan.rule_arn]},
-    )
+    events = aws.client("events")
+    try:
+        started = events.start_replay(
+            ReplayName=name,
+            Description=f"turnout redeploy of {what} from {iso(plan.start)} to {iso(plan.end)}"[
+                :512
+            ],
+            EventSourceArn=plan.archive_arn,
+            EventStartTime=plan.start,
+            EventEndTime=plan.end,
+            Destination={"Arn": plan.bus_arn, "FilterArns": [plan.rule_arn]},
+        )
+    except Exception as exc:
+        code = error_code(exc)
+        if code == "ResourceAlreadyExistsException":
+            found = events.describe_replay(ReplayName=name)
+            if str(found.get("EventSourceArn", "")) != plan.archive_arn:
+                raise
+            started = found
+        elif code == "LimitExceededException":
+            raise OperationFailed(
+                f"StartReplay failed: {code}: {error_message(exc)} (EventBridge runs at most "
+                f"{ACTIVE_REPLAY_LIMIT} active replays per account and Region, other teams' "
+                "included: wait for one to end, see `aws events list-replays --state "
+                "RUNNING`, then retry)"
+            ) from None
+        else:
+            raise
     return {
         "replayName": name,
         "replayArn": str(started.get("ReplayArn", "")),

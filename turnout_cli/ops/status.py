@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 
 def history(aws: Aws, stack: Stack, limit: int, now: float) -> list[dict[str, Any]]:
-    rows = store_of(aws, stack).attempts(stack.service, limit=limit)
+    from turnout_cli.ops.ledger_query import newest_attempts
+
+    # Query with Limit=min(limit, 100): `history -n 5` reads five items, not a 1 MB page
+    rows = newest_attempts(store_of(aws, stack), stack.service, limit)
     return [record(r, now) for r in rows]
 
 

@@ -1,0 +1,251 @@
+"""The operator CLI's rows of the audits (aws-fidelity.md rows 23-41, security-review.md 14-16).
+
+Each test names its row; each fix is tested on both sides (the case it changes and the case
+it keeps). No network: fakes stand in for the AWS clients.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from turnout.adapters.store import Store, encode_item
+from turnout_cli.commands.common import progress_time
+from turnout_cli.errors import OperationFailed
+from turnout_cli.ledger import HISTORY_COLUMNS
+from turnout_cli.ops import gate as gate_ops
+from turnout_cli.ops.common import current_state
+from turnout_cli.ops.gate import Target
+from turnout_cli.ops.ledger_query import attempt_key, newest_attempts
+from turnout_cli.ops.replay import ReplayPlan, start_replay
+from turnout_cli.session import retries
+from turnout_cli.stack import Stack
+from turnout_cli.status import STATUS_COLUMNS
+
+T0 = 1_795_000_000.0
+
+
+class FakeAws:
+    """The CLI's Aws with the given fake clients (by service name)."""
+
+    def __init__(self, **clients: Any) -> None:
+        self.clients = clients
+
+    def client(self, service: str) -> Any:
+        return self.clients[service]
+
+    def now(self) -> float:
+        return T0
+
+
+class FakeStepFunctions:
+    def __init__(self) -> None:
+        self.history_requests: list[dict[str, Any]] = []
+
+    def get_execution_history(self, **kwargs: Any) -> dict[str, Any]:
+        self.history_requests.append(kwargs)
+        return {
+            "events": [
+                {
+                    "id": 2,
+                    "type": "TaskStateEntered",
+                    "stateEnteredEventDetails": {"name": "BuildImage"},
+                }
+            ]
+        }
+
+
+class FakeDynamoDB:
+    """Answers Query from a list of items, in pages of ``Limit``; records each request."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
+        self.requests: list[dict[str, Any]] = []
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        self.requests.append(dict(kwargs))
+        ordered = sorted(self.items, key=lambda i: i["sk"], reverse=not kwargs["ScanIndexForward"])
+        after = kwargs.get("ExclusiveStartKey")
+        if after is not None:
+            sk = after["sk"]["S"]
+            ordered = [
+                i
+                for i in ordered
+                if (i["sk"] < sk if not kwargs["ScanIndexForward"] else i["sk"] > sk)
+            ]
+        page = ordered[: kwargs.get("Limit", len(ordered))]
+        out: dict[str, Any] = {"Items": [encode_item(i) for i in page]}
+        if len(page) < len(ordered):
+            out["LastEvaluatedKey"] = encode_item({"pk": page[-1]["pk"], "sk": page[-1]["sk"]})
+        return out
+
+
+def attempts(n: int, start: float = 1_795_000_000.0) -> list[dict[str, Any]]:
+    return [
+        {"pk": "SERVICE#svc", "sk": attempt_key(start + i)[:-1] + f"Z-{i:06x}", "n": i}
+        for i in range(n)
+    ]
+
+
+# ---------------------------------------------------------------------- row 40: times in UTC
+
+
+def test_given_history_and_status_tables_when_labelled_then_their_times_say_utc() -> None:
+    assert HISTORY_COLUMNS[0] == "TIME (UTC)"
+    assert "SINCE (UTC)" in STATUS_COLUMNS
+
+
+def test_given_a_local_zone_ahead_of_utc_when_a_progress_line_is_stamped_then_it_is_utc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Seoul")
+    time.tzset()
+    try:
+        assert time.strftime("%H:%M:%S", time.localtime(0)) == "09:00:00"  # the old stamp
+        assert progress_time(0) == "00:00:00Z"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+# ---------------------------------------------------------------------- row 41: small costs
+
+
+def test_given_no_retry_settings_when_configured_then_the_cli_chooses_standard_retries() -> None:
+    assert retries({}, lambda _name: None) == {"mode": "standard", "max_attempts": 4}
+    assert retries({}, lambda _name: None, local=True) == {"mode": "standard", "max_attempts": 2}
+
+
+@pytest.mark.parametrize("variable", ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"])
+def test_given_the_users_retry_variable_when_configured_then_botocore_reads_it(
+    variable: str,
+) -> None:
+    assert (
+        retries({variable: "7" if "ATTEMPTS" in variable else "adaptive"}, lambda _n: None) is None
+    )
+
+
+def test_given_retry_settings_in_the_profile_when_configured_then_botocore_reads_them() -> None:
+    assert retries({}, lambda name: "9" if name == "max_attempts" else None) is None
+
+
+def test_given_history_of_five_when_queried_then_the_query_reads_five_items() -> None:
+    fake = FakeDynamoDB(attempts(30))
+    rows = newest_attempts(Store("ledger", client=fake), "svc", 5)  # type: ignore[arg-type]
+    assert [r["n"] for r in rows] == [29, 28, 27, 26, 25]
+    assert [r["Limit"] for r in fake.requests] == [5]
+
+
+def test_given_history_over_a_page_when_queried_then_pages_of_100_until_the_limit() -> None:
+    fake = FakeDynamoDB(attempts(250))
+    rows = newest_attempts(Store("ledger", client=fake), "svc", 230)  # type: ignore[arg-type]
+    assert len(rows) == 230
+    assert [r["Limit"] for r in fake.requests] == [100, 100, 100]
+
+
+def test_given_a_status_refresh_when_the_current_state_is_read_then_no_payloads_are_fetched() -> (
+    None
+):
+    sfn = FakeStepFunctions()
+    assert current_state(FakeAws(stepfunctions=sfn), "arn:exec") == "BuildImage"  # type: ignore[arg-type]
+    assert sfn.history_requests == [
+        {
+            "executionArn": "arn:exec",
+            "reverseOrder": True,
+            "maxResults": 100,
+            "includeExecutionData": False,
+        }
+    ]
+
+
+# ------------------------------------------------- rows 35 and 39: StartReplay's answers
+
+
+def client_error(code: str, message: str = "", operation: str = "StartReplay") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+class FakeEvents:
+    """StartReplay that fails as told; DescribeReplay of what was started."""
+
+    def __init__(self, fail_with: str = "", applied: bool = True) -> None:
+        self.fail_with = fail_with
+        self.applied = applied
+        self.replays: dict[str, dict[str, Any]] = {}
+
+    def start_replay(self, **kwargs: Any) -> dict[str, Any]:
+        if self.applied:
+            self.replays[kwargs["ReplayName"]] = {
+                "ReplayName": kwargs["ReplayName"],
+                "ReplayArn": f"arn:aws:events:r:1:replay/{kwargs['ReplayName']}",
+                "EventSourceArn": kwargs["EventSourceArn"],
+                "State": "RUNNING",
+            }
+        if self.fail_with:
+            raise client_error(self.fail_with, "as told")
+        return {"ReplayArn": self.replays[kwargs["ReplayName"]]["ReplayArn"], "State": "STARTING"}
+
+    def describe_replay(self, ReplayName: str) -> dict[str, Any]:
+        if ReplayName not in self.replays:
+            raise client_error("ResourceNotFoundException", "no replay", "DescribeReplay")
+        return self.replays[ReplayName]
+
+
+def a_plan(**extra: Any) -> ReplayPlan:
+    fields: dict[str, Any] = {
+        "archive_name": "pushes",
+        "archive_arn": "arn:aws:events:r:1:archive/pushes",
+        "bus_arn": "arn:aws:events:r:1:event-bus/default",
+        "rule_arn": "arn:aws:events:r:1:rule/push",
+        "start": datetime(2026, 11, 26, 6, 0, tzinfo=UTC),
+        "end": datetime(2026, 11, 26, 6, 1, tzinfo=UTC),
+        "pushes": (),
+    }
+    return ReplayPlan(**(fields | extra))
+
+
+def test_given_start_replay_applied_then_retried_when_it_exists_then_described_and_carried_on() -> (
+    None
+):
+    events = FakeEvents(fail_with="ResourceAlreadyExistsException")
+    started = start_replay(FakeAws(events=events), a_plan(), T0)  # type: ignore[arg-type]
+    assert started["replayName"] in events.replays
+    assert started["state"] == "RUNNING"
+    assert started["replayArn"].endswith(started["replayName"])
+
+
+def test_given_a_replay_that_exists_but_is_not_ours_when_started_then_the_error_stands() -> None:
+    events = FakeEvents(fail_with="ResourceAlreadyExistsException", applied=False)
+    with pytest.raises(ClientError):
+        start_replay(FakeAws(events=events), a_plan(), T0)  # type: ignore[arg-type]
+
+
+def test_given_ten_active_replays_when_started_then_the_error_hints_at_the_quota() -> None:
+    events = FakeEvents(fail_with="LimitExceededException", applied=False)
+    with pytest.raises(OperationFailed) as raised:
+        start_replay(FakeAws(events=events), a_plan(), T0)  # type: ignore[arg-type]
+    assert "LimitExceededException" in raised.value.message
+    assert "at most 10 active replays per account and Region" in raised.value.message
+
+
+def test_given_another_start_replay_error_when_started_then_it_is_not_reworded() -> None:
+    events = FakeEvents(fail_with="ValidationException", applied=False)
+    with pytest.raises(ClientError):
+        start_replay(FakeAws(events=events), a_plan(), T0)  # type: ignore[arg-type]
+
+
+class EmptyLedger:
+    def get_item(self, **_: Any) -> dict[str, Any]:
+        return {}
+
+
+def test_given_a_gate_no_longer_waiting_when_promoted_then_maybe_answered_by_this_command() -> None:
+    stack = Stack("s", "CREATE_COMPLETE", {"LedgerTableName": "t", "ServiceKey": "svc"})
+    target = Target("a1", "c" * 40, "sha256:" + "a" * 64, "d-1", "gate", {"taskToken": "x"})
+    with pytest.raises(OperationFailed) as raised:
+        gate_ops.promote(FakeAws(dynamodb=EmptyLedger(), stepfunctions=None), stack, target, "me")  # type: ignore[arg-type]
+    assert "already answered (maybe by this command" in raised.value.message
