@@ -16,6 +16,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,38 @@ def codecommit(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     COMMITS[REPOSITORY] = {head}
     BRANCHES[REPOSITORY] = {"master": head}
     return {"master": head}
+
+
+# -- ledger rows and archived pushes -----------------------------------------------------------
+
+
+def attempt_id(at: float, tag: str) -> str:
+    return datetime.fromtimestamp(at, tz=UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + tag
+
+
+def put_push(world: World, digest: str) -> str:
+    detail = {
+        "action-type": "PUSH",
+        "result": "SUCCESS",
+        "repository-name": "ecr-hello-aws",
+        "image-digest": digest,
+        "image-tag": "latest",
+    }
+    sent = world.client("events").put_events(
+        Entries=[
+            {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps(detail)}
+        ]
+    )
+    return str(sent["Entries"][0]["EventId"])
+
+
+def backdate_archive(world: World, seconds: float) -> None:
+    """Make the stack's archive ``seconds`` older (moto's server runs in this process): a
+    window before an archive's creation is refused, as AWS has nothing there."""
+    from moto.events.models import events_backends
+
+    archive = events_backends[ACCOUNT][REGION].archives[world.outputs["ImagePushArchiveName"]]
+    archive.creation_time -= seconds
 
 
 # -- the stack ---------------------------------------------------------------------------------

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from cli_world import SERVICE, World, free_port, make_stack
+from cli_world import SERVICE, World, attempt_id, free_port, make_stack, put_push
 from typer.testing import CliRunner
 
 from turnout.queue import ServiceState, Slot
@@ -21,10 +20,6 @@ DIGEST_NEW = "sha256:" + "2" * 64
 COMMIT_OLD = "a" * 40
 COMMIT_NEW = "b" * 40
 TASKDEF_ARN = "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/task-hello-aws:6"
-
-
-def attempt_id(at: float, tag: str) -> str:
-    return datetime.fromtimestamp(at, tz=UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + tag
 
 
 def seed_ledger(world: World, now: float) -> tuple[str, str]:
@@ -230,41 +225,25 @@ def test_given_a_commit_or_branch_that_does_not_exist_when_build_then_exit_2(
 # ----------------------------------------------------------------------------- redeploy
 
 
-def put_push(world: World, digest: str) -> str:
-    detail = {
-        "action-type": "PUSH",
-        "result": "SUCCESS",
-        "repository-name": "ecr-hello-aws",
-        "image-digest": digest,
-        "image-tag": "latest",
-    }
-    sent = world.client("events").put_events(
-        Entries=[
-            {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps(detail)}
-        ]
-    )
-    return str(sent["Entries"][0]["EventId"])
-
-
 def test_given_an_archived_push_when_redeploy_since_then_replay_targets_only_the_deploy_rule(
     world: World,
 ) -> None:
-    now = time.time()
     event_id = put_push(world, DIGEST_NEW)
+    now = time.time()  # received just after it was archived
     world.store.put_attempt(
         SERVICE,
-        attempt_id(now - 5, "dddddd"),
+        attempt_id(now, "dddddd"),
         {
             "kind": "deploy",
             "trigger": "push",
             "commitId": COMMIT_NEW,
             "digest": DIGEST_NEW,
             "eventId": event_id,
-            "startedAt": now - 5,
+            "startedAt": now,
             "result": "succeeded",
         },
     )
-    result = world.cli("redeploy", "--since", "1h", "--yes", "-o", "json")
+    result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", "--yes", "-o", "json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["filterArns"] == [world.outputs["ImagePushRuleArn"]]
@@ -295,7 +274,7 @@ def test_given_a_digest_when_redeploy_then_a_narrow_window_around_its_push_is_an
             "result": "succeeded",
         },
     )
-    result = world.cli("redeploy", "--digest", DIGEST_NEW, "--yes")
+    result = world.cli("redeploy", "--digest", DIGEST_NEW, "--at-least", "0s", "--yes")
     assert result.exit_code == 0, result.output
     assert "replaying the narrow window" in result.stdout
     assert "started replay turnout-redeploy-" in result.stdout
@@ -304,21 +283,22 @@ def test_given_a_digest_when_redeploy_then_a_narrow_window_around_its_push_is_an
 def test_given_a_redeploy_when_not_confirmed_then_nothing_is_replayed_and_exit_1(
     world: World,
 ) -> None:
+    event_id = put_push(world, DIGEST_NEW)
     now = time.time()
     world.store.put_attempt(
         SERVICE,
-        attempt_id(now - 5, "ffffff"),
+        attempt_id(now, "ffffff"),
         {
             "kind": "deploy",
             "trigger": "push",
             "commitId": COMMIT_NEW,
             "digest": DIGEST_NEW,
-            "eventId": put_push(world, DIGEST_NEW),
-            "startedAt": now - 5,
+            "eventId": event_id,
+            "startedAt": now,
             "result": "succeeded",
         },
     )
-    result = world.cli("redeploy", "--since", "1h", input="n\n")
+    result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", input="n\n")
     assert result.exit_code == 1
     assert "not confirmed: nothing was done" in result.stderr
     replays = world.client("events").list_replays(

@@ -7,7 +7,7 @@ it keeps). No network: fakes stand in for the AWS clients.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,13 +15,21 @@ from botocore.exceptions import ClientError
 
 from turnout.adapters.store import Store, encode_item
 from turnout_cli.commands.common import progress_time
-from turnout_cli.errors import OperationFailed
+from turnout_cli.errors import CliError, OperationFailed
 from turnout_cli.ledger import HISTORY_COLUMNS
 from turnout_cli.ops import gate as gate_ops
 from turnout_cli.ops.common import current_state
 from turnout_cli.ops.gate import Target
-from turnout_cli.ops.ledger_query import attempt_key, newest_attempts
-from turnout_cli.ops.replay import ReplayPlan, start_replay
+from turnout_cli.ops.ledger_query import attempt_key, attempts_between, newest_attempts
+from turnout_cli.ops.replay import (
+    ReplayPlan,
+    in_window,
+    newest_only,
+    push_window,
+    start_replay,
+    young_window,
+)
+from turnout_cli.parsing import parse_age
 from turnout_cli.session import retries
 from turnout_cli.stack import Stack
 from turnout_cli.status import STATUS_COLUMNS
@@ -69,6 +77,10 @@ class FakeDynamoDB:
     def query(self, **kwargs: Any) -> dict[str, Any]:
         self.requests.append(dict(kwargs))
         ordered = sorted(self.items, key=lambda i: i["sk"], reverse=not kwargs["ScanIndexForward"])
+        values = kwargs["ExpressionAttributeValues"]
+        if "sk BETWEEN :lo AND :hi" in kwargs["KeyConditionExpression"]:
+            lo, hi = values[":lo"]["S"], values[":hi"]["S"]
+            ordered = [i for i in ordered if lo <= i["sk"] <= hi]
         after = kwargs.get("ExclusiveStartKey")
         if after is not None:
             sk = after["sk"]["S"]
@@ -249,3 +261,91 @@ def test_given_a_gate_no_longer_waiting_when_promoted_then_maybe_answered_by_thi
     with pytest.raises(OperationFailed) as raised:
         gate_ops.promote(FakeAws(dynamodb=EmptyLedger(), stepfunctions=None), stack, target, "me")  # type: ignore[arg-type]
     assert "already answered (maybe by this command" in raised.value.message
+
+
+# ------------------------------------------------- rows 24, 27, 28, 29: the replay window
+
+
+def push(tag: str, received: float, digest: str, event: float | None = None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "attemptId": tag,
+        "kind": "deploy",
+        "trigger": "push",
+        "commitId": "c" * 40,
+        "digest": digest,
+        "eventId": f"ev-{tag}",
+        "startedAt": received,
+        "result": "succeeded",
+    }
+    if event is not None:
+        row["eventTime"] = event
+    return row
+
+
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+NOW = datetime.fromtimestamp(T0 + 3600, tz=UTC)
+
+
+def test_given_pushes_in_one_window_when_narrowed_then_only_the_newest_by_event_time() -> None:
+    # B was received first but its event is the newer one: the replay orders on event time
+    rows = [push("1", T0 + 20, DIGEST_A, T0 + 1), push("2", T0 + 10, DIGEST_B, T0 + 5)]
+    start, end, notes, listed = newest_only(rows, at(T0 - 60), at(T0 + 600), NOW)
+    assert (start, end) == (at(T0 + 3), at(T0 + 7))
+    assert "the window holds 2 pushes: only the newest, bbbbbbbbbbbb" in notes[0]
+    assert [p["digest"] for p in listed] == [DIGEST_A, DIGEST_B]
+
+
+def test_given_one_push_in_a_window_when_narrowed_then_its_own_window_and_no_note() -> None:
+    start, end, notes, _ = newest_only(
+        [push("1", T0 + 20, DIGEST_A, T0 + 1)], at(T0 - 60), at(T0 + 600), NOW
+    )
+    assert (start, end) == (at(T0 - 1), at(T0 + 3))
+    assert not any("only the newest" in n for n in notes)
+
+
+def test_given_an_event_time_when_windowed_then_it_is_inside_with_2s_margins_and_neighbours_named() -> (
+    None
+):
+    rows = [push("1", T0 + 3, DIGEST_A, T0), push("2", T0 + 4, DIGEST_B, T0 + 1)]
+    start, end, notes = push_window(rows, rows[0], NOW)
+    assert start.timestamp() < T0 < end.timestamp()
+    assert (start, end) == (at(T0 - 2), at(T0 + 2))
+    assert "also holds the push(es) of bbbbbbbbbbbb" in notes[1]
+    alone = push_window(rows[:1], rows[0], NOW)[2]
+    assert len(alone) == 1
+
+
+def test_given_rows_with_and_without_event_time_when_filtered_then_event_time_decides() -> None:
+    assert in_window(push("1", T0 + 30, DIGEST_A, T0 - 1), T0, T0 + 10) is False
+    assert in_window(push("1", T0 + 30, DIGEST_A, T0 + 9), T0, T0 + 10) is True
+    assert in_window(push("1", T0 + 30, DIGEST_A, T0 + 10), T0, T0 + 10) is False  # end excl.
+    assert in_window(push("1", T0 + 30, DIGEST_A), T0, T0 + 10) is True  # received, 60 s slack
+
+
+def test_given_a_window_end_when_aged_then_young_until_at_least_has_passed() -> None:
+    end = at(T0)
+    assert young_window(end, at(T0 + 60), timedelta(minutes=10)) == timedelta(minutes=9)
+    assert young_window(end, at(T0 + 600), timedelta(minutes=10)) is None
+    assert young_window(end, at(T0 + 1), timedelta(0)) is None
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("0", 0), ("0s", 0), ("00m", 0), ("10m", 600)])
+def test_given_an_age_when_parsed_then_zero_is_allowed(text: str, seconds: int) -> None:
+    assert parse_age(text, "--at-least").total_seconds() == seconds
+
+
+def test_given_a_bad_age_when_parsed_then_the_option_is_named() -> None:
+    with pytest.raises(CliError, match="--at-least 'soon' is not a duration"):
+        parse_age("soon", "--at-least")
+
+
+def test_given_a_window_query_when_made_then_sk_between_the_window_ids() -> None:
+    fake = FakeDynamoDB(attempts(10))
+    rows = attempts_between(Store("ledger", client=fake), "svc", T0 + 2, T0 + 4)  # type: ignore[arg-type]
+    assert [r["n"] for r in rows] == [2, 3, 4]
+    assert "sk BETWEEN :lo AND :hi" in fake.requests[0]["KeyConditionExpression"]
+
+
+def at(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, tz=UTC)
