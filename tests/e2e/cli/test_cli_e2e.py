@@ -452,3 +452,43 @@ def test_given_no_sandbox_running_when_sandbox_send_then_exit_2_suggests_serve(
     result = CliRunner().invoke(app, ["--endpoint-url", url, "sandbox", "send", str(path)])
     assert result.exit_code == 2
     assert f"cannot reach {url}: is `turnout sandbox serve` running?" in result.stderr
+
+
+# ----------------------------------------------- aws-fidelity row 34: a slot's own execution
+
+
+def test_given_a_slot_whose_execution_runs_but_is_not_listed_when_status_then_no_stuck_note(
+    world: World,
+) -> None:
+    """ListExecutions is eventually consistent; moto's is not, so the slot's execution runs
+    on the other state machine here: the deploy listing misses it, DescribeExecution finds
+    it RUNNING."""
+    now = time.time()
+    old, new = seed_ledger(world, now)
+    arn = world.client("stepfunctions").start_execution(
+        stateMachineArn=world.outputs["BuildStateMachineArn"], name=f"x-{new}"[:80], input="{}"
+    )["executionArn"]
+    set_state(world, slot(old, COMMIT_OLD, DIGEST_OLD), slot(new, COMMIT_NEW, DIGEST_NEW, arn))
+    result = world.cli("status", "-o", "json")
+    assert result.exit_code == 0, result.output
+    snap = json.loads(result.stdout)
+    assert new in [r["attemptId"] for r in snap["running"]]
+    assert snap["notes"] == []
+
+
+def test_given_a_slot_whose_execution_stopped_when_status_then_the_stuck_note(
+    world: World,
+) -> None:
+    now = time.time()
+    old, new = seed_ledger(world, now)
+    sfn = world.client("stepfunctions")
+    arn = sfn.start_execution(
+        stateMachineArn=world.outputs["BuildStateMachineArn"], name=f"y-{new}"[:80], input="{}"
+    )["executionArn"]
+    sfn.stop_execution(executionArn=arn)
+    set_state(world, slot(old, COMMIT_OLD, DIGEST_OLD), slot(new, COMMIT_NEW, DIGEST_NEW, arn))
+    result = world.cli("status", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["notes"] == [
+        f"attempt {new} holds the deployment slot but its execution is not running"
+    ]

@@ -29,10 +29,11 @@ from turnout_cli.ops.replay import (
     start_replay,
     young_window,
 )
+from turnout_cli.ops.status import gate_budget
 from turnout_cli.parsing import parse_age
 from turnout_cli.session import retries
 from turnout_cli.stack import Stack
-from turnout_cli.status import STATUS_COLUMNS
+from turnout_cli.status import STATUS_COLUMNS, GateView
 
 T0 = 1_795_000_000.0
 
@@ -349,3 +350,26 @@ def test_given_a_window_query_when_made_then_sk_between_the_window_ids() -> None
 
 def at(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, tz=UTC)
+
+
+# ------------------------------------------------- row 26: the gate's real timeout
+
+
+def test_given_the_gate_functions_environment_when_read_then_timeout_counts_bake_too() -> None:
+    # GateTick: (GateTimeoutMinutes + GateBakeMinutes) x 60 after gateStartedAt
+    assert gate_budget({"GATE_BAKE_MINUTES": "5", "GATE_TIMEOUT_MINUTES": "10"}) == (300, 900)
+    assert gate_budget({"GATE_TIMEOUT_MINUTES": "10"}) == (None, 600)
+    assert gate_budget({}) == (None, None)
+
+
+def test_given_a_gate_item_with_its_own_budget_when_described_then_the_item_wins() -> None:
+    item = {"gateStartedAt": T0, "bakeSeconds": 120, "timeoutSeconds": 1200}
+    gate = GateView.from_item(item, bake_seconds=300, timeout_seconds=900)
+    assert gate is not None
+    assert gate.describe(T0 + 60).endswith("times out in 19m 00s")
+    computed = GateView.from_item(
+        {"gateStartedAt": T0},
+        *gate_budget({"GATE_BAKE_MINUTES": "5", "GATE_TIMEOUT_MINUTES": "10"}),
+    )
+    assert computed is not None
+    assert computed.describe(T0 + 60).endswith("times out in 14m 00s")  # not 9m: bake counts
