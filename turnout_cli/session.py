@@ -38,6 +38,8 @@ class Globals:
     region: str | None = None
     endpoint_url: str | None = None
     output: OutputFormat = OutputFormat.table
+    #: sign requests to --endpoint-url with the user's own credentials (else dummy ones)
+    endpoint_credentials: bool = False
 
     @classmethod
     def merge(
@@ -49,6 +51,7 @@ class Globals:
         region: str | None = None,
         endpoint_url: str | None = None,
         output: OutputFormat | None = None,
+        endpoint_credentials: bool | None = None,
     ) -> Globals:
         """Options given after the verb win over those given before it, then the environment."""
         base = outer or cls(stack=os.environ.get("TURNOUT_STACK") or DEFAULT_STACK)
@@ -68,11 +71,38 @@ class Globals:
             region=region or base.region,
             endpoint_url=endpoint,
             output=output or base.output,
+            endpoint_credentials=bool(endpoint_credentials or base.endpoint_credentials),
         )
 
     @property
     def json(self) -> bool:
         return self.output is OutputFormat.json
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost (RFC 6761: "localhost." names resolve to loopback)."""
+    import ipaddress
+
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_plain_http(endpoint: str) -> None:
+    """CliError when real credentials would go over plain http to a host off this machine."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        raise CliError(
+            f"refusing to send your AWS credentials over plain http to {parts.hostname} "
+            f"({endpoint}): use an https endpoint, a loopback one (127.0.0.1, localhost), or "
+            "drop --endpoint-credentials to sign with dummy keys"
+        )
 
 
 @dataclass
@@ -136,7 +166,19 @@ class Aws:
                 f"--profile {opts.profile!r}: no such profile in your AWS config"
             ) from None
         region = opts.region or session.region_name
-        credentials = session.get_credentials()
+        if opts.endpoint_url and not opts.endpoint_credentials:
+            # security-review row 14: an endpoint that is not AWS never gets the user's keys
+            # (the access key id and session token travel in each request's headers)
+            region = region or SANDBOX_REGION
+            session = boto3.Session(
+                aws_access_key_id=_DUMMY_KEY, aws_secret_access_key=_DUMMY_KEY, region_name=region
+            )
+            credentials = session.get_credentials()
+        else:
+            credentials = session.get_credentials()
+        endpoint = opts.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint and credentials is not None and credentials.access_key != _DUMMY_KEY:
+            refuse_plain_http(endpoint)
         if opts.endpoint_url:
             region = region or SANDBOX_REGION
             if credentials is None:

@@ -31,7 +31,7 @@ from turnout_cli.ops.replay import (
 )
 from turnout_cli.ops.status import gate_budget
 from turnout_cli.parsing import parse_age
-from turnout_cli.session import retries
+from turnout_cli.session import Aws, Globals, retries
 from turnout_cli.stack import Stack
 from turnout_cli.status import STATUS_COLUMNS, GateView
 
@@ -373,3 +373,65 @@ def test_given_a_gate_item_with_its_own_budget_when_described_then_the_item_wins
     )
     assert computed is not None
     assert computed.describe(T0 + 60).endswith("times out in 14m 00s")  # not 9m: bake counts
+
+
+# ------------------------------------------------- security-review row 14: whose keys sign
+
+
+@pytest.fixture
+def real_keys(monkeypatch: pytest.MonkeyPatch) -> str:
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TURNOUT_STACK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/turnout-test-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/turnout-test-credentials")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALREALREAL0000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    return "AKIAREALREALREAL0000"
+
+
+def signing_key(**options: Any) -> str:
+    aws = Aws(Globals.merge(None, **options))
+    assert aws.region
+    key: str = aws._session.get_credentials().access_key
+    return key
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:4747", "http://10.1.2.3:4747"])
+def test_given_real_keys_and_an_endpoint_when_signing_then_dummy_keys(
+    real_keys: str, url: str
+) -> None:
+    assert signing_key(endpoint_url=url) == "testing"
+
+
+def test_given_real_keys_and_no_endpoint_when_signing_then_the_users_keys(real_keys: str) -> None:
+    assert signing_key() == real_keys
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:4747", "http://localhost:4747", "http://[::1]:4747", "https://10.1.2.3"],
+)
+def test_given_endpoint_credentials_to_loopback_or_https_when_signing_then_the_users_keys(
+    real_keys: str, url: str
+) -> None:
+    assert signing_key(endpoint_url=url, endpoint_credentials=True) == real_keys
+
+
+@pytest.mark.parametrize("url", ["http://10.1.2.3:4747", "http://sandbox.example.com"])
+def test_given_endpoint_credentials_to_a_plain_http_remote_host_when_signing_then_refused(
+    real_keys: str, url: str
+) -> None:
+    with pytest.raises(CliError, match="refusing to send your AWS credentials over plain http"):
+        signing_key(endpoint_url=url, endpoint_credentials=True)
+
+
+def test_given_aws_endpoint_url_plain_http_remote_when_signing_real_keys_then_refused(
+    real_keys: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://10.1.2.3:4566")
+    with pytest.raises(CliError, match=r"over plain http to 10\.1\.2\.3"):
+        signing_key()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    assert signing_key() == real_keys
