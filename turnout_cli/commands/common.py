@@ -44,8 +44,10 @@ def confirm(question: str, yes: bool) -> None:
         return
     import click
 
+    from turnout_cli.output import clean
+
     try:
-        agreed = typer.confirm(question, default=False, err=True)
+        agreed = typer.confirm(clean(question, one_line=True), default=False, err=True)
     except click.exceptions.Abort:
         agreed = False
     if not agreed:

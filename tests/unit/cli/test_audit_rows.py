@@ -6,6 +6,7 @@ it keeps). No network: fakes stand in for the AWS clients.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from turnout_cli.ops.replay import (
     young_window,
 )
 from turnout_cli.ops.status import gate_budget
+from turnout_cli.output import error, note, print_json, print_table, say
 from turnout_cli.parsing import parse_age
 from turnout_cli.session import Aws, Globals, retries
 from turnout_cli.stack import Stack
@@ -435,3 +437,50 @@ def test_given_aws_endpoint_url_plain_http_remote_when_signing_real_keys_then_re
         signing_key()
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     assert signing_key() == real_keys
+
+
+# ------------------------------------------------- security-review row 15: control characters
+
+HOSTILE = "appspec.yaml: Resources[0].\x1b]0;pwned\x07\x1b[31mX\x9b2J [red]Y[/red]"
+
+
+def test_given_a_hostile_message_when_said_noted_or_errored_then_controls_are_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    say(HOSTILE)
+    note(HOSTILE)
+    error(HOSTILE + "\nturnout: error: forged")
+    out, err = capsys.readouterr()
+    for stream in (out, err):
+        assert "\x1b" not in stream
+        assert "\x9b" not in stream
+        assert "\x07" not in stream
+        assert "\\x1b]0;pwned\\x07\\x1b[31mX\\x9b2J [red]Y[/red]" in stream
+    assert err.count("\n") == 2  # the note and one error line: the newline is escaped
+
+
+def test_given_plain_text_when_said_then_it_is_unchanged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    say("promoted deployment d-1: done · ok")
+    assert capsys.readouterr().out == "promoted deployment d-1: done · ok\n"
+
+
+def test_given_a_hostile_cell_when_tabled_then_escaped_and_its_markup_literal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    print_table("t\x1b[2J", ("A", "B"), [(HOSTILE, "line1\nline2")])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "[red]Y[/red]" in out
+    assert "line1\\x0aline2" in out
+    assert "t\\x1b[2J" in out
+
+
+def test_given_a_hostile_string_when_printed_as_json_then_json_is_unchanged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    print_json({"message": HOSTILE})
+    out = capsys.readouterr().out
+    assert json.loads(out) == {"message": HOSTILE}
+    assert out == json.dumps({"message": HOSTILE}, indent=2) + "\n"
