@@ -92,6 +92,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 COMMITS: dict[str, set[str]] = {}
 BRANCHES: dict[str, dict[str, str]] = {}
+PARENTS: dict[str, list[str]] = {}
 
 
 def _get_commit(self: Any) -> str:
@@ -102,7 +103,9 @@ def _get_commit(self: Any) -> str:
         raise JsonRESTError(
             "CommitDoesNotExistException", f"Could not find commit {commit} in {repo}"
         )
-    return json.dumps({"commit": {"commitId": commit, "message": "test"}})
+    return json.dumps(
+        {"commit": {"commitId": commit, "message": "test", "parents": PARENTS.get(commit, [])}}
+    )
 
 
 def _get_branch(self: Any) -> str:
@@ -120,10 +123,12 @@ def codecommit(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
     monkeypatch.setattr(CodeCommitResponse, "get_commit", _get_commit, raising=False)
     monkeypatch.setattr(CodeCommitResponse, "get_branch", _get_branch, raising=False)
-    head = uuid.uuid4().hex + uuid.uuid4().hex[:8]
-    COMMITS[REPOSITORY] = {head}
-    BRANCHES[REPOSITORY] = {"master": head}
-    return {"master": head}
+    old, head, feature = (uuid.uuid4().hex + uuid.uuid4().hex[:8] for _ in range(3))
+    # master: old <- head; feature: old <- feature (not reachable from master's head)
+    COMMITS[REPOSITORY] = {old, head, feature}
+    PARENTS.update({head: [old], feature: [old], old: []})
+    BRANCHES[REPOSITORY] = {"master": head, "feature": feature}
+    return {"master": head, "old": old, "feature": feature}
 
 
 # -- ledger rows and archived pushes -----------------------------------------------------------
@@ -226,7 +231,7 @@ class World:
         raise AssertionError(f"{arn} did not reach {wanted}: {found['status']}")
 
 
-def make_stack(endpoint: str, *, outputs: bool = True) -> World:
+def make_stack(endpoint: str, *, outputs: bool = True, trigger: str | None = None) -> World:
     suffix = uuid.uuid4().hex[:8]
     name = f"turnout-test-{suffix}"
     world = World(endpoint=endpoint, stack=name, outputs={})
@@ -283,6 +288,7 @@ def make_stack(endpoint: str, *, outputs: bool = True) -> World:
             "BranchName": {"Value": "master"},
             "QueueUrl": {"Value": {"Ref": "GateQueue"}},
         }
+        | ({"BuildTrigger": {"Value": trigger}} if trigger else {})
         if outputs
         else {"Unrelated": {"Value": {"Ref": "NotificationTopic"}}}
     )

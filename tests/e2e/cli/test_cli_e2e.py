@@ -492,3 +492,85 @@ def test_given_a_slot_whose_execution_stopped_when_status_then_the_stuck_note(
     assert json.loads(result.stdout)["notes"] == [
         f"attempt {new} holds the deployment slot but its execution is not running"
     ]
+
+
+# ----------------------------------------------- security-review row 16: the manual deploy
+
+
+@pytest.fixture
+def manual(endpoint: str) -> World:
+    return make_stack(endpoint, trigger="manual")
+
+
+def builds(world: World) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = world.client("stepfunctions").list_executions(
+        stateMachineArn=world.outputs["BuildStateMachineArn"]
+    )["executions"]
+    return found
+
+
+def test_given_manual_mode_when_build_not_confirmed_then_nothing_starts(
+    manual: World, codecommit: dict[str, str]
+) -> None:
+    result = manual.cli("build", input="n\n")
+    assert result.exit_code == 1
+    assert "to production (BuildTrigger=manual: this build is the deploy)?" in result.stderr
+    assert "not confirmed: nothing was done" in result.stderr
+    assert builds(manual) == []
+
+
+@pytest.mark.parametrize("commit", ["master", "old"])
+def test_given_manual_mode_when_a_commit_of_the_branch_is_built_with_yes_then_it_starts(
+    manual: World, codecommit: dict[str, str], commit: str
+) -> None:
+    result = manual.cli("build", "--commit", codecommit[commit], "--yes", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["input"] == {"commitId": codecommit[commit]}
+    assert len(builds(manual)) == 1
+
+
+def test_given_manual_mode_when_another_branch_is_built_then_refused_unless_any_branch(
+    manual: World, codecommit: dict[str, str]
+) -> None:
+    result = manual.cli("build", "--branch", "feature", "--yes")
+    assert result.exit_code == 2
+    assert "builds only the stack's branch 'master' (pass --any-branch" in result.stderr
+    assert builds(manual) == []
+    result = manual.cli("build", "--branch", "feature", "--yes", "--any-branch")
+    assert result.exit_code == 0, result.output
+    assert len(builds(manual)) == 1
+
+
+def test_given_manual_mode_when_a_commit_off_the_branch_is_built_then_refused_unless_any_branch(
+    manual: World, codecommit: dict[str, str]
+) -> None:
+    result = manual.cli("build", "--commit", codecommit["feature"], "--yes")
+    assert result.exit_code == 2
+    assert "is not reachable from its head" in result.stderr
+    assert builds(manual) == []
+    result = manual.cli("build", "--commit", codecommit["feature"], "--yes", "--any-branch")
+    assert result.exit_code == 0, result.output
+
+
+def test_given_push_mode_when_another_branch_is_built_then_it_starts_without_asking(
+    world: World, codecommit: dict[str, str]
+) -> None:
+    result = world.cli("build", "--branch", "feature")
+    assert result.exit_code == 0, result.output
+    assert len(builds(world)) == 1
+
+
+# ----------------------------------------------- issue 11 item 1: where the stack was looked for
+
+
+def test_given_a_missing_stack_when_run_then_the_region_and_endpoint_are_named(
+    endpoint: str,
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["--endpoint-url", endpoint, "--region", "eu-west-3", "--stack", "nope-x", "history"],
+    )
+    assert result.exit_code == 2
+    assert f"stack 'nope-x' does not exist in eu-west-3 at {endpoint}" in result.stderr
+    default = CliRunner().invoke(app, ["--endpoint-url", endpoint, "--stack", "nope-x", "status"])
+    assert f"does not exist in ap-northeast-2 at {endpoint}" in default.stderr
