@@ -107,11 +107,14 @@ def _no_constant(name: str) -> Any:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"the key {key!r} appears twice in one object")
-        found[key] = value
+    """An object, refusing a key given twice (json.loads would keep the last silently)."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        from collections import Counter
+
+        counts = Counter(key for key, _ in pairs)
+        twice = next(key for key, n in counts.items() if n > 1)
+        raise ValueError(f"the key {twice!r} appears twice in one object")
     return found
 
 

@@ -9,8 +9,9 @@ Query), and ``sk BETWEEN`` selects a time range, since attempt ids sort by time
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,20 +28,18 @@ def attempt_key(moment: float) -> str:
 
 
 def _pages(store: Store, kwargs: dict[str, Any], limit: int | None) -> Iterator[dict[str, Any]]:
+    """The items of a Query, page after page (``LastEvaluatedKey``), at most ``limit``."""
     from turnout.adapters.store import decode_item
 
-    count = 0
-    while True:
-        page = store.ddb.query(**kwargs)
-        for item in page.get("Items", []):
-            yield decode_item(item)
-            count += 1
-            if limit is not None and count >= limit:
-                return
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return
-        kwargs["ExclusiveStartKey"] = start
+    def pages() -> Iterator[Mapping[str, Any]]:
+        page: Mapping[str, Any] = store.ddb.query(**kwargs)
+        yield page
+        while page.get("LastEvaluatedKey"):
+            page = store.ddb.query(**kwargs, ExclusiveStartKey=page["LastEvaluatedKey"])
+            yield page
+
+    items = (decode_item(item) for page in pages() for item in page.get("Items", []))
+    return islice(items, limit)
 
 
 def newest_attempts(store: Store, service: str, limit: int) -> list[dict[str, Any]]:
