@@ -107,18 +107,18 @@ def instrument():
     timed(botocore.endpoint.Endpoint, "_send", "http_send")
 before = set(sys.modules)
 phase("init")
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 if kind == "baseline":
     import boto3
 else:
     handler = importlib.import_module(module).handler
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 init_modules = set(sys.modules) - before
 event = json.load(open(event_path)) if event_path != "-" else None
 phase("first")
 if explain:
     instrument()
-t2 = time.perf_counter()
+c2, t2 = time.process_time(), time.perf_counter()
 try:
     if kind == "baseline":
         client = boto3.client("dynamodb")
@@ -130,11 +130,13 @@ try:
         out["result"] = sorted(result) if isinstance(result, dict) else repr(result)[:200]
 except Exception as exc:
     out["error"] = type(exc).__name__ + ": " + str(exc)[:500]
-t3 = time.perf_counter()
+t3, c3 = time.perf_counter(), time.process_time()
 phase("end")
 first_modules = set(sys.modules) - before - init_modules
 out["init_ms"] = (t1 - t0) * 1000.0
 out["first_ms"] = (t3 - t2) * 1000.0 + out["parts"].get("boto3_import_ms", 0.0)
+out["init_cpu_ms"] = (c1 - c0) * 1000.0
+out["first_cpu_ms"] = (c3 - c2) * 1000.0
 out["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 out["modules_init"] = len(init_modules)
 out["modules_first"] = len(first_modules)
@@ -333,6 +335,8 @@ class Sample:
     first_ms: float
     maxrss_kib: int
     report: dict[str, Any]
+    #: CPU time of the child (time.process_time): what load on a shared machine barely moves
+    cpu_ms: float = 0.0
 
     @property
     def total_ms(self) -> float:
@@ -372,7 +376,11 @@ def run_child(
     if report.get("error"):
         raise BenchError(f"{module}: the first call raised {report['error']}")
     sample = Sample(
-        float(report["init_ms"]), float(report["first_ms"]), int(report["maxrss_kib"]), report
+        float(report["init_ms"]),
+        float(report["first_ms"]),
+        int(report["maxrss_kib"]),
+        report,
+        float(report["init_cpu_ms"]) + float(report["first_cpu_ms"]),
     )
     return sample, result.stderr
 
@@ -564,6 +572,7 @@ def print_explain(rows: list[dict[str, Any]]) -> None:
 def summary(targets: list[Target], target_ratio: float) -> dict[str, Any]:
     baseline = targets[0]
     base_total = baseline.median("total_ms")
+    base_cpu = baseline.median("cpu_ms")
     rows: list[dict[str, Any]] = []
     for t in targets:
         low, high = t.spread("total_ms")
@@ -577,6 +586,8 @@ def summary(targets: list[Target], target_ratio: float) -> dict[str, Any]:
                 "total_min_ms": round(low, 1),
                 "total_max_ms": round(high, 1),
                 "ratio": round(ratio, 2),
+                "cpu_ms": round(t.median("cpu_ms"), 1),
+                "cpu_ratio": round(t.median("cpu_ms") / base_cpu, 2) if base_cpu > 0 else None,
                 "peak_rss_mib": round(t.median("maxrss_kib") / 1024.0, 1),
                 "over_target": t.kind != "baseline" and ratio > target_ratio,
                 "modules_init": t.samples[-1].report.get("modules_init"),
@@ -586,6 +597,7 @@ def summary(targets: list[Target], target_ratio: float) -> dict[str, Any]:
     return {
         "runs": len(baseline.samples),
         "target": target_ratio,
+        "cpu": "time.process_time of the child, INIT + FIRST (the server's share not in it)",
         "memory": "ru_maxrss of the child (getrusage RUSAGE_SELF at its end), MiB",
         "baseline": "import boto3 + boto3.client('dynamodb') + one GetItem, same endpoint",
         "rows": rows,
@@ -601,7 +613,7 @@ def print_table(report: dict[str, Any]) -> None:
     )
     print(
         f"{'function':<22} {'INIT ms':>8} {'FIRST ms':>9} {'total ms':>9} {'min-max':>13} "
-        f"{'x base':>7} {'peak MiB':>9}"
+        f"{'x base':>7} {'CPU ms':>7} {'x CPU':>6} {'peak MiB':>9}"
     )
     for row in report["rows"]:
         flag = "  > target" if row["over_target"] else ""
@@ -609,9 +621,10 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"{row['function']:<22} {row['init_ms']:>8.1f} {row['first_ms']:>9.1f} "
             f"{row['total_ms']:>9.1f} {spread:>13} {row['ratio']:>7.2f} "
-            f"{row['peak_rss_mib']:>9.1f}{flag}"
+            f"{row['cpu_ms']:>7.1f} {row['cpu_ratio'] or 0:>6.2f} {row['peak_rss_mib']:>9.1f}{flag}"
         )
-    print(f"baseline: {report['baseline']}; memory: {report['memory']}")
+    print(f"baseline: {report['baseline']}")
+    print(f"CPU: {report['cpu']}; memory: {report['memory']}")
     print(f"worst ratio {report['worst_ratio']:.2f} (target <= {report['target']:.2f})")
     if report["over_target"]:
         print(f"over target: {', '.join(report['over_target'])}")

@@ -112,6 +112,7 @@ def test_given_a_handler_when_run_cold_then_init_first_call_and_memory_are_measu
     assert 50.0 <= sample.init_ms < 5_000.0
     assert 100.0 <= sample.first_ms < 5_000.0
     assert sample.total_ms == sample.init_ms + sample.first_ms
+    assert 0.0 < sample.cpu_ms < sample.total_ms  # sleeping is no CPU
     assert sample.maxrss_kib > 1024  # an interpreter is more than 1 MiB
     assert sample.report["result"] == ["fn", "seen"]
 
@@ -155,7 +156,7 @@ def test_given_importtime_output_when_parsed_then_self_times_sum_per_package_and
 
 def _target(name: str, kind: str, totals: list[tuple[float, float]]) -> Any:
     target = cold_init.Target(name, kind, name, Path("."), {})
-    target.samples = [cold_init.Sample(i, f, 40 * 1024, {}) for i, f in totals]
+    target.samples = [cold_init.Sample(i, f, 40 * 1024, {}, (i + f) / 2) for i, f in totals]
     return target
 
 
@@ -171,6 +172,7 @@ def test_given_samples_when_summarised_then_medians_ratio_to_the_baseline_and_fl
     assert (rows["fast"]["total_ms"], rows["fast"]["ratio"]) == (250.0, 1.25)
     assert (rows["fast"]["total_min_ms"], rows["fast"]["total_max_ms"]) == (250.0, 1800.0)
     assert rows["slow"]["ratio"] == 2.05
+    assert (rows["fast"]["cpu_ms"], rows["fast"]["cpu_ratio"]) == (125.0, 1.25)
     assert rows["slow"]["peak_rss_mib"] == 40.0
     assert report["over_target"] == ["slow"]
     assert report["worst_ratio"] == 2.05
