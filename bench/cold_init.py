@@ -26,6 +26,11 @@ peak resident set of the whole interpreter, in MiB). Interpreter start-up itself
 all) is outside every figure.
 
     python bench/cold_init.py [--runs 5] [--target 1.3] [--json] [--explain] [--only NAME]
+                              [--layer DIR] [--child-env NAME=VALUE]
+
+``--layer`` and ``--child-env`` change what the functions' children import or see (a
+candidate core package, ``AWS_DATA_PATH=...`` for other botocore models), never the
+baseline: so a proposal is measured against the same baseline in the same run.
 
 ``--explain`` adds one more run per function with ``python -X importtime`` and timers around
 botocore's client creation, model file loading, API calls and HTTP sends, and prints where
@@ -48,7 +53,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -457,8 +462,22 @@ class Target:
         return min(values), max(values)
 
 
-def targets_of(handlers: list[Handler], world: WorldProcess) -> list[Target]:
-    layer = LAYER_SOURCE
+class Endpoint(Protocol):
+    """What the functions' environment needs of the world: its URL and overrides."""
+
+    url: str
+    overrides: dict[str, str]
+
+
+def targets_of(
+    handlers: list[Handler],
+    world: Endpoint,
+    layer: Path = LAYER_SOURCE,
+    extra_env: dict[str, str] | None = None,
+) -> list[Target]:
+    """The baseline, then each function; ``layer`` and ``extra_env`` reach the functions'
+    children only (to measure a candidate layer or botocore data path against the same
+    baseline)."""
     shared = {"AWS_ENDPOINT_URL": world.url, **world.overrides}
     common = handlers[0].environment if handlers else {}
     found = [
@@ -475,7 +494,9 @@ def targets_of(handlers: list[Handler], world: WorldProcess) -> list[Target]:
             raise BenchError(
                 f"{handler.logical_id}: {handler.code_dir}/{handler.module}.py missing"
             )
-        env = lambda_environment({**handler.environment, **shared}, [handler.code_dir, layer])
+        env = lambda_environment(
+            {**handler.environment, **shared, **(extra_env or {})}, [handler.code_dir, layer]
+        )
         found.append(
             Target(handler.code_dir.name, "handler", handler.module, handler.code_dir, env)
         )
@@ -630,7 +651,7 @@ def print_table(report: dict[str, Any]) -> None:
         print(f"over target: {', '.join(report['over_target'])}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per function (median)")
     parser.add_argument("--template", type=Path, default=TEMPLATE)
@@ -643,23 +664,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", action="append", default=[], metavar="NAME", help="only functions/NAME"
     )
+    parser.add_argument(
+        "--layer",
+        type=Path,
+        default=LAYER_SOURCE,
+        help="the core package's folder the functions import (default: layers/turnout)",
+    )
+    parser.add_argument(
+        "--child-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for the functions' children (e.g. AWS_DATA_PATH)",
+    )
+    return parser
+
+
+def _options(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parsed and checked (argparse exits 2 on a bad option); ``extra_env`` added."""
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1, got {args.runs}")
     if not args.target > 0:
         parser.error(f"--target must be positive, got {args.target}")
+    args.extra_env = {}
+    for item in args.child_env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            parser.error(f"--child-env wants NAME=VALUE, got {item!r}")
+        args.extra_env[name] = value
+    if not (args.layer / "turnout" / "__init__.py").is_file():
+        parser.error(f"--layer {args.layer}: no turnout/__init__.py in it")
+    return args
+
+
+def _selected(args: argparse.Namespace) -> list[Handler]:
+    handlers = handlers_of(load_template(args.template))
+    if args.only:
+        unknown = sorted(set(args.only) - {h.code_dir.name for h in handlers})
+        if unknown:
+            raise BenchError(f"--only: no function folder {', '.join(unknown)}")
+        handlers = [h for h in handlers if h.code_dir.name in args.only]
+    if not handlers:
+        raise BenchError(f"{args.template}: no AWS::Serverless::Function")
+    return handlers
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _options(_parser(), argv)
     world: WorldProcess | None = None
     try:
-        handlers = handlers_of(load_template(args.template))
-        if args.only:
-            unknown = sorted(set(args.only) - {h.code_dir.name for h in handlers})
-            if unknown:
-                raise BenchError(f"--only: no function folder {', '.join(unknown)}")
-            handlers = [h for h in handlers if h.code_dir.name in args.only]
-        if not handlers:
-            raise BenchError(f"{args.template}: no AWS::Serverless::Function")
+        handlers = _selected(args)
         world = WorldProcess(args.python, handlers[0].environment)
-        targets = targets_of(handlers, world)
+        targets = targets_of(handlers, world, args.layer, args.extra_env)
         measure(args.python, targets, world, args.runs)
         explained = explain(args.python, targets, world) if args.explain else []
     except BenchError as exc:

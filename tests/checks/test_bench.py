@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -176,6 +178,35 @@ def test_given_samples_when_summarised_then_medians_ratio_to_the_baseline_and_fl
     assert rows["slow"]["peak_rss_mib"] == 40.0
     assert report["over_target"] == ["slow"]
     assert report["worst_ratio"] == 2.05
+
+
+@dataclass
+class _Endpoint:
+    """What targets_of reads of the world process: its URL and environment overrides."""
+
+    url: str = "http://127.0.0.1:1"
+    overrides: dict[str, str] = field(default_factory=lambda: {"TOPIC_ARN": "arn:topic"})
+
+
+def test_given_a_candidate_layer_and_child_env_when_targeting_then_only_functions_get_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(TEMPLATE)
+    (tmp_path / "functions" / "one").mkdir(parents=True)
+    (tmp_path / "functions" / "one" / "app.py").write_text("def handler(e, c): return {}\n")
+    handlers = cold_init.handlers_of(cold_init.load_template(path), root=tmp_path)
+    layer = tmp_path / "candidate"
+
+    baseline, one = cold_init.targets_of(handlers, _Endpoint(), layer, {"AWS_DATA_PATH": "/models"})
+
+    assert (baseline.kind, one.kind, one.name) == ("baseline", "handler", "one")
+    assert one.env["PYTHONPATH"].split(os.pathsep) == [str(handlers[0].code_dir), str(layer)]
+    assert one.env["AWS_DATA_PATH"] == "/models"
+    assert "AWS_DATA_PATH" not in baseline.env
+    for target in (baseline, one):
+        assert target.env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
+        assert target.env["TOPIC_ARN"] == "arn:topic"
 
 
 def test_given_the_repository_when_benchmarking_one_function_then_its_first_call_is_measured(
