@@ -271,3 +271,31 @@ def test_given_no_gate_when_an_operator_answers_then_false_and_nothing_is_sent(
     assert promote(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is False
     assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is False
     assert world.sfn_calls.calls == []
+
+
+# --------------------------------------------------------------------------- the tick's own answer
+
+
+@pytest.mark.parametrize(
+    ("targets", "later"),
+    [(["healthy"], BAKE), (["unhealthy"], 60), (["initial"], TIMEOUT)],
+    ids=["pass", "fail", "timeout"],
+)
+def test_given_a_send_that_fails_when_the_tick_answers_then_the_gate_item_is_kept(
+    world: World, fixed_clock: Callable[[float], None], targets: list[str], later: int
+) -> None:
+    """aws-fidelity row 25 for the tick: send first, delete after, so a denied or throttled
+    SendTaskSuccess/Failure leaves the gate to the next tick instead of losing it."""
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = targets
+    _tick(world)
+    fixed_clock(NOW + later)
+
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        _tick(world, deps=world.with_config(sfn_client=DeniedSfnClient()))
+
+    kept = world.deps.store.gate(DEPLOYMENT)
+    assert kept is not None
+    assert kept["taskToken"] == "tok-gate"
+    assert _tick(world)["gates"][DEPLOYMENT] != "wait"  # the next tick answers
+    assert world.deps.store.gate(DEPLOYMENT) is None

@@ -107,17 +107,20 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
         if attempt_id:
             deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason})
         return
-    deps.store.delete_gate(deployment_id)
-    if attempt_id:
-        deps.store.put_attempt(
-            service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
-        )
+    # Send first, delete after (as promote/reject do): a send that raises (access denied,
+    # throttling, the network) keeps the item, so the next tick answers again; a task that
+    # no longer waits answers TaskTimedOut/InvalidToken, which the adapter reads as gone.
     if result.verdict is Verdict.PASS:
         deps.sfn.succeed(token, _passed(gate, "pass", result.reason))
     elif result.verdict is Verdict.TIMEOUT:
         deps.sfn.fail(token, "GateTimedOut", result.reason)
     else:
         deps.sfn.fail(token, "GateFailed", result.reason)
+    deps.store.delete_gate(deployment_id)
+    if attempt_id:
+        deps.store.put_attempt(
+            service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
+        )
 
 
 def _passed(gate: dict[str, Any], verdict: str, reason: str) -> dict[str, Any]:
