@@ -33,6 +33,7 @@ class Config:
     gate_bake_minutes: int
     gate_timeout_minutes: int
     gate_failure_threshold: int
+    gate_check_interval_minutes: int
     gate_hook_function: str
     deploy_state_machine_arn: str
     event_source: str
@@ -98,6 +99,7 @@ class Config:
             gate_bake_minutes=integer("GATE_BAKE_MINUTES", 5),
             gate_timeout_minutes=integer("GATE_TIMEOUT_MINUTES", 30, 1),
             gate_failure_threshold=integer("GATE_FAILURE_THRESHOLD", 2, 1),
+            gate_check_interval_minutes=integer("GATE_CHECK_INTERVAL_MINUTES", 1, 1),
             gate_hook_function=opt("GATE_HOOK_FUNCTION", f"CodeDeployHook_{stack}-gate"),
             deploy_state_machine_arn=opt("DEPLOY_STATE_MACHINE_ARN"),
             event_source=opt("EVENT_SOURCE", "turnout"),

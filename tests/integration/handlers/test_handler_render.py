@@ -79,6 +79,31 @@ def test_given_a_gate_longer_than_a_hook_may_wait_when_rendering_then_config_err
         _render(world, GATE_TIMEOUT_MINUTES=60)
 
 
+def test_given_a_check_interval_that_would_deliver_the_verdict_after_the_hook_limit_then_config_error(
+    world: World,
+) -> None:
+    """aws-fidelity row 5: a 50-minute gate checked every 5 minutes can give its verdict at
+    minute 56: past the hook's margin before CodeDeploy's one-hour limit."""
+    world.sources()
+
+    with pytest.raises(ConfigError, match=r"GateCheckIntervalMinutes = 5\b"):
+        _render(world, GATE_TIMEOUT_MINUTES=45, GATE_CHECK_INTERVAL_MINUTES=5)
+    assert world.task_definitions() == []
+    assert _render(world, GATE_TIMEOUT_MINUTES=45)["holdMode"] == "hook"  # every minute: fits
+
+
+def test_given_a_termination_wait_shorter_than_the_gate_plus_an_interval_then_the_hook_holds(
+    world: World,
+) -> None:
+    """The group's wait must outlive the last tick's verdict, or the rollback finds the
+    original task set deleted (35-minute gate, 5-minute interval: 46 minutes needed)."""
+    world.sources()
+    world.codedeploy.termination_wait_minutes = 45
+
+    assert _render(world, GATE_CHECK_INTERVAL_MINUTES=5)["holdMode"] == "hook"
+    assert _render(world, GATE_CHECK_INTERVAL_MINUTES=1)["holdMode"] == "termination-wait"
+
+
 def test_given_no_taskdef_at_the_commit_when_rendering_then_source_file_not_found_and_nothing_registered(
     world: World,
 ) -> None:

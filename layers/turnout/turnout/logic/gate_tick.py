@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from turnout import clock
+from turnout.adapters.aws import error_code
 from turnout.adapters.health import probe
 from turnout.deps import Deps
 from turnout.gate import (
@@ -42,6 +43,7 @@ def hold_mode(deps: Deps) -> HoldMode:
         cfg.gate_timeout_minutes + cfg.gate_bake_minutes,
         deps.codedeploy.termination_wait_minutes(),
         cfg.deployment_group,
+        check_interval_minutes=cfg.gate_check_interval_minutes,
     )
 
 
@@ -112,15 +114,47 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
     # no longer waits answers TaskTimedOut/InvalidToken, which the adapter reads as gone.
     if result.verdict is Verdict.PASS:
         deps.sfn.succeed(token, _passed(gate, "pass", result.reason))
-    elif result.verdict is Verdict.TIMEOUT:
-        deps.sfn.fail(token, "GateTimedOut", result.reason)
     else:
-        deps.sfn.fail(token, "GateFailed", result.reason)
+        error = "GateTimedOut" if result.verdict is Verdict.TIMEOUT else "GateFailed"
+        deps.sfn.fail(token, error, result.reason)
+        _fail_held_hook(deps, deployment_id, gate)
     deps.store.delete_gate(deployment_id)
     if attempt_id:
         deps.store.put_attempt(
             service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
         )
+
+
+#: PutLifecycleEventHookExecutionStatus errors meaning the hook no longer waits for us (the
+#: deployment stopped or ended, or an earlier tick answered): botocore codedeploy model.
+_HOOK_GONE = frozenset(
+    {
+        "LifecycleEventAlreadyCompletedException",
+        "DeploymentAlreadyCompletedException",
+        "DeploymentDoesNotExistException",
+        "InvalidLifecycleEventHookExecutionIdException",
+    }
+)
+
+
+def _fail_held_hook(deps: Deps, deployment_id: str, gate: dict[str, Any]) -> None:
+    """Hook mode: answer the held AfterAllowTraffic hook Failed (aws-fidelity rows 5, 10).
+
+    Sent right after the task failure, so the execution is already on its RollBack path
+    (StopDeployment with rollback) whatever CodeDeploy reports next; answered rather than
+    left to CodeDeploy's one-hour hook limit ("The deployment is considered to have failed
+    if CodeDeploy is not notified by the Lambda validation function within one hour":
+    CodeDeploy User Guide, "AppSpec 'hooks' section"). Any other error raises with the gate
+    item kept, so the next tick answers again."""
+    hook_execution_id = gate.get("hookExecutionId")
+    if not gate.get("hookHeld") or not hook_execution_id:
+        return
+    try:
+        deps.codedeploy.answer_hook(deployment_id, str(hook_execution_id), succeeded=False)
+    except Exception as exc:
+        if error_code(exc) not in _HOOK_GONE:
+            raise
+        logger.info("held hook already answered", extra={"deployment": deployment_id})
 
 
 def _passed(gate: dict[str, Any], verdict: str, reason: str) -> dict[str, Any]:
