@@ -35,6 +35,14 @@ def gate_config(deps: Deps) -> GateConfig:
     )
 
 
+def gate_budgets(deps: Deps) -> dict[str, int]:
+    """Both budgets of the gate, stored on its item when it starts, so a reader (the CLI's
+    ``status``: ``GateView.from_item``) shows the timeout this policy applies (timeout + bake
+    after ``gateStartedAt``), not the bare GateTimeoutMinutes (aws-fidelity row 26)."""
+    config = gate_config(deps)
+    return {"bakeSeconds": config.bake_seconds, "timeoutSeconds": config.timeout_seconds}
+
+
 def hold_mode(deps: Deps) -> HoldMode:
     """The gate policy's hold mode for this stack's gate and deployment group (a ConfigError
     when neither the hook nor the group's termination wait can hold the gate)."""
