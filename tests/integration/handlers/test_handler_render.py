@@ -189,3 +189,24 @@ def test_given_an_attempt_without_image_uri_when_rendering_then_invalid_event(wo
     with pytest.raises(InvalidEvent, match=r"attempt\.imageUri is missing"):
         world.call("render", {"attempt": broken})
     assert world.task_definitions() == []
+
+
+@pytest.mark.parametrize(("wait", "expected"), [(5, 5 * 60 + 3600), (180, 180 * 60 + 3600)])
+def test_given_a_group_termination_wait_when_rendering_then_the_completion_wait_outlasts_it(
+    world: World, wait: int, expected: int
+) -> None:
+    """aws-fidelity row 12: if ContinueDeployment fails, SUCCESS comes only at the end of the
+    group's termination wait; a fixed hour would record WaitTimedOut first."""
+    world.sources()
+    world.codedeploy.termination_wait_minutes = wait
+
+    assert _render(world)["completionWaitTimeoutSeconds"] == expected
+
+
+def test_given_a_group_that_keeps_the_original_when_rendering_then_the_completion_wait_is_an_hour(
+    world: World,
+) -> None:
+    world.sources()
+    world.codedeploy.termination_action = "KEEP_ALIVE"
+
+    assert _render(world)["completionWaitTimeoutSeconds"] == 3600
