@@ -210,3 +210,28 @@ def test_given_a_group_that_keeps_the_original_when_rendering_then_the_completio
     world.codedeploy.termination_action = "KEEP_ALIVE"
 
     assert _render(world)["completionWaitTimeoutSeconds"] == 3600
+
+
+def test_given_a_group_waiting_for_a_manual_reroute_when_rendering_then_config_error_and_nothing_registered(
+    world: World,
+) -> None:
+    """aws-fidelity row 15: STOP_DEPLOYMENT waits for ContinueDeployment(READY_WAIT), which
+    turnout never sends: the deployment would stop at the ready timeout, no gate started."""
+    world.sources()
+    world.codedeploy.ready_action = "STOP_DEPLOYMENT"
+
+    with pytest.raises(
+        ConfigError,
+        match=r"dg-hello-aws has deploymentReadyOption\.actionOnTimeout = STOP_DEPLOYMENT",
+    ):
+        _render(world)
+    assert world.task_definitions() == []
+
+
+def test_given_a_group_that_reroutes_at_once_when_rendering_then_it_registers(
+    world: World,
+) -> None:
+    world.sources()
+    world.codedeploy.ready_action = "CONTINUE_DEPLOYMENT"
+
+    assert _render(world)["holdMode"] == "hook"

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from turnout.deps import Deps
+from turnout.errors import ConfigError
 from turnout.ledger import Phase
 from turnout.logic.gate_tick import hold_mode_of
 from turnout.logic.registration import registration_refusal
@@ -29,6 +30,24 @@ def completion_wait_timeout_seconds(termination_wait_minutes: int | None) -> int
     the end of the group's termination wait, so the wait must outlast it or the execution
     records WaitTimedOut while CodeDeploy later succeeds."""
     return (termination_wait_minutes or 0) * 60 + COMPLETION_ALLOWANCE_SECONDS
+
+
+def refuse_manual_reroute(action_on_timeout: str, deployment_group: str) -> None:
+    """A group that waits for a manual reroute is refused before anything is registered
+    (aws-fidelity row 15). With ``actionOnTimeout`` STOP_DEPLOYMENT, CodeDeploy does "not
+    register new instances with a load balancer unless traffic rerouting is started using
+    ContinueDeployment. If traffic rerouting is not started before the end of the specified
+    wait period, the deployment status is changed to Stopped" (botocore codedeploy,
+    DeploymentReadyOption.actionOnTimeout). turnout does not send READY_WAIT on the
+    operator's behalf: the setting asks a person to decide, and an automatic reroute would
+    silently overrule them; the error says what to change instead."""
+    if action_on_timeout == "STOP_DEPLOYMENT":
+        raise ConfigError(
+            f"deployment group {deployment_group} has deploymentReadyOption.actionOnTimeout = "
+            "STOP_DEPLOYMENT: it waits for a manual reroute (ContinueDeployment READY_WAIT) that "
+            "turnout never sends, so the deployment would stop at the ready timeout; set it to "
+            "CONTINUE_DEPLOYMENT (the health gate decides after traffic moves)"
+        )
 
 
 def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
@@ -67,6 +86,7 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         gate_hook_function=cfg.gate_hook_function,
         path=cfg.appspec_path,
     )
+    refuse_manual_reroute(deps.codedeploy.ready_action_on_timeout(), cfg.deployment_group)
     termination_wait = deps.codedeploy.termination_wait_minutes()
     # A ConfigError must come before anything is registered.
     mode = hold_mode_of(deps, termination_wait)
