@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from cfn_template import STATEMACHINES
+from cfn_template import STATEMACHINES, CfnTag
 
 pytestmark = pytest.mark.checks
 
@@ -27,6 +27,9 @@ def _state(machine: str, name: str) -> dict[str, Any]:
         ("deploy", "WaitForDeploymentSuccess", "$.render.value.completionWaitTimeoutSeconds"),
         # The gate: its budgets plus the traffic shift, from Render.
         ("deploy", "WaitForHealthGate", "$.render.value.gateWaitTimeoutSeconds"),
+        # aws-fidelity row 13: the queued timeout plus BuildTimeoutMinutes, from ResolveCommit
+        # (its output is the state: OutputPath $.value).
+        ("build", "BuildImage", "$.buildTaskTimeoutSeconds"),
     ],
 )
 def test_given_a_wait_sized_by_the_stack_when_read_then_its_timeout_comes_from_the_state(
@@ -36,3 +39,22 @@ def test_given_a_wait_sized_by_the_stack_when_read_then_its_timeout_comes_from_t
 
     assert state.get("TimeoutSecondsPath") == path
     assert "TimeoutSeconds" not in state
+
+
+def test_given_the_build_project_when_read_then_its_queued_timeout_is_the_parameter_resolve_commit_reads(
+    template: dict[str, Any],
+) -> None:
+    """CodeBuild queues a build up to 480 minutes by default: the project sets it, and the
+    function computing BuildImage's timeout gets the same two parameters."""
+    project = template["Resources"]["BuildProject"]["Properties"]
+    env = template["Resources"]["ResolveCommitFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert _ref(project["TimeoutInMinutes"]) == _ref(env["BUILD_TIMEOUT_MINUTES"])
+    assert _ref(project["QueuedTimeoutInMinutes"]) == _ref(env["BUILD_QUEUED_TIMEOUT_MINUTES"])
+    assert _ref(project["QueuedTimeoutInMinutes"]) == "BuildQueuedTimeoutMinutes"
+
+
+def _ref(value: Any) -> str:
+    assert isinstance(value, CfnTag), f"expected !Ref, got {value!r}"
+    assert value.tag == "Ref"
+    return str(value.value)

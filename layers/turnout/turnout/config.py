@@ -34,6 +34,8 @@ class Config:
     gate_timeout_minutes: int
     gate_failure_threshold: int
     gate_check_interval_minutes: int
+    build_timeout_minutes: int
+    build_queued_timeout_minutes: int
     gate_hook_function: str
     deploy_state_machine_arn: str
     event_source: str
@@ -100,6 +102,9 @@ class Config:
             gate_timeout_minutes=integer("GATE_TIMEOUT_MINUTES", 30, 1),
             gate_failure_threshold=integer("GATE_FAILURE_THRESHOLD", 2, 1),
             gate_check_interval_minutes=integer("GATE_CHECK_INTERVAL_MINUTES", 1, 1),
+            # CodeBuild's own defaults (60 and 480 minutes) where the variables are not set.
+            build_timeout_minutes=integer("BUILD_TIMEOUT_MINUTES", 60, 5),
+            build_queued_timeout_minutes=integer("BUILD_QUEUED_TIMEOUT_MINUTES", 480, 5),
             gate_hook_function=opt("GATE_HOOK_FUNCTION", f"CodeDeployHook_{stack}-gate"),
             deploy_state_machine_arn=opt("DEPLOY_STATE_MACHINE_ARN"),
             event_source=opt("EVENT_SOURCE", "turnout"),
