@@ -400,3 +400,25 @@ def test_given_a_hook_no_longer_held_when_the_gate_fails_then_the_verdict_still_
     assert _tick(world, deps=deps) == {"gates": {DEPLOYMENT: "fail"}}
     assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "GateFailed")]
     assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+def test_given_hook_mode_when_an_operator_rejects_with_hooks_then_the_held_hook_is_answered_failed(
+    world: World,
+) -> None:
+    _started_gate(world)
+
+    assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops", world.deps.codedeploy)
+
+    assert [a["status"] for a in world.codedeploy.hook_answers] == ["Failed"]
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "RollbackRequested")]
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+def test_given_hook_mode_when_an_operator_rejects_without_hooks_then_the_hook_is_left_alone(
+    world: World,
+) -> None:
+    _started_gate(world)
+
+    assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is True
+
+    assert world.codedeploy.hook_answers == []

@@ -130,7 +130,7 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
     else:
         error = "GateTimedOut" if result.verdict is Verdict.TIMEOUT else "GateFailed"
         deps.sfn.fail(token, error, result.reason)
-        _fail_held_hook(deps, deployment_id, gate)
+        _fail_held_hook(deps.codedeploy, deployment_id, gate)
     deps.store.delete_gate(deployment_id)
     if attempt_id:
         deps.store.put_attempt(
@@ -150,7 +150,13 @@ _HOOK_GONE = frozenset(
 )
 
 
-def _fail_held_hook(deps: Deps, deployment_id: str, gate: dict[str, Any]) -> None:
+class HookAnswers(Protocol):
+    """How a held lifecycle hook is answered (:class:`turnout.adapters.codedeploy.CodeDeploy`)."""
+
+    def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> None: ...
+
+
+def _fail_held_hook(hooks: HookAnswers, deployment_id: str, gate: dict[str, Any]) -> None:
     """Hook mode: answer the held AfterAllowTraffic hook Failed (aws-fidelity rows 5, 10).
 
     Sent right after the task failure, so the execution is already on its RollBack path
@@ -163,7 +169,7 @@ def _fail_held_hook(deps: Deps, deployment_id: str, gate: dict[str, Any]) -> Non
     if not gate.get("hookHeld") or not hook_execution_id:
         return
     try:
-        deps.codedeploy.answer_hook(deployment_id, str(hook_execution_id), succeeded=False)
+        hooks.answer_hook(deployment_id, str(hook_execution_id), succeeded=False)
     except Exception as exc:
         if error_code(exc) not in _HOOK_GONE:
             raise
@@ -208,15 +214,26 @@ def promote(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) ->
     )
 
 
-def reject(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) -> bool:
-    """End the gate now as failed: the state machine rolls back."""
-    return _answer(
-        store,
-        deployment_id,
-        lambda gate: sfn.fail(
+def reject(
+    store: GateItems,
+    sfn: TaskAnswers,
+    deployment_id: str,
+    who: str,
+    hooks: HookAnswers | None = None,
+) -> bool:
+    """End the gate now as failed: the state machine rolls back. Given ``hooks``, a hook
+    still held (hook mode) is answered Failed right after the send, as a tick's own FAIL
+    does (aws-fidelity row 5)."""
+
+    def send(gate: dict[str, Any]) -> bool:
+        answered = sfn.fail(
             str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}"
-        ),
-    )
+        )
+        if hooks is not None:
+            _fail_held_hook(hooks, deployment_id, gate)
+        return answered
+
+    return _answer(store, deployment_id, send)
 
 
 def _answer(store: GateItems, deployment_id: str, send: Callable[[dict[str, Any]], bool]) -> bool:
