@@ -223,6 +223,8 @@ class FakeCodeDeployClient:
     termination_wait_minutes: int = 5
     #: deploymentReadyOption.actionOnTimeout, or None for a group without the option
     ready_action: str | None = None
+    #: autoRollbackConfiguration.events (enabled when not empty), as the demo group has
+    rollback_events: list[str] = field(default_factory=lambda: ["DEPLOYMENT_FAILURE"])
     hook_answers: list[dict[str, str]] = field(default_factory=list)
 
     def get_deployment(self, *, deploymentId: str) -> dict[str, Any]:
@@ -261,6 +263,10 @@ class FakeCodeDeployClient:
                 "applicationName": applicationName,
                 "deploymentGroupName": deploymentGroupName,
                 "blueGreenDeploymentConfiguration": blue_green,
+                "autoRollbackConfiguration": {
+                    "enabled": bool(self.rollback_events),
+                    "events": list(self.rollback_events),
+                },
             }
         }
 

@@ -422,3 +422,22 @@ def test_given_hook_mode_when_an_operator_rejects_without_hooks_then_the_hook_is
     assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is True
 
     assert world.codedeploy.hook_answers == []
+
+
+@pytest.mark.parametrize("events", [[], ["DEPLOYMENT_STOP_ON_REQUEST"]])
+def test_given_a_group_that_does_not_roll_back_failures_when_the_gate_fails_then_the_hook_waits_for_the_stop(
+    world: World, fixed_clock: Callable[[float], None], events: list[str]
+) -> None:
+    """A Failed hook fails the deployment; without DEPLOYMENT_FAILURE rollback "components
+    remain in their current state" (CodeDeploy User Guide, ECS deployments): traffic would
+    stay on green if the answer beat RollBack's StopDeployment."""
+    world.codedeploy.rollback_events = events
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["unhealthy"]
+    _tick(world)
+    fixed_clock(NOW + 60)
+
+    assert _tick(world) == {"gates": {DEPLOYMENT: "fail"}}
+    assert world.codedeploy.hook_answers == []
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "GateFailed")]
+    assert world.deps.store.gate(DEPLOYMENT) is None

@@ -153,6 +153,8 @@ _HOOK_GONE = frozenset(
 class HookAnswers(Protocol):
     """How a held lifecycle hook is answered (:class:`turnout.adapters.codedeploy.CodeDeploy`)."""
 
+    def rolls_back_on_failure(self) -> bool: ...
+
     def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> None: ...
 
 
@@ -164,9 +166,20 @@ def _fail_held_hook(hooks: HookAnswers, deployment_id: str, gate: dict[str, Any]
     left to CodeDeploy's one-hour hook limit ("The deployment is considered to have failed
     if CodeDeploy is not notified by the Lambda validation function within one hour":
     CodeDeploy User Guide, "AppSpec 'hooks' section"). Any other error raises with the gate
-    item kept, so the next tick answers again."""
+    item kept, so the next tick answers again.
+
+    Only when the group rolls a failed deployment back (autoRollbackConfiguration with
+    DEPLOYMENT_FAILURE): a Failed hook fails the deployment, and "if validation fails and
+    rollbacks are not configured ... components remain in their current state" (CodeDeploy
+    User Guide, "What happens during an Amazon ECS deployment"). If that answer beat
+    RollBack's StopDeployment, traffic would stay on the task set that failed the gate; so
+    without that setting the hook is left to StopDeployment (row 10: unverified whether a
+    stop waits for a pending hook)."""
     hook_execution_id = gate.get("hookExecutionId")
     if not gate.get("hookHeld") or not hook_execution_id:
+        return
+    if not hooks.rolls_back_on_failure():
+        logger.info("held hook left to StopDeployment", extra={"deployment": deployment_id})
         return
     try:
         hooks.answer_hook(deployment_id, str(hook_execution_id), succeeded=False)
