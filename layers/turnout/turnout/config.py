@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from turnout.errors import ConfigError
+from turnout.policy import PolicySettings
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Config:
     gate_hook_function: str
     deploy_state_machine_arn: str
     event_source: str
+    #: What the repository may ask for (the Render function's policy parameters).
+    policy: PolicySettings = field(default_factory=PolicySettings)
 
     @property
     def service_key(self) -> str:
@@ -101,4 +104,5 @@ class Config:
             gate_hook_function=opt("GATE_HOOK_FUNCTION", f"CodeDeployHook_{stack}-gate"),
             deploy_state_machine_arn=opt("DEPLOY_STATE_MACHINE_ARN"),
             event_source=opt("EVENT_SOURCE", "turnout"),
+            policy=PolicySettings.from_env(e),
         )
