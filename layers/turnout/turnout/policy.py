@@ -239,19 +239,42 @@ def check_policy(
         ConfigError: no family to compare with (no TaskDefinitionFamily, and the service
             runs no task definition).
     """
-    kwargs = taskdef.register_kwargs
     refusals = [
-        *_host_privileges(kwargs, settings, taskdef_path),
-        *_roles(kwargs, settings, taskdef_path),
-        *_family(kwargs, settings, service, taskdef_path),
-        *_images(kwargs, taskdef, settings, taskdef_path),
-        *_secrets(kwargs, settings, service, taskdef_path),
-        *_tags(kwargs, taskdef_path),
-        *_hooks(appspec, settings, service, gate_function, appspec_path),
-        *_placement(appspec, settings, service, appspec_path),
+        *taskdef_refusals(settings, service, taskdef, path=taskdef_path),
+        *appspec_refusals(settings, service, appspec, path=appspec_path, gate=gate_function),
     ]
     if refusals:
         raise PolicyViolation("; ".join(str(r) for r in refusals))
+
+
+def taskdef_refusals(
+    settings: PolicySettings, service: ServiceView, taskdef: RenderedTaskDefinition, *, path: str
+) -> list[Refusal]:
+    """What the task definition asks for beyond the policy, field by field."""
+    kwargs = taskdef.register_kwargs
+    return [
+        *_host_privileges(kwargs, settings, path),
+        *_roles(kwargs, settings, path),
+        *_family(kwargs, settings, service, path),
+        *_images(kwargs, taskdef, settings, path),
+        *_secrets(kwargs, settings, service, path),
+        *_tags(kwargs, path),
+    ]
+
+
+def appspec_refusals(
+    settings: PolicySettings,
+    service: ServiceView,
+    appspec: RenderedAppSpec,
+    *,
+    path: str,
+    gate: str,
+) -> list[Refusal]:
+    """What the AppSpec asks for beyond the policy (``gate``: turnout's gate function)."""
+    return [
+        *_hooks(appspec, settings, service, gate, path),
+        *_placement(appspec, settings, service, path),
+    ]
 
 
 def _dicts(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
