@@ -170,3 +170,16 @@ def test_given_an_attempt_without_image_uri_when_rendering_then_invalid_event(wo
     with pytest.raises(InvalidEvent, match=r"attempt\.imageUri is missing"):
         world.call("render", {"attempt": broken}, deps=world.with_config(**FIXTURE_POLICY))
     assert world.task_definitions() == []
+
+
+def test_given_the_reviews_alias_bomb_when_rendering_then_appspec_invalid_and_nothing_registered(
+    world: World,
+) -> None:
+    from tests.unit.test_render_bounds import alias_bomb
+
+    bomb = alias_bomb().replace("ContainerName: web", 'ContainerName: "hello-aws"')
+    world.sources(appspec=bomb)
+
+    with pytest.raises(AppSpecInvalid, match=r"appspec\.yaml: the alias \*s at line 13"):
+        _render(world)
+    assert world.task_definitions() == []
