@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.unit.test_policy import APPSPEC
 from turnout.errors import AppSpecInvalid, TaskDefinitionInvalid
 from turnout.render import RenderedTaskDefinition, render_appspec, render_task_definition
 from turnout.textfiles import (
@@ -29,16 +30,6 @@ TASKDEF = {
         {"name": "web", "image": "<IMAGE>", "portMappings": [{"containerPort": 8080}]}
     ],
 }
-APPSPEC = """version: 0.0
-Resources:
-  - TargetService:
-      Type: AWS::ECS::Service
-      Properties:
-        TaskDefinition: <TASK_DEFINITION>
-        LoadBalancerInfo:
-          ContainerName: web
-          ContainerPort: 8080
-"""
 
 
 def alias_bomb() -> str:
