@@ -19,6 +19,7 @@ from turnout.policy import (
     repository_of,
 )
 from turnout.render import render_appspec, render_task_definition
+from turnout.textfiles import MAX_MESSAGE_CHARS
 
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
@@ -708,3 +709,13 @@ def test_given_the_reviews_taskdef_when_checked_then_every_field_is_named_in_one
 def test_given_a_flag_that_is_not_a_boolean_when_read_then_config_error(name: str) -> None:
     with pytest.raises(ConfigError, match=f"{name}='yes' must be true or false"):
         PolicySettings.from_env({name: "yes"})
+
+
+def test_given_many_refusals_when_checked_then_the_message_is_clipped_for_the_state() -> None:
+    secrets = [{"name": f"S{i}", "valueFrom": f"{SECRET}-{i}"} for i in range(40)]
+
+    message = refused(taskdef=taskdef_with(c_secrets=secrets))
+
+    assert len(message) <= MAX_MESSAGE_CHARS
+    assert message.startswith("taskdef.json: containerDefinitions[0] ('web').secrets[0].valueFrom")
+    assert message.endswith(" more characters)")

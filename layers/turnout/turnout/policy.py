@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from turnout.errors import ConfigError, PolicyViolation
-from turnout.textfiles import short
+from turnout.textfiles import clipped, short
 
 if TYPE_CHECKING:  # the settings are read by every function's Config: keep render out of it
     from turnout.render import RenderedAppSpec, RenderedTaskDefinition
@@ -235,7 +235,8 @@ def check_policy(
     """Refuse what the files ask for beyond the policy.
 
     Raises:
-        PolicyViolation: every field at fault, each with its file and rule.
+        PolicyViolation: every field at fault, each with its file and rule (the message
+            clipped to MAX_MESSAGE_CHARS: it lands in the state machine's state).
         ConfigError: no family to compare with (no TaskDefinitionFamily, and the service
             runs no task definition).
     """
@@ -244,7 +245,7 @@ def check_policy(
         *appspec_refusals(settings, service, appspec, path=appspec_path, gate=gate_function),
     ]
     if refusals:
-        raise PolicyViolation("; ".join(str(r) for r in refusals))
+        raise PolicyViolation(clipped("; ".join(str(r) for r in refusals)))
 
 
 def taskdef_refusals(
