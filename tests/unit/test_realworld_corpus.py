@@ -12,6 +12,13 @@ Two passes over the task definitions:
 * mended as turnout's message says: the AppSpec's container (else the first) gets ``<IMAGE>``
   and any other ``<PLACEHOLDER>`` (or image holding a template value) a value in ExtraImages. What is still refused then is what
   AWS itself refuses.
+
+Then the policy (turnout.policy) over every file that renders, with the stack its operator would
+set up for it: its own family and roles, every other parameter at its default (no secrets, no
+images but the built one and ExtraImages, no hooks). What it refuses, and why, is classified in
+POLICY_TASKDEFS / POLICY_APPSPECS: nothing in the corpus asks for host privileges, another
+role, family or network; what it refuses are secrets (until SecretArnPrefixes is set), images by
+tag from other repositories, and one custom hook.
 """
 
 from __future__ import annotations
@@ -28,6 +35,13 @@ import yaml
 
 from tests.realworld_corpus import CorpusFile, corpus_files, require_corpus
 from turnout.errors import AppSpecInvalid, PlaceholderMissing, TaskDefinitionInvalid, TurnoutError
+from turnout.policy import (
+    PolicySettings,
+    Refusal,
+    ServiceView,
+    appspec_refusals,
+    taskdef_refusals,
+)
 from turnout.render import (
     RenderedTaskDefinition,
     render_appspec,
@@ -245,6 +259,86 @@ APPSPECS: dict[str, Expected] = {
     "appspec/uma-arai__sbcntr-resources__cicd_appspec.yaml": (AppSpecInvalid, VERSION_1),
 }
 
+#: The policy over what renders. None: nothing refused. Otherwise every refusal's rule, and
+#: fragments of the message.
+PolicyExpected = tuple[frozenset[str], tuple[str, ...]] | None
+SECRETS = frozenset({"secrets"})
+IMAGES = frozenset({"images"})
+NOT_UNDER = "not under SecretArnPrefixes (none)"
+BY_TAG = "not pinned by digest (name@sha256:<64 hex>)"
+POLICY_TASKDEFS: dict[str, PolicyExpected] = {
+    **{name: None for name, outcome in MENDED.items() if outcome is None},
+    "taskdef/AKAICH00__r-image-magic__apps_api_ecs_task-definition.json": (
+        SECRETS,
+        (
+            "secrets[0].valueFrom is '__DATABASE_URL_SECRET_ARN__', " + NOT_UNDER,
+            "repositoryCredentials.credentialsParameter is '__GHCR_SECRET_ARN__', " + NOT_UNDER,
+        ),
+    ),
+    "taskdef/ASE-SpaghettiCode__Plan2Go__taskdef.json": (
+        IMAGES,
+        (
+            "containerDefinitions[2] ('UserServer').image is 'plan2go/user_server:latest', "
+            + BY_TAG,
+        ),
+    ),
+    "taskdef/Achroma-inc__my-laravel-app__taskdef.json": (
+        SECRETS,
+        ("('php').secrets[0].valueFrom is 'arn:aws:secretsmanager:ap-northeast-1:572098559983:",),
+    ),
+    "taskdef/Kisanlink__farmers-module__infra_taskdef.json": (
+        SECRETS,
+        ("secret:farmers-module/production/db-password', " + NOT_UNDER,),
+    ),
+    "taskdef/Mapping2024__Backend__ecs_eu_taskdef.json": (
+        SECRETS,
+        ("secret:apple-auth-key-p8-t4t0DO', " + NOT_UNDER,),
+    ),
+    "taskdef/NikMir15__Cloud-Native-Microservices-Platform__ecs_taskdef.json": (
+        IMAGES,
+        (
+            "('auth-service').image is '542879660337.dkr.ecr.eu-west-2.amazonaws.com/auth-service:latest'",
+        ),
+    ),
+    "taskdef/Takao-Yamasaki__sbcntr-basic__codedeploy_taskdef.json": (
+        SECRETS,
+        ("secrets[0].valueFrom is '[Secret ManagerのARN]:host::', " + NOT_UNDER,),
+    ),
+    "taskdef/aws-samples__amazon-ecs-firelens-examples__examples_fluent-bit_efs_task-definition.json": (
+        IMAGES,
+        (
+            "('log_router').image is '906394416424.dkr.ecr.us-east-2.amazonaws.com/aws-for-fluent-bit:stable', "
+            + BY_TAG,
+        ),
+    ),
+    "taskdef/aws-samples__amazon-ecs-firelens-examples__examples_fluent-bit_parse-envoy-app-mesh_appmesh-firelens-colorteller-black-ecs-task-def.json": (
+        IMAGES,
+        (
+            "('envoy').image is '840364872350.dkr.ecr.us-east-1.amazonaws.com/aws-appmesh-envoy:v1.12.2.1-prod'",
+        ),
+    ),
+    "taskdef/uma-arai__sbcntr-resources__cicd_taskdef.json": (
+        SECRETS,
+        ("secret:[mysql_secret_alias]:host::', " + NOT_UNDER,),
+    ),
+    "taskdef/uma-arai__sbcntr-resources__firelens_taskdef_logrouter.json": (
+        SECRETS,
+        ("secret:[mysql_secret_alias]:password::', " + NOT_UNDER,),
+    ),
+}
+POLICY_APPSPECS: dict[str, PolicyExpected] = {
+    **{name: None for name, outcome in APPSPECS.items() if outcome is None},
+    "appspec/theonlymonica__bluegreen-ecs-fargate-examples__codedeploy_appspec.yaml": (
+        frozenset({"hooks"}),
+        (
+            "codedeploy/appspec.yaml: Hooks[0].AfterAllowTestTraffic is 'BlueGreenDemo_lambda', "
+            "not in AllowedHookFunctions (none)",
+        ),
+    ),
+}
+#: The service the operator's stack deploys (its network and capacity as the AppSpec has them).
+SERVICE_ARN = "arn:aws:ecs:ap-northeast-2:123456789012:service/cluster/service"
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -442,3 +536,100 @@ def test_given_a_real_appspec_when_rendering_with_its_taskdef_then_it_renders_or
         assert body["Properties"]["TaskDefinition"] == ARN
         assert {"AfterAllowTraffic": GATE} in content["Hooks"]
         assert spec.container_port in taskdef.container_ports[spec.container_name]
+
+
+# --------------------------------------------------------------------------- the policy
+
+
+def operator_settings(rendered: RenderedTaskDefinition) -> PolicySettings:
+    """The stack its operator would set up for the file: its family and roles."""
+    kwargs = rendered.register_kwargs
+    return PolicySettings(
+        task_role_arn=str(kwargs.get("taskRoleArn", "")),
+        execution_role_arn=str(kwargs.get("executionRoleArn", "")),
+        family=str(kwargs["family"]),
+    )
+
+
+def service_as_in(properties: Any) -> ServiceView:
+    """The service with the network and capacity providers the AppSpec names."""
+    network = properties.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+    return ServiceView.of(
+        {
+            "serviceArn": SERVICE_ARN,
+            "networkConfiguration": {
+                "awsvpcConfiguration": {
+                    "subnets": network.get("Subnets", []),
+                    "securityGroups": network.get("SecurityGroups", []),
+                    "assignPublicIp": network.get("AssignPublicIp", "DISABLED"),
+                }
+            },
+            "capacityProviderStrategy": [
+                {
+                    "capacityProvider": i["CapacityProvider"],
+                    "base": i.get("Base", 0),
+                    "weight": i.get("Weight", 0),
+                }
+                for i in properties.get("CapacityProviderStrategy", [])
+            ],
+        }
+    )
+
+
+def assert_policy(expected: PolicyExpected, refusals: list[Refusal], path: str) -> None:
+    if expected is None:
+        assert refusals == [], [str(r) for r in refusals]
+        return
+    rules, fragments = expected
+    assert {r.rule for r in refusals} == rules, [str(r) for r in refusals]
+    message = "; ".join(str(r) for r in refusals)
+    assert all(r.path == path for r in refusals)
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_given_the_policy_classification_when_listing_then_it_covers_every_file_that_renders() -> (
+    None
+):
+    require_corpus()
+
+    assert set(POLICY_TASKDEFS) == {n for n, outcome in MENDED.items() if outcome is None}
+    assert set(POLICY_APPSPECS) == {n for n, outcome in APPSPECS.items() if outcome is None}
+
+
+@pytest.mark.parametrize("name", sorted(POLICY_TASKDEFS))
+def test_given_a_real_taskdef_that_renders_when_the_policy_checks_it_then_it_passes_or_says_why(
+    name: str,
+) -> None:
+    taskdef = file_named(name)
+    text, images, _ = mended(taskdef)
+    rendered = render_task_definition(text, images, path=taskdef.path)
+
+    refusals = taskdef_refusals(
+        operator_settings(rendered),
+        service_as_in({}),
+        rendered,
+        path=taskdef.path,
+    )
+
+    assert_policy(POLICY_TASKDEFS[name], refusals, taskdef.path)
+
+
+@pytest.mark.parametrize("name", sorted(POLICY_APPSPECS))
+def test_given_a_real_appspec_that_renders_when_the_policy_checks_it_then_it_passes_or_says_why(
+    name: str,
+) -> None:
+    appspec = file_named(name)
+    spec = render_appspec(
+        appspec.text(),
+        task_definition_arn=ARN,
+        taskdef=taskdef_for(appspec),
+        gate_hook_function=GATE,
+        path=appspec.path,
+    )
+
+    refusals = appspec_refusals(
+        PolicySettings(), service_as_in(spec.properties), spec, path=appspec.path, gate=GATE
+    )
+
+    assert_policy(POLICY_APPSPECS[name], refusals, appspec.path)

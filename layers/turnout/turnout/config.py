@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from turnout.errors import ConfigError
+from turnout.policy import PolicySettings
 
 #: CloudWatch alarm names are 1-255 characters (botocore cloudwatch, DescribeAlarms).
 MAX_ALARM_NAME_LENGTH = 255
@@ -42,6 +43,8 @@ class Config:
     gate_hook_function: str
     deploy_state_machine_arn: str
     event_source: str
+    #: What the repository may ask for (the Render function's policy parameters).
+    policy: PolicySettings = field(default_factory=PolicySettings)
 
     @property
     def service_key(self) -> str:
@@ -118,4 +121,5 @@ class Config:
             gate_hook_function=opt("GATE_HOOK_FUNCTION", f"CodeDeployHook_{stack}-gate"),
             deploy_state_machine_arn=opt("DEPLOY_STATE_MACHINE_ARN"),
             event_source=opt("EVENT_SOURCE", "turnout"),
+            policy=PolicySettings.from_env(e),
         )

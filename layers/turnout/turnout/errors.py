@@ -101,3 +101,12 @@ ALL_ERRORS: tuple[type[TurnoutError], ...] = (
     DeploymentFailed,
     TransientError,
 )
+
+
+class PolicyViolation(TurnoutError):
+    """taskdef.json or appspec.yaml asks for what the stack's policy refuses (host privileges,
+    another role, family, image, secret, hook, network...): the message names the file, the
+    field and the rule, and the stack parameter that relaxes it where there is one."""
+
+
+ALL_ERRORS = (*ALL_ERRORS, PolicyViolation)

@@ -1,7 +1,6 @@
 """Render taskdef.json and appspec.yaml (read at the commit that built the image).
 
-Pure: no AWS, no network, no clock. The files are read by :mod:`turnout.textfiles` (PyYAML
-imported lazily, for a YAML AppSpec only).
+Pure: no AWS, network or clock. :mod:`turnout.textfiles` reads the files (PyYAML lazily).
 
 * :func:`render_task_definition` turns what the ECS console "JSON" tab or
   ``aws ecs describe-task-definition`` prints into ``ecs.register_task_definition`` keyword
@@ -9,17 +8,15 @@ imported lazily, for a YAML AppSpec only).
 * :func:`render_appspec` turns an ECS AppSpec (YAML or JSON) into the JSON string for
   CodeDeploy ``revision.appSpecContent.content``, with the registered task definition ARN and
   turnout's ``AfterAllowTraffic`` health-gate hook.
-* :func:`parse_extra_images` parses the ``NAME=image,...`` configuration string of extra
-  images (more placeholders, or pinned sidecar containers).
+* :func:`parse_extra_images` parses the ``NAME=image,...`` string of extra images.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from turnout.errors import (
@@ -29,15 +26,22 @@ from turnout.errors import (
     TaskDefinitionInvalid,
     UnknownContainer,
 )
+from turnout.policy import GATE_HOOK_EVENT
 from turnout.textfiles import (
+    MAX_APPSPEC_BYTES,
+    MAX_RENDERED_APPSPEC_BYTES,
+    MAX_TASKDEF_BYTES,
     TEMPLATE_TOKEN,
+    bounded_json,
+    bounded_messages,
     is_int,
+    is_version_zero,
     kind_of,
     load_json,
     load_yaml,
     short,
     template_note,
-    without_bom,
+    within,
     without_nulls,
 )
 
@@ -92,8 +96,6 @@ ECS_HOOK_EVENTS: tuple[str, ...] = (
     "AfterAllowTraffic",
 )
 
-#: The event turnout's health gate runs on.
-GATE_HOOK_EVENT = "AfterAllowTraffic"
 
 _APPSPEC_TOP_KEYS: tuple[str, ...] = ("version", "Resources", "Hooks")
 _APPSPEC_PROPERTIES: tuple[str, ...] = (
@@ -151,6 +153,7 @@ class RenderedTaskDefinition:
     dropped_nulls: tuple[str, ...] = ()
 
 
+@bounded_messages
 def render_task_definition(
     text: str, images: Mapping[str, str], *, path: str = "taskdef.json"
 ) -> RenderedTaskDefinition:
@@ -166,14 +169,15 @@ def render_task_definition(
     depth, and their paths listed in ``dropped_nulls``.
 
     Raises:
-        TaskDefinitionInvalid: not JSON, not a task definition, or a field that
+        TaskDefinitionInvalid: over 64 KiB, not JSON, not a task definition, or a field that
             RegisterTaskDefinition does not accept (read-only fields are dropped, not refused).
         UnknownContainer: a key is neither a placeholder in the file nor a container.
         PlaceholderMissing: a ``<PLACEHOLDER>`` image has no value, a value is empty, or the
             built image goes nowhere.
         ConfigError: a container name key pins a container already filled by a placeholder.
     """
-    document = load_json(without_bom(text), path, TaskDefinitionInvalid)
+    text = within(text, path, MAX_TASKDEF_BYTES, TaskDefinitionInvalid)
+    document = load_json(text, path, TaskDefinitionInvalid)
     if not isinstance(document, dict):
         raise TaskDefinitionInvalid(
             f"{path}: the top level must be a JSON object (a task definition), "
@@ -478,8 +482,11 @@ class RenderedAppSpec:
     container_port: int
     #: (event name, function) in order, turnout's gate hook included.
     hooks: tuple[tuple[str, str], ...]
+    resource_name: str = "TargetService"
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
 
+@bounded_messages
 def render_appspec(
     text: str,
     *,
@@ -491,8 +498,9 @@ def render_appspec(
     """Render an ECS AppSpec: set the task definition ARN and add turnout's gate hook.
 
     Raises:
-        AppSpecInvalid: not YAML/JSON, not an ECS AppSpec, a LoadBalancerInfo that does not
-            match the task definition, or an AfterAllowTraffic hook of another function.
+        AppSpecInvalid: over 16 KiB (32 KiB rendered), YAML aliases, not YAML/JSON, not an
+            ECS AppSpec, a LoadBalancerInfo that does not match the task definition, or an
+            AfterAllowTraffic hook of another function.
         ConfigError: an empty task definition ARN or gate function.
     """
     if not task_definition_arn.strip():
@@ -500,10 +508,10 @@ def render_appspec(
     if not gate_hook_function.strip():
         raise ConfigError(f"{path}: the gate hook function (for {GATE_HOOK_EVENT}) is empty")
 
-    document = _load_appspec(without_bom(text), path)
+    document = _load_appspec(within(text, path, MAX_APPSPEC_BYTES, AppSpecInvalid), path)
     _check_keys(document, _APPSPEC_TOP_KEYS, path, "the top level")
     version = _require(document, "version", path, "the top level")
-    if not _is_version_zero(version):
+    if not is_version_zero(version):
         raise AppSpecInvalid(f"{path}: 'version' must be 0.0, got {version!r}")
 
     resources = _require(document, "Resources", path, "the top level")
@@ -553,10 +561,12 @@ def render_appspec(
         "Hooks": [{event: function} for event, function in hooks],
     }
     return RenderedAppSpec(
-        content=json.dumps(rendered, separators=(",", ":")),
+        content=bounded_json(rendered, path, MAX_RENDERED_APPSPEC_BYTES, AppSpecInvalid),
         container_name=container_name,
         container_port=container_port,
         hooks=hooks,
+        resource_name=str(resource_name),
+        properties=rendered_properties,
     )
 
 
@@ -732,9 +742,3 @@ def _require(mapping: dict[Any, Any], key: str, path: str, where: str) -> Any:
     if key not in mapping:
         raise AppSpecInvalid(f"{path}: {where} has no {key!r}")
     return mapping[key]
-
-
-def _is_version_zero(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip() in ("0.0", "0")
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0

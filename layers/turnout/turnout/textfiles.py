@@ -7,12 +7,28 @@ the file's path and the line and column at fault.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
+
+from turnout.errors import TurnoutError
+
+#: Size caps, checked before parsing (security-review row 5): a file above them is refused.
+MAX_TASKDEF_BYTES = 64 * 1024
+MAX_APPSPEC_BYTES = 16 * 1024
+#: The rendered AppSpec travels in the deploy state machine's state, and Step Functions fails
+#: an execution whose state exceeds 256 KiB with States.DataLimitExceeded, which no Catch
+#: catches (Step Functions Developer Guide, "Step Functions service quotas": maximum input or
+#: output size for a task, state, or execution, 256 KiB of UTF-8; "Error handling":
+#: States.ALL does not catch States.DataLimitExceeded). Far below it:
+MAX_RENDERED_APPSPEC_BYTES = 32 * 1024
+#: Longest error message turnout raises while rendering (it lands in the state, the ledger
+#: and the execution's cause).
+MAX_MESSAGE_CHARS = 2000
 
 #: What other pipelines' templates use for values they fill in (turnout fills none of them).
 TEMPLATE_TOKEN = re.compile(r"<[^<>\s]+>|\{\{[^{}]*\}\}|__[A-Z][A-Z0-9_]*__|\[[a-z_]+\]")
@@ -23,6 +39,50 @@ BOM = "\ufeff"
 def without_bom(text: str) -> str:
     """``text`` without a leading UTF-8 byte-order mark (JSON may not start with one)."""
     return text[len(BOM) :] if text.startswith(BOM) else text
+
+
+def within(text: str, path: str, limit: int, error: type[Exception]) -> str:
+    """``text`` without its byte-order mark, if its UTF-8 size is at most ``limit`` bytes."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise error(
+            f"{path}: is {size} bytes; turnout reads at most {limit // 1024} KiB of it ({limit} "
+            f"bytes)"
+        )
+    return without_bom(text)
+
+
+def bounded_json(value: Any, path: str, limit: int, error: type[Exception]) -> str:
+    """Compact JSON of ``value``, if it is at most ``limit`` bytes."""
+    text = json.dumps(value, separators=(",", ":"))
+    if len(text) > limit:  # json.dumps escapes non-ASCII: characters are bytes
+        raise error(
+            f"{path}: renders to {len(text)} bytes of JSON; turnout passes at most "
+            f"{limit // 1024} KiB ({limit} bytes) to CodeDeploy through the state machine"
+        )
+    return text
+
+
+def clipped(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    if len(message) <= limit:
+        return message
+    return f"{message[: limit - 40]}... ({len(message) - limit + 40} more characters)"
+
+
+def bounded_messages[**P, R](function: Callable[P, R]) -> Callable[P, R]:
+    """``function``, whose TurnoutErrors carry at most MAX_MESSAGE_CHARS characters (a file's
+    value quoted whole in a message would otherwise reach the state machine's state)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except TurnoutError as exc:
+            if len(exc.message) <= MAX_MESSAGE_CHARS:
+                raise
+            raise type(exc)(clipped(exc.message)) from exc
+
+    return wrapper
 
 
 def load_json(text: str, path: str, error: type[Exception]) -> Any:
@@ -36,6 +96,8 @@ def load_json(text: str, path: str, error: type[Exception]) -> Any:
 
     try:
         return json.loads(text, object_pairs_hook=no_duplicates)
+    except RecursionError as exc:
+        raise error(f"{path}: is nested too deeply to read") from exc
     except json.JSONDecodeError as exc:
         token = TEMPLATE_TOKEN.match(text, exc.pos)
         hint = (
@@ -55,8 +117,10 @@ def load_yaml(text: str, path: str, error: type[Exception]) -> Any:
     try:
         loader = _strict_yaml_loader()(text)  # the reader checks characters right away
         return loader.get_single_data()
-    except _DuplicateKey as exc:
+    except (_DuplicateKey, _AliasRefused) as exc:
         raise error(f"{path}: {exc.args[0]}") from exc
+    except RecursionError as exc:
+        raise error(f"{path}: is nested too deeply to read") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -71,10 +135,26 @@ class _DuplicateKey(Exception):
     pass
 
 
+class _AliasRefused(Exception):
+    pass
+
+
 @cache
 def _strict_yaml_loader() -> type[Any]:
-    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last), and
+    every alias: ``*name`` repeats the anchored node, so 4 KB of aliases render to 1 MB of JSON
+    (security-review row 5). An AppSpec has no use for them."""
     yaml = importlib.import_module("yaml")
+
+    def compose_node(loader: Any, parent: Any, index: Any) -> Any:
+        if loader.check_event(yaml.AliasEvent):
+            event = loader.peek_event()
+            mark = event.start_mark
+            raise _AliasRefused(
+                f"the alias *{event.anchor} at line {mark.line + 1} column {mark.column + 1}: "
+                f"turnout reads no YAML aliases (write the value itself)"
+            )
+        return yaml.SafeLoader.compose_node(loader, parent, index)
 
     def construct_mapping(loader: Any, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
@@ -93,7 +173,9 @@ def _strict_yaml_loader() -> type[Any]:
             seen.add(key)
         return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
-    loader: type[Any] = type("_StrictSafeLoader", (yaml.SafeLoader,), {})
+    loader: type[Any] = type(
+        "_StrictSafeLoader", (yaml.SafeLoader,), {"compose_node": compose_node}
+    )
     constructor: Callable[..., Any] = construct_mapping
     loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, constructor)
     return loader
@@ -134,6 +216,13 @@ def template_note(value: str) -> str:
 
 def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_version_zero(value: Any) -> bool:
+    """An AppSpec ``version`` of 0.0 (YAML reads ``0.0`` as a float; JSON may quote it)."""
+    if isinstance(value, str):
+        return value.strip() in ("0.0", "0")
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
 
 def kind_of(value: Any) -> str:

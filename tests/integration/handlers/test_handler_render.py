@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.integration.handlers.conftest import COMMIT, SERVICE_KEY, World, attempt, fixture_text
+from tests.integration.handlers.render_service import FIXTURE_POLICY, create_service
 from turnout.errors import (
     AppSpecInvalid,
     CommitNotFound,
@@ -22,8 +23,13 @@ from turnout.errors import (
 GATE_HOOK = "CodeDeployHook_hello-aws-turnout-gate"
 
 
+@pytest.fixture(autouse=True)
+def _service(world: World) -> None:
+    create_service(world)
+
+
 def _render(world: World, **deps_overrides: Any) -> dict[str, Any]:
-    deps = world.with_config(**deps_overrides) if deps_overrides else None
+    deps = world.with_config(**(FIXTURE_POLICY | deps_overrides))
     return world.call("render", {"attempt": attempt()}, deps=deps)
 
 
@@ -187,7 +193,20 @@ def test_given_an_attempt_without_image_uri_when_rendering_then_invalid_event(wo
     broken = attempt()
     del broken["imageUri"]
     with pytest.raises(InvalidEvent, match=r"attempt\.imageUri is missing"):
-        world.call("render", {"attempt": broken})
+        world.call("render", {"attempt": broken}, deps=world.with_config(**FIXTURE_POLICY))
+    assert world.task_definitions() == []
+
+
+def test_given_the_reviews_alias_bomb_when_rendering_then_appspec_invalid_and_nothing_registered(
+    world: World,
+) -> None:
+    from tests.unit.test_render_bounds import alias_bomb
+
+    bomb = alias_bomb().replace("ContainerName: web", 'ContainerName: "hello-aws"')
+    world.sources(appspec=bomb)
+
+    with pytest.raises(AppSpecInvalid, match=r"appspec\.yaml: the alias \*s at line 13"):
+        _render(world)
     assert world.task_definitions() == []
 
 

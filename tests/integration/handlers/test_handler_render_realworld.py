@@ -9,7 +9,9 @@ import json
 import pytest
 
 from tests.integration.handlers.conftest import COMMIT, World, attempt
+from tests.integration.handlers.render_service import create_service
 from tests.realworld_corpus import CorpusFile, corpus_files, require_corpus
+from turnout.deps import Deps
 from turnout.errors import AppSpecInvalid, TaskDefinitionInvalid
 
 #: (task definition, AppSpec) of one repository, both as they stand.
@@ -36,9 +38,21 @@ def _file(name: str) -> CorpusFile:
     return corpus_files()[name]
 
 
-def _commit(world: World, taskdef: CorpusFile, appspec: CorpusFile) -> None:
+def _commit(world: World, taskdef: CorpusFile, appspec: CorpusFile) -> Deps:
+    """The pair committed, the service created, and the stack its operator would set up: the
+    file's family and roles (nothing the pairs ask for needs more)."""
     world.codecommit.add_commit(
         {taskdef.path: taskdef.text(), appspec.path: appspec.text()}, commit_id=COMMIT
+    )
+    document = json.loads(taskdef.text().lstrip("\ufeff"))
+    inner = document.get("taskDefinition", document)
+    create_service(world)
+    return world.with_config(
+        TASKDEF_PATH=taskdef.path,
+        APPSPEC_PATH=appspec.path,
+        TASK_DEFINITION_FAMILY=str(inner.get("family")),
+        TASK_ROLE_ARN=inner.get("taskRoleArn") or "",
+        EXECUTION_ROLE_ARN=inner.get("executionRoleArn") or "",
     )
 
 
@@ -47,8 +61,7 @@ def test_given_a_real_pair_at_its_own_paths_when_rendering_then_the_pinned_taskd
     world: World, taskdef_name: str, appspec_name: str
 ) -> None:
     taskdef, appspec = _file(taskdef_name), _file(appspec_name)
-    _commit(world, taskdef, appspec)
-    deps = world.with_config(TASKDEF_PATH=taskdef.path, APPSPEC_PATH=appspec.path)
+    deps = _commit(world, taskdef, appspec)
 
     result = world.call("render", {"attempt": attempt()}, deps=deps)
 
@@ -66,8 +79,7 @@ def test_given_the_console_json_with_nulls_when_rendering_then_registered_withou
 ) -> None:
     taskdef, appspec = _file(RENDERING_PAIRS[0][0]), _file(RENDERING_PAIRS[0][1])
     assert '"ipcMode": null' in taskdef.text()
-    _commit(world, taskdef, appspec)
-    deps = world.with_config(TASKDEF_PATH=taskdef.path, APPSPEC_PATH=appspec.path)
+    deps = _commit(world, taskdef, appspec)
 
     result = world.call("render", {"attempt": attempt()}, deps=deps)
 
@@ -109,8 +121,7 @@ def test_given_a_real_pair_refused_when_rendering_then_typed_error_and_nothing_r
     fragment: str,
 ) -> None:
     taskdef, appspec = _file(taskdef_name), _file(appspec_name)
-    _commit(world, taskdef, appspec)
-    deps = world.with_config(TASKDEF_PATH=taskdef.path, APPSPEC_PATH=appspec.path)
+    deps = _commit(world, taskdef, appspec)
 
     with pytest.raises(error) as caught:
         world.call("render", {"attempt": attempt()}, deps=deps)

@@ -21,6 +21,7 @@ from tests.integration.handlers.conftest import (
     client_error,
     fixture_text,
 )
+from tests.integration.handlers.render_service import FIXTURE_POLICY, create_service
 from turnout.adapters.ecs import Ecs
 from turnout.deps import Deps
 from turnout.errors import TaskDefinitionInvalid
@@ -47,12 +48,23 @@ def logged() -> Iterator[list[logging.LogRecord]]:
         logger.handlers.remove(recorder)
 
 
+@pytest.fixture(autouse=True)
+def _service(world: World) -> None:
+    create_service(world)
+
+
 @dataclass
 class RefusingEcsClient:
-    """register_task_definition answers ``error`` as ECS does; every call is recorded."""
+    """register_task_definition answers ``error`` as ECS does; every call is recorded. The
+    service is described by moto's client."""
 
     error: ClientError
+    moto: Any
     calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def describe_services(self, **kwargs: Any) -> dict[str, Any]:
+        found: dict[str, Any] = self.moto.describe_services(**kwargs)
+        return found
 
     def register_task_definition(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(kwargs)
@@ -65,8 +77,12 @@ def _taskdef(**fields: Any) -> str:
     return json.dumps(document)
 
 
+def _deps(world: World) -> Deps:
+    return world.with_config(**FIXTURE_POLICY)
+
+
 def _with_ecs(world: World, client: Any) -> Deps:
-    return dataclasses.replace(world.deps, ecs=Ecs(CLUSTER, SERVICE, client))
+    return dataclasses.replace(_deps(world), ecs=Ecs(CLUSTER, SERVICE, client))
 
 
 def test_given_a_taskdef_botocore_refuses_when_rendering_then_taskdef_invalid_names_file_and_field(
@@ -75,7 +91,7 @@ def test_given_a_taskdef_botocore_refuses_when_rendering_then_taskdef_invalid_na
     world.sources(taskdef=_taskdef(cpu=256, memory=512))
 
     with pytest.raises(TaskDefinitionInvalid) as caught:
-        world.call("render", {"attempt": attempt()})
+        world.call("render", {"attempt": attempt()}, deps=_deps(world))
 
     message = caught.value.message
     assert message.startswith(
@@ -92,7 +108,7 @@ def test_given_ecs_refuses_the_taskdef_when_rendering_then_taskdef_invalid_carri
 ) -> None:
     world.sources()
     reason = "Fargate requires task definition to have execution role ARN to support ECR images."
-    ecs = RefusingEcsClient(client_error(code, reason, "RegisterTaskDefinition"))
+    ecs = RefusingEcsClient(client_error(code, reason, "RegisterTaskDefinition"), world.ecs)
 
     with pytest.raises(TaskDefinitionInvalid) as caught:
         world.call("render", {"attempt": attempt()}, deps=_with_ecs(world, ecs))
@@ -108,7 +124,7 @@ def test_given_ecs_throttles_when_rendering_then_the_client_error_is_not_blamed_
 ) -> None:
     world.sources()
     ecs = RefusingEcsClient(
-        client_error("ThrottlingException", "Rate exceeded", "RegisterTaskDefinition")
+        client_error("ThrottlingException", "Rate exceeded", "RegisterTaskDefinition"), world.ecs
     )
 
     with pytest.raises(ClientError) as caught:
@@ -126,7 +142,7 @@ def test_given_console_nulls_when_rendering_then_they_are_dropped_logged_and_the
     document["containerDefinitions"][0].update(memoryReservation=None, links=None)
     world.sources(taskdef=json.dumps(document))
 
-    result = world.call("render", {"attempt": attempt()})
+    result = world.call("render", {"attempt": attempt()}, deps=_deps(world))
 
     assert world.task_definitions() == [result["taskDefinitionArn"]]
     dropped = [r for r in logged if r.getMessage() == "null task definition fields dropped"]

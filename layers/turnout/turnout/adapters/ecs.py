@@ -22,6 +22,12 @@ class Ecs(ServiceAdapter["ECSClient"]):
         td = self.api.register_task_definition(**kwargs)["taskDefinition"]
         return str(td["taskDefinitionArn"]), int(td["revision"])
 
+    def service_description(self) -> dict[str, Any] | None:
+        """DescribeServices' entry for the service (None when ECS does not know it)."""
+        services = self.api.describe_services(cluster=self.cluster, services=[self.service])
+        found = services.get("services", [])
+        return dict(found[0]) if found else None
+
     def target_groups_of(self, task_definition_arn: str) -> list[str]:
         """Target groups of the task set running ``task_definition_arn`` ([] if none yet)."""
         services = self.api.describe_services(cluster=self.cluster, services=[self.service]).get(

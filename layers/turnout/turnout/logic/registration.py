@@ -6,6 +6,7 @@ import re
 
 from turnout.adapters.aws import error_code
 from turnout.errors import TaskDefinitionInvalid
+from turnout.textfiles import clipped
 
 #: ECS's answers to a request it will not register (RegisterTaskDefinition, "Errors").
 REFUSAL_CODES: frozenset[str] = frozenset({"ClientException", "InvalidParameterException"})
@@ -28,13 +29,13 @@ def registration_refusal(exc: BaseException, path: str) -> TaskDefinitionInvalid
         fields = list(dict.fromkeys(_PARAMETER.findall(report)))
         named = f" ({', '.join(fields)})" if fields else ""
         detail = "; ".join(line.strip() for line in report.splitlines() if line.strip())
-        return TaskDefinitionInvalid(
-            f"{path}: botocore refuses the RegisterTaskDefinition request{named}: {detail}"
+        return TaskDefinitionInvalid(  # the report quotes the values: clipped
+            clipped(f"{path}: botocore refuses the RegisterTaskDefinition request{named}: {detail}")
         )
     code = error_code(exc)
     if not isinstance(exc, ClientError) or code not in REFUSAL_CODES:
         return None
     message = exc.response.get("Error", {}).get("Message", "")
     return TaskDefinitionInvalid(
-        f"{path}: ECS RegisterTaskDefinition refused it ({code}): {message}"
+        clipped(f"{path}: ECS RegisterTaskDefinition refused it ({code}): {message}")
     )

@@ -12,6 +12,7 @@ from turnout.ledger import Phase
 from turnout.logic.gate_tick import hold_mode_of
 from turnout.logic.registration import registration_refusal
 from turnout.observability import logger
+from turnout.policy import ServiceView, check_policy
 from turnout.queue import Slot
 from turnout.render import parse_extra_images, render_appspec, render_task_definition
 
@@ -72,19 +73,32 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             extra={"fields": list(taskdef.dropped_nulls), "file": cfg.taskdef_path},
         )
     kwargs = dict(taskdef.register_kwargs)
-    tags = [t for t in kwargs.get("tags", []) if not str(t.get("key", "")).startswith("turnout:")]
+    tags = list(kwargs.get("tags", []))  # the policy refuses turnout:* keys from the file
     tags += [
         {"key": "turnout:commit", "value": slot.commit_id},
         {"key": "turnout:digest", "value": slot.digest},
     ]
     kwargs["tags"] = tags
-    # Check the AppSpec against the task definition before registering anything.
-    render_appspec(
+    # Check the AppSpec against the task definition, and both against the policy, before
+    # registering anything.
+    checked = render_appspec(
         appspec_text,
         task_definition_arn="<TASK_DEFINITION>",
         taskdef=taskdef,
         gate_hook_function=cfg.gate_hook_function,
         path=cfg.appspec_path,
+    )
+    service = deps.ecs.service_description()
+    if service is None:
+        raise ConfigError(f"ECS service {cfg.service} does not exist in cluster {cfg.cluster}")
+    check_policy(
+        cfg.policy,
+        ServiceView.of(service),
+        taskdef,
+        checked,
+        taskdef_path=cfg.taskdef_path,
+        appspec_path=cfg.appspec_path,
+        gate_function=cfg.gate_hook_function,
     )
     refuse_manual_reroute(deps.codedeploy.ready_action_on_timeout(), cfg.deployment_group)
     termination_wait = deps.codedeploy.termination_wait_minutes()
