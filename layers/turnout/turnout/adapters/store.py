@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from turnout.adapters.aws import client as make_client
-from turnout.adapters.aws import error_code
+from turnout.adapters.aws import error_code, guarded
 from turnout.errors import TransientError
 from turnout.queue import ServiceState
 
@@ -72,7 +72,7 @@ class Store:
     def ddb(self) -> DynamoDBClient:
         if self._client is None:
             self._client = make_client("dynamodb")
-        return self._client
+        return guarded(self._client)
 
     # -- generic -----------------------------------------------------------------
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
