@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from turnout import clock
+from turnout.adapters.ecr import image_uri
 from turnout.deps import Deps
 from turnout.errors import ImageCommitUnknown, InvalidEvent
 from turnout.observability import logger
@@ -59,7 +60,7 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     else:
         build = deps.store.get_build(cfg.service_key, commit_id) or {}
         trigger = str(build.get("trigger") or "push")
-    uri = f"{image.registry_id}.dkr.ecr.{cfg.region}.amazonaws.com/{cfg.ecr_repository}@{d.image_digest}"  # noqa: E501
+    uri = image_uri(image.registry_id, cfg.region, cfg.ecr_repository, d.image_digest)
     slot = Slot(
         attempt_id=clock.new_attempt_id(),
         digest=d.image_digest,
