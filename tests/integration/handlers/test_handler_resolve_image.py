@@ -192,3 +192,27 @@ def test_given_a_malformed_ecr_event_when_resolving_then_invalid_event_names_the
 def test_given_no_event_object_when_resolving_then_invalid_event(world: World) -> None:
     with pytest.raises(InvalidEvent, match="deploy input: expected an ECR Image Action event"):
         world.call("resolve_image", {"event": "oops"})
+
+
+@pytest.mark.parametrize(("field", "value"), [("account", "210987654321"), ("region", "us-west-2")])
+def test_given_an_event_from_another_account_or_region_when_resolving_then_it_is_refused(
+    world: World, field: str, value: str
+) -> None:
+    # security-review row 13: the default bus may admit other accounts' events.
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    foreign = sample("ecr-push") | {field: value}
+
+    with pytest.raises(InvalidEvent, match=f"{field} '{value}' is not this stack's"):
+        world.call("resolve_image", _payload(foreign))
+
+
+def test_given_an_event_from_its_own_account_and_region_when_resolving_then_it_is_accepted(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    own = sample("ecr-push")
+    assert (own["account"], own["region"]) == (ACCOUNT, REGION)
+
+    assert world.call("resolve_image", _payload(own))["ignored"] is False

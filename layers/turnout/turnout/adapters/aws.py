@@ -82,6 +82,12 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+def account_of(arn: str) -> str:
+    """The account field of an ARN (``arn:partition:service:region:account:...``), or ""."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
+
+
 def http_status(exc: BaseException) -> int:
     """The HTTP status of a botocore ClientError (0 for anything else)."""
     response = getattr(exc, "response", None)

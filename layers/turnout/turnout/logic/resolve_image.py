@@ -16,7 +16,8 @@ from turnout.queue import Slot
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
-def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> dict[str, Any]:
+    """``account``: the function's own account (from its ARN), which the event must name."""
     cfg = deps.config
     raw = payload.get("event")
     if not isinstance(raw, dict):
@@ -26,9 +27,14 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     if "handoff" in raw:
         slot = Slot.from_item(raw["handoff"], "handoff")
         return {"ignored": False, "handoff": True, "attempt": slot.to_item()}
-    from turnout.models import EcrImageActionEvent, parse_event  # lazy: pydantic costs INIT
+    from turnout.models import (  # lazy: pydantic costs INIT
+        EcrImageActionEvent,
+        check_origin,
+        parse_event,
+    )
 
     event = parse_event(EcrImageActionEvent, raw, "ECR Image Action")
+    check_origin(event, account, cfg.region, "ECR Image Action")
     d = event.detail
     reason = None
     if d.repository_name != cfg.ecr_repository:
