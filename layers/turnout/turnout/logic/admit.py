@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from turnout import clock, ledger
+from turnout.adapters.sfn import ENDED
 from turnout.deps import Deps
 from turnout.ledger import Phase, Result, deploy_row
+from turnout.logic.finish import release_and_start_next
 from turnout.observability import logger
 from turnout.queue import Admission, Decision, ServiceState, Slot, admit
 
@@ -33,6 +35,8 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             | {"endedAt": now, "durationSeconds": 0},
         )
         return {"decision": Decision.DUPLICATE.value, "reason": reason}
+
+    release_ended_slot(deps, slot)
 
     def decide(current: ServiceState) -> tuple[ServiceState, Admission]:
         result = admit(current, slot, deps.codecommit.is_ancestor)
@@ -84,3 +88,43 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             },
         )
     return {"decision": outcome.decision.value, "reason": outcome.reason}
+
+
+def release_ended_slot(deps: Deps, candidate: Slot) -> bool:
+    """Release a running slot whose execution has ended without Finish (True if released).
+
+    Step Functions ends an execution outside every Catch on ``States.DataLimitExceeded``
+    ("States.ALL ... cannot catch the States.DataLimitExceeded terminal error", Step
+    Functions DG, "Handling errors"), on StopExecution and on ``States.Runtime``: Finish
+    never runs, so the slot would stay taken and every later push queue forever
+    (security-review row 5). DescribeExecution tells; an execution it does not know (a
+    hand-off being started) or that is being redriven is left alone."""
+    cfg = deps.config
+    service = cfg.service_key
+    stale = deps.store.load_state(service).running
+    if stale is None or stale.attempt_id == candidate.attempt_id or not stale.execution_arn:
+        return False
+    status = deps.sfn.status(stale.execution_arn)
+    if status not in ENDED:
+        return False
+    released = release_and_start_next(deps, stale.attempt_id, succeeded=False)
+    if not released.released:  # someone else released it first
+        return False
+    now = clock.now()
+    existing = deps.store.get_attempt(service, stale.attempt_id) or {}
+    reason = (
+        f"execution {stale.execution_arn} ended ({status}) without recording an outcome; "
+        f"the slot was released when attempt {candidate.attempt_id} arrived"
+    )
+    logger.warning(
+        "ended execution released its slot",
+        extra={"attempt": stale.attempt_id, "execution": stale.execution_arn, "status": status},
+    )
+    deps.store.put_attempt(
+        service,
+        stale.attempt_id,
+        deploy_row(stale, result=Result.FAILED, phase=Phase.FAILED, reason=reason)
+        | {"error": {"type": f"Execution{status.title().replace('_', '')}", "message": reason}}
+        | ledger.ended(float(existing.get("startedAt") or stale.received_at or now), now),
+    )
+    return True
