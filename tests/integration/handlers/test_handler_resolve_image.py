@@ -15,6 +15,7 @@ from tests.integration.handlers.conftest import (
     REGION,
     SERVICE_KEY,
     World,
+    attempt,
     digest_of,
     sample,
 )
@@ -77,42 +78,80 @@ def test_given_a_replayed_push_when_resolving_then_the_trigger_is_replay_with_it
     assert result["attempt"]["replayName"] == "turnout-redeploy-20250612T093000Z"
 
 
-def test_given_a_queue_handoff_when_resolving_then_the_slot_comes_back_without_ecr(
+def _running(world: World, found: dict[str, Any]) -> None:
+    """``found`` holds the service's slot (as admission leaves it)."""
+    from turnout.queue import ServiceState, Slot
+
+    world.deps.store.change_state(
+        SERVICE_KEY,
+        lambda s: (ServiceState(running=Slot.from_item(found), version=s.version + 1), None),
+    )
+
+
+def test_given_a_handoff_of_the_running_slot_when_resolving_then_the_stored_slot_comes_back(
     world: World,
 ) -> None:
-    slot = {
-        "attempt_id": "20261126T064820000000Z-bbbbbb",
-        "digest": DIGEST,
-        "commit_id": COMMIT,
-        "image_uri": "uri@" + DIGEST,
-        "trigger": "push",
-        "event_id": "e-1",
-    }
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt()
+    _running(world, found)
 
-    result = world.call("resolve_image", _payload({"handoff": slot}))
+    result = world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
 
     assert result["handoff"] is True
-    assert result["attempt"]["attemptId"] == slot["attempt_id"]
-    assert result["attempt"]["imageUri"] == "uri@" + DIGEST
+    assert result["attempt"] == found | {"executionArn": EXECUTION, "commitTime": 0.0}
 
 
-def test_given_a_handoff_without_digest_when_resolving_then_invalid_event_names_the_field(
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"attemptId": "20261126T999999000000Z-ffffff"},  # not the running slot
+        {"attemptId": 7},
+        "20261126T064820000000Z-aaaaaa",
+    ],
+)
+def test_given_a_forged_handoff_when_resolving_then_it_is_invalid(
+    world: World, forged: Any
+) -> None:
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _running(world, attempt())
+
+    with pytest.raises(InvalidEvent, match="handoff"):
+        world.call("resolve_image", _payload({"handoff": forged}))
+
+
+def test_given_a_handoff_carrying_its_own_image_when_resolving_then_the_stored_image_is_used(
     world: World,
 ) -> None:
-    with pytest.raises(InvalidEvent, match=r"handoff\.digest is missing"):
-        world.call(
-            "resolve_image",
-            _payload(
-                {
-                    "handoff": {
-                        "attempt_id": "a",
-                        "commit_id": COMMIT,
-                        "image_uri": "u",
-                        "trigger": "push",
-                    }
-                }
-            ),
-        )
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt()
+    _running(world, found)
+    forged = found | {"imageUri": "evil.example/app:latest", "trigger": "replay"}
+
+    result = world.call("resolve_image", _payload({"handoff": forged}))
+
+    assert result["attempt"]["imageUri"] == found["imageUri"]
+    assert result["attempt"]["trigger"] == "push"
+
+
+def test_given_a_running_slot_whose_image_left_ecr_when_handed_over_then_image_not_found(
+    world: World,
+) -> None:
+    found = attempt()
+    _running(world, found)
+
+    with pytest.raises(ImageNotFound):
+        world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
+
+
+def test_given_a_running_slot_with_a_foreign_image_uri_when_handed_over_then_it_is_invalid(
+    world: World,
+) -> None:
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt() | {"imageUri": f"evil.example/{ECR_REPOSITORY}@{DIGEST}"}
+    _running(world, found)
+
+    with pytest.raises(InvalidEvent, match=r"\(this stack's repository\)"):
+        world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
 
 
 @pytest.mark.parametrize(

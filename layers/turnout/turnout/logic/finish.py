@@ -261,7 +261,10 @@ def release_and_start_next(deps: Deps, attempt_id: str, *, succeeded: bool) -> R
             },
         )
         started_next = deps.sfn.start(
-            cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_item()}
+            # Only the attempt id: the deploy machine re-reads the slot (aws-fidelity row 33).
+            cfg.deploy_state_machine_arn,
+            nxt.attempt_id,
+            {"handoff": {"attemptId": nxt.attempt_id}},
         )
         logger.info(
             "next queued push started", extra={"attempt": nxt.attempt_id, "execution": started_next}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from turnout import clock
@@ -14,6 +15,7 @@ from turnout.observability import logger
 from turnout.queue import Slot
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> dict[str, Any]:
@@ -25,7 +27,7 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
             "deploy input: expected an ECR Image Action event or a queue hand-off object"
         )
     if "handoff" in raw:
-        slot = Slot.from_item(raw["handoff"], "handoff")
+        slot = _handed_over(raw["handoff"], str(payload.get("executionArn", "")), deps, account)
         return {"ignored": False, "handoff": True, "attempt": slot.to_item()}
     from turnout.models import (  # lazy: pydantic costs INIT
         EcrImageActionEvent,
@@ -85,3 +87,36 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
         "image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger}
     )
     return {"ignored": False, "handoff": False, "attempt": slot.to_item()}
+
+
+def _handed_over(handoff: Any, execution: str, deps: Deps, account: str) -> Slot:
+    """The running slot a queue hand-off names, re-read and re-checked.
+
+    A hand-off carries only the attempt id (Finish starts it); anyone allowed
+    StartExecution on the deploy machine could forge one (aws-fidelity row 33,
+    security-review row 6). So the attempt must be the service's running slot (the
+    STATE item), and its image must still be this account's ECR digest, pinned by
+    digest in this stack's repository; anything else is InvalidEvent."""
+    cfg = deps.config
+    if not isinstance(handoff, dict) or not isinstance(handoff.get("attemptId"), str):
+        raise InvalidEvent('handoff: expected {"attemptId": "<attempt id>"}')
+    attempt_id = handoff["attemptId"]
+    running = deps.store.load_state(cfg.service_key).running
+    if running is None or running.attempt_id != attempt_id:
+        holder = running.attempt_id if running else "none"
+        raise InvalidEvent(
+            f"handoff: attempt {attempt_id!r} is not the running slot of {cfg.service_key} "
+            f"(running: {holder}); only Finish hands over, and only the queued push"
+        )
+    if not _DIGEST.match(running.digest):
+        raise InvalidEvent(f"handoff: the running slot's digest {running.digest!r} is no digest")
+    image = deps.ecr.image(running.digest)  # ImageNotFound when it left the repository
+    if account and image.registry_id != account:
+        raise InvalidEvent(f"handoff: registry {image.registry_id} is not this account's")
+    expected = image_uri(image.registry_id, cfg.region, cfg.ecr_repository, running.digest)
+    if running.image_uri != expected:
+        raise InvalidEvent(
+            f"handoff: image {running.image_uri!r} is not {expected!r} (this stack's repository)"
+        )
+    logger.info("queue hand-off verified", extra={"attempt": attempt_id, "digest": image.digest})
+    return replace(running, execution_arn=execution or running.execution_arn)
