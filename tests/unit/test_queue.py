@@ -193,3 +193,17 @@ def test_given_a_queued_push_when_released_with_its_execution_then_the_slot_name
     assert result.state.running is not None
     assert result.state.running.execution_arn == "exec:a2"
     assert result.next == result.state.running
+
+
+def test_given_ecs_serving_the_digest_when_a_push_arrives_then_it_is_a_duplicate() -> None:
+    result = admit(ServiceState(), slot(3), ecs_serving=frozenset({slot(3).digest}))
+
+    assert result.decision is Decision.DUPLICATE
+    assert "ECS" in result.reason
+    assert result.state == ServiceState()
+
+
+def test_given_ecs_serving_another_digest_when_a_push_arrives_then_it_runs() -> None:
+    result = admit(ServiceState(), slot(3), ecs_serving=frozenset({slot(4).digest}))
+
+    assert result.decision is Decision.RUN

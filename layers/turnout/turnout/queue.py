@@ -161,12 +161,39 @@ def _short(digest: str) -> str:
     return digest.removeprefix("sha256:")[:12]
 
 
-def admit(state: ServiceState, candidate: Slot, is_ancestor: Ancestry | None = None) -> Admission:
+def _duplicate(state: ServiceState, candidate: Slot, ecs_serving: frozenset[str]) -> str | None:
+    """Why ``candidate``'s digest deploys nothing new (None when it would)."""
+    for label, slot in (
+        ("serving", state.serving),
+        ("deploying", state.running),
+        ("queued", state.queued),
+    ):
+        if slot and slot.digest == candidate.digest:
+            return (
+                f"digest {_short(candidate.digest)} is already {label} (attempt {slot.attempt_id})"
+            )
+    if candidate.digest in ecs_serving:
+        return (
+            f"digest {_short(candidate.digest)} is already serving (ECS: the service's primary "
+            "task set runs it)"
+        )
+    return None
+
+
+def admit(
+    state: ServiceState,
+    candidate: Slot,
+    is_ancestor: Ancestry | None = None,
+    ecs_serving: frozenset[str] = frozenset(),
+) -> Admission:
     """Decide what happens to ``candidate``; return the new state to store.
 
     Pushes of one branch can reach ECR out of order (parallel builds): a push older than
     the commit that is serving, deploying or queued is superseded at once, so the newest
-    commit always ends up serving. Replays are exempt: they redeploy on purpose."""
+    commit always ends up serving. Replays are exempt: they redeploy on purpose.
+
+    ``ecs_serving``: the digests ECS itself serves (the primary task set's images): a push
+    of one of them is a duplicate even when the ledger does not know it (a fresh install)."""
     if state.running and state.running.attempt_id == candidate.attempt_id:
         # The slot records the execution that now carries the attempt.
         arn = candidate.execution_arn or state.running.execution_arn
@@ -179,18 +206,9 @@ def admit(state: ServiceState, candidate: Slot, is_ancestor: Ancestry | None = N
             "handed over from the queue",
         )
     if candidate.trigger != "replay":
-        for label, slot in (
-            ("serving", state.serving),
-            ("deploying", state.running),
-            ("queued", state.queued),
-        ):
-            if slot and slot.digest == candidate.digest:
-                return Admission(
-                    Decision.DUPLICATE,
-                    state,
-                    f"digest {_short(candidate.digest)} is already {label} "
-                    f"(attempt {slot.attempt_id})",
-                )
+        duplicate = _duplicate(state, candidate, ecs_serving)
+        if duplicate:
+            return Admission(Decision.DUPLICATE, state, duplicate)
         for label, slot in (
             ("serving", state.serving),
             ("deploying", state.running),

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from turnout import clock, ledger
+from turnout.adapters.ecs import Serving
 from turnout.adapters.sfn import ENDED
 from turnout.deps import Deps
 from turnout.ledger import Phase, Result, deploy_row
@@ -37,9 +38,10 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         return {"decision": Decision.DUPLICATE.value, "reason": reason}
 
     release_ended_slot(deps, slot)
+    ecs = frozenset() if slot.trigger == "replay" else serving_digests(deps)
 
     def decide(current: ServiceState) -> tuple[ServiceState, Admission]:
-        result = admit(current, slot, deps.codecommit.is_ancestor)
+        result = admit(current, slot, deps.codecommit.is_ancestor, ecs)
         return result.state, result
 
     outcome = deps.store.change_state(service, decide)
@@ -128,3 +130,17 @@ def release_ended_slot(deps: Deps, candidate: Slot) -> bool:
         | ledger.ended(float(existing.get("startedAt") or stale.received_at or now), now),
     )
     return True
+
+
+def ecs_serving(deps: Deps) -> Serving | None:
+    """What the ECS service serves now (task definition and images), or None.
+
+    The source of truth for "what serves", ledger or not (issue 8 item 6): a fresh install
+    has an empty ledger, and an operator may have changed the service outside turnout."""
+    return deps.ecs.serving()
+
+
+def serving_digests(deps: Deps) -> frozenset[str]:
+    """The image digests ECS serves (empty when the service serves nothing yet)."""
+    found = ecs_serving(deps)
+    return found.digests if found else frozenset()
