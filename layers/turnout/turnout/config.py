@@ -36,6 +36,10 @@ class Config:
     gate_hook_function: str
     deploy_state_machine_arn: str
     event_source: str
+    #: Deploy digests this stack's build did not produce (stack parameter AllowExternalImages).
+    allow_external_images: bool = False
+    #: push | manual (stack parameter BuildTrigger): manual mode never deploys external images.
+    build_trigger: str = "push"
 
     @property
     def service_key(self) -> str:
@@ -101,4 +105,6 @@ class Config:
             gate_hook_function=opt("GATE_HOOK_FUNCTION", f"CodeDeployHook_{stack}-gate"),
             deploy_state_machine_arn=opt("DEPLOY_STATE_MACHINE_ARN"),
             event_source=opt("EVENT_SOURCE", "turnout"),
+            allow_external_images=opt("ALLOW_EXTERNAL_IMAGES", "false").lower() == "true",
+            build_trigger=opt("BUILD_TRIGGER", "push"),
         )

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.integration.handlers.conftest import ACCOUNT, COMMIT, NOW, SERVICE_KEY, World
+from tests.integration.handlers.conftest import (
+    ACCOUNT,
+    COMMIT,
+    DIGEST,
+    NOW,
+    SERVICE_KEY,
+    World,
+    digest_of,
+)
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
 
@@ -172,9 +180,54 @@ def test_given_a_build_that_succeeded_when_finishing_then_the_ledger_and_build_p
     build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
     assert build is not None
     assert build["buildResult"] == "succeeded"
+    assert build["digest"] == ""  # the build pushed nothing under the commit tag here
     assert world.notifications()[0]["Subject"].startswith(
         "turnout: service-hello-aws build succeeded"
     )
+
+
+def test_given_a_build_that_pushed_its_commit_tag_when_finishing_then_the_digest_is_recorded(
+    world: World,
+) -> None:
+    _, deps = _deploy_machine(world)
+    world.push_image(DIGEST, [COMMIT, "latest"])
+    world.push_image(digest_of(3), ["latest"])  # the deploy tag moved on: not the build's
+
+    _finish(
+        world,
+        deps,
+        kind="build",
+        outcome="succeeded",
+        state={
+            "attempt": {"attemptId": "b-1", "commitId": COMMIT},
+            "build": {"buildId": "build-hello-aws:1"},
+        },
+    )
+
+    build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
+    assert build is not None
+    assert (build["buildResult"], build["digest"]) == ("succeeded", DIGEST)
+
+
+def test_given_a_failed_build_when_finishing_then_no_digest_is_recorded(world: World) -> None:
+    _, deps = _deploy_machine(world)
+    world.push_image(DIGEST, [COMMIT])
+
+    _finish(
+        world,
+        deps,
+        kind="build",
+        outcome="failed",
+        state={
+            "attempt": {"attemptId": "b-1", "commitId": COMMIT},
+            "build": {"buildId": "build-hello-aws:1"},
+        },
+    )
+
+    build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
+    assert build is not None
+    assert build["buildResult"] == "failed"
+    assert "digest" not in build
 
 
 def test_given_a_wait_that_timed_out_when_finishing_then_the_error_name_is_not_a_states_name(

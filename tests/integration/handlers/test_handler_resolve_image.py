@@ -19,7 +19,13 @@ from tests.integration.handlers.conftest import (
     digest_of,
     sample,
 )
-from turnout.errors import ImageCommitUnknown, ImageNotFound, InvalidEvent
+from turnout.errors import (
+    ImageCommitUnknown,
+    ImageNotFound,
+    ImageProvenancePending,
+    ImageProvenanceUnknown,
+    InvalidEvent,
+)
 
 EXECUTION = "arn:aws:states:ap-northeast-2:123456789012:execution:deploy:run-1"
 
@@ -28,11 +34,23 @@ def _payload(raw: Any) -> dict[str, Any]:
     return {"event": raw, "executionArn": EXECUTION}
 
 
+def _built(world: World, commit: str = COMMIT, digest: str = DIGEST, **fields: Any) -> None:
+    """The BUILD#<commit> row as this stack's build leaves it (Finish records the digest)."""
+    world.deps.store.put_build(
+        SERVICE_KEY,
+        commit,
+        {"attemptId": "b-1", "trigger": "push", "buildId": "p:1", "buildResult": "succeeded"}
+        | {"digest": digest}
+        | fields,
+    )
+
+
 def test_given_a_pushed_image_tagged_with_its_commit_when_resolving_then_the_attempt_pins_the_digest(
     world: World,
 ) -> None:
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world)
 
     result = world.call("resolve_image", _payload(sample("ecr-push")))
 
@@ -58,7 +76,7 @@ def test_given_a_build_started_manually_when_resolving_its_image_then_the_trigge
 ) -> None:
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
-    world.deps.store.put_build(SERVICE_KEY, COMMIT, {"trigger": "manual", "attemptId": "b-1"})
+    _built(world, trigger="manual")
 
     result = world.call("resolve_image", _payload(sample("ecr-push")))
 
@@ -70,7 +88,7 @@ def test_given_a_replayed_push_when_resolving_then_the_trigger_is_replay_with_it
 ) -> None:
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
-    world.deps.store.put_build(SERVICE_KEY, COMMIT, {"trigger": "manual"})
+    _built(world, trigger="manual")
 
     result = world.call("resolve_image", _payload(sample("ecr-push-replayed")))
 
@@ -201,6 +219,7 @@ def test_given_two_commit_tags_on_one_digest_when_resolving_then_the_first_sorte
     world.sources()
     other = world.codecommit.add_commit({"a": "1"}, commit_id="0" * 40)
     world.push_image(DIGEST, ["latest", COMMIT, other])
+    _built(world, commit=other)
 
     result = world.call("resolve_image", _payload(sample("ecr-push")))
 
@@ -251,7 +270,78 @@ def test_given_an_event_from_its_own_account_and_region_when_resolving_then_it_i
 ) -> None:
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world)
     own = sample("ecr-push")
     assert (own["account"], own["region"]) == (ACCOUNT, REGION)
 
     assert world.call("resolve_image", _payload(own))["ignored"] is False
+
+
+# ------------------------------------------------------------------ image provenance (row 3)
+
+
+def test_given_a_digest_this_stacks_build_never_pushed_when_resolving_then_provenance_unknown(
+    world: World,
+) -> None:
+    # Someone with ecr:PutImage pushes an image tagged with a real commit id.
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+
+    with pytest.raises(ImageProvenanceUnknown, match=f"this stack never built commit {COMMIT}"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_another_digest_under_a_built_commit_when_resolving_then_provenance_unknown(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world, digest=digest_of(5))
+
+    with pytest.raises(ImageProvenanceUnknown, match=f"pushed {digest_of(5)}"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_a_failed_build_of_the_commit_when_resolving_then_provenance_unknown(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world, buildResult="failed")
+
+    with pytest.raises(ImageProvenanceUnknown, match="ended 'failed'"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_the_build_still_running_when_resolving_then_provenance_is_pending(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    world.deps.store.put_build(SERVICE_KEY, COMMIT, {"attemptId": "b-1", "trigger": "push"})
+
+    with pytest.raises(ImageProvenancePending):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_allow_external_images_when_an_external_push_resolves_then_it_is_accepted(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    deps = world.with_config(ALLOW_EXTERNAL_IMAGES="true")
+
+    result = world.call("resolve_image", _payload(sample("ecr-push")), deps)
+
+    assert result["attempt"]["digest"] == DIGEST
+
+
+def test_given_manual_mode_when_an_external_push_resolves_then_allow_external_does_not_apply(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    deps = world.with_config(ALLOW_EXTERNAL_IMAGES="true", BUILD_TRIGGER="manual")
+
+    with pytest.raises(ImageProvenanceUnknown, match="manual mode deploys only its own builds"):
+        world.call("resolve_image", _payload(sample("ecr-push")), deps)

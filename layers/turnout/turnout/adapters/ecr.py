@@ -85,3 +85,15 @@ class Ecr(ServiceAdapter["ECRClient"]):
             str(d["imageDigest"]),
             tuple(d.get("imageTags", [])),
         )
+
+    def digest_of_tag(self, tag: str) -> str | None:
+        """The digest the tag names now; None when the repository has no such tag."""
+        try:
+            details = self.api.describe_images(
+                repositoryName=self.repository, imageIds=[{"imageTag": tag}]
+            )["imageDetails"]
+        except Exception as exc:
+            if error_code(exc) in ("ImageNotFoundException", "RepositoryNotFoundException"):
+                return None
+            raise
+        return str(details[0]["imageDigest"]) if details else None

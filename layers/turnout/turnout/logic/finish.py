@@ -181,9 +181,12 @@ def _finish_build(
         fields["error"] = state.error
     row = deps.store.put_attempt(cfg.service_key, attempt_id, fields)
     if state.commit_id and state.build_id:
-        deps.store.put_build(
-            cfg.service_key, state.commit_id, {"buildId": state.build_id, "buildResult": outcome}
-        )
+        recorded: dict[str, Any] = {"buildId": state.build_id, "buildResult": outcome}
+        if outcome == Result.SUCCEEDED:
+            # The digest this build pushed under the commit-id tag: the only one a push of
+            # this commit may deploy (image provenance, security-review row 3).
+            recorded["digest"] = deps.ecr.digest_of_tag(state.commit_id) or ""
+        deps.store.put_build(cfg.service_key, state.commit_id, recorded)
     _notify(deps, "build", outcome, row)
     return {"attemptId": attempt_id, "result": outcome}
 

@@ -9,8 +9,14 @@ from typing import Any
 
 from turnout import clock
 from turnout.adapters.ecr import image_uri
+from turnout.config import Config
 from turnout.deps import Deps
-from turnout.errors import ImageCommitUnknown, InvalidEvent
+from turnout.errors import (
+    ImageCommitUnknown,
+    ImageProvenancePending,
+    ImageProvenanceUnknown,
+    InvalidEvent,
+)
 from turnout.observability import logger
 from turnout.queue import Slot
 
@@ -62,12 +68,10 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
         logger.warning(
             "several commit tags on one digest; using the first", extra={"tags": commits}
         )
+    build = deps.store.get_build(cfg.service_key, commit_id) or {}
+    check_provenance(d.image_digest, commit_id, build, cfg)
     replay_name = event.replay_name
-    if replay_name:
-        trigger = "replay"
-    else:
-        build = deps.store.get_build(cfg.service_key, commit_id) or {}
-        trigger = str(build.get("trigger") or "push")
+    trigger = "replay" if replay_name else str(build.get("trigger") or "push")
     uri = image_uri(image.registry_id, cfg.region, cfg.ecr_repository, d.image_digest)
     slot = Slot(
         attempt_id=clock.new_attempt_id(),
@@ -120,3 +124,35 @@ def _handed_over(handoff: Any, execution: str, deps: Deps, account: str) -> Slot
         )
     logger.info("queue hand-off verified", extra={"attempt": attempt_id, "digest": image.digest})
     return replace(running, execution_arn=execution or running.execution_arn)
+
+
+def check_provenance(digest: str, commit_id: str, build: Mapping[str, Any], cfg: Config) -> None:
+    """Deploy only a digest this stack's build produced (security-review row 3).
+
+    Finish records on ``BUILD#<commit>`` the digest the build pushed under the commit-id
+    tag; anyone else's push (another principal with ecr:PutImage, a buildspec tagging
+    another commit) names a digest the row does not hold. ``AllowExternalImages`` lifts
+    the rule, except in manual mode, which ECR must not bypass. A build of the commit still
+    running (no result yet) has not recorded its digest: ImageProvenancePending, retried."""
+    if cfg.allow_external_images and cfg.build_trigger != "manual":
+        return
+    result = build.get("buildResult")
+    if build and not result:
+        raise ImageProvenancePending(
+            f"image {digest}: this stack's build of commit {commit_id} has not recorded "
+            "its digest yet"
+        )
+    recorded = str(build.get("digest") or "")
+    if result == "succeeded" and recorded == digest:
+        return
+    if not build:
+        why = f"this stack never built commit {commit_id}"
+    elif result != "succeeded":
+        why = f"this stack's build of commit {commit_id} ended {result!r}"
+    else:
+        why = f"this stack's build of commit {commit_id} pushed {recorded or 'no digest'}"
+    mode = " (manual mode deploys only its own builds)" if cfg.build_trigger == "manual" else ""
+    raise ImageProvenanceUnknown(
+        f"image {digest} in ECR repository {cfg.ecr_repository}: {why}; only images this "
+        f"stack's build pushed are deployed unless AllowExternalImages is true{mode}"
+    )
