@@ -186,6 +186,23 @@ def test_given_a_build_that_succeeded_when_finishing_then_the_ledger_and_build_p
     )
 
 
+def _recorded_build(world: World, deps: Deps, outcome: str) -> dict[str, Any]:
+    """Finish a build of COMMIT with ``outcome``; the BUILD#<commit> row it leaves."""
+    _finish(
+        world,
+        deps,
+        kind="build",
+        outcome=outcome,
+        state={
+            "attempt": {"attemptId": "b-1", "commitId": COMMIT},
+            "build": {"buildId": "build-hello-aws:1"},
+        },
+    )
+    build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
+    assert build is not None
+    return build
+
+
 def test_given_a_build_that_pushed_its_commit_tag_when_finishing_then_the_digest_is_recorded(
     world: World,
 ) -> None:
@@ -193,19 +210,8 @@ def test_given_a_build_that_pushed_its_commit_tag_when_finishing_then_the_digest
     world.push_image(DIGEST, [COMMIT, "latest"])
     world.push_image(digest_of(3), ["latest"])  # the deploy tag moved on: not the build's
 
-    _finish(
-        world,
-        deps,
-        kind="build",
-        outcome="succeeded",
-        state={
-            "attempt": {"attemptId": "b-1", "commitId": COMMIT},
-            "build": {"buildId": "build-hello-aws:1"},
-        },
-    )
+    build = _recorded_build(world, deps, "succeeded")
 
-    build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
-    assert build is not None
     assert (build["buildResult"], build["digest"]) == ("succeeded", DIGEST)
 
 
@@ -213,19 +219,8 @@ def test_given_a_failed_build_when_finishing_then_no_digest_is_recorded(world: W
     _, deps = _deploy_machine(world)
     world.push_image(DIGEST, [COMMIT])
 
-    _finish(
-        world,
-        deps,
-        kind="build",
-        outcome="failed",
-        state={
-            "attempt": {"attemptId": "b-1", "commitId": COMMIT},
-            "build": {"buildId": "build-hello-aws:1"},
-        },
-    )
+    build = _recorded_build(world, deps, "failed")
 
-    build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
-    assert build is not None
     assert build["buildResult"] == "failed"
     assert "digest" not in build
 
