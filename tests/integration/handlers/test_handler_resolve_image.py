@@ -119,6 +119,19 @@ def test_given_a_handoff_of_the_running_slot_when_resolving_then_the_stored_slot
     assert result["attempt"] == found | {"executionArn": EXECUTION, "commitTime": 0.0}
 
 
+def test_given_a_handoff_in_the_earlier_snake_case_form_when_resolving_then_only_its_id_is_read(
+    world: World,
+) -> None:
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt()
+    _running(world, found)
+    legacy = {"attempt_id": found["attemptId"], "image_uri": "evil.example/app:latest"}
+
+    result = world.call("resolve_image", _payload({"handoff": legacy}))
+
+    assert result["attempt"]["imageUri"] == found["imageUri"]
+
+
 @pytest.mark.parametrize(
     "forged",
     [

@@ -102,9 +102,12 @@ def _handed_over(handoff: Any, execution: str, deps: Deps, account: str) -> Slot
     STATE item), and its image must still be this account's ECR digest, pinned by
     digest in this stack's repository; anything else is InvalidEvent."""
     cfg = deps.config
-    if not isinstance(handoff, dict) or not isinstance(handoff.get("attemptId"), str):
+    # ``attempt_id``: the key of hand-offs started before the upgrade (only the id is read).
+    attempt_id = (
+        handoff.get("attemptId", handoff.get("attempt_id")) if isinstance(handoff, dict) else None
+    )
+    if not isinstance(attempt_id, str):
         raise InvalidEvent('handoff: expected {"attemptId": "<attempt id>"}')
-    attempt_id = handoff["attemptId"]
     running = deps.store.load_state(cfg.service_key).running
     if running is None or running.attempt_id != attempt_id:
         holder = running.attempt_id if running else "none"
