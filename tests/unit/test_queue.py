@@ -167,3 +167,43 @@ def test_given_the_snake_case_form_of_an_earlier_version_when_read_then_the_slot
     assert Slot.from_item(legacy) == slot(1)
     with pytest.raises(InvalidEvent, match=r"running\.digest is missing"):
         Slot.from_item({k: v for k, v in legacy.items() if k != "digest"}, "running")
+
+
+def test_given_a_handoff_in_a_new_execution_when_admitted_then_the_slot_records_that_execution() -> (
+    None
+):
+    from dataclasses import replace
+
+    state = ServiceState(running=slot(4), version=3)
+    moved = replace(slot(4), execution_arn="arn:aws:states:r:1:execution:deploy:a4")
+
+    result = admit(state, moved)
+
+    assert result.decision is Decision.RUN
+    assert result.state.running is not None
+    assert result.state.running.execution_arn == "arn:aws:states:r:1:execution:deploy:a4"
+    assert result.state.version == 4
+
+
+def test_given_a_queued_push_when_released_with_its_execution_then_the_slot_names_it() -> None:
+    state = ServiceState(running=slot(1), queued=slot(2), version=2)
+
+    result = release(state, "a1", succeeded=True, execution_of=lambda a: f"exec:{a}")
+
+    assert result.state.running is not None
+    assert result.state.running.execution_arn == "exec:a2"
+    assert result.next == result.state.running
+
+
+def test_given_ecs_serving_the_digest_when_a_push_arrives_then_it_is_a_duplicate() -> None:
+    result = admit(ServiceState(), slot(3), ecs_serving=frozenset({slot(3).digest}))
+
+    assert result.decision is Decision.DUPLICATE
+    assert "ECS" in result.reason
+    assert result.state == ServiceState()
+
+
+def test_given_ecs_serving_another_digest_when_a_push_arrives_then_it_runs() -> None:
+    result = admit(ServiceState(), slot(3), ecs_serving=frozenset({slot(4).digest}))
+
+    assert result.decision is Decision.RUN

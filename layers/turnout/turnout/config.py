@@ -45,6 +45,10 @@ class Config:
     event_source: str
     #: What the repository may ask for (the Render function's policy parameters).
     policy: PolicySettings = field(default_factory=PolicySettings)
+    #: Deploy digests this stack's build did not produce (stack parameter AllowExternalImages).
+    allow_external_images: bool = False
+    #: push | manual (stack parameter BuildTrigger): manual mode never deploys external images.
+    build_trigger: str = "push"
 
     @property
     def service_key(self) -> str:
@@ -122,4 +126,6 @@ class Config:
             deploy_state_machine_arn=opt("DEPLOY_STATE_MACHINE_ARN"),
             event_source=opt("EVENT_SOURCE", "turnout"),
             policy=PolicySettings.from_env(e),
+            allow_external_images=opt("ALLOW_EXTERNAL_IMAGES", "false").lower() == "true",
+            build_trigger=opt("BUILD_TRIGGER", "push"),
         )

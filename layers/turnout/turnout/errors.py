@@ -84,6 +84,19 @@ class TransientError(TurnoutError):
     permanent = False
 
 
+class ImageProvenanceUnknown(TurnoutError):
+    """The pushed digest is not one this stack's build produced (security-review row 3)."""
+
+
+class ImageProvenancePending(TurnoutError):
+    """This stack's build of the commit has not recorded its digest yet: retry later.
+
+    Not a TransientError subclass on purpose: only ResolveImage retries it (Step Functions
+    matches the exact name, so each retrier lists it by name)."""
+
+    permanent = False
+
+
 ALL_ERRORS: tuple[type[TurnoutError], ...] = (
     InvalidEvent,
     ConfigError,
@@ -100,6 +113,8 @@ ALL_ERRORS: tuple[type[TurnoutError], ...] = (
     GateTimedOut,
     DeploymentFailed,
     TransientError,
+    ImageProvenanceUnknown,
+    ImageProvenancePending,
 )
 
 

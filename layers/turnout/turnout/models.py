@@ -41,6 +41,7 @@ __all__ = [
     "LifecycleHookEvent",
     "ManualBuildInput",
     "ScheduledEvent",
+    "check_origin",
     "parse_event",
     "validate_branch_name",
 ]
@@ -374,3 +375,20 @@ def parse_event[M: BaseModel](model: type[M], event: Mapping[str, Any], what: st
     except ValidationError as exc:
         problems = "; ".join(_describe(model, error) for error in exc.errors(include_url=False))
         raise InvalidEvent(f"{label}: {problems}") from exc
+
+
+def check_origin(event: EventBridgeModel, account: str, region: str, what: str) -> None:
+    """Refuse an event from another account or region than the function's own.
+
+    The default bus's resource policy may admit other accounts' events (EventBridge UG,
+    "Sending and receiving events between AWS accounts"), and an event's top-level
+    ``account`` and ``region`` are those of its source (EventBridge UG, "Amazon
+    EventBridge events": the envelope fields): security-review row 13. An empty
+    ``account`` (not known to the caller) skips the account check only."""
+    label = _label(what)
+    if account and event.account != account:
+        raise InvalidEvent(
+            f"{label}: account {event.account!r} is not this stack's account {account!r}"
+        )
+    if event.region != region:
+        raise InvalidEvent(f"{label}: region {event.region!r} is not this stack's {region!r}")

@@ -161,27 +161,54 @@ def _short(digest: str) -> str:
     return digest.removeprefix("sha256:")[:12]
 
 
-def admit(state: ServiceState, candidate: Slot, is_ancestor: Ancestry | None = None) -> Admission:
+def _duplicate(state: ServiceState, candidate: Slot, ecs_serving: frozenset[str]) -> str | None:
+    """Why ``candidate``'s digest deploys nothing new (None when it would)."""
+    for label, slot in (
+        ("serving", state.serving),
+        ("deploying", state.running),
+        ("queued", state.queued),
+    ):
+        if slot and slot.digest == candidate.digest:
+            return (
+                f"digest {_short(candidate.digest)} is already {label} (attempt {slot.attempt_id})"
+            )
+    if candidate.digest in ecs_serving:
+        return (
+            f"digest {_short(candidate.digest)} is already serving (ECS: the service's primary "
+            "task set runs it)"
+        )
+    return None
+
+
+def admit(
+    state: ServiceState,
+    candidate: Slot,
+    is_ancestor: Ancestry | None = None,
+    ecs_serving: frozenset[str] = frozenset(),
+) -> Admission:
     """Decide what happens to ``candidate``; return the new state to store.
 
     Pushes of one branch can reach ECR out of order (parallel builds): a push older than
     the commit that is serving, deploying or queued is superseded at once, so the newest
-    commit always ends up serving. Replays are exempt: they redeploy on purpose."""
+    commit always ends up serving. Replays are exempt: they redeploy on purpose.
+
+    ``ecs_serving``: the digests ECS itself serves (the primary task set's images): a push
+    of one of them is a duplicate even when the ledger does not know it (a fresh install)."""
     if state.running and state.running.attempt_id == candidate.attempt_id:
-        return Admission(Decision.RUN, state, "handed over from the queue")
+        # The slot records the execution that now carries the attempt.
+        arn = candidate.execution_arn or state.running.execution_arn
+        if arn == state.running.execution_arn:
+            return Admission(Decision.RUN, state, "handed over from the queue")
+        running = replace(state.running, execution_arn=arn)
+        return Admission(
+            Decision.RUN,
+            replace(state, running=running, version=state.version + 1),
+            "handed over from the queue",
+        )
     if candidate.trigger != "replay":
-        for label, slot in (
-            ("serving", state.serving),
-            ("deploying", state.running),
-            ("queued", state.queued),
-        ):
-            if slot and slot.digest == candidate.digest:
-                return Admission(
-                    Decision.DUPLICATE,
-                    state,
-                    f"digest {_short(candidate.digest)} is already {label} "
-                    f"(attempt {slot.attempt_id})",
-                )
+        duplicate = _duplicate(state, candidate, ecs_serving)
+        if duplicate:
+            return Admission(Decision.DUPLICATE, state, duplicate)
         for label, slot in (
             ("serving", state.serving),
             ("deploying", state.running),
@@ -212,12 +239,23 @@ def admit(state: ServiceState, candidate: Slot, is_ancestor: Ancestry | None = N
     )
 
 
-def release(state: ServiceState, attempt_id: str, *, succeeded: bool) -> Release:
-    """End the running attempt; the queued one (if any) takes the slot."""
+def release(
+    state: ServiceState,
+    attempt_id: str,
+    *,
+    succeeded: bool,
+    execution_of: Callable[[str], str] | None = None,
+) -> Release:
+    """End the running attempt; the queued one (if any) takes the slot.
+
+    ``execution_of(attempt_id)`` names the execution the hand-off will start for the
+    queued attempt: the slot records it, so admission can tell whether it still runs."""
     if state.running is None or state.running.attempt_id != attempt_id:
         return Release(state, released=False)
     serving = state.running if succeeded else state.serving
     nxt = state.queued
+    if nxt is not None and execution_of is not None:
+        nxt = replace(nxt, execution_arn=execution_of(nxt.attempt_id))
     return Release(
         ServiceState(serving=serving, running=nxt, queued=None, version=state.version + 1),
         released=True,

@@ -34,7 +34,8 @@ adapters = [
     aws.client("sns"),
     aws.client("events"),
 ]
-print(",".join(type(c).__name__ for c in adapters))
+# The adapters' clients are guarded (throttling raised as TransientError): name the client.
+print(",".join(type(getattr(c, "_inner", c)).__name__ for c in adapters))
 """
 
 

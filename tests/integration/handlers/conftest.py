@@ -310,6 +310,14 @@ class RecordingSfnClient:
         self.calls.append(("failure", {"taskToken": taskToken, "error": error, "cause": cause}))
         return {}
 
+    def describe_execution(self, *, executionArn: str) -> dict[str, Any]:
+        """No execution is known here: answered as AWS answers an unknown ARN."""
+        raise client_error(
+            "ExecutionDoesNotExist",
+            f"Execution Does Not Exist: '{executionArn}'",
+            "DescribeExecution",
+        )
+
 
 @dataclass
 class FakeElbv2Client:

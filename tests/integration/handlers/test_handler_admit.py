@@ -24,6 +24,19 @@ def _row(world: World, attempt_id: str) -> dict[str, Any]:
     return row
 
 
+def _serve_first(world: World) -> dict[str, Any]:
+    first = _push(world, 1)
+    _admit(world, first)
+    world.deps.store.change_state(
+        SERVICE_KEY,
+        lambda s: (
+            type(s)(serving=s.running, running=None, queued=None, version=s.version + 1),
+            None,
+        ),
+    )
+    return first
+
+
 def test_given_nothing_deploying_when_admitting_then_the_push_runs_and_holds_the_slot(
     world: World,
 ) -> None:
@@ -105,15 +118,7 @@ def test_given_an_event_delivered_twice_when_admitting_then_the_second_is_a_dupl
 
 
 def test_given_the_serving_digest_replayed_when_admitting_then_it_runs_again(world: World) -> None:
-    first = _push(world, 1)
-    _admit(world, first)
-    world.deps.store.change_state(
-        SERVICE_KEY,
-        lambda s: (
-            type(s)(serving=s.running, running=None, queued=None, version=s.version + 1),
-            None,
-        ),
-    )
+    first = _serve_first(world)
     replay = first | {
         "attemptId": "20261126T070000000000Z-eeeeee",
         "eventId": "event-replayed",
@@ -126,6 +131,42 @@ def test_given_the_serving_digest_replayed_when_admitting_then_it_runs_again(wor
     assert result["decision"] == "run"
     assert world.state()["running"]["attemptId"] == replay["attemptId"]
     assert _row(world, replay["attemptId"])["replayName"] == "turnout-redeploy-1"
+
+
+def test_given_a_replay_that_keeps_the_original_event_id_when_admitting_then_it_runs(
+    world: World,
+) -> None:
+    # AWS documents no relation between a replayed event's id and the original's
+    # (aws-fidelity row 9): a replay that kept the id must still redeploy.
+    first = _serve_first(world)
+    replay = first | {
+        "attemptId": "20261126T070000000000Z-eeeeee",
+        "trigger": "replay",
+        "replayName": "turnout-redeploy-1",
+    }
+
+    result = _admit(world, replay)
+
+    assert result["decision"] == "run"
+    assert world.item(f"SERVICE#{SERVICE_KEY}", "EVENT#event-1#replay#turnout-redeploy-1")
+
+
+def test_given_a_replay_delivered_twice_when_admitting_then_the_second_is_a_duplicate(
+    world: World,
+) -> None:
+    first = _serve_first(world)
+    replay = first | {
+        "attemptId": "20261126T070000000000Z-eeeeee",
+        "trigger": "replay",
+        "replayName": "turnout-redeploy-1",
+    }
+    _admit(world, replay)
+    again = replay | {"attemptId": "20261126T070000000000Z-ffffff"}
+
+    result = _admit(world, again)
+
+    assert result["decision"] == "duplicate"
+    assert world.state()["running"]["attemptId"] == replay["attemptId"]
 
 
 def test_given_a_queue_handoff_when_admitting_then_it_runs_without_a_delivery_check(

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.integration.handlers.conftest import ACCOUNT, COMMIT, NOW, SERVICE_KEY, World
+from tests.integration.handlers.conftest import (
+    ACCOUNT,
+    COMMIT,
+    DIGEST,
+    NOW,
+    SERVICE_KEY,
+    World,
+    digest_of,
+)
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
 
@@ -71,7 +79,10 @@ def test_given_a_queued_push_when_the_running_deploy_succeeds_then_the_next_exec
     executions = world.sfn.list_executions(stateMachineArn=machine)["executions"]
     assert [e["name"] for e in executions] == [second["attemptId"]]
     started = world.sfn.describe_execution(executionArn=executions[0]["executionArn"])
-    assert json.loads(started["input"])["handoff"]["attemptId"] == second["attemptId"]
+    # Only the attempt id: the deploy machine re-reads the slot (aws-fidelity row 33).
+    assert json.loads(started["input"]) == {"handoff": {"attemptId": second["attemptId"]}}
+    slot = world.state()["running"]
+    assert slot["executionArn"] == executions[0]["executionArn"]
     notes = world.notifications()
     assert [n["Subject"] for n in notes] == [
         f"turnout: service-hello-aws deploy succeeded (commit {first['commitId'][:12]})"
@@ -169,9 +180,49 @@ def test_given_a_build_that_succeeded_when_finishing_then_the_ledger_and_build_p
     build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
     assert build is not None
     assert build["buildResult"] == "succeeded"
+    assert build["digest"] == ""  # the build pushed nothing under the commit tag here
     assert world.notifications()[0]["Subject"].startswith(
         "turnout: service-hello-aws build succeeded"
     )
+
+
+def _recorded_build(world: World, deps: Deps, outcome: str) -> dict[str, Any]:
+    """Finish a build of COMMIT with ``outcome``; the BUILD#<commit> row it leaves."""
+    _finish(
+        world,
+        deps,
+        kind="build",
+        outcome=outcome,
+        state={
+            "attempt": {"attemptId": "b-1", "commitId": COMMIT},
+            "build": {"buildId": "build-hello-aws:1"},
+        },
+    )
+    build = world.item(f"SERVICE#{SERVICE_KEY}", f"BUILD#{COMMIT}")
+    assert build is not None
+    return build
+
+
+def test_given_a_build_that_pushed_its_commit_tag_when_finishing_then_the_digest_is_recorded(
+    world: World,
+) -> None:
+    _, deps = _deploy_machine(world)
+    world.push_image(DIGEST, [COMMIT, "latest"])
+    world.push_image(digest_of(3), ["latest"])  # the deploy tag moved on: not the build's
+
+    build = _recorded_build(world, deps, "succeeded")
+
+    assert (build["buildResult"], build["digest"]) == ("succeeded", DIGEST)
+
+
+def test_given_a_failed_build_when_finishing_then_no_digest_is_recorded(world: World) -> None:
+    _, deps = _deploy_machine(world)
+    world.push_image(DIGEST, [COMMIT])
+
+    build = _recorded_build(world, deps, "failed")
+
+    assert build["buildResult"] == "failed"
+    assert "digest" not in build
 
 
 def test_given_a_wait_that_timed_out_when_finishing_then_the_error_name_is_not_a_states_name(

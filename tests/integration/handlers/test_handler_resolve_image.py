@@ -15,10 +15,17 @@ from tests.integration.handlers.conftest import (
     REGION,
     SERVICE_KEY,
     World,
+    attempt,
     digest_of,
     sample,
 )
-from turnout.errors import ImageCommitUnknown, ImageNotFound, InvalidEvent
+from turnout.errors import (
+    ImageCommitUnknown,
+    ImageNotFound,
+    ImageProvenancePending,
+    ImageProvenanceUnknown,
+    InvalidEvent,
+)
 
 EXECUTION = "arn:aws:states:ap-northeast-2:123456789012:execution:deploy:run-1"
 
@@ -27,11 +34,23 @@ def _payload(raw: Any) -> dict[str, Any]:
     return {"event": raw, "executionArn": EXECUTION}
 
 
+def _built(world: World, commit: str = COMMIT, digest: str = DIGEST, **fields: Any) -> None:
+    """The BUILD#<commit> row as this stack's build leaves it (Finish records the digest)."""
+    world.deps.store.put_build(
+        SERVICE_KEY,
+        commit,
+        {"attemptId": "b-1", "trigger": "push", "buildId": "p:1", "buildResult": "succeeded"}
+        | {"digest": digest}
+        | fields,
+    )
+
+
 def test_given_a_pushed_image_tagged_with_its_commit_when_resolving_then_the_attempt_pins_the_digest(
     world: World,
 ) -> None:
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world)
 
     result = world.call("resolve_image", _payload(sample("ecr-push")))
 
@@ -57,7 +76,7 @@ def test_given_a_build_started_manually_when_resolving_its_image_then_the_trigge
 ) -> None:
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
-    world.deps.store.put_build(SERVICE_KEY, COMMIT, {"trigger": "manual", "attemptId": "b-1"})
+    _built(world, trigger="manual")
 
     result = world.call("resolve_image", _payload(sample("ecr-push")))
 
@@ -69,7 +88,7 @@ def test_given_a_replayed_push_when_resolving_then_the_trigger_is_replay_with_it
 ) -> None:
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
-    world.deps.store.put_build(SERVICE_KEY, COMMIT, {"trigger": "manual"})
+    _built(world, trigger="manual")
 
     result = world.call("resolve_image", _payload(sample("ecr-push-replayed")))
 
@@ -77,42 +96,93 @@ def test_given_a_replayed_push_when_resolving_then_the_trigger_is_replay_with_it
     assert result["attempt"]["replayName"] == "turnout-redeploy-20250612T093000Z"
 
 
-def test_given_a_queue_handoff_when_resolving_then_the_slot_comes_back_without_ecr(
+def _running(world: World, found: dict[str, Any]) -> None:
+    """``found`` holds the service's slot (as admission leaves it)."""
+    from turnout.queue import ServiceState, Slot
+
+    world.deps.store.change_state(
+        SERVICE_KEY,
+        lambda s: (ServiceState(running=Slot.from_item(found), version=s.version + 1), None),
+    )
+
+
+def test_given_a_handoff_of_the_running_slot_when_resolving_then_the_stored_slot_comes_back(
     world: World,
 ) -> None:
-    slot = {
-        "attempt_id": "20261126T064820000000Z-bbbbbb",
-        "digest": DIGEST,
-        "commit_id": COMMIT,
-        "image_uri": "uri@" + DIGEST,
-        "trigger": "push",
-        "event_id": "e-1",
-    }
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt()
+    _running(world, found)
 
-    result = world.call("resolve_image", _payload({"handoff": slot}))
+    result = world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
 
     assert result["handoff"] is True
-    assert result["attempt"]["attemptId"] == slot["attempt_id"]
-    assert result["attempt"]["imageUri"] == "uri@" + DIGEST
+    assert result["attempt"] == found | {"executionArn": EXECUTION, "commitTime": 0.0}
 
 
-def test_given_a_handoff_without_digest_when_resolving_then_invalid_event_names_the_field(
+def test_given_a_handoff_in_the_earlier_snake_case_form_when_resolving_then_only_its_id_is_read(
     world: World,
 ) -> None:
-    with pytest.raises(InvalidEvent, match=r"handoff\.digest is missing"):
-        world.call(
-            "resolve_image",
-            _payload(
-                {
-                    "handoff": {
-                        "attempt_id": "a",
-                        "commit_id": COMMIT,
-                        "image_uri": "u",
-                        "trigger": "push",
-                    }
-                }
-            ),
-        )
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt()
+    _running(world, found)
+    legacy = {"attempt_id": found["attemptId"], "image_uri": "evil.example/app:latest"}
+
+    result = world.call("resolve_image", _payload({"handoff": legacy}))
+
+    assert result["attempt"]["imageUri"] == found["imageUri"]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"attemptId": "20261126T999999000000Z-ffffff"},  # not the running slot
+        {"attemptId": 7},
+        "20261126T064820000000Z-aaaaaa",
+    ],
+)
+def test_given_a_forged_handoff_when_resolving_then_it_is_invalid(
+    world: World, forged: Any
+) -> None:
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _running(world, attempt())
+
+    with pytest.raises(InvalidEvent, match="handoff"):
+        world.call("resolve_image", _payload({"handoff": forged}))
+
+
+def test_given_a_handoff_carrying_its_own_image_when_resolving_then_the_stored_image_is_used(
+    world: World,
+) -> None:
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt()
+    _running(world, found)
+    forged = found | {"imageUri": "evil.example/app:latest", "trigger": "replay"}
+
+    result = world.call("resolve_image", _payload({"handoff": forged}))
+
+    assert result["attempt"]["imageUri"] == found["imageUri"]
+    assert result["attempt"]["trigger"] == "push"
+
+
+def test_given_a_running_slot_whose_image_left_ecr_when_handed_over_then_image_not_found(
+    world: World,
+) -> None:
+    found = attempt()
+    _running(world, found)
+
+    with pytest.raises(ImageNotFound):
+        world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
+
+
+def test_given_a_running_slot_with_a_foreign_image_uri_when_handed_over_then_it_is_invalid(
+    world: World,
+) -> None:
+    world.push_image(DIGEST, ["latest", COMMIT])
+    found = attempt() | {"imageUri": f"evil.example/{ECR_REPOSITORY}@{DIGEST}"}
+    _running(world, found)
+
+    with pytest.raises(InvalidEvent, match=r"\(this stack's repository\)"):
+        world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
 
 
 @pytest.mark.parametrize(
@@ -162,6 +232,7 @@ def test_given_two_commit_tags_on_one_digest_when_resolving_then_the_first_sorte
     world.sources()
     other = world.codecommit.add_commit({"a": "1"}, commit_id="0" * 40)
     world.push_image(DIGEST, ["latest", COMMIT, other])
+    _built(world, commit=other)
 
     result = world.call("resolve_image", _payload(sample("ecr-push")))
 
@@ -192,3 +263,98 @@ def test_given_a_malformed_ecr_event_when_resolving_then_invalid_event_names_the
 def test_given_no_event_object_when_resolving_then_invalid_event(world: World) -> None:
     with pytest.raises(InvalidEvent, match="deploy input: expected an ECR Image Action event"):
         world.call("resolve_image", {"event": "oops"})
+
+
+@pytest.mark.parametrize(("field", "value"), [("account", "210987654321"), ("region", "us-west-2")])
+def test_given_an_event_from_another_account_or_region_when_resolving_then_it_is_refused(
+    world: World, field: str, value: str
+) -> None:
+    # security-review row 13: the default bus may admit other accounts' events.
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    foreign = sample("ecr-push") | {field: value}
+
+    with pytest.raises(InvalidEvent, match=f"{field} '{value}' is not this stack's"):
+        world.call("resolve_image", _payload(foreign))
+
+
+def test_given_an_event_from_its_own_account_and_region_when_resolving_then_it_is_accepted(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world)
+    own = sample("ecr-push")
+    assert (own["account"], own["region"]) == (ACCOUNT, REGION)
+
+    assert world.call("resolve_image", _payload(own))["ignored"] is False
+
+
+# ------------------------------------------------------------------ image provenance (row 3)
+
+
+def test_given_a_digest_this_stacks_build_never_pushed_when_resolving_then_provenance_unknown(
+    world: World,
+) -> None:
+    # Someone with ecr:PutImage pushes an image tagged with a real commit id.
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+
+    with pytest.raises(ImageProvenanceUnknown, match=f"this stack never built commit {COMMIT}"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_another_digest_under_a_built_commit_when_resolving_then_provenance_unknown(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world, digest=digest_of(5))
+
+    with pytest.raises(ImageProvenanceUnknown, match=f"pushed {digest_of(5)}"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_a_failed_build_of_the_commit_when_resolving_then_provenance_unknown(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world, buildResult="failed")
+
+    with pytest.raises(ImageProvenanceUnknown, match="ended 'failed'"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_the_build_still_running_when_resolving_then_provenance_is_pending(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    world.deps.store.put_build(SERVICE_KEY, COMMIT, {"attemptId": "b-1", "trigger": "push"})
+
+    with pytest.raises(ImageProvenancePending):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_allow_external_images_when_an_external_push_resolves_then_it_is_accepted(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    deps = world.with_config(ALLOW_EXTERNAL_IMAGES="true")
+
+    result = world.call("resolve_image", _payload(sample("ecr-push")), deps)
+
+    assert result["attempt"]["digest"] == DIGEST
+
+
+def test_given_manual_mode_when_an_external_push_resolves_then_allow_external_does_not_apply(
+    world: World,
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    deps = world.with_config(ALLOW_EXTERNAL_IMAGES="true", BUILD_TRIGGER="manual")
+
+    with pytest.raises(ImageProvenanceUnknown, match="manual mode deploys only its own builds"):
+        world.call("resolve_image", _payload(sample("ecr-push")), deps)

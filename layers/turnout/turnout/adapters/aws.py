@@ -7,7 +7,10 @@ Lambda layer does not ship them, and nothing here may add to a cold start (bench
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
+import functools
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, overload
+
+from turnout.errors import TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -79,6 +82,111 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+def account_of(arn: str) -> str:
+    """The account field of an ARN (``arn:partition:service:region:account:...``), or ""."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
+
+
+def http_status(exc: BaseException) -> int:
+    """The HTTP status of a botocore ClientError (0 for anything else)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        meta = response.get("ResponseMetadata", {})
+        try:
+            return int(meta.get("HTTPStatusCode", 0) or 0)
+        except (TypeError, ValueError):
+            return 0
+    return 0
+
+
+# The error codes and statuses botocore's "standard" retry mode itself treats as throttling
+# or transient (botocore/retries/standard.py: ThrottledRetryableChecker._THROTTLED_ERROR_CODES,
+# TransientRetryableChecker._TRANSIENT_ERROR_CODES / _TRANSIENT_STATUS_CODES, and
+# ThrottlingStatusCodeChecker's 429; AWS SDKs and Tools Reference Guide, "Retry behavior").
+# An error of these kinds that is still raised has outlived the client's own retries.
+THROTTLING_CODES: frozenset[str] = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+TRANSIENT_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a throttling or 5xx ClientError, or a connection/timeout error of botocore."""
+    if isinstance(exc, TransientError):
+        return True
+    if error_code(exc) in THROTTLING_CODES or http_status(exc) in TRANSIENT_STATUSES:
+        return True
+    module = type(exc).__module__
+    if module.startswith("botocore") or module.startswith("urllib3"):
+        from botocore.exceptions import ConnectionError, HTTPClientError
+
+        return isinstance(exc, ConnectionError | HTTPClientError)
+    return False
+
+
+def as_transient(exc: BaseException, where: str) -> TransientError:
+    """``exc`` as the core's TransientError: the name the state machines' retriers match.
+
+    Step Functions matches error names exactly and a Lambda reports the concrete class
+    name (Step Functions DG, "Handling errors"), so a botocore ``ClientError`` would reach
+    no retrier (aws-fidelity row 8)."""
+    code = error_code(exc) or type(exc).__name__
+    status = http_status(exc)
+    shown = f"{code} (HTTP {status})" if status else code
+    return TransientError(f"{where}: {shown} after the client's own retries: {exc}")
+
+
+class _Guarded:
+    """A client whose calls raise :class:`TransientError` for throttling and 5xx errors.
+
+    Other errors pass unchanged, so the adapters' own mapping by ``error_code`` still
+    runs; attributes that are not calls (``meta``, ``exceptions``) are the client's own."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if name.startswith("_") or not callable(attr) or isinstance(attr, type):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                if is_transient(exc) and not isinstance(exc, TransientError):
+                    raise as_transient(exc, name) from exc
+                raise
+
+        return call
+
+
+def guarded[C](api: C) -> C:
+    """``api`` with its throttling and transient errors raised as TransientError."""
+    if isinstance(api, _Guarded):
+        return api
+    return cast("C", _Guarded(api))
+
+
 class ServiceAdapter[ClientT = Any]:
     """Base of the adapters over one service: the client is injected (tests) or created
     lazily on first use (never at import or construction). ``ClientT`` is the service's
@@ -92,7 +200,8 @@ class ServiceAdapter[ClientT = Any]:
 
     @property
     def api(self) -> ClientT:
+        """The client; its throttling and 5xx errors raise :class:`TransientError`."""
         if self._client is None:
             made: ClientT = _cached(self.aws_service)
             self._client = made
-        return self._client
+        return guarded(self._client)

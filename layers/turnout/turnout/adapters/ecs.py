@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from turnout.adapters.aws import ServiceAdapter
+from turnout.adapters.aws import ServiceAdapter, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
+
+
+_PINNED = re.compile(r"@(sha256:[0-9a-f]{64})$")
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What the ECS service serves: its primary task set's task definition and images."""
+
+    task_definition_arn: str
+    images: tuple[str, ...]
+
+    @property
+    def digests(self) -> frozenset[str]:
+        """The digests of the images pinned by digest (``...@sha256:<64 hex>``)."""
+        return frozenset(m.group(1) for i in self.images if (m := _PINNED.search(i)))
 
 
 class Ecs(ServiceAdapter["ECSClient"]):
@@ -46,3 +64,41 @@ class Ecs(ServiceAdapter["ECSClient"]):
                         if lb.get("targetGroupArn")
                     )
         return groups
+
+    def serving(self) -> Serving | None:
+        """The task definition and images the service serves; None if it has none yet.
+
+        ECS API Reference, DescribeServices: a service under the CODE_DEPLOY (or EXTERNAL)
+        deployment controller lists ``taskSets``, the one serving production traffic with
+        ``status`` PRIMARY; under the ECS controller the PRIMARY entry of ``deployments``
+        is the newest. DescribeTaskDefinition then gives the containers' images."""
+        try:
+            services = self.api.describe_services(
+                cluster=self.cluster, services=[self.service]
+            ).get("services", [])
+        except Exception as exc:
+            if error_code(exc) in ("ClusterNotFoundException", "ServiceNotFoundException"):
+                return None
+            raise
+        arn = ""
+        for svc in services:
+            if svc.get("status") == "INACTIVE":
+                continue
+            found = [
+                t.get("taskDefinition")
+                for t in svc.get("taskSets", [])
+                if t.get("status") == "PRIMARY"
+            ]
+            found += [
+                d.get("taskDefinition")
+                for d in svc.get("deployments", [])
+                if d.get("status") == "PRIMARY"
+            ]
+            arn = str((found or [svc.get("taskDefinition")])[0] or "")
+            if arn:
+                break
+        if not arn:
+            return None
+        definition = self.api.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        images = tuple(str(c.get("image", "")) for c in definition.get("containerDefinitions", []))
+        return Serving(str(definition.get("taskDefinitionArn") or arn), images)

@@ -12,6 +12,18 @@ if TYPE_CHECKING:
 
 _GONE = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
 
+#: DescribeExecution ``status`` values of an execution that has ended (Step Functions API
+#: Reference, DescribeExecution: RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED |
+#: PENDING_REDRIVE; a redrive in progress is not an end).
+ENDED = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN of the execution ``name`` of a standard state machine
+    (``arn:<partition>:states:<region>:<account>:execution:<machine>:<name>``)."""
+    head, sep, machine = state_machine_arn.rpartition(":stateMachine:")
+    return f"{head}:execution:{machine}:{name}" if sep else ""
+
 
 class StepFunctions(ServiceAdapter["SFNClient"]):
     aws_service = "stepfunctions"
@@ -34,6 +46,15 @@ class StepFunctions(ServiceAdapter["SFNClient"]):
                 return False
             raise
         return True
+
+    def status(self, arn: str) -> str | None:
+        """The execution's status; None when Step Functions does not know it (yet)."""
+        try:
+            return str(self.api.describe_execution(executionArn=arn)["status"])
+        except Exception as exc:
+            if error_code(exc) in ("ExecutionDoesNotExist", "InvalidArn"):
+                return None
+            raise
 
     def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> str | None:
         """Start an execution (idempotent by name); None if it already exists."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from turnout.adapters.aws import client as make_client
-from turnout.adapters.aws import error_code
+from turnout.adapters.aws import error_code, guarded
 from turnout.errors import TransientError
 from turnout.queue import ServiceState
 
@@ -72,7 +72,7 @@ class Store:
     def ddb(self) -> DynamoDBClient:
         if self._client is None:
             self._client = make_client("dynamodb")
-        return self._client
+        return guarded(self._client)
 
     # -- generic -----------------------------------------------------------------
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
@@ -198,12 +198,21 @@ class Store:
     def attempts(self, service: str, limit: int | None = None) -> list[dict[str, Any]]:
         return list(self.query(f"SERVICE#{service}", "ATTEMPT#", newest_first=True, limit=limit))
 
-    def first_delivery(self, service: str, event_id: str, now: float) -> bool:
-        """True the first time an event id is seen (EventBridge delivers at least once)."""
+    def first_delivery(
+        self, service: str, event_id: str, now: float, replay_name: str | None = None
+    ) -> bool:
+        """True the first time an event is seen (EventBridge delivers at least once).
+
+        The marker is keyed on the event id plus the replay's name: AWS documents no
+        relation between a replayed event's ``id`` and the original's (EventBridge UG,
+        "Replaying archived events" shows only the added ``replay-name``; aws-fidelity
+        row 9), so whether a replay keeps the id or gets a new one, a replay is never
+        taken for a redelivery of the original, and a redelivered replay is."""
+        key = f"{event_id}#replay#{replay_name}" if replay_name else event_id
         return self.put(
             {
                 "pk": f"SERVICE#{service}",
-                "sk": f"EVENT#{event_id}",
+                "sk": f"EVENT#{key}",
                 "seenAt": now,
                 "expiresAt": int(now) + EVENT_TTL_SECONDS,
             },

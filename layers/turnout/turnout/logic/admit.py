@@ -6,8 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from turnout import clock, ledger
+from turnout.adapters.ecs import Serving
+from turnout.adapters.sfn import ENDED
 from turnout.deps import Deps
 from turnout.ledger import Phase, Result, deploy_row
+from turnout.logic.finish import release_and_start_next
 from turnout.observability import logger
 from turnout.queue import Admission, Decision, ServiceState, Slot, admit
 
@@ -21,7 +24,7 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     if (
         not state.get("handoff")
         and slot.event_id
-        and not deps.store.first_delivery(service, slot.event_id, now)
+        and not deps.store.first_delivery(service, slot.event_id, now, slot.replay_name)
     ):
         reason = f"event {slot.event_id} was already delivered"
         logger.info("duplicate delivery", extra={"event_id": slot.event_id})
@@ -34,8 +37,11 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         )
         return {"decision": Decision.DUPLICATE.value, "reason": reason}
 
+    release_ended_slot(deps, slot)
+    ecs = frozenset() if slot.trigger == "replay" else serving_digests(deps)
+
     def decide(current: ServiceState) -> tuple[ServiceState, Admission]:
-        result = admit(current, slot, deps.codecommit.is_ancestor)
+        result = admit(current, slot, deps.codecommit.is_ancestor, ecs)
         return result.state, result
 
     outcome = deps.store.change_state(service, decide)
@@ -84,3 +90,57 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             },
         )
     return {"decision": outcome.decision.value, "reason": outcome.reason}
+
+
+def release_ended_slot(deps: Deps, candidate: Slot) -> bool:
+    """Release a running slot whose execution has ended without Finish (True if released).
+
+    Step Functions ends an execution outside every Catch on ``States.DataLimitExceeded``
+    ("States.ALL ... cannot catch the States.DataLimitExceeded terminal error", Step
+    Functions DG, "Handling errors"), on StopExecution and on ``States.Runtime``: Finish
+    never runs, so the slot would stay taken and every later push queue forever
+    (security-review row 5). DescribeExecution tells; an execution it does not know (a
+    hand-off being started) or that is being redriven is left alone."""
+    cfg = deps.config
+    service = cfg.service_key
+    stale = deps.store.load_state(service).running
+    if stale is None or stale.attempt_id == candidate.attempt_id or not stale.execution_arn:
+        return False
+    status = deps.sfn.status(stale.execution_arn)
+    if status not in ENDED:
+        return False
+    released = release_and_start_next(deps, stale.attempt_id, succeeded=False)
+    if not released.released:  # someone else released it first
+        return False
+    now = clock.now()
+    existing = deps.store.get_attempt(service, stale.attempt_id) or {}
+    reason = (
+        f"execution {stale.execution_arn} ended ({status}) without recording an outcome; "
+        f"the slot was released when attempt {candidate.attempt_id} arrived"
+    )
+    logger.warning(
+        "ended execution released its slot",
+        extra={"attempt": stale.attempt_id, "execution": stale.execution_arn, "status": status},
+    )
+    deps.store.put_attempt(
+        service,
+        stale.attempt_id,
+        deploy_row(stale, result=Result.FAILED, phase=Phase.FAILED, reason=reason)
+        | {"error": {"type": f"Execution{status.title().replace('_', '')}", "message": reason}}
+        | ledger.ended(float(existing.get("startedAt") or stale.received_at or now), now),
+    )
+    return True
+
+
+def ecs_serving(deps: Deps) -> Serving | None:
+    """What the ECS service serves now (task definition and images), or None.
+
+    The source of truth for "what serves", ledger or not (issue 8 item 6): a fresh install
+    has an empty ledger, and an operator may have changed the service outside turnout."""
+    return deps.ecs.serving()
+
+
+def serving_digests(deps: Deps) -> frozenset[str]:
+    """The image digests ECS serves (empty when the service serves nothing yet)."""
+    found = ecs_serving(deps)
+    return found.digests if found else frozenset()

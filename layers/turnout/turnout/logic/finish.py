@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from turnout import clock, ledger
+from turnout.adapters.sfn import execution_arn as execution_arn_of
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
 from turnout.ledger import OUTCOMES, Kind, Phase, Result, build_row, deploy_row
@@ -180,9 +181,12 @@ def _finish_build(
         fields["error"] = state.error
     row = deps.store.put_attempt(cfg.service_key, attempt_id, fields)
     if state.commit_id and state.build_id:
-        deps.store.put_build(
-            cfg.service_key, state.commit_id, {"buildId": state.build_id, "buildResult": outcome}
-        )
+        recorded: dict[str, Any] = {"buildId": state.build_id, "buildResult": outcome}
+        if outcome == Result.SUCCEEDED:
+            # The digest this build pushed under the commit-id tag: the only one a push of
+            # this commit may deploy (image provenance, security-review row 3).
+            recorded["digest"] = deps.ecr.digest_of_tag(state.commit_id) or ""
+        deps.store.put_build(cfg.service_key, state.commit_id, recorded)
     _notify(deps, "build", outcome, row)
     return {"attemptId": attempt_id, "result": outcome}
 
@@ -222,12 +226,32 @@ def _finish_deploy(
         fields["gateVerdict"] = state.gate_verdict
     row = deps.store.put_attempt(service, slot.attempt_id, fields)
 
+    released = release_and_start_next(deps, slot.attempt_id, succeeded=outcome == Result.SUCCEEDED)
+    _notify(deps, "deploy", outcome, row)
+    return {
+        "attemptId": slot.attempt_id,
+        "result": outcome,
+        "released": released.released,
+        "next": released.next.attempt_id if released.next else None,
+    }
+
+
+def release_and_start_next(deps: Deps, attempt_id: str, *, succeeded: bool) -> Release:
+    """Release the service's slot held by ``attempt_id``; start the queued push, if any.
+
+    The queued push's slot names the execution its hand-off starts (named after the
+    attempt), so admission can tell a slot whose execution ended from one still running."""
+    cfg = deps.config
+    service = cfg.service_key
+
+    def execution_of(next_attempt: str) -> str:
+        return execution_arn_of(cfg.deploy_state_machine_arn, next_attempt)
+
     def end(current: ServiceState) -> tuple[ServiceState, Release]:
-        result = release(current, slot.attempt_id, succeeded=outcome == Result.SUCCEEDED)
+        result = release(current, attempt_id, succeeded=succeeded, execution_of=execution_of)
         return result.state, result
 
     released = deps.store.change_state(service, end)
-    started_next = None
     if released.next is not None:
         nxt = released.next
         deps.store.put_attempt(
@@ -236,22 +260,19 @@ def _finish_deploy(
             {
                 "result": Result.RUNNING.value,
                 "phase": Phase.RENDERING.value,
-                "reason": f"started after attempt {slot.attempt_id}",
+                "reason": f"started after attempt {attempt_id}",
             },
         )
         started_next = deps.sfn.start(
-            cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_item()}
+            # Only the attempt id: the deploy machine re-reads the slot (aws-fidelity row 33).
+            cfg.deploy_state_machine_arn,
+            nxt.attempt_id,
+            {"handoff": {"attemptId": nxt.attempt_id}},
         )
         logger.info(
             "next queued push started", extra={"attempt": nxt.attempt_id, "execution": started_next}
         )
-    _notify(deps, "deploy", outcome, row)
-    return {
-        "attemptId": slot.attempt_id,
-        "result": outcome,
-        "released": released.released,
-        "next": released.next.attempt_id if released.next else None,
-    }
+    return released
 
 
 def _record_rejected_event(

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from turnout import clock
+from turnout.adapters.ecr import image_uri
+from turnout.config import Config
 from turnout.deps import Deps
-from turnout.errors import ImageCommitUnknown, InvalidEvent
+from turnout.errors import (
+    ImageCommitUnknown,
+    ImageProvenancePending,
+    ImageProvenanceUnknown,
+    InvalidEvent,
+)
 from turnout.observability import logger
 from turnout.queue import Slot
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> dict[str, Any]:
+    """``account``: the function's own account (from its ARN), which the event must name."""
     cfg = deps.config
     raw = payload.get("event")
     if not isinstance(raw, dict):
@@ -23,11 +33,16 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             "deploy input: expected an ECR Image Action event or a queue hand-off object"
         )
     if "handoff" in raw:
-        slot = Slot.from_item(raw["handoff"], "handoff")
+        slot = _handed_over(raw["handoff"], str(payload.get("executionArn", "")), deps, account)
         return {"ignored": False, "handoff": True, "attempt": slot.to_item()}
-    from turnout.models import EcrImageActionEvent, parse_event  # lazy: pydantic costs INIT
+    from turnout.models import (  # lazy: pydantic costs INIT
+        EcrImageActionEvent,
+        check_origin,
+        parse_event,
+    )
 
     event = parse_event(EcrImageActionEvent, raw, "ECR Image Action")
+    check_origin(event, account, cfg.region, "ECR Image Action")
     d = event.detail
     reason = None
     if d.repository_name != cfg.ecr_repository:
@@ -53,13 +68,11 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         logger.warning(
             "several commit tags on one digest; using the first", extra={"tags": commits}
         )
+    build = deps.store.get_build(cfg.service_key, commit_id) or {}
+    check_provenance(d.image_digest, commit_id, build, cfg)
     replay_name = event.replay_name
-    if replay_name:
-        trigger = "replay"
-    else:
-        build = deps.store.get_build(cfg.service_key, commit_id) or {}
-        trigger = str(build.get("trigger") or "push")
-    uri = f"{image.registry_id}.dkr.ecr.{cfg.region}.amazonaws.com/{cfg.ecr_repository}@{d.image_digest}"  # noqa: E501
+    trigger = "replay" if replay_name else str(build.get("trigger") or "push")
+    uri = image_uri(image.registry_id, cfg.region, cfg.ecr_repository, d.image_digest)
     slot = Slot(
         attempt_id=clock.new_attempt_id(),
         digest=d.image_digest,
@@ -78,3 +91,71 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger}
     )
     return {"ignored": False, "handoff": False, "attempt": slot.to_item()}
+
+
+def _handed_over(handoff: Any, execution: str, deps: Deps, account: str) -> Slot:
+    """The running slot a queue hand-off names, re-read and re-checked.
+
+    A hand-off carries only the attempt id (Finish starts it); anyone allowed
+    StartExecution on the deploy machine could forge one (aws-fidelity row 33,
+    security-review row 6). So the attempt must be the service's running slot (the
+    STATE item), and its image must still be this account's ECR digest, pinned by
+    digest in this stack's repository; anything else is InvalidEvent."""
+    cfg = deps.config
+    # ``attempt_id``: the key of hand-offs started before the upgrade (only the id is read).
+    attempt_id = (
+        handoff.get("attemptId", handoff.get("attempt_id")) if isinstance(handoff, dict) else None
+    )
+    if not isinstance(attempt_id, str):
+        raise InvalidEvent('handoff: expected {"attemptId": "<attempt id>"}')
+    running = deps.store.load_state(cfg.service_key).running
+    if running is None or running.attempt_id != attempt_id:
+        holder = running.attempt_id if running else "none"
+        raise InvalidEvent(
+            f"handoff: attempt {attempt_id!r} is not the running slot of {cfg.service_key} "
+            f"(running: {holder}); only Finish hands over, and only the queued push"
+        )
+    if not _DIGEST.match(running.digest):
+        raise InvalidEvent(f"handoff: the running slot's digest {running.digest!r} is no digest")
+    image = deps.ecr.image(running.digest)  # ImageNotFound when it left the repository
+    if account and image.registry_id != account:
+        raise InvalidEvent(f"handoff: registry {image.registry_id} is not this account's")
+    expected = image_uri(image.registry_id, cfg.region, cfg.ecr_repository, running.digest)
+    if running.image_uri != expected:
+        raise InvalidEvent(
+            f"handoff: image {running.image_uri!r} is not {expected!r} (this stack's repository)"
+        )
+    logger.info("queue hand-off verified", extra={"attempt": attempt_id, "digest": image.digest})
+    return replace(running, execution_arn=execution or running.execution_arn)
+
+
+def check_provenance(digest: str, commit_id: str, build: Mapping[str, Any], cfg: Config) -> None:
+    """Deploy only a digest this stack's build produced (security-review row 3).
+
+    Finish records on ``BUILD#<commit>`` the digest the build pushed under the commit-id
+    tag; anyone else's push (another principal with ecr:PutImage, a buildspec tagging
+    another commit) names a digest the row does not hold. ``AllowExternalImages`` lifts
+    the rule, except in manual mode, which ECR must not bypass. A build of the commit still
+    running (no result yet) has not recorded its digest: ImageProvenancePending, retried."""
+    if cfg.allow_external_images and cfg.build_trigger != "manual":
+        return
+    result = build.get("buildResult")
+    if build and not result:
+        raise ImageProvenancePending(
+            f"image {digest}: this stack's build of commit {commit_id} has not recorded "
+            "its digest yet"
+        )
+    recorded = str(build.get("digest") or "")
+    if result == "succeeded" and recorded == digest:
+        return
+    if not build:
+        why = f"this stack never built commit {commit_id}"
+    elif result != "succeeded":
+        why = f"this stack's build of commit {commit_id} ended {result!r}"
+    else:
+        why = f"this stack's build of commit {commit_id} pushed {recorded or 'no digest'}"
+    mode = " (manual mode deploys only its own builds)" if cfg.build_trigger == "manual" else ""
+    raise ImageProvenanceUnknown(
+        f"image {digest} in ECR repository {cfg.ecr_repository}: {why}; only images this "
+        f"stack's build pushed are deployed unless AllowExternalImages is true{mode}"
+    )
