@@ -116,3 +116,64 @@ def test_given_a_malformed_deployment_event_when_received_then_invalid_event_nam
     ):
         world.call("deployment_events", event)
     assert world.sfn_calls.calls == []
+
+
+# ------------------------------------------------- rollbacks are separate deployments (row 4)
+ROLLBACK = "d-ROLLBACK1"
+
+
+def test_given_a_rollback_wait_when_the_original_stops_then_it_waits_for_the_rollback_deployment(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "rollback", "tok-rb")
+    world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "InProgress"}
+    world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
+
+    result = world.call("deployment_events", _event("STOP"))
+
+    assert result == {"resolved": []}
+    assert world.sfn_calls.calls == []
+    assert world.deps.store.wait(DEPLOYMENT, "rollback") is None
+    moved = world.deps.store.wait(ROLLBACK, "rollback")
+    assert moved is not None
+    assert (moved["taskToken"], moved["rollbackOf"]) == ("tok-rb", DEPLOYMENT)
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "kind"),
+    [("SUCCESS", "Succeeded", "success"), ("FAILURE", "Failed", "failure")],
+)
+def test_given_a_followed_rollback_when_the_rollback_deployment_ends_then_its_outcome_resolves_it(
+    world: World, state: str, status: str, kind: str
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "rollback", "tok-rb")
+    world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "InProgress"}
+    world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
+    world.call("deployment_events", _event("STOP"))
+    world.codedeploy.statuses[ROLLBACK] = status
+
+    result = world.call("deployment_events", _event(state, deploymentId=ROLLBACK))
+
+    assert result == {"resolved": ["rollback"]}
+    assert [(k, c["taskToken"]) for k, c in world.sfn_calls.calls] == [(kind, "tok-rb")]
+    call = world.sfn_calls.calls[0][1]
+    if kind == "success":
+        assert call["output"]["rollbackDeploymentId"] == ROLLBACK
+    else:
+        assert (call["error"], "the rollback failed" in call["cause"]) == ("DeploymentFailed", True)
+    assert world.deps.store.wait(ROLLBACK, "rollback") is None
+
+
+def test_given_the_original_stopped_and_rollback_done_when_arming_rollback_then_it_resumes_at_once(
+    world: World,
+) -> None:
+    world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "Succeeded"}
+    world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
+
+    arm_wait(world, "rollback", "tok-rb")
+
+    assert [(k, c["taskToken"]) for k, c in world.sfn_calls.calls] == [("success", "tok-rb")]
+    assert world.deps.store.wait(DEPLOYMENT, "rollback") is None
+    assert world.deps.store.wait(ROLLBACK, "rollback") is None

@@ -7,8 +7,8 @@ AfterAllowTraffic, the termination wait, then blue is deleted (CodeDeploy User G
 Amazon ECS compute platform"). Hooks are invoked asynchronously through
 ``get_runtime().invoke_lambda`` and answered by PutLifecycleEventHookExecutionStatus; every
 wait is virtual (``get_runtime().clock``). A failure or a stop ends the deployment through
-:func:`.rollback.roll_back` when rollback applies; state changes are put as EventBridge events
-(``CodeDeploy Deployment State-change Notification``).
+:func:`.rollback.end_with_rollback` (a separate rollback deployment) when rollback applies;
+state changes are put as EventBridge events (:mod:`.notify`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,13 @@ from turnout_sandbox.emulators.codedeploy.models import (
     set_status,
     touch_target,
 )
-from turnout_sandbox.emulators.codedeploy.rollback import roll_back
+from turnout_sandbox.emulators.codedeploy.notify import (
+    EVENT_DETAIL_TYPE,
+    EVENT_SOURCE,
+    emit,
+    finish,
+)
+from turnout_sandbox.emulators.codedeploy.rollback import end_with_rollback
 from turnout_sandbox.emulators.codedeploy.taskset import (
     delete_task_set,
     install_green,
@@ -48,8 +54,6 @@ from turnout_sandbox.runtime import LambdaFunctionError, get_runtime, has_runtim
 
 __all__ = ["EVENT_DETAIL_TYPE", "EVENT_SOURCE", "HOOK_TIMEOUT_SECONDS", "start"]
 
-EVENT_SOURCE: Final = "aws.codedeploy"
-EVENT_DETAIL_TYPE: Final = "CodeDeploy Deployment State-change Notification"
 #: CodeDeploy waits this long (virtual seconds) for a hook's status callback.
 HOOK_TIMEOUT_SECONDS: Final = 3600.0
 
@@ -57,25 +61,6 @@ HOOK_TIMEOUT_SECONDS: Final = 3600.0
 def start(dep: Deployment) -> None:
     """Run the deployment's lifecycle on a background thread of the virtual clock."""
     get_runtime().clock.call_later(0, lambda: _run(dep), name=f"codedeploy-{dep.deployment_id}")
-
-
-def _emit(dep: Deployment, state: str) -> None:
-    detail = {
-        "region": dep.region,
-        "deploymentId": dep.deployment_id,
-        "instanceGroupId": dep.group_id,
-        "deploymentGroup": dep.group_name,
-        "application": dep.application,
-        "state": state,
-    }
-    with LOCK:
-        dep.events.append(state)
-    try:
-        get_runtime().put_event(
-            EVENT_SOURCE, EVENT_DETAIL_TYPE, detail, resources=[dep.application_arn, dep.group_arn]
-        )
-    except Exception as exc:  # delivery is best effort on AWS too; never break the lifecycle
-        log(f"{dep.deployment_id}: could not put the {state} event: {type(exc).__name__}: {exc}")
 
 
 def _check(dep: Deployment) -> None:
@@ -214,7 +199,7 @@ def _ready_wait(dep: Deployment) -> None:
         dep.wait_state = "READY_WAIT"
     set_status(dep, "Ready")
     touch_target(dep, "Ready")
-    _emit(dep, "READY")
+    emit(dep, "READY")
     continued = _wait(dep, lambda: "READY_WAIT" in dep.continued, minutes * 60.0)
     with LOCK:
         dep.wait_state = None
@@ -254,19 +239,6 @@ def _skip_pending_events(dep: Deployment) -> None:
             hook.closed = True
 
 
-def _finish(dep: Deployment, status: str, state: str) -> None:
-    with LOCK:
-        dep.complete_time = now()
-        dep.info.complete_time = dep.complete_time
-        dep.wait_state = None
-        overview_status = {"Succeeded": "Succeeded", "Failed": "Failed"}.get(status, "Skipped")
-        dep.target_status = {"Succeeded": "Succeeded", "Failed": "Failed"}.get(status, "Failed")
-        dep.info.deployment_overview = dict.fromkeys(dep.info.deployment_overview, 0)
-        dep.info.deployment_overview[overview_status] = 1
-    set_status(dep, status)
-    _emit(dep, state)
-
-
 def _run(dep: Deployment) -> None:
     try:
         _lifecycle(dep)
@@ -287,7 +259,7 @@ def _lifecycle(dep: Deployment) -> None:
         dep.info.deployment_overview["InProgress"] = 1
     set_status(dep, "InProgress")
     touch_target(dep, "InProgress")
-    _emit(dep, "START")
+    emit(dep, "START")
     try:
         spec = parse_appspec(dep.revision)
         resolve_targets(dep, spec)
@@ -311,7 +283,7 @@ def _lifecycle(dep: Deployment) -> None:
     except DeploymentStopped:
         _stop(dep)
         return
-    _finish(dep, "Succeeded", "SUCCESS")
+    finish(dep, "Succeeded", "SUCCESS")
 
 
 def _fail(dep: Deployment, failure: DeploymentFailure) -> None:
@@ -319,15 +291,16 @@ def _fail(dep: Deployment, failure: DeploymentFailure) -> None:
         dep.error = {"code": failure.code, "message": failure.message}
     _skip_pending_events(dep)
     if failure.code == "TIMEOUT":  # the READY wait ran out: AWS stops the deployment
-        roll_back(dep, "The deployment was stopped because the ready wait timed out.")
-        _finish(dep, "Stopped", "STOP")
+        end_with_rollback(
+            dep, "The deployment was stopped because the ready wait timed out.", "Stopped", "STOP"
+        )
         return
     if rollback_enabled(dep, "DEPLOYMENT_FAILURE"):
-        try:
-            roll_back(dep, f"Deployment {dep.deployment_id} failed ({failure.code}).")
-        except Exception as exc:
-            log(f"{dep.deployment_id}: rollback failed: {type(exc).__name__}: {exc}")
-    _finish(dep, "Failed", "FAILURE")
+        end_with_rollback(
+            dep, f"Deployment {dep.deployment_id} failed ({failure.code}).", "Failed", "FAILURE"
+        )
+        return
+    finish(dep, "Failed", "FAILURE")
 
 
 def _stop(dep: Deployment) -> None:
@@ -336,5 +309,11 @@ def _stop(dep: Deployment) -> None:
         dep.error = {"code": "MANUAL_STOP", "message": "The deployment was stopped by a user."}
     _skip_pending_events(dep)
     if rollback:
-        roll_back(dep, f"Deployment {dep.deployment_id} was stopped with autoRollbackEnabled.")
-    _finish(dep, "Stopped", "STOP")
+        end_with_rollback(
+            dep,
+            f"Deployment {dep.deployment_id} was stopped with autoRollbackEnabled.",
+            "Stopped",
+            "STOP",
+        )
+        return
+    finish(dep, "Stopped", "STOP")

@@ -45,6 +45,7 @@ __all__ = [
     "TERMINAL_STATUSES",
     "CodeDeployEmulatorBackend",
     "Deployment",
+    "Faults",
     "Hook",
     "codedeploy_emulator_backends",
     "find_deployment",
@@ -59,6 +60,35 @@ LOCK: Final = threading.RLock()
 
 
 # --------------------------------------------------------------------------- state
+@dataclass
+class Faults:
+    """What a test asks the sandbox to get wrong, the way AWS may: per account and region.
+
+    ``dropped_events``: CodeDeploy state-change events (``"SUCCESS"``, ``"STOP"``, ...) to lose,
+    each entry once (CodeDeploy's events are best effort: EventBridge events reference, "AWS
+    CodeDeploy events"). ``failing_rollbacks``: how many of the next rollback deployments end
+    ``Failed`` instead of rerouting traffic (a rollback deployment can fail: RollbackInfo's
+    ``rollbackMessage`` "whether the deployment ... failed, or succeeded", API Reference).
+    """
+
+    dropped_events: list[str] = field(default_factory=list)
+    failing_rollbacks: int = 0
+
+    def take_dropped_event(self, state: str) -> bool:
+        with LOCK:
+            if state in self.dropped_events:
+                self.dropped_events.remove(state)
+                return True
+            return False
+
+    def take_failing_rollback(self) -> bool:
+        with LOCK:
+            if self.failing_rollbacks > 0:
+                self.failing_rollbacks -= 1
+                return True
+            return False
+
+
 @dataclass
 class Hook:
     execution_id: str
@@ -119,6 +149,9 @@ class Deployment:
     green_is_primary: bool = False
     blue_deleted: bool = False
     green_deleted: bool = False
+    #: DeploymentInfo.creator: ``user``, or ``codeDeployRollback`` for "a rollback process
+    #: created the deployment" (API Reference, DeploymentInfo).
+    creator: str = "user"
 
 
 def now() -> datetime:
@@ -203,6 +236,7 @@ class CodeDeployEmulatorBackend(BaseBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.deployments: dict[str, Deployment] = {}
+        self.faults = Faults()
 
     def reset(self) -> None:
         """Abort the running lifecycles, then forget every deployment (moto's reset)."""
@@ -298,6 +332,72 @@ class CodeDeployEmulatorBackend(BaseBackend):
             )
             self.deployments[deployment_id] = dep
         return dep
+
+    def create_rollback(self, original: Deployment) -> Deployment:
+        """The separate rollback deployment of ``original`` (its own id, ``creator``
+        ``codeDeployRollback``, ``rollbackInfo.rollbackTriggeringDeploymentId``).
+
+        CodeDeploy User Guide, "Redeployments and deployment rollbacks" (deployment-steps-ecs):
+        "the new or rolled-back deployment is assigned its own deployment ID", and "Redeploy
+        and roll back a deployment": "rolled-back deployments are technically new deployments,
+        with new deployment IDs". It is created while ``original`` still counts as active, so
+        the one-active-deployment limit is not checked: the group passes from one to the other.
+        Its revision is the original's (which revision AWS records on it is not stated).
+        """
+        moto = self.moto
+        with LOCK:
+            moto_id = moto.create_deployment(
+                application_name=original.application,
+                deployment_group_name=original.group_name,
+                revision=original.revision,
+                deployment_config_name=original.config_name,
+                description=f"Rollback of {original.deployment_id}",
+                auto_rollback_configuration=original.auto_rollback,
+            )
+            info = moto.get_deployment(moto_id)
+            deployment_id, create_time = self._rekey(info, moto_id), now()
+            info.create_time = create_time
+            info.creator = "codeDeployRollback"
+            rollback = Deployment(
+                deployment_id=deployment_id,
+                account=self.account_id,
+                region=self.region_name,
+                application=original.application,
+                group_name=original.group_name,
+                group_id=original.group_id,
+                application_arn=original.application_arn,
+                group_arn=original.group_arn,
+                config_name=original.config_name,
+                routing=original.routing,
+                auto_rollback=dict(original.auto_rollback),
+                blue_green=dict(original.blue_green),
+                load_balancer_info=dict(original.load_balancer_info),
+                ecs_services=list(original.ecs_services),
+                revision=dict(original.revision),
+                info=info,
+                create_time=create_time,
+                lifecycle={
+                    name: {"status": "Pending", "startTime": None, "endTime": None}
+                    for name in ECS_LIFECYCLE
+                },
+                rollback={"rollbackTriggeringDeploymentId": original.deployment_id},
+                creator="codeDeployRollback",
+                cluster=original.cluster,
+                service=original.service,
+                service_arn=original.service_arn,
+                blue_task_set_arn=original.blue_task_set_arn,
+                green_task_set_arn=original.green_task_set_arn,
+                blue_target_group_arn=original.blue_target_group_arn,
+                green_target_group_arn=original.green_target_group_arn,
+                target_group_names=dict(original.target_group_names),
+                prod_listeners=list(original.prod_listeners),
+                test_listeners=list(original.test_listeners),
+                task_definition_arn=original.task_definition_arn,
+                green_is_primary=original.green_is_primary,
+                traffic=list(original.traffic[-1:]),
+            )
+            self.deployments[deployment_id] = rollback
+        return rollback
 
     def _rekey(self, info: DeploymentInfo, moto_id: str) -> str:
         """File moto's DeploymentInfo under an AWS-shaped id (``d-XXXXXXXXX``), so that
@@ -449,6 +549,7 @@ def get_deployment_state(deployment_id: str) -> dict[str, Any]:
             "targetStatus": dep.target_status,
             "errorInformation": dict(dep.error) if dep.error else None,
             "rollbackInfo": dict(dep.rollback) if dep.rollback else None,
+            "creator": dep.creator,
             "lifecycleEvents": {name: event["status"] for name, event in dep.lifecycle.items()},
             "hookExecutions": [
                 {

@@ -167,20 +167,64 @@ def resolve(deps: Deps, deployment_id: str, state: str) -> list[str]:
         deps.store.delete_wait(deployment_id, "completion")
         resolved.append("completion")
     rollback = deps.store.wait(deployment_id, "rollback")
-    if rollback:
-        token = str(rollback["taskToken"])
-        if failed:
-            deps.sfn.succeed(token, {"deploymentId": deployment_id, "state": state})
-        else:
-            deps.sfn.fail(
-                token,
-                "DeploymentFailed",
-                f"deployment {deployment_id} succeeded although a rollback was requested",
-            )
-        deps.store.delete_wait(deployment_id, "rollback")
+    if rollback and _resolve_rollback(deps, deployment_id, state, rollback):
         resolved.append("rollback")
     logger.info(
         "deployment state",
         extra={"deployment": deployment_id, "state": state, "resolved": resolved},
     )
     return resolved
+
+
+def _resolve_rollback(deps: Deps, deployment_id: str, state: str, wait: dict[str, Any]) -> bool:
+    """Resume the rollback wait, or move it to the rollback deployment; True once resumed.
+
+    For ECS, CodeDeploy rolls back in a separate deployment with its own id (CodeDeploy User
+    Guide, deployment-steps-ecs, "Redeployments and deployment rollbacks"): the original's
+    STOP/FAILURE says only that it ended. Its ``rollbackInfo.rollbackDeploymentId`` names the
+    rollback deployment, whose SUCCESS means traffic is back on the original task set and whose
+    FAILURE means the rollback failed (RecordFailure, not RecordRollback)."""
+    token = str(wait["taskToken"])
+    original = wait.get("rollbackOf")
+    if original:  # this wait follows a rollback deployment
+        if state == "SUCCESS":
+            output = {"deploymentId": original, "rollbackDeploymentId": deployment_id}
+            deps.sfn.succeed(token, output | {"state": state})
+        else:
+            deps.sfn.fail(
+                token,
+                "DeploymentFailed",
+                f"rollback deployment {deployment_id} of {original} reported {state}: "
+                "the rollback failed",
+            )
+        deps.store.delete_wait(deployment_id, "rollback")
+        return True
+    if state == "SUCCESS":
+        deps.sfn.fail(
+            token,
+            "DeploymentFailed",
+            f"deployment {deployment_id} succeeded although a rollback was requested",
+        )
+        deps.store.delete_wait(deployment_id, "rollback")
+        return True
+    rollback_id = deps.codedeploy.deployment(deployment_id).rollback_deployment_id
+    if rollback_id is None:  # nothing was rolled back: the original's end is the end
+        deps.sfn.succeed(token, {"deploymentId": deployment_id, "state": state})
+        deps.store.delete_wait(deployment_id, "rollback")
+        return True
+    moved = {k: v for k, v in wait.items() if k not in ("pk", "sk")}
+    deps.store.put_wait(rollback_id, "rollback", moved | {"rollbackOf": deployment_id})
+    deps.store.delete_wait(deployment_id, "rollback")
+    if wait.get("attemptId"):
+        deps.store.put_attempt(
+            deps.config.service_key, str(wait["attemptId"]), {"rollbackDeploymentId": rollback_id}
+        )
+    logger.info(
+        "following the rollback deployment",
+        extra={"deployment": deployment_id, "rollback_deployment": rollback_id},
+    )
+    # Its end may have come before the wait moved: look once.
+    status = deps.codedeploy.status(rollback_id)
+    if status in TERMINAL:
+        resolve(deps, rollback_id, TERMINAL[status])
+    return False
