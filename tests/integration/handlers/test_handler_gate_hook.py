@@ -76,3 +76,46 @@ def test_given_a_malformed_hook_invocation_when_the_hook_runs_then_invalid_event
         world.call("gate_hook", event)
     assert world.deps.store.gates() == []
     assert world.codedeploy.hook_answers == []
+
+
+# ----------------------------------------- a hook delivered twice (aws-fidelity row 32)
+@pytest.mark.parametrize("termination_wait", [5, 120])
+def test_given_a_started_gate_when_the_same_hook_is_delivered_again_then_the_gate_clock_is_kept(
+    world: World, fixed_clock: Any, termination_wait: int
+) -> None:
+    # Lambda DG, "How Lambda handles errors and retries with asynchronous invocation": the
+    # same event may arrive more than once.
+    world.codedeploy.termination_wait_minutes = termination_wait
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "gate", "tok-gate")
+    world.call("gate_hook", sample("lifecycle-hook"))
+    first = world.deps.store.gate(DEPLOYMENT)
+    assert first is not None
+    fixed_clock(NOW + 600)
+
+    result = world.call("gate_hook", sample("lifecycle-hook"))
+
+    assert result == {"gate": "already started", "deploymentId": DEPLOYMENT}
+    again = world.deps.store.gate(DEPLOYMENT)
+    assert again is not None
+    assert (again["gateStartedAt"], again["gateState"]) == (NOW, first["gateState"])
+    # termination-wait mode answered once; the second answer's "already completed" is success
+    answered = [a["status"] for a in world.codedeploy.hook_answers]
+    assert answered == (["Succeeded"] if termination_wait == 120 else [])
+
+
+def test_given_a_started_gate_when_a_new_hook_execution_arrives_then_the_gate_starts_again(
+    world: World, fixed_clock: Any
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    world.call("gate_hook", sample("lifecycle-hook"))
+    fixed_clock(NOW + 600)
+
+    result = world.call(
+        "gate_hook", sample("lifecycle-hook") | {"LifecycleEventHookExecutionId": "other"}
+    )
+
+    assert result["gate"] == "started"
+    gate = world.deps.store.gate(DEPLOYMENT)
+    assert gate is not None
+    assert (gate["hookExecutionId"], gate["gateStartedAt"]) == ("other", NOW + 600)

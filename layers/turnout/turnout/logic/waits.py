@@ -85,6 +85,8 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
 
 
 def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None:
+    """Let the held hook succeed; a hook already answered ("lifecycle event already
+    completed") counts as released."""
     deps.codedeploy.answer_hook(deployment_id, hook_execution_id, succeeded=True)
     deps.store.update_gate(deployment_id, {"hookHeld": False})
 
@@ -99,19 +101,35 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     # Decided here, from the same configuration Render used, rather than read from the gate
     # item: the hook may run before the state machine has armed the gate.
     mode = hold_mode(deps)
-    gate = deps.store.update_gate(
+    execution_id = hook.lifecycle_event_hook_execution_id
+    # Lambda may deliver an asynchronous event more than once, and retries a function error
+    # (Lambda DG, "How Lambda handles errors and retries with asynchronous invocation"): a
+    # second delivery of the same hook execution must not restart the gate's clock.
+    gate = deps.store.update_if(
+        "GATES",
         hook.deployment_id,
         {
-            "hookExecutionId": hook.lifecycle_event_hook_execution_id,
+            "hookExecutionId": execution_id,
             "hookHeld": True,
             "holdMode": mode.value,
             "gateStartedAt": now,
             "gateState": start(now).to_dict(),
             "expiresAt": int(now) + 3 * 24 * 3600,
         },
+        condition="attribute_not_exists(#started) OR #hook <> :hook",
+        names={"#started": "gateStartedAt", "#hook": "hookExecutionId"},
+        values={":hook": execution_id},
     )
+    if gate is None:
+        if mode is HoldMode.TERMINATION_WAIT:  # the first delivery may have died before this
+            release_hook(deps, hook.deployment_id, execution_id)
+        logger.info(
+            "gate already started",
+            extra={"deployment": hook.deployment_id, "reason": "duplicate hook delivery"},
+        )
+        return {"gate": "already started", "deploymentId": hook.deployment_id}
     if mode is HoldMode.TERMINATION_WAIT:
-        release_hook(deps, hook.deployment_id, hook.lifecycle_event_hook_execution_id)
+        release_hook(deps, hook.deployment_id, execution_id)
     if gate.get("attemptId"):
         deps.store.put_attempt(
             deps.config.service_key,
