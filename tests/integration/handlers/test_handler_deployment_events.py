@@ -25,6 +25,7 @@ def test_given_a_completion_wait_when_the_deployment_succeeds_then_it_resumes_wi
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "completion", "tok-done")
+    world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
 
     result = world.call("deployment_events", sample("codedeploy-success"))
 
@@ -44,6 +45,7 @@ def test_given_a_running_gate_when_the_deployment_fails_then_gate_and_completion
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "gate", "tok-gate")
     arm_wait(world, "completion", "tok-done")
+    world.codedeploy.statuses[DEPLOYMENT] = "Failed"
 
     result = world.call("deployment_events", sample("codedeploy-failure"))
 
@@ -56,12 +58,17 @@ def test_given_a_running_gate_when_the_deployment_fails_then_gate_and_completion
     assert world.deps.store.gate(DEPLOYMENT) is None
 
 
-@pytest.mark.parametrize(("state", "kind"), [("STOP", "success"), ("SUCCESS", "failure")])
+@pytest.mark.parametrize(
+    ("state", "status", "kind"),
+    [("STOP", "Stopped", "success"), ("SUCCESS", "Succeeded", "failure")],
+)
 def test_given_a_rollback_wait_when_the_deployment_ends_then_stop_resumes_it_and_success_fails_it(
-    world: World, state: str, kind: str
+    world: World, state: str, status: str, kind: str
 ) -> None:
+    # A STOP without rollbackInfo.rollbackDeploymentId: nothing was rolled back.
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "rollback", "tok-rb")
+    world.codedeploy.statuses[DEPLOYMENT] = status
 
     result = world.call("deployment_events", _event(state))
 
@@ -89,6 +96,7 @@ def test_given_a_wait_whose_task_timed_out_when_the_event_comes_then_it_is_clear
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "completion", "tok-old")
     world.sfn_calls.gone.add("tok-old")
+    world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
 
     result = world.call("deployment_events", sample("codedeploy-success"))
 
@@ -177,3 +185,29 @@ def test_given_the_original_stopped_and_rollback_done_when_arming_rollback_then_
     assert [(k, c["taskToken"]) for k, c in world.sfn_calls.calls] == [("success", "tok-rb")]
     assert world.deps.store.wait(DEPLOYMENT, "rollback") is None
     assert world.deps.store.wait(ROLLBACK, "rollback") is None
+
+
+# ------------------------------------------ confirmed with CodeDeploy (security-review row 8)
+@pytest.mark.parametrize(
+    ("status", "group", "reason"),
+    [
+        ("InProgress", None, "GetDeployment says InProgress, the event SUCCESS"),
+        ("Succeeded", ("app-other", "dg-other"), "GetDeployment says app-other/dg-other"),
+    ],
+)
+def test_given_a_forged_success_event_when_received_then_it_is_refused_and_nothing_changes(
+    world: World, status: str, group: tuple[str, str] | None, reason: str
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "gate", "tok-gate")
+    arm_wait(world, "completion", "tok-done")
+    world.codedeploy.statuses[DEPLOYMENT] = status
+    if group:
+        world.codedeploy.groups[DEPLOYMENT] = group
+
+    result = world.call("deployment_events", sample("codedeploy-success"))
+
+    assert result == {"resolved": [], "refused": reason}
+    assert world.sfn_calls.calls == []
+    assert world.deps.store.wait(DEPLOYMENT, "completion") is not None
+    assert world.deps.store.gate(DEPLOYMENT) is not None

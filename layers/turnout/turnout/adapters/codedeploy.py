@@ -72,9 +72,9 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
             "targetIds", []
         )
         for target_id in target_ids:
-            target = self.api.get_deployment_target(
-                deploymentId=deployment_id, targetId=target_id
-            )["deploymentTarget"]
+            target = self.api.get_deployment_target(deploymentId=deployment_id, targetId=target_id)[
+                "deploymentTarget"
+            ]
             for lifecycle in target.get("ecsTarget", {}).get("lifecycleEvents", []):
                 if lifecycle.get("lifecycleEventName") == event:
                     return str(lifecycle.get("status", ""))

@@ -7,7 +7,7 @@ from typing import Any
 
 from turnout import clock
 from turnout.deps import Deps
-from turnout.errors import InvalidEvent
+from turnout.errors import InvalidEvent, UntrustedInvocation
 from turnout.gate import HoldMode, start
 from turnout.ledger import Phase
 from turnout.observability import logger
@@ -27,56 +27,53 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         raise InvalidEvent(
             "arm_wait input: needs kind (gate|completion|rollback), taskToken and deploymentId"
         )
+    # Confirm with CodeDeploy before acting (security-review row 8): a deployment of this
+    # stack's application and group.
+    deployment = deps.codedeploy.deployment(deployment_id)
+    if not deps.codedeploy.is_ours(deployment):
+        reason = (
+            f"deployment {deployment_id} belongs to {deployment.application}/{deployment.group}"
+        )
+        logger.warning("arm_wait refused", extra={"reason": reason, "kind": kind})
+        raise UntrustedInvocation(f"arm_wait refused: {reason}, not this stack's group")
     attempt = payload.get("attempt") or {}
     now = clock.now()
     ttl = int(now) + 3 * 24 * 3600
+    fields = {"taskToken": token, "attemptId": attempt.get("attemptId", ""), "armedAt": now}
     if kind == "gate":
-        gate = deps.store.update_gate(
-            deployment_id,
-            {
-                "taskToken": token,
-                "attemptId": attempt.get("attemptId", ""),
-                "holdMode": payload.get("holdMode", HoldMode.HOOK.value),
-                "taskDefinitionArn": payload.get("taskDefinitionArn", ""),
-                "armedAt": now,
-                "expiresAt": ttl,
-            },
-        )
-        deps.store.put_attempt(
-            deps.config.service_key,
-            str(attempt.get("attemptId", "")),
-            # The hook may already have started the gate (it can run before this arms).
-            {
-                "phase": Phase.GATE.value
-                if gate.get("gateStartedAt")
-                else Phase.TRAFFIC_SHIFTING.value,
-                "deploymentId": deployment_id,
-            },
-        )
+        fields |= {
+            "holdMode": payload.get("holdMode", HoldMode.HOOK.value),
+            "taskDefinitionArn": payload.get("taskDefinitionArn", ""),
+        }
+    key = (
+        ("GATES", deployment_id)
+        if kind == "gate"
+        else (f"DEPLOYMENT#{deployment_id}", f"WAIT#{kind}")
+    )
+    # Never replace another execution's token (a state machine retry sends the same one).
+    item = deps.store.update_if(
+        *key,
+        fields | {"expiresAt": ttl},
+        condition="attribute_not_exists(#token) OR #token = :token",
+        names={"#token": "taskToken"},
+        values={":token": token},
+    )
+    if item is None:
+        reason = f"the {kind} wait of {deployment_id} is already armed with another task token"
+        logger.warning("arm_wait refused", extra={"reason": reason, "kind": kind})
+        raise UntrustedInvocation(f"arm_wait refused: {reason}")
+    if kind == "gate":
+        # The hook may already have started the gate (it can run before this arms).
+        phase = Phase.GATE if item.get("gateStartedAt") else Phase.TRAFFIC_SHIFTING
+        fields_of_attempt: dict[str, Any] = {"phase": phase.value, "deploymentId": deployment_id}
+    elif kind == "rollback":
+        fields_of_attempt = {"phase": Phase.ROLLING_BACK.value}
     else:
-        deps.store.put_wait(
-            deployment_id,
-            kind,
-            {
-                "taskToken": token,
-                "attemptId": attempt.get("attemptId", ""),
-                "armedAt": now,
-                "expiresAt": ttl,
-            },
-        )
-        if kind == "rollback":
-            deps.store.put_attempt(
-                deps.config.service_key,
-                str(attempt.get("attemptId", "")),
-                {"phase": Phase.ROLLING_BACK.value},
-            )
-        else:
-            deps.store.put_attempt(
-                deps.config.service_key,
-                str(attempt.get("attemptId", "")),
-                {"phase": Phase.TERMINATING.value},
-            )
-    # The event may have come before the token was stored: look once.
+        fields_of_attempt = {"phase": Phase.TERMINATING.value}
+    deps.store.put_attempt(
+        deps.config.service_key, str(attempt.get("attemptId", "")), fields_of_attempt
+    )
+    # The event may have come before the token was stored: look once, now that it is.
     status = deps.codedeploy.status(deployment_id)
     if status in TERMINAL:
         resolve(deps, deployment_id, TERMINAL[status])
@@ -97,6 +94,12 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     from turnout.models import LifecycleHookEvent, parse_event  # lazy: pydantic costs INIT
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
+    refused = _hook_refusal(deps, hook.deployment_id)
+    if refused:
+        logger.warning(
+            "gate hook refused", extra={"deployment": hook.deployment_id, "reason": refused}
+        )
+        return {"gate": "refused", "deploymentId": hook.deployment_id, "reason": refused}
     now = clock.now()
     # Decided here, from the same configuration Render used, rather than read from the gate
     # item: the hook may run before the state machine has armed the gate.
@@ -142,6 +145,26 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     return {"gate": "started", "deploymentId": hook.deployment_id}
 
 
+#: The hook's lifecycle event, and its states while CodeDeploy waits for the hook's answer
+#: (API Reference, LifecycleEvent.status: Pending | InProgress | Succeeded | Failed | ...).
+HOOK_EVENT = "AfterAllowTraffic"
+HOOK_WAITING = ("Pending", "InProgress")
+
+
+def _hook_refusal(deps: Deps, deployment_id: str) -> str | None:
+    """Why CodeDeploy does not confirm this hook invocation (security-review row 8), or None:
+    the deployment must be this stack's, InProgress, with AfterAllowTraffic still waiting."""
+    deployment = deps.codedeploy.deployment(deployment_id)
+    if not deps.codedeploy.is_ours(deployment):
+        return f"deployment {deployment_id} belongs to {deployment.application}/{deployment.group}"
+    if deployment.status != "InProgress":
+        return f"deployment {deployment_id} is {deployment.status}, not InProgress"
+    event = deps.codedeploy.lifecycle_event_status(deployment_id, HOOK_EVENT)
+    if event not in HOOK_WAITING:
+        return f"the {HOOK_EVENT} lifecycle event of {deployment_id} is {event or 'not listed'}"
+    return None
+
+
 def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     from turnout.models import CodeDeployStateChangeEvent, parse_event  # lazy
 
@@ -159,6 +182,19 @@ def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     if d.state not in ("SUCCESS", "FAILURE", "STOP"):
         logger.info("deployment event ignored", extra={"reason": f"state {d.state} ends nothing"})
         return {"resolved": []}
+    # Confirm with CodeDeploy before acting (security-review row 8): anyone allowed to invoke
+    # the function could send this payload; GetDeployment cannot be forged.
+    deployment = deps.codedeploy.deployment(d.deployment_id)
+    reason = None
+    if not deps.codedeploy.is_ours(deployment):
+        reason = f"GetDeployment says {deployment.application}/{deployment.group}"
+    elif TERMINAL.get(deployment.status) != d.state:
+        reason = f"GetDeployment says {deployment.status}, the event {d.state}"
+    if reason:
+        logger.warning(
+            "deployment event refused", extra={"deployment": d.deployment_id, "reason": reason}
+        )
+        return {"resolved": [], "refused": reason}
     return {"resolved": resolve(deps, d.deployment_id, d.state)}
 
 
