@@ -62,6 +62,8 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         reason = f"the {kind} wait of {deployment_id} is already armed with another task token"
         logger.warning("arm_wait refused", extra={"reason": reason, "kind": kind})
         raise UntrustedInvocation(f"arm_wait refused: {reason}")
+    if kind != "gate":
+        _index_wait(deps, deployment_id, kind, now)
     if kind == "gate":
         # The hook may already have started the gate (it can run before this arms).
         phase = Phase.GATE if item.get("gateStartedAt") else Phase.TRAFFIC_SHIFTING
@@ -218,7 +220,7 @@ def resolve(deps: Deps, deployment_id: str, state: str) -> list[str]:
             deps.sfn.fail(token, "DeploymentFailed", f"deployment {deployment_id} reported {state}")
         else:
             deps.sfn.succeed(token, {"deploymentId": deployment_id, "state": state})
-        deps.store.delete_wait(deployment_id, "completion")
+        _end_wait(deps, deployment_id, "completion")
         resolved.append("completion")
     rollback = deps.store.wait(deployment_id, "rollback")
     if rollback and _resolve_rollback(deps, deployment_id, state, rollback):
@@ -251,7 +253,7 @@ def _resolve_rollback(deps: Deps, deployment_id: str, state: str, wait: dict[str
                 f"rollback deployment {deployment_id} of {original} reported {state}: "
                 "the rollback failed",
             )
-        deps.store.delete_wait(deployment_id, "rollback")
+        _end_wait(deps, deployment_id, "rollback")
         return True
     if state == "SUCCESS":
         deps.sfn.fail(
@@ -259,16 +261,17 @@ def _resolve_rollback(deps: Deps, deployment_id: str, state: str, wait: dict[str
             "DeploymentFailed",
             f"deployment {deployment_id} succeeded although a rollback was requested",
         )
-        deps.store.delete_wait(deployment_id, "rollback")
+        _end_wait(deps, deployment_id, "rollback")
         return True
     rollback_id = deps.codedeploy.deployment(deployment_id).rollback_deployment_id
     if rollback_id is None:  # nothing was rolled back: the original's end is the end
         deps.sfn.succeed(token, {"deploymentId": deployment_id, "state": state})
-        deps.store.delete_wait(deployment_id, "rollback")
+        _end_wait(deps, deployment_id, "rollback")
         return True
     moved = {k: v for k, v in wait.items() if k not in ("pk", "sk")}
     deps.store.put_wait(rollback_id, "rollback", moved | {"rollbackOf": deployment_id})
-    deps.store.delete_wait(deployment_id, "rollback")
+    _index_wait(deps, rollback_id, "rollback", clock.now())
+    _end_wait(deps, deployment_id, "rollback")
     if wait.get("attemptId"):
         deps.store.put_attempt(
             deps.config.service_key, str(wait["attemptId"]), {"rollbackDeploymentId": rollback_id}
@@ -282,3 +285,58 @@ def _resolve_rollback(deps: Deps, deployment_id: str, state: str, wait: dict[str
     if status in TERMINAL:
         resolve(deps, rollback_id, TERMINAL[status])
     return False
+
+
+# ------------------------------------------------------------------ reconciliation (row 30)
+#: CodeDeploy's state-change events are best effort (EventBridge events reference, "AWS
+#: CodeDeploy events": "in some rare cases an event might not be delivered"): a completion or
+#: rollback wait armed longer ago than this is checked with GetDeployment on every gate tick.
+RECONCILE_AFTER_SECONDS = 5 * 60
+#: The index of open completion/rollback waits: ``pk=WAITS``, ``sk=<kind>#<deploymentId>``.
+WAITS_INDEX = "WAITS"
+
+
+def _index_wait(deps: Deps, deployment_id: str, kind: str, armed_at: float) -> None:
+    deps.store.update(
+        WAITS_INDEX,
+        f"{kind}#{deployment_id}",
+        {
+            "deploymentId": deployment_id,
+            "kind": kind,
+            "armedAt": armed_at,
+            "expiresAt": int(armed_at) + 3 * 24 * 3600,
+        },
+    )
+
+
+def _end_wait(deps: Deps, deployment_id: str, kind: str) -> None:
+    deps.store.delete_wait(deployment_id, kind)
+    deps.store.delete(WAITS_INDEX, f"{kind}#{deployment_id}")
+
+
+def reconcile(deps: Deps) -> dict[str, list[str]]:
+    """Resolve the completion and rollback waits whose CodeDeploy event never came: every
+    wait armed more than :data:`RECONCILE_AFTER_SECONDS` ago whose deployment GetDeployment
+    reports ended. Called by the gate tick; one wait's error does not stop the others."""
+    now = clock.now()
+    resolved: dict[str, list[str]] = {}
+    for item in list(deps.store.query(WAITS_INDEX)):
+        deployment_id, kind = str(item.get("deploymentId", "")), str(item.get("kind", ""))
+        if now - float(item.get("armedAt", now)) < RECONCILE_AFTER_SECONDS:
+            continue
+        try:
+            if deps.store.wait(deployment_id, kind) is None:  # resolved meanwhile
+                deps.store.delete(WAITS_INDEX, f"{kind}#{deployment_id}")
+                continue
+            status = deps.codedeploy.status(deployment_id)
+            if status in TERMINAL:
+                logger.info(
+                    "reconciling a wait whose event did not come",
+                    extra={"deployment": deployment_id, "kind": kind, "status": status},
+                )
+                resolved[deployment_id] = resolve(deps, deployment_id, TERMINAL[status])
+        except Exception:
+            logger.exception(
+                "could not reconcile a wait", extra={"deployment": deployment_id, "kind": kind}
+            )
+    return resolved
