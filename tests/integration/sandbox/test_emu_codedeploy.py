@@ -329,6 +329,14 @@ def states_of(world: World, deployment_id: str) -> list[str]:
     ]
 
 
+def answer_held_hook(world: World, deployment_id: str, status: str) -> None:
+    """Answer the one held hook the way a hook Lambda does."""
+    execution_id = world.hooks.calls[-1][1]["LifecycleEventHookExecutionId"]
+    world.cd.put_lifecycle_event_hook_execution_status(
+        deploymentId=deployment_id, lifecycleEventHookExecutionId=execution_id, status=status
+    )
+
+
 def hook_functions(**events: str) -> dict[str, str]:
     return {event: f"CodeDeployHook_hello-{event}" for event in events}
 
@@ -495,6 +503,7 @@ def test_given_hook_held_when_stopping_with_rollback_then_listener_back_on_blue_
     assert prod_action(world)["TargetGroupArn"] == world.green_tg
 
     stopped = world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    answer_held_hook(world, deployment_id, "Failed")
     final = wait_status(world, deployment_id, "Stopped")
 
     assert stopped["status"] == "Pending"
@@ -729,15 +738,18 @@ def test_given_hook_held_when_stopping_with_rollback_then_original_ends_at_once_
     deployment_id = deploy_holding(world, make_group(world, "dg-rb"), "AfterAllowTraffic")
 
     world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    answer_held_hook(world, deployment_id, "Failed")
     original = wait_status(world, deployment_id, "Stopped")
 
     rollback_id = original["rollbackInfo"]["rollbackDeploymentId"]
     assert rollback_id != deployment_id
     assert rollback_id.startswith("d-")
-    # the original ended before traffic came back: the rollback deployment is still running
-    assert info(world, rollback_id)["status"] in ("Created", "InProgress")
-    assert prod_action(world)["TargetGroupArn"] == world.green_tg
     rollback = wait_status(world, rollback_id, "Succeeded")
+    # the original ended before traffic came back, in the rollback deployment
+    back_on_blue = codedeploy.get_deployment_state(rollback_id)["trafficShifts"][-1]
+    assert back_on_blue["greenWeight"] == 0
+    assert back_on_blue["at"] >= original["completeTime"].timestamp() + 29
+    assert rollback["startTime"] >= original["completeTime"]
     assert rollback["creator"] == "codeDeployRollback"
     assert rollback["rollbackInfo"]["rollbackTriggeringDeploymentId"] == deployment_id
     assert prod_action(world)["TargetGroupArn"] == world.blue_tg
@@ -759,9 +771,11 @@ def test_given_hook_held_when_stopping_with_rollback_then_original_ends_at_once_
 def test_given_a_running_rollback_deployment_when_creating_a_deployment_then_the_group_is_busy(
     world: World,
 ) -> None:
+    codedeploy.faults(REGION).rollback_seconds = 3600.0
     group = make_group(world, "dg-rb-busy")
     deployment_id = deploy_holding(world, group, "AfterAllowTraffic")
     world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    answer_held_hook(world, deployment_id, "Failed")
     rollback_id = wait_status(world, deployment_id, "Stopped")["rollbackInfo"][
         "rollbackDeploymentId"
     ]
@@ -807,3 +821,40 @@ def test_given_a_dropped_success_fault_when_deploying_then_no_success_event_but_
     second = deploy(world, "dg-drop", appspec(world))
     wait_status(world, second, "Succeeded")
     wait_for("the next SUCCESS", lambda: "SUCCESS" in states_of(world, second))
+
+
+# ----------------------------------------- StopDeployment while a hook is pending (row 10)
+def test_given_a_held_hook_when_stopping_without_answering_it_then_the_stop_waits_for_the_hook(
+    world: World,
+) -> None:
+    # Undocumented on AWS (UG deployment-steps-ecs: a stop may answer Pending while lifecycle
+    # events run): the emulator keeps the safer path, the stop waits for the hook.
+    deployment_id = deploy_holding(world, make_group(world, "dg-stop-wait"), "AfterAllowTraffic")
+    stopped_at = world.now()
+
+    world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    wait_for("ten virtual minutes", lambda: world.now() > stopped_at + 600)
+
+    assert info(world, deployment_id)["status"] == "InProgress"
+    assert prod_action(world)["TargetGroupArn"] == world.green_tg
+    answer_held_hook(world, deployment_id, "Failed")
+    final = wait_status(world, deployment_id, "Stopped")
+    assert final["errorInformation"]["code"] == "MANUAL_STOP"
+    wait_status(world, final["rollbackInfo"]["rollbackDeploymentId"], "Succeeded")
+    assert prod_action(world)["TargetGroupArn"] == world.blue_tg
+
+
+def test_given_a_held_hook_answered_failed_when_stopping_then_it_has_already_failed_and_rolls_back(
+    world: World,
+) -> None:
+    deployment_id = deploy_holding(world, make_group(world, "dg-answer"), "AfterAllowTraffic")
+
+    answer_held_hook(world, deployment_id, "Failed")
+    final = wait_status(world, deployment_id, "Failed")
+    with pytest.raises(ClientError) as raised:
+        world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+
+    assert raised.value.response["Error"]["Code"] == "DeploymentAlreadyCompletedException"
+    assert final["errorInformation"]["code"] == "HOOK_EXECUTION_FAILURE"
+    wait_status(world, final["rollbackInfo"]["rollbackDeploymentId"], "Succeeded")
+    assert prod_action(world)["TargetGroupArn"] == world.blue_tg

@@ -63,20 +63,23 @@ def start(dep: Deployment) -> None:
     get_runtime().clock.call_later(0, lambda: _run(dep), name=f"codedeploy-{dep.deployment_id}")
 
 
-def _check(dep: Deployment) -> None:
+def _check(dep: Deployment, *, stoppable: bool = True) -> None:
     if dep.aborted:
         raise DeploymentAborted
-    if dep.stop_rollback is not None:
+    if stoppable and dep.stop_rollback is not None:
         raise DeploymentStopped
 
 
-def _wait(dep: Deployment, done: Callable[[], bool], timeout: float | None) -> bool:
-    """Wait (virtual seconds) until ``done()``; False on timeout. Stops/aborts interrupt."""
+def _wait(
+    dep: Deployment, done: Callable[[], bool], timeout: float | None, *, stoppable: bool = True
+) -> bool:
+    """Wait (virtual seconds) until ``done()``; False on timeout. Aborts interrupt, and so
+    do stops unless ``stoppable`` is False (a pending hook: see :func:`_run_hook`)."""
     clock = get_runtime().clock
     deadline = None if timeout is None else clock.now() + timeout
     while True:
         dep.changed.clear()
-        _check(dep)
+        _check(dep, stoppable=stoppable)
         if done():
             return True
         remaining = 60.0 if deadline is None else deadline - clock.now()
@@ -114,15 +117,22 @@ def _run_hook(dep: Deployment, event: str, function: str) -> None:
         dep.changed.set()
 
     runtime.clock.call_later(0, invoke, name=f"codedeploy-hook-{dep.deployment_id}-{event}")
+    # StopDeployment while a hook is pending: the UG says only that a stop may answer
+    # "Pending" while lifecycle events still run (deployment-steps-ecs, "Stopped and failed
+    # deployments"); whether it preempts a pending Lambda hook is undocumented. The emulator
+    # keeps the safer path (aws-fidelity row 10): the stop waits for the hook's answer or its
+    # one-hour timeout, then takes effect, so a caller must answer a held hook first.
     try:
         answered = _wait(
             dep,
             lambda: hook.status != "Pending" or hook.invoke_error is not None,
             HOOK_TIMEOUT_SECONDS,
+            stoppable=False,
         )
     finally:
         with LOCK:
             hook.closed = True
+    _check(dep)  # a stop requested while the hook was pending takes effect now
     if hook.invoke_error is not None:
         raise DeploymentFailure("HOOK_EXECUTION_FAILURE", hook.invoke_error)
     if not answered:

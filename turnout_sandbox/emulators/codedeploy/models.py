@@ -69,10 +69,14 @@ class Faults:
     CodeDeploy events"). ``failing_rollbacks``: how many of the next rollback deployments end
     ``Failed`` instead of rerouting traffic (a rollback deployment can fail: RollbackInfo's
     ``rollbackMessage`` "whether the deployment ... failed, or succeeded", API Reference).
+    ``rollback_seconds``: how long a rollback deployment runs (a sandbox choice).
     """
 
     dropped_events: list[str] = field(default_factory=list)
     failing_rollbacks: int = 0
+    #: Virtual seconds a rollback deployment runs before traffic moves back (how long AWS
+    #: takes is not stated; a test may stretch it to act while a rollback runs).
+    rollback_seconds: float = 30.0
 
     def take_dropped_event(self, state: str) -> bool:
         with LOCK:

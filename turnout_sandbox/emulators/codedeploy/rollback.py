@@ -14,14 +14,11 @@ new deployments, with new deployment IDs"). So :func:`end_with_rollback`:
   FAILURE.
 
 Undocumented, so chosen here: the rollback deployment's lifecycle events show AllowTraffic
-(the reroute) and every other event ``Skipped``; it takes :data:`ROLLBACK_SECONDS` of virtual
-time before traffic moves back (long enough for a test to see the original ended while the
-rollback still runs).
+(the reroute) and every other event ``Skipped``; it runs ``Faults.rollback_seconds`` of
+virtual time (30 by default) before traffic moves back.
 """
 
 from __future__ import annotations
-
-from typing import Final
 
 from turnout_sandbox.emulators.codedeploy.models import (
     LOCK,
@@ -43,10 +40,7 @@ from turnout_sandbox.emulators.codedeploy.taskset import (
 )
 from turnout_sandbox.runtime import get_runtime
 
-__all__ = ["ROLLBACK_SECONDS", "end_with_rollback"]
-
-#: Virtual seconds a rollback deployment takes before it reroutes traffic (a sandbox choice).
-ROLLBACK_SECONDS: Final = 30.0
+__all__ = ["end_with_rollback"]
 
 
 def end_with_rollback(dep: Deployment, reason: str, status: str, state: str) -> None:
@@ -79,13 +73,13 @@ def _run(rollback: Deployment, original: Deployment, reason: str) -> None:
     set_status(rollback, "InProgress")
     touch_target(rollback, "InProgress")
     emit(rollback, "START")
+    faults = codedeploy_emulator_backends[rollback.account][rollback.region].faults
     clock = get_runtime().clock
-    deadline = clock.now() + ROLLBACK_SECONDS
+    deadline = clock.now() + faults.rollback_seconds
     while not rollback.aborted and clock.now() < deadline:
         clock.wait(rollback.changed, min(deadline - clock.now(), 60.0))
     if rollback.aborted:
         return
-    faults = codedeploy_emulator_backends[rollback.account][rollback.region].faults
     try:
         if faults.take_failing_rollback():
             raise RuntimeError("the rollback deployment failed (sandbox fault)")
