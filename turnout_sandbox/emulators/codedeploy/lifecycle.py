@@ -30,7 +30,6 @@ from turnout_sandbox.emulators.codedeploy.models import (
     end_event,
     log,
     new_execution_id,
-    now,
     rollback_enabled,
     set_status,
     touch_target,
@@ -38,6 +37,7 @@ from turnout_sandbox.emulators.codedeploy.models import (
 from turnout_sandbox.emulators.codedeploy.notify import (
     EVENT_DETAIL_TYPE,
     EVENT_SOURCE,
+    begin,
     emit,
     finish,
 )
@@ -262,14 +262,7 @@ def _run(dep: Deployment) -> None:
 
 
 def _lifecycle(dep: Deployment) -> None:
-    with LOCK:
-        dep.start_time = now()
-        dep.info.start_time = dep.start_time
-        dep.info.deployment_overview = dict.fromkeys(dep.info.deployment_overview, 0)
-        dep.info.deployment_overview["InProgress"] = 1
-    set_status(dep, "InProgress")
-    touch_target(dep, "InProgress")
-    emit(dep, "START")
+    begin(dep)
     try:
         spec = parse_appspec(dep.revision)
         resolve_targets(dep, spec)

@@ -20,7 +20,7 @@ import string
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -172,6 +172,13 @@ def new_execution_id() -> str:
     return base64.b64encode(blob.encode()).decode()
 
 
+def fresh_lifecycle() -> dict[str, dict[str, Any]]:
+    """Every ECS lifecycle event, Pending."""
+    return {
+        name: {"status": "Pending", "startTime": None, "endTime": None} for name in ECS_LIFECYCLE
+    }
+
+
 def log(message: str) -> None:
     if has_runtime():
         get_runtime().log("codedeploy", message)
@@ -300,17 +307,14 @@ class CodeDeployEmulatorBackend(BaseBackend):
                 raise CodeDeployApiError(
                     "RevisionRequiredException", "The revision ID was not specified."
                 )
-            moto_id = moto.create_deployment(
-                application_name=application_name,
-                deployment_group_name=group_name,
+            deployment_id, info, create_time = self._record(
+                application_name,
+                group_name,
                 revision=revision,
-                deployment_config_name=effective_config,
+                config=effective_config,
                 description=description,
-                auto_rollback_configuration=auto_rollback,
+                auto_rollback=auto_rollback,
             )
-            info = moto.get_deployment(moto_id)
-            deployment_id, create_time = self._rekey(info, moto_id), now()
-            info.create_time = create_time
             dep = Deployment(
                 deployment_id=deployment_id,
                 account=self.account_id,
@@ -329,10 +333,7 @@ class CodeDeployEmulatorBackend(BaseBackend):
                 revision=dict(revision),
                 info=info,
                 create_time=create_time,
-                lifecycle={
-                    name: {"status": "Pending", "startTime": None, "endTime": None}
-                    for name in ECS_LIFECYCLE
-                },
+                lifecycle=fresh_lifecycle(),
             )
             self.deployments[deployment_id] = dep
         return dep
@@ -348,60 +349,67 @@ class CodeDeployEmulatorBackend(BaseBackend):
         the one-active-deployment limit is not checked: the group passes from one to the other.
         Its revision is the original's (which revision AWS records on it is not stated).
         """
-        moto = self.moto
         with LOCK:
-            moto_id = moto.create_deployment(
-                application_name=original.application,
-                deployment_group_name=original.group_name,
+            deployment_id, info, create_time = self._record(
+                original.application,
+                original.group_name,
                 revision=original.revision,
-                deployment_config_name=original.config_name,
+                config=original.config_name,
                 description=f"Rollback of {original.deployment_id}",
-                auto_rollback_configuration=original.auto_rollback,
+                auto_rollback=original.auto_rollback,
             )
-            info = moto.get_deployment(moto_id)
-            deployment_id, create_time = self._rekey(info, moto_id), now()
-            info.create_time = create_time
             info.creator = "codeDeployRollback"
-            rollback = Deployment(
+            # The same group, service, task sets and routes; a lifecycle of its own.
+            rollback = replace(
+                original,
                 deployment_id=deployment_id,
-                account=self.account_id,
-                region=self.region_name,
-                application=original.application,
-                group_name=original.group_name,
-                group_id=original.group_id,
-                application_arn=original.application_arn,
-                group_arn=original.group_arn,
-                config_name=original.config_name,
-                routing=original.routing,
-                auto_rollback=dict(original.auto_rollback),
-                blue_green=dict(original.blue_green),
-                load_balancer_info=dict(original.load_balancer_info),
-                ecs_services=list(original.ecs_services),
-                revision=dict(original.revision),
                 info=info,
                 create_time=create_time,
-                lifecycle={
-                    name: {"status": "Pending", "startTime": None, "endTime": None}
-                    for name in ECS_LIFECYCLE
-                },
+                status="Created",
+                start_time=None,
+                complete_time=None,
+                error=None,
                 rollback={"rollbackTriggeringDeploymentId": original.deployment_id},
-                creator="codeDeployRollback",
-                cluster=original.cluster,
-                service=original.service,
-                service_arn=original.service_arn,
-                blue_task_set_arn=original.blue_task_set_arn,
-                green_task_set_arn=original.green_task_set_arn,
-                blue_target_group_arn=original.blue_target_group_arn,
-                green_target_group_arn=original.green_target_group_arn,
-                target_group_names=dict(original.target_group_names),
-                prod_listeners=list(original.prod_listeners),
-                test_listeners=list(original.test_listeners),
-                task_definition_arn=original.task_definition_arn,
-                green_is_primary=original.green_is_primary,
+                wait_state=None,
+                termination_wait_started=False,
+                target_status="Pending",
+                target_updated=None,
+                lifecycle=fresh_lifecycle(),
+                hooks={},
+                continued=set(),
+                stop_rollback=None,
+                aborted=False,
+                changed=threading.Event(),
                 traffic=list(original.traffic[-1:]),
+                events=[],
+                creator="codeDeployRollback",
             )
             self.deployments[deployment_id] = rollback
         return rollback
+
+    def _record(
+        self,
+        application: str,
+        group: str,
+        *,
+        revision: dict[str, Any],
+        config: str,
+        description: str | None,
+        auto_rollback: dict[str, Any] | None,
+    ) -> tuple[str, DeploymentInfo, datetime]:
+        """Record the deployment in moto (ListDeployments) under an AWS-shaped id."""
+        moto_id = self.moto.create_deployment(
+            application_name=application,
+            deployment_group_name=group,
+            revision=revision,
+            deployment_config_name=config,
+            description=description,
+            auto_rollback_configuration=auto_rollback,
+        )
+        info = self.moto.get_deployment(moto_id)
+        deployment_id, create_time = self._rekey(info, moto_id), now()
+        info.create_time = create_time
+        return deployment_id, info, create_time
 
     def _rekey(self, info: DeploymentInfo, moto_id: str) -> str:
         """File moto's DeploymentInfo under an AWS-shaped id (``d-XXXXXXXXX``), so that

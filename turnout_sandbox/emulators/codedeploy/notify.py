@@ -17,10 +17,11 @@ from turnout_sandbox.emulators.codedeploy.models import (
     log,
     now,
     set_status,
+    touch_target,
 )
 from turnout_sandbox.runtime import get_runtime
 
-__all__ = ["EVENT_DETAIL_TYPE", "EVENT_SOURCE", "emit", "finish"]
+__all__ = ["EVENT_DETAIL_TYPE", "EVENT_SOURCE", "begin", "emit", "finish"]
 
 EVENT_SOURCE: Final = "aws.codedeploy"
 EVENT_DETAIL_TYPE: Final = "CodeDeploy Deployment State-change Notification"
@@ -49,6 +50,18 @@ def emit(dep: Deployment, state: str) -> None:
         )
     except Exception as exc:  # delivery is best effort on AWS too; never break the lifecycle
         log(f"{dep.deployment_id}: could not put the {state} event: {type(exc).__name__}: {exc}")
+
+
+def begin(dep: Deployment) -> None:
+    """The deployment starts: InProgress, its start time, the START event."""
+    with LOCK:
+        dep.start_time = now()
+        dep.info.start_time = dep.start_time
+        dep.info.deployment_overview = dict.fromkeys(dep.info.deployment_overview, 0)
+        dep.info.deployment_overview["InProgress"] = 1
+    set_status(dep, "InProgress")
+    touch_target(dep, "InProgress")
+    emit(dep, "START")
 
 
 def finish(dep: Deployment, status: str, state: str) -> None:

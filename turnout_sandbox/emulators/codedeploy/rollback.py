@@ -27,11 +27,8 @@ from turnout_sandbox.emulators.codedeploy.models import (
     codedeploy_emulator_backends,
     end_event,
     log,
-    now,
-    set_status,
-    touch_target,
 )
-from turnout_sandbox.emulators.codedeploy.notify import emit, finish
+from turnout_sandbox.emulators.codedeploy.notify import begin, finish
 from turnout_sandbox.emulators.codedeploy.taskset import (
     delete_task_set,
     make_primary,
@@ -65,14 +62,7 @@ def end_with_rollback(dep: Deployment, reason: str, status: str, state: str) -> 
 
 
 def _run(rollback: Deployment, original: Deployment, reason: str) -> None:
-    with LOCK:
-        rollback.start_time = now()
-        rollback.info.start_time = rollback.start_time
-        rollback.info.deployment_overview = dict.fromkeys(rollback.info.deployment_overview, 0)
-        rollback.info.deployment_overview["InProgress"] = 1
-    set_status(rollback, "InProgress")
-    touch_target(rollback, "InProgress")
-    emit(rollback, "START")
+    begin(rollback)
     faults = codedeploy_emulator_backends[rollback.account][rollback.region].faults
     clock = get_runtime().clock
     deadline = clock.now() + faults.rollback_seconds
