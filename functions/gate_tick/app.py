@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from turnout.deps import Deps
 from turnout.logic.gate_tick import tick
+from turnout.logic.waits import reconcile
 from turnout.observability import logger, tracer
 
 
@@ -17,4 +18,6 @@ def handler(
     from turnout.models import ScheduledEvent, parse_event  # lazy: pydantic costs INIT
 
     parse_event(ScheduledEvent, event, "Scheduled Event")
-    return tick(deps or Deps.from_env())
+    deps = deps or Deps.from_env()
+    reconciled = reconcile(deps)  # CodeDeploy's events are best effort (aws-fidelity row 30)
+    return tick(deps) | ({"reconciled": reconciled} if reconciled else {})

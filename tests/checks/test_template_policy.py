@@ -39,6 +39,10 @@ ONLY_STAR_ACTIONS: dict[str, str] = {
     "logs:PutResourcePolicy": "state machine logging",
     "logs:DescribeResourcePolicies": "state machine logging",
     "logs:DescribeLogGroups": "state machine logging",
+    # The gate hook confirms its AfterAllowTraffic lifecycle event is still waiting
+    # (security-review row 8); neither action has a resource type.
+    "codedeploy:ListDeploymentTargets": "gate hook: confirm the lifecycle event",
+    "codedeploy:GetDeploymentTarget": "gate hook: confirm the lifecycle event",
     # ELBv2 Describe* calls have no resource-level permissions (health gate).
     "elasticloadbalancing:DescribeTargetHealth": "health gate: target health",
     "elasticloadbalancing:DescribeTargetGroups": "health gate: target groups",

@@ -78,6 +78,11 @@ class DeploymentFailed(TurnoutError):
     """CodeDeploy reported the deployment failed or stopped."""
 
 
+class UntrustedInvocation(TurnoutError):
+    """An invocation CodeDeploy does not confirm (another application or group, a deployment
+    that is not running, a wait already armed with another token): refused, nothing changed."""
+
+
 class TransientError(TurnoutError):
     """A temporary failure worth retrying (throttling, a race lost)."""
 
@@ -112,6 +117,7 @@ ALL_ERRORS: tuple[type[TurnoutError], ...] = (
     GateFailed,
     GateTimedOut,
     DeploymentFailed,
+    UntrustedInvocation,
     TransientError,
     ImageProvenanceUnknown,
     ImageProvenancePending,

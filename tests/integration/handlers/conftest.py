@@ -226,6 +226,14 @@ class FakeCodeDeployClient:
     #: autoRollbackConfiguration.events (enabled when not empty), as the demo group has
     rollback_events: list[str] = field(default_factory=lambda: ["DEPLOYMENT_FAILURE"])
     hook_answers: list[dict[str, str]] = field(default_factory=list)
+    #: deployment id -> its rollback deployment (rollbackInfo.rollbackDeploymentId)
+    rollbacks: dict[str, str] = field(default_factory=dict)
+    #: deployment id -> (application, group) when not this stack's
+    groups: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: deployment id -> lifecycle event -> status (AfterAllowTraffic InProgress when unset)
+    lifecycle: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: hook execution ids already answered (LifecycleEventAlreadyCompletedException)
+    completed_hooks: set[str] = field(default_factory=set)
 
     def get_deployment(self, *, deploymentId: str) -> dict[str, Any]:
         if deploymentId not in self.statuses:
@@ -234,9 +242,24 @@ class FakeCodeDeployClient:
                 f"The deployment {deploymentId} could not be found",
                 "GetDeployment",
             )
-        return {
-            "deploymentInfo": {"deploymentId": deploymentId, "status": self.statuses[deploymentId]}
+        application, group = self.groups.get(deploymentId, (APPLICATION, GROUP))
+        info: dict[str, Any] = {
+            "deploymentId": deploymentId,
+            "status": self.statuses[deploymentId],
+            "applicationName": application,
+            "deploymentGroupName": group,
         }
+        if deploymentId in self.rollbacks:
+            info["rollbackInfo"] = {"rollbackDeploymentId": self.rollbacks[deploymentId]}
+        return {"deploymentInfo": info}
+
+    def list_deployment_targets(self, *, deploymentId: str) -> dict[str, Any]:
+        return {"targetIds": [f"{CLUSTER}:{SERVICE}"]}
+
+    def get_deployment_target(self, *, deploymentId: str, targetId: str) -> dict[str, Any]:
+        events = self.lifecycle.get(deploymentId, {"AfterAllowTraffic": "InProgress"})
+        lifecycle = [{"lifecycleEventName": k, "status": v} for k, v in events.items()]
+        return {"deploymentTarget": {"ecsTarget": {"lifecycleEvents": lifecycle}}}
 
     def get_deployment_group(
         self, *, applicationName: str, deploymentGroupName: str
@@ -273,6 +296,13 @@ class FakeCodeDeployClient:
     def put_lifecycle_event_hook_execution_status(
         self, *, deploymentId: str, lifecycleEventHookExecutionId: str, status: str
     ) -> dict[str, Any]:
+        if lifecycleEventHookExecutionId in self.completed_hooks:
+            raise client_error(
+                "LifecycleEventAlreadyCompletedException",
+                f"The lifecycle event {lifecycleEventHookExecutionId} already completed",
+                "PutLifecycleEventHookExecutionStatus",
+            )
+        self.completed_hooks.add(lifecycleEventHookExecutionId)
         self.hook_answers.append(
             {
                 "deploymentId": deploymentId,

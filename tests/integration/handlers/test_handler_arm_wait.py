@@ -88,3 +88,40 @@ def test_given_a_bad_arm_input_when_arming_then_invalid_event_names_the_fields(
         world.call("arm_wait", payload)
     assert world.deps.store.gate(DEPLOYMENT) is None
     assert world.attempts() == []
+
+
+# ------------------------------------------ confirmed with CodeDeploy (security-review row 8)
+def test_given_a_deployment_of_another_group_when_arming_then_refused_and_nothing_stored(
+    world: World,
+) -> None:
+    from turnout.errors import UntrustedInvocation
+
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    world.codedeploy.groups[DEPLOYMENT] = ("app-other", "dg-other")
+
+    with pytest.raises(UntrustedInvocation, match="belongs to app-other/dg-other"):
+        arm_wait(world, "completion", "tok-done")
+    assert world.deps.store.wait(DEPLOYMENT, "completion") is None
+    assert world.attempts() == []
+
+
+@pytest.mark.parametrize("kind", ["gate", "completion"])
+def test_given_an_armed_wait_when_armed_again_with_another_token_then_refused_and_token_kept(
+    world: World, kind: str
+) -> None:
+    from turnout.errors import UntrustedInvocation
+
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, kind, "tok-real")
+
+    with pytest.raises(UntrustedInvocation, match="already armed with another task token"):
+        arm_wait(world, kind, "tok-forged")
+    arm_wait(world, kind, "tok-real")  # a state machine retry sends the same token: fine
+
+    stored = (
+        world.deps.store.gate(DEPLOYMENT)
+        if kind == "gate"
+        else world.deps.store.wait(DEPLOYMENT, kind)
+    )
+    assert stored is not None
+    assert stored["taskToken"] == "tok-real"

@@ -25,6 +25,7 @@ def test_given_a_completion_wait_when_the_deployment_succeeds_then_it_resumes_wi
 ) -> None:
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "completion", "tok-done")
+    world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
 
     result = world.call("deployment_events", sample("codedeploy-success"))
 
@@ -44,6 +45,7 @@ def test_given_a_running_gate_when_the_deployment_fails_then_gate_and_completion
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "gate", "tok-gate")
     arm_wait(world, "completion", "tok-done")
+    world.codedeploy.statuses[DEPLOYMENT] = "Failed"
 
     result = world.call("deployment_events", sample("codedeploy-failure"))
 
@@ -56,12 +58,17 @@ def test_given_a_running_gate_when_the_deployment_fails_then_gate_and_completion
     assert world.deps.store.gate(DEPLOYMENT) is None
 
 
-@pytest.mark.parametrize(("state", "kind"), [("STOP", "success"), ("SUCCESS", "failure")])
+@pytest.mark.parametrize(
+    ("state", "status", "kind"),
+    [("STOP", "Stopped", "success"), ("SUCCESS", "Succeeded", "failure")],
+)
 def test_given_a_rollback_wait_when_the_deployment_ends_then_stop_resumes_it_and_success_fails_it(
-    world: World, state: str, kind: str
+    world: World, state: str, status: str, kind: str
 ) -> None:
+    # A STOP without rollbackInfo.rollbackDeploymentId: nothing was rolled back.
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "rollback", "tok-rb")
+    world.codedeploy.statuses[DEPLOYMENT] = status
 
     result = world.call("deployment_events", _event(state))
 
@@ -89,6 +96,7 @@ def test_given_a_wait_whose_task_timed_out_when_the_event_comes_then_it_is_clear
     world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
     arm_wait(world, "completion", "tok-old")
     world.sfn_calls.gone.add("tok-old")
+    world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
 
     result = world.call("deployment_events", sample("codedeploy-success"))
 
@@ -116,3 +124,90 @@ def test_given_a_malformed_deployment_event_when_received_then_invalid_event_nam
     ):
         world.call("deployment_events", event)
     assert world.sfn_calls.calls == []
+
+
+# ------------------------------------------------- rollbacks are separate deployments (row 4)
+ROLLBACK = "d-ROLLBACK1"
+
+
+def test_given_a_rollback_wait_when_the_original_stops_then_it_waits_for_the_rollback_deployment(
+    world: World,
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "rollback", "tok-rb")
+    world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "InProgress"}
+    world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
+
+    result = world.call("deployment_events", _event("STOP"))
+
+    assert result == {"resolved": []}
+    assert world.sfn_calls.calls == []
+    assert world.deps.store.wait(DEPLOYMENT, "rollback") is None
+    moved = world.deps.store.wait(ROLLBACK, "rollback")
+    assert moved is not None
+    assert (moved["taskToken"], moved["rollbackOf"]) == ("tok-rb", DEPLOYMENT)
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "kind"),
+    [("SUCCESS", "Succeeded", "success"), ("FAILURE", "Failed", "failure")],
+)
+def test_given_a_followed_rollback_when_the_rollback_deployment_ends_then_its_outcome_resolves_it(
+    world: World, state: str, status: str, kind: str
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "rollback", "tok-rb")
+    world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "InProgress"}
+    world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
+    world.call("deployment_events", _event("STOP"))
+    world.codedeploy.statuses[ROLLBACK] = status
+
+    result = world.call("deployment_events", _event(state, deploymentId=ROLLBACK))
+
+    assert result == {"resolved": ["rollback"]}
+    assert [(k, c["taskToken"]) for k, c in world.sfn_calls.calls] == [(kind, "tok-rb")]
+    call = world.sfn_calls.calls[0][1]
+    if kind == "success":
+        assert call["output"]["rollbackDeploymentId"] == ROLLBACK
+    else:
+        assert (call["error"], "the rollback failed" in call["cause"]) == ("DeploymentFailed", True)
+    assert world.deps.store.wait(ROLLBACK, "rollback") is None
+
+
+def test_given_the_original_stopped_and_rollback_done_when_arming_rollback_then_it_resumes_at_once(
+    world: World,
+) -> None:
+    world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "Succeeded"}
+    world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
+
+    arm_wait(world, "rollback", "tok-rb")
+
+    assert [(k, c["taskToken"]) for k, c in world.sfn_calls.calls] == [("success", "tok-rb")]
+    assert world.deps.store.wait(DEPLOYMENT, "rollback") is None
+    assert world.deps.store.wait(ROLLBACK, "rollback") is None
+
+
+# ------------------------------------------ confirmed with CodeDeploy (security-review row 8)
+@pytest.mark.parametrize(
+    ("status", "group", "reason"),
+    [
+        ("InProgress", None, "GetDeployment says InProgress, the event SUCCESS"),
+        ("Succeeded", ("app-other", "dg-other"), "GetDeployment says app-other/dg-other"),
+    ],
+)
+def test_given_a_forged_success_event_when_received_then_it_is_refused_and_nothing_changes(
+    world: World, status: str, group: tuple[str, str] | None, reason: str
+) -> None:
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "gate", "tok-gate")
+    arm_wait(world, "completion", "tok-done")
+    world.codedeploy.statuses[DEPLOYMENT] = status
+    if group:
+        world.codedeploy.groups[DEPLOYMENT] = group
+
+    result = world.call("deployment_events", sample("codedeploy-success"))
+
+    assert result == {"resolved": [], "refused": reason}
+    assert world.sfn_calls.calls == []
+    assert world.deps.store.wait(DEPLOYMENT, "completion") is not None
+    assert world.deps.store.gate(DEPLOYMENT) is not None

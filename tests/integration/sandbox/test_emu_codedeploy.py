@@ -320,6 +320,23 @@ def states(world: World, until: str) -> list[str]:
     return emitted()
 
 
+def states_of(world: World, deployment_id: str) -> list[str]:
+    """The CodeDeploy event states emitted for one deployment."""
+    return [
+        e["detail"]["state"]
+        for e in world.events
+        if e["source"] == "aws.codedeploy" and e["detail"]["deploymentId"] == deployment_id
+    ]
+
+
+def answer_held_hook(world: World, deployment_id: str, status: str) -> None:
+    """Answer the one held hook the way a hook Lambda does."""
+    execution_id = world.hooks.calls[-1][1]["LifecycleEventHookExecutionId"]
+    world.cd.put_lifecycle_event_hook_execution_status(
+        deploymentId=deployment_id, lifecycleEventHookExecutionId=execution_id, status=status
+    )
+
+
 def hook_functions(**events: str) -> dict[str, str]:
     return {event: f"CodeDeployHook_hello-{event}" for event in events}
 
@@ -464,14 +481,15 @@ def test_given_failing_after_allow_traffic_hook_when_deploying_then_rolled_back_
 
     assert final["errorInformation"]["code"] == "HOOK_EXECUTION_FAILURE"
     assert "AfterAllowTraffic" in final["errorInformation"]["message"]
-    assert "rollbackMessage" in final["rollbackInfo"]
+    rollback_id = final["rollbackInfo"]["rollbackDeploymentId"]
+    wait_status(world, rollback_id, "Succeeded")
     assert prod_action(world)["TargetGroupArn"] == world.blue_tg
     assert prod_action(world, world.test_listener)["TargetGroupArn"] == world.blue_tg
     remaining = task_sets(world)
     assert [(ts["taskSetArn"], ts["status"]) for ts in remaining] == [
         (world.blue_task_set, "PRIMARY")
     ]
-    assert states(world, "FAILURE") == ["START", "FAILURE"]
+    assert states_of(world, deployment_id) == ["START", "FAILURE"]
     assert (
         world.elb.describe_target_health(TargetGroupArn=world.green_tg)["TargetHealthDescriptions"]
         == []
@@ -485,17 +503,18 @@ def test_given_hook_held_when_stopping_with_rollback_then_listener_back_on_blue_
     assert prod_action(world)["TargetGroupArn"] == world.green_tg
 
     stopped = world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    answer_held_hook(world, deployment_id, "Failed")
     final = wait_status(world, deployment_id, "Stopped")
 
     assert stopped["status"] == "Pending"
     assert final["errorInformation"]["code"] == "MANUAL_STOP"
-    assert "rollbackMessage" in final["rollbackInfo"]
+    wait_status(world, final["rollbackInfo"]["rollbackDeploymentId"], "Succeeded")
     assert prod_action(world)["TargetGroupArn"] == world.blue_tg
     assert prod_action(world, world.test_listener)["TargetGroupArn"] == world.blue_tg
     assert [(ts["taskSetArn"], ts["status"]) for ts in task_sets(world)] == [
         (world.blue_task_set, "PRIMARY")
     ]
-    assert states(world, "STOP") == ["START", "STOP"]
+    assert states_of(world, deployment_id) == ["START", "STOP"]
     late_id = world.hooks.calls[0][1]["LifecycleEventHookExecutionId"]
     with pytest.raises(ClientError) as raised:
         world.cd.put_lifecycle_event_hook_execution_status(
@@ -708,3 +727,134 @@ def test_given_a_deployment_moto_made_when_getting_it_then_the_answer_equals_mot
 
     assert served == moto_own
     assert batch["deploymentsInfo"] == [moto_own]
+
+
+# --------------------------------------------------------------------------- rollback deployments
+def test_given_hook_held_when_stopping_with_rollback_then_original_ends_at_once_and_a_separate_rollback_deployment_runs(
+    world: World,
+) -> None:
+    # CodeDeploy UG deployment-steps-ecs, "Redeployments and deployment rollbacks": the
+    # rolled-back deployment is assigned its own deployment ID.
+    deployment_id = deploy_holding(world, make_group(world, "dg-rb"), "AfterAllowTraffic")
+
+    world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    answer_held_hook(world, deployment_id, "Failed")
+    original = wait_status(world, deployment_id, "Stopped")
+
+    rollback_id = original["rollbackInfo"]["rollbackDeploymentId"]
+    assert rollback_id != deployment_id
+    assert rollback_id.startswith("d-")
+    rollback = wait_status(world, rollback_id, "Succeeded")
+    # the original ended before traffic came back, in the rollback deployment
+    back_on_blue = codedeploy.get_deployment_state(rollback_id)["trafficShifts"][-1]
+    assert back_on_blue["greenWeight"] == 0
+    assert back_on_blue["at"] >= original["completeTime"].timestamp() + 29
+    assert rollback["startTime"] >= original["completeTime"]
+    assert rollback["creator"] == "codeDeployRollback"
+    assert rollback["rollbackInfo"]["rollbackTriggeringDeploymentId"] == deployment_id
+    assert prod_action(world)["TargetGroupArn"] == world.blue_tg
+    assert [(ts["taskSetArn"], ts["status"]) for ts in task_sets(world)] == [
+        (world.blue_task_set, "PRIMARY")
+    ]
+    wait_for("the rollback's SUCCESS", lambda: "SUCCESS" in states_of(world, rollback_id))
+    assert states_of(world, deployment_id) == ["START", "STOP"]
+    assert states_of(world, rollback_id) == ["START", "SUCCESS"]
+    assert info(world, deployment_id)["creator"] == "user"
+    assert (
+        rollback_id
+        in world.cd.list_deployments(applicationName=APP, deploymentGroupName="dg-rb")[
+            "deployments"
+        ]
+    )
+
+
+def test_given_a_running_rollback_deployment_when_creating_a_deployment_then_the_group_is_busy(
+    world: World,
+) -> None:
+    codedeploy.faults(REGION).rollback_seconds = 3600.0
+    group = make_group(world, "dg-rb-busy")
+    deployment_id = deploy_holding(world, group, "AfterAllowTraffic")
+    world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    answer_held_hook(world, deployment_id, "Failed")
+    rollback_id = wait_status(world, deployment_id, "Stopped")["rollbackInfo"][
+        "rollbackDeploymentId"
+    ]
+
+    with pytest.raises(ClientError) as raised:
+        deploy(world, group, appspec(world))
+
+    assert raised.value.response["Error"]["Code"] == "DeploymentLimitExceededException"
+    assert rollback_id in raised.value.response["Error"]["Message"]
+
+
+def test_given_a_failing_rollback_fault_when_rolling_back_then_the_rollback_deployment_fails(
+    world: World,
+) -> None:
+    codedeploy.faults(REGION).failing_rollbacks = 1
+    world.hooks.answers["AfterAllowTraffic"] = "Failed"
+    deployment_id = deploy(
+        world,
+        make_group(world, "dg-rb-fail"),
+        appspec(world, hooks=hook_functions(AfterAllowTraffic="x")),
+    )
+
+    original = wait_status(world, deployment_id, "Failed")
+    rollback_id = original["rollbackInfo"]["rollbackDeploymentId"]
+    failed = wait_status(world, rollback_id, "Failed")
+
+    assert "failed" in failed["errorInformation"]["message"]
+    wait_for("the rollback's FAILURE", lambda: "FAILURE" in states_of(world, rollback_id))
+    assert states_of(world, rollback_id) == ["START", "FAILURE"]
+    assert "failed" in info(world, deployment_id)["rollbackInfo"]["rollbackMessage"]
+
+
+def test_given_a_dropped_success_fault_when_deploying_then_no_success_event_but_status_succeeded(
+    world: World,
+) -> None:
+    # EventBridge events reference, "AWS CodeDeploy events": delivery is best effort.
+    codedeploy.faults(REGION).dropped_events.append("SUCCESS")
+    deployment_id = deploy(world, make_group(world, "dg-drop"), appspec(world))
+
+    wait_status(world, deployment_id, "Succeeded")
+
+    assert states_of(world, deployment_id) == ["START"]
+    second = deploy(world, "dg-drop", appspec(world))
+    wait_status(world, second, "Succeeded")
+    wait_for("the next SUCCESS", lambda: "SUCCESS" in states_of(world, second))
+
+
+# ----------------------------------------- StopDeployment while a hook is pending (row 10)
+def test_given_a_held_hook_when_stopping_without_answering_it_then_the_stop_waits_for_the_hook(
+    world: World,
+) -> None:
+    # Undocumented on AWS (UG deployment-steps-ecs: a stop may answer Pending while lifecycle
+    # events run): the emulator keeps the safer path, the stop waits for the hook.
+    deployment_id = deploy_holding(world, make_group(world, "dg-stop-wait"), "AfterAllowTraffic")
+    stopped_at = world.now()
+
+    world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+    wait_for("ten virtual minutes", lambda: world.now() > stopped_at + 600)
+
+    assert info(world, deployment_id)["status"] == "InProgress"
+    assert prod_action(world)["TargetGroupArn"] == world.green_tg
+    answer_held_hook(world, deployment_id, "Failed")
+    final = wait_status(world, deployment_id, "Stopped")
+    assert final["errorInformation"]["code"] == "MANUAL_STOP"
+    wait_status(world, final["rollbackInfo"]["rollbackDeploymentId"], "Succeeded")
+    assert prod_action(world)["TargetGroupArn"] == world.blue_tg
+
+
+def test_given_a_held_hook_answered_failed_when_stopping_then_it_has_already_failed_and_rolls_back(
+    world: World,
+) -> None:
+    deployment_id = deploy_holding(world, make_group(world, "dg-answer"), "AfterAllowTraffic")
+
+    answer_held_hook(world, deployment_id, "Failed")
+    final = wait_status(world, deployment_id, "Failed")
+    with pytest.raises(ClientError) as raised:
+        world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+
+    assert raised.value.response["Error"]["Code"] == "DeploymentAlreadyCompletedException"
+    assert final["errorInformation"]["code"] == "HOOK_EXECUTION_FAILURE"
+    wait_status(world, final["rollbackInfo"]["rollbackDeploymentId"], "Succeeded")
+    assert prod_action(world)["TargetGroupArn"] == world.blue_tg

@@ -40,7 +40,8 @@ Layout, after moto's per-service packages (the emulator contract of
 * :mod:`.models`: the deployments, in a ``BackendDict`` per account and region that moto's
   reset clears, and the API rules that are not rendering;
 * :mod:`.taskset`: green/blue task sets on moto's ECS, listener routing on moto's ELBv2;
-* :mod:`.lifecycle`: the lifecycle runner; :mod:`.rollback`: how a lifecycle rolls back;
+* :mod:`.lifecycle`: the lifecycle runner; :mod:`.rollback`: the separate rollback
+  deployment; :mod:`.notify`: the final status and the (best effort) state-change events;
 * :mod:`.render`: DeploymentInfo / DeploymentTarget as the API answers them;
 * :mod:`.responses`: the API actions (read parameters, ask the backend, render);
 * :mod:`.elb_health`: ELBv2 target health of the fake task targets.
@@ -51,9 +52,8 @@ still relied upon.
 
 Known simplifications (documented, not silent): listener *rules* other than the default
 action are not rerouted; custom deployment configs (CreateDeploymentConfig) are not
-emulated; S3 revisions are rejected with a clear error; a rollback reroutes traffic inside
-the original deployment instead of creating a separate rollback deployment
-(:mod:`.rollback`).
+emulated; S3 revisions are rejected with a clear error. A rollback is a separate rollback
+deployment, as on AWS (:mod:`.rollback`).
 """
 
 from __future__ import annotations
@@ -70,7 +70,12 @@ from turnout_sandbox.emulators.codedeploy.exceptions import (
     UnknownDeploymentError,
 )
 from turnout_sandbox.emulators.codedeploy.lifecycle import HOOK_TIMEOUT_SECONDS
-from turnout_sandbox.emulators.codedeploy.models import all_backends, get_deployment_state
+from turnout_sandbox.emulators.codedeploy.models import (
+    Faults,
+    all_backends,
+    codedeploy_emulator_backends,
+    get_deployment_state,
+)
 from turnout_sandbox.emulators.codedeploy.traffic import ECS_DEPLOYMENT_CONFIGS, TrafficRouting
 from turnout_sandbox.patches import AttributePatch, Internal, PatchError, resolve
 
@@ -81,8 +86,10 @@ __all__ = [
     "INTERNALS",
     "PATCHES",
     "CodeDeployApiError",
+    "Faults",
     "TrafficRouting",
     "UnknownDeploymentError",
+    "faults",
     "get_deployment_state",
     "install",
     "reset",
@@ -204,6 +211,13 @@ INTERNALS: Final = (
 def set_target_health_provider(provider: TargetHealthProvider | None) -> None:
     """Script ELB target health of task-set targets (see :mod:`.elb_health`)."""
     elb_health.set_target_health_provider(provider)
+
+
+def faults(region: str, account_id: str = DEFAULT_ACCOUNT_ID) -> Faults:
+    """The faults to inject in this account and region (dropped events, failing rollbacks);
+    moto's reset clears them with the rest of the backend."""
+    faults_: Faults = codedeploy_emulator_backends[account_id][region].faults
+    return faults_
 
 
 def install() -> None:

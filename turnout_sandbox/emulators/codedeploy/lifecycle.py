@@ -7,8 +7,8 @@ AfterAllowTraffic, the termination wait, then blue is deleted (CodeDeploy User G
 Amazon ECS compute platform"). Hooks are invoked asynchronously through
 ``get_runtime().invoke_lambda`` and answered by PutLifecycleEventHookExecutionStatus; every
 wait is virtual (``get_runtime().clock``). A failure or a stop ends the deployment through
-:func:`.rollback.roll_back` when rollback applies; state changes are put as EventBridge events
-(``CodeDeploy Deployment State-change Notification``).
+:func:`.rollback.end_with_rollback` (a separate rollback deployment) when rollback applies;
+state changes are put as EventBridge events (:mod:`.notify`).
 """
 
 from __future__ import annotations
@@ -30,12 +30,18 @@ from turnout_sandbox.emulators.codedeploy.models import (
     end_event,
     log,
     new_execution_id,
-    now,
     rollback_enabled,
     set_status,
     touch_target,
 )
-from turnout_sandbox.emulators.codedeploy.rollback import roll_back
+from turnout_sandbox.emulators.codedeploy.notify import (
+    EVENT_DETAIL_TYPE,
+    EVENT_SOURCE,
+    begin,
+    emit,
+    finish,
+)
+from turnout_sandbox.emulators.codedeploy.rollback import end_with_rollback
 from turnout_sandbox.emulators.codedeploy.taskset import (
     delete_task_set,
     install_green,
@@ -48,8 +54,6 @@ from turnout_sandbox.runtime import LambdaFunctionError, get_runtime, has_runtim
 
 __all__ = ["EVENT_DETAIL_TYPE", "EVENT_SOURCE", "HOOK_TIMEOUT_SECONDS", "start"]
 
-EVENT_SOURCE: Final = "aws.codedeploy"
-EVENT_DETAIL_TYPE: Final = "CodeDeploy Deployment State-change Notification"
 #: CodeDeploy waits this long (virtual seconds) for a hook's status callback.
 HOOK_TIMEOUT_SECONDS: Final = 3600.0
 
@@ -59,39 +63,23 @@ def start(dep: Deployment) -> None:
     get_runtime().clock.call_later(0, lambda: _run(dep), name=f"codedeploy-{dep.deployment_id}")
 
 
-def _emit(dep: Deployment, state: str) -> None:
-    detail = {
-        "region": dep.region,
-        "deploymentId": dep.deployment_id,
-        "instanceGroupId": dep.group_id,
-        "deploymentGroup": dep.group_name,
-        "application": dep.application,
-        "state": state,
-    }
-    with LOCK:
-        dep.events.append(state)
-    try:
-        get_runtime().put_event(
-            EVENT_SOURCE, EVENT_DETAIL_TYPE, detail, resources=[dep.application_arn, dep.group_arn]
-        )
-    except Exception as exc:  # delivery is best effort on AWS too; never break the lifecycle
-        log(f"{dep.deployment_id}: could not put the {state} event: {type(exc).__name__}: {exc}")
-
-
-def _check(dep: Deployment) -> None:
+def _check(dep: Deployment, *, stoppable: bool = True) -> None:
     if dep.aborted:
         raise DeploymentAborted
-    if dep.stop_rollback is not None:
+    if stoppable and dep.stop_rollback is not None:
         raise DeploymentStopped
 
 
-def _wait(dep: Deployment, done: Callable[[], bool], timeout: float | None) -> bool:
-    """Wait (virtual seconds) until ``done()``; False on timeout. Stops/aborts interrupt."""
+def _wait(
+    dep: Deployment, done: Callable[[], bool], timeout: float | None, *, stoppable: bool = True
+) -> bool:
+    """Wait (virtual seconds) until ``done()``; False on timeout. Aborts interrupt, and so
+    do stops unless ``stoppable`` is False (a pending hook: see :func:`_run_hook`)."""
     clock = get_runtime().clock
     deadline = None if timeout is None else clock.now() + timeout
     while True:
         dep.changed.clear()
-        _check(dep)
+        _check(dep, stoppable=stoppable)
         if done():
             return True
         remaining = 60.0 if deadline is None else deadline - clock.now()
@@ -129,15 +117,22 @@ def _run_hook(dep: Deployment, event: str, function: str) -> None:
         dep.changed.set()
 
     runtime.clock.call_later(0, invoke, name=f"codedeploy-hook-{dep.deployment_id}-{event}")
+    # StopDeployment while a hook is pending: the UG says only that a stop may answer
+    # "Pending" while lifecycle events still run (deployment-steps-ecs, "Stopped and failed
+    # deployments"); whether it preempts a pending Lambda hook is undocumented. The emulator
+    # keeps the safer path (aws-fidelity row 10): the stop waits for the hook's answer or its
+    # one-hour timeout, then takes effect, so a caller must answer a held hook first.
     try:
         answered = _wait(
             dep,
             lambda: hook.status != "Pending" or hook.invoke_error is not None,
             HOOK_TIMEOUT_SECONDS,
+            stoppable=False,
         )
     finally:
         with LOCK:
             hook.closed = True
+    _check(dep)  # a stop requested while the hook was pending takes effect now
     if hook.invoke_error is not None:
         raise DeploymentFailure("HOOK_EXECUTION_FAILURE", hook.invoke_error)
     if not answered:
@@ -214,7 +209,7 @@ def _ready_wait(dep: Deployment) -> None:
         dep.wait_state = "READY_WAIT"
     set_status(dep, "Ready")
     touch_target(dep, "Ready")
-    _emit(dep, "READY")
+    emit(dep, "READY")
     continued = _wait(dep, lambda: "READY_WAIT" in dep.continued, minutes * 60.0)
     with LOCK:
         dep.wait_state = None
@@ -254,19 +249,6 @@ def _skip_pending_events(dep: Deployment) -> None:
             hook.closed = True
 
 
-def _finish(dep: Deployment, status: str, state: str) -> None:
-    with LOCK:
-        dep.complete_time = now()
-        dep.info.complete_time = dep.complete_time
-        dep.wait_state = None
-        overview_status = {"Succeeded": "Succeeded", "Failed": "Failed"}.get(status, "Skipped")
-        dep.target_status = {"Succeeded": "Succeeded", "Failed": "Failed"}.get(status, "Failed")
-        dep.info.deployment_overview = dict.fromkeys(dep.info.deployment_overview, 0)
-        dep.info.deployment_overview[overview_status] = 1
-    set_status(dep, status)
-    _emit(dep, state)
-
-
 def _run(dep: Deployment) -> None:
     try:
         _lifecycle(dep)
@@ -280,14 +262,7 @@ def _run(dep: Deployment) -> None:
 
 
 def _lifecycle(dep: Deployment) -> None:
-    with LOCK:
-        dep.start_time = now()
-        dep.info.start_time = dep.start_time
-        dep.info.deployment_overview = dict.fromkeys(dep.info.deployment_overview, 0)
-        dep.info.deployment_overview["InProgress"] = 1
-    set_status(dep, "InProgress")
-    touch_target(dep, "InProgress")
-    _emit(dep, "START")
+    begin(dep)
     try:
         spec = parse_appspec(dep.revision)
         resolve_targets(dep, spec)
@@ -311,7 +286,7 @@ def _lifecycle(dep: Deployment) -> None:
     except DeploymentStopped:
         _stop(dep)
         return
-    _finish(dep, "Succeeded", "SUCCESS")
+    finish(dep, "Succeeded", "SUCCESS")
 
 
 def _fail(dep: Deployment, failure: DeploymentFailure) -> None:
@@ -319,15 +294,16 @@ def _fail(dep: Deployment, failure: DeploymentFailure) -> None:
         dep.error = {"code": failure.code, "message": failure.message}
     _skip_pending_events(dep)
     if failure.code == "TIMEOUT":  # the READY wait ran out: AWS stops the deployment
-        roll_back(dep, "The deployment was stopped because the ready wait timed out.")
-        _finish(dep, "Stopped", "STOP")
+        end_with_rollback(
+            dep, "The deployment was stopped because the ready wait timed out.", "Stopped", "STOP"
+        )
         return
     if rollback_enabled(dep, "DEPLOYMENT_FAILURE"):
-        try:
-            roll_back(dep, f"Deployment {dep.deployment_id} failed ({failure.code}).")
-        except Exception as exc:
-            log(f"{dep.deployment_id}: rollback failed: {type(exc).__name__}: {exc}")
-    _finish(dep, "Failed", "FAILURE")
+        end_with_rollback(
+            dep, f"Deployment {dep.deployment_id} failed ({failure.code}).", "Failed", "FAILURE"
+        )
+        return
+    finish(dep, "Failed", "FAILURE")
 
 
 def _stop(dep: Deployment) -> None:
@@ -336,5 +312,11 @@ def _stop(dep: Deployment) -> None:
         dep.error = {"code": "MANUAL_STOP", "message": "The deployment was stopped by a user."}
     _skip_pending_events(dep)
     if rollback:
-        roll_back(dep, f"Deployment {dep.deployment_id} was stopped with autoRollbackEnabled.")
-    _finish(dep, "Stopped", "STOP")
+        end_with_rollback(
+            dep,
+            f"Deployment {dep.deployment_id} was stopped with autoRollbackEnabled.",
+            "Stopped",
+            "STOP",
+        )
+        return
+    finish(dep, "Stopped", "STOP")

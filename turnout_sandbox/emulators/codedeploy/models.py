@@ -20,7 +20,7 @@ import string
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -45,6 +45,7 @@ __all__ = [
     "TERMINAL_STATUSES",
     "CodeDeployEmulatorBackend",
     "Deployment",
+    "Faults",
     "Hook",
     "codedeploy_emulator_backends",
     "find_deployment",
@@ -59,6 +60,39 @@ LOCK: Final = threading.RLock()
 
 
 # --------------------------------------------------------------------------- state
+@dataclass
+class Faults:
+    """What a test asks the sandbox to get wrong, the way AWS may: per account and region.
+
+    ``dropped_events``: CodeDeploy state-change events (``"SUCCESS"``, ``"STOP"``, ...) to lose,
+    each entry once (CodeDeploy's events are best effort: EventBridge events reference, "AWS
+    CodeDeploy events"). ``failing_rollbacks``: how many of the next rollback deployments end
+    ``Failed`` instead of rerouting traffic (a rollback deployment can fail: RollbackInfo's
+    ``rollbackMessage`` "whether the deployment ... failed, or succeeded", API Reference).
+    ``rollback_seconds``: how long a rollback deployment runs (a sandbox choice).
+    """
+
+    dropped_events: list[str] = field(default_factory=list)
+    failing_rollbacks: int = 0
+    #: Virtual seconds a rollback deployment runs before traffic moves back (how long AWS
+    #: takes is not stated; a test may stretch it to act while a rollback runs).
+    rollback_seconds: float = 30.0
+
+    def take_dropped_event(self, state: str) -> bool:
+        with LOCK:
+            if state in self.dropped_events:
+                self.dropped_events.remove(state)
+                return True
+            return False
+
+    def take_failing_rollback(self) -> bool:
+        with LOCK:
+            if self.failing_rollbacks > 0:
+                self.failing_rollbacks -= 1
+                return True
+            return False
+
+
 @dataclass
 class Hook:
     execution_id: str
@@ -119,6 +153,9 @@ class Deployment:
     green_is_primary: bool = False
     blue_deleted: bool = False
     green_deleted: bool = False
+    #: DeploymentInfo.creator: ``user``, or ``codeDeployRollback`` for "a rollback process
+    #: created the deployment" (API Reference, DeploymentInfo).
+    creator: str = "user"
 
 
 def now() -> datetime:
@@ -133,6 +170,13 @@ def new_deployment_id() -> str:
 def new_execution_id() -> str:
     blob = json.dumps({"encryptedData": uuid.uuid4().hex, "iv": secrets.token_hex(8)})
     return base64.b64encode(blob.encode()).decode()
+
+
+def fresh_lifecycle() -> dict[str, dict[str, Any]]:
+    """Every ECS lifecycle event, Pending."""
+    return {
+        name: {"status": "Pending", "startTime": None, "endTime": None} for name in ECS_LIFECYCLE
+    }
 
 
 def log(message: str) -> None:
@@ -203,6 +247,7 @@ class CodeDeployEmulatorBackend(BaseBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.deployments: dict[str, Deployment] = {}
+        self.faults = Faults()
 
     def reset(self) -> None:
         """Abort the running lifecycles, then forget every deployment (moto's reset)."""
@@ -262,17 +307,14 @@ class CodeDeployEmulatorBackend(BaseBackend):
                 raise CodeDeployApiError(
                     "RevisionRequiredException", "The revision ID was not specified."
                 )
-            moto_id = moto.create_deployment(
-                application_name=application_name,
-                deployment_group_name=group_name,
+            deployment_id, info, create_time = self._record(
+                application_name,
+                group_name,
                 revision=revision,
-                deployment_config_name=effective_config,
+                config=effective_config,
                 description=description,
-                auto_rollback_configuration=auto_rollback,
+                auto_rollback=auto_rollback,
             )
-            info = moto.get_deployment(moto_id)
-            deployment_id, create_time = self._rekey(info, moto_id), now()
-            info.create_time = create_time
             dep = Deployment(
                 deployment_id=deployment_id,
                 account=self.account_id,
@@ -291,13 +333,83 @@ class CodeDeployEmulatorBackend(BaseBackend):
                 revision=dict(revision),
                 info=info,
                 create_time=create_time,
-                lifecycle={
-                    name: {"status": "Pending", "startTime": None, "endTime": None}
-                    for name in ECS_LIFECYCLE
-                },
+                lifecycle=fresh_lifecycle(),
             )
             self.deployments[deployment_id] = dep
         return dep
+
+    def create_rollback(self, original: Deployment) -> Deployment:
+        """The separate rollback deployment of ``original`` (its own id, ``creator``
+        ``codeDeployRollback``, ``rollbackInfo.rollbackTriggeringDeploymentId``).
+
+        CodeDeploy User Guide, "Redeployments and deployment rollbacks" (deployment-steps-ecs):
+        "the new or rolled-back deployment is assigned its own deployment ID", and "Redeploy
+        and roll back a deployment": "rolled-back deployments are technically new deployments,
+        with new deployment IDs". It is created while ``original`` still counts as active, so
+        the one-active-deployment limit is not checked: the group passes from one to the other.
+        Its revision is the original's (which revision AWS records on it is not stated).
+        """
+        with LOCK:
+            deployment_id, info, create_time = self._record(
+                original.application,
+                original.group_name,
+                revision=original.revision,
+                config=original.config_name,
+                description=f"Rollback of {original.deployment_id}",
+                auto_rollback=original.auto_rollback,
+            )
+            info.creator = "codeDeployRollback"
+            # The same group, service, task sets and routes; a lifecycle of its own.
+            rollback = replace(
+                original,
+                deployment_id=deployment_id,
+                info=info,
+                create_time=create_time,
+                status="Created",
+                start_time=None,
+                complete_time=None,
+                error=None,
+                rollback={"rollbackTriggeringDeploymentId": original.deployment_id},
+                wait_state=None,
+                termination_wait_started=False,
+                target_status="Pending",
+                target_updated=None,
+                lifecycle=fresh_lifecycle(),
+                hooks={},
+                continued=set(),
+                stop_rollback=None,
+                aborted=False,
+                changed=threading.Event(),
+                traffic=list(original.traffic[-1:]),
+                events=[],
+                creator="codeDeployRollback",
+            )
+            self.deployments[deployment_id] = rollback
+        return rollback
+
+    def _record(
+        self,
+        application: str,
+        group: str,
+        *,
+        revision: dict[str, Any],
+        config: str,
+        description: str | None,
+        auto_rollback: dict[str, Any] | None,
+    ) -> tuple[str, DeploymentInfo, datetime]:
+        """Record the deployment in moto (ListDeployments) under an AWS-shaped id."""
+        moto_id = self.moto.create_deployment(
+            application_name=application,
+            deployment_group_name=group,
+            revision=revision,
+            deployment_config_name=config,
+            description=description,
+            auto_rollback_configuration=auto_rollback,
+        )
+        info = self.moto.get_deployment(moto_id)
+        deployment_id, create_time = self._rekey(info, moto_id), now()
+        info.create_time = create_time
+        return deployment_id, info, create_time
 
     def _rekey(self, info: DeploymentInfo, moto_id: str) -> str:
         """File moto's DeploymentInfo under an AWS-shaped id (``d-XXXXXXXXX``), so that
@@ -449,6 +561,7 @@ def get_deployment_state(deployment_id: str) -> dict[str, Any]:
             "targetStatus": dep.target_status,
             "errorInformation": dict(dep.error) if dep.error else None,
             "rollbackInfo": dict(dep.rollback) if dep.rollback else None,
+            "creator": dep.creator,
             "lifecycleEvents": {name: event["status"] for name, event in dep.lifecycle.items()},
             "hookExecutions": [
                 {

@@ -66,6 +66,7 @@ def deployment_info(dep: Deployment) -> dict[str, Any]:
         deploymentOverview=dict(dep.info.deployment_overview),
         autoRollbackConfiguration=dep.auto_rollback or {"enabled": False},
         overrideAlarmConfiguration=None,
+        creator=dep.creator,
     )
     times = {"startTime": dep.start_time, "completeTime": dep.complete_time}
     details = {"errorInformation": dep.error, "rollbackInfo": dep.rollback}

@@ -1,7 +1,9 @@
-"""CodeDeploy: deployment status, the group's termination wait, hook answers."""
+"""CodeDeploy: deployments (status, group, rollback), the group's termination wait, the ECS
+target's lifecycle events, hook answers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from turnout.adapters.aws import ServiceAdapter, error_code
@@ -11,6 +13,21 @@ if TYPE_CHECKING:
     from mypy_boto3_codedeploy import CodeDeployClient
 
 _UNKNOWN_DEPLOYMENT = ("DeploymentDoesNotExistException", "InvalidDeploymentIdException")
+#: PutLifecycleEventHookExecutionStatus on a hook already answered (or timed out): API
+#: Reference, PutLifecycleEventHookExecutionStatus, Errors.
+_ALREADY_COMPLETED = "LifecycleEventAlreadyCompletedException"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What GetDeployment says about a deployment (API Reference, DeploymentInfo)."""
+
+    deployment_id: str
+    status: str
+    application: str
+    group: str
+    #: RollbackInfo.rollbackDeploymentId: the separate deployment that rolls this one back.
+    rollback_deployment_id: str | None = None
 
 
 class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
@@ -23,7 +40,7 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
         self.group = group
         super().__init__(client)
 
-    def status(self, deployment_id: str) -> str:
+    def deployment(self, deployment_id: str) -> Deployment:
         try:
             info = self.api.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
         except Exception as exc:
@@ -31,7 +48,37 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
                 message = f"deployment {deployment_id} does not exist in CodeDeploy"
                 raise DeploymentFailed(message) from None
             raise
-        return str(info.get("status", ""))
+        rollback = info.get("rollbackInfo") or {}
+        return Deployment(
+            deployment_id=deployment_id,
+            status=str(info.get("status", "")),
+            application=str(info.get("applicationName", "")),
+            group=str(info.get("deploymentGroupName", "")),
+            rollback_deployment_id=rollback.get("rollbackDeploymentId") or None,
+        )
+
+    def status(self, deployment_id: str) -> str:
+        return self.deployment(deployment_id).status
+
+    def is_ours(self, deployment: Deployment) -> bool:
+        """True when the deployment belongs to this stack's application and group."""
+        return (deployment.application, deployment.group) == (self.application, self.group)
+
+    def lifecycle_event_status(self, deployment_id: str, event: str) -> str | None:
+        """The status of lifecycle event ``event`` on the deployment's ECS target (an ECS
+        deployment has one target: ListDeploymentTargets, then GetDeploymentTarget), or None
+        when the target does not list it."""
+        target_ids = self.api.list_deployment_targets(deploymentId=deployment_id).get(
+            "targetIds", []
+        )
+        for target_id in target_ids:
+            target = self.api.get_deployment_target(deploymentId=deployment_id, targetId=target_id)[
+                "deploymentTarget"
+            ]
+            for lifecycle in target.get("ecsTarget", {}).get("lifecycleEvents", []):
+                if lifecycle.get("lifecycleEventName") == event:
+                    return str(lifecycle.get("status", ""))
+        return None
 
     def termination_wait_minutes(self) -> int | None:
         """The group's blue/green termination wait, or None when the original is kept."""
@@ -61,9 +108,16 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
         config = info.get("autoRollbackConfiguration", {})
         return bool(config.get("enabled")) and "DEPLOYMENT_FAILURE" in config.get("events", [])
 
-    def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> None:
-        self.api.put_lifecycle_event_hook_execution_status(
-            deploymentId=deployment_id,
-            lifecycleEventHookExecutionId=hook_execution_id,
-            status="Succeeded" if succeeded else "Failed",
-        )
+    def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> bool:
+        """Answer the hook; False when it was already answered (a duplicate delivery)."""
+        try:
+            self.api.put_lifecycle_event_hook_execution_status(
+                deploymentId=deployment_id,
+                lifecycleEventHookExecutionId=hook_execution_id,
+                status="Succeeded" if succeeded else "Failed",
+            )
+        except Exception as exc:
+            if error_code(exc) == _ALREADY_COMPLETED:
+                return False
+            raise
+        return True

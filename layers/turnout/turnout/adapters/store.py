@@ -106,6 +106,36 @@ class Store:
         )
         return decode_item(result.get("Attributes", {}))
 
+    def update_if(
+        self,
+        pk: str,
+        sk: str,
+        fields: dict[str, Any],
+        *,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        """Set ``fields`` only when ``condition`` holds (its placeholders are ``names`` and
+        ``values``, which must not start with ``#f``/``:v``); the whole new item, or None
+        when the condition failed."""
+        expression, set_names, set_values = _set_clause(fields)
+        try:
+            result = self.ddb.update_item(
+                TableName=self.table,
+                Key=encode_item({"pk": pk, "sk": sk}),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=set_names | names,
+                ExpressionAttributeValues=set_values | encode_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return decode_item(result.get("Attributes", {}))
+
     def delete(self, pk: str, sk: str) -> None:
         self.ddb.delete_item(TableName=self.table, Key=encode_item({"pk": pk, "sk": sk}))
 
