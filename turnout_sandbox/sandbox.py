@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from turnout_sandbox import cfn
+from turnout_sandbox.clients import cached_client, clear_clients
 from turnout_sandbox.lambdas import (
     FunctionSpec,
     LambdaRunner,
@@ -25,6 +26,8 @@ from turnout_sandbox.runtime import (
     VirtualClock,
     set_runtime,
 )
+
+__all__ = ["REPO_ROOT", "SANDBOX_LAMBDA_ENV", "Sandbox", "Stack", "active", "cached_client"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EMULATORS = (
@@ -49,30 +52,6 @@ SANDBOX_LAMBDA_ENV = {
 }
 
 _ACTIVE: Sandbox | None = None
-_CLIENTS: dict[tuple[str, str, str | None], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
-def cached_client(service: str, region: str, endpoint_url: str | None = None) -> Any:
-    """One boto3 client per service and region: creating one costs ~50-100 ms, and clients
-    are thread-safe. Used by the sandbox itself and by moto's state machine interpreter."""
-    key = (service, region, endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
-    with _CLIENTS_LOCK:
-        found = _CLIENTS.get(key)
-        if found is None:
-            import boto3
-            from botocore.config import Config
-
-            found = boto3.client(  # type: ignore[call-overload]
-                service,
-                region_name=region,
-                endpoint_url=endpoint_url,
-                config=Config(
-                    retries={"max_attempts": 0, "total_max_attempts": 1}, max_pool_connections=50
-                ),
-            )
-            _CLIENTS[key] = found
-    return found
 
 
 def _install_interpreter_client_cache() -> None:
@@ -178,8 +157,7 @@ class Sandbox:
 
         core_clock.set_clock(None)
         set_runtime(None)
-        with _CLIENTS_LOCK:
-            _CLIENTS.clear()
+        clear_clients()
         _ACTIVE = None
 
     def __enter__(self) -> Sandbox:
