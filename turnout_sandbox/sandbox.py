@@ -30,7 +30,14 @@ from turnout_sandbox.lambdas import (
     LambdaRunner,
     invoke_interceptor,
 )
-from turnout_sandbox.patches import REGISTRY, CallbackPatch, PatchError, PatchRegistry, resolve
+from turnout_sandbox.patches import (
+    REGISTRY,
+    CallbackPatch,
+    Internal,
+    PatchError,
+    PatchRegistry,
+    resolve,
+)
 from turnout_sandbox.runtime import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -40,6 +47,7 @@ from turnout_sandbox.runtime import (
 )
 
 __all__ = [
+    "PROCESS_INTERNALS",
     "PROCESS_PATCHES",
     "REPO_ROOT",
     "SANDBOX_LAMBDA_ENV",
@@ -124,11 +132,25 @@ PROCESS_PATCHES: Final = (
 )
 
 
+#: What the sandbox itself reads of moto (the canary checks these too).
+PROCESS_INTERNALS: Final = (
+    Internal(
+        "moto.core.models:botocore_stubber.enabled",
+        "the interpreter client cache hands out moto's own clients when the mock is off "
+        "(server mode)",
+    ),
+    Internal(
+        "moto.core.models:MockAWS",
+        "Sandbox.start() runs moto's mock_aws with the ASL interpreter on (stop() ends it)",
+    ),
+)
+
+
 def register_patches(registry: PatchRegistry = REGISTRY) -> tuple[ModuleType, ...]:
     """Declare every patch the sandbox applies in ``registry`` (idempotent): the process-level
     ones, then each emulator's. Returns the emulators still without ``PATCHES`` (TODO(issue
     7): see :func:`turnout_sandbox.emulators.catalog.register_all`)."""
-    registry.add(*PROCESS_PATCHES)
+    registry.extend(PROCESS_PATCHES, PROCESS_INTERNALS)
     return catalog.register_all(registry)
 
 
