@@ -13,6 +13,7 @@ from turnout_sandbox.emulators import (
     codedeploy,
     dynamodb,
     ecr,
+    elb_health,
     events,
     stepfunctions,
 )
@@ -27,6 +28,7 @@ EMULATORS: Final[tuple[ModuleType, ...]] = (
     codecommit,
     ecr,
     codebuild,
+    elb_health,
     codedeploy,
     events,
     stepfunctions,
@@ -40,7 +42,7 @@ def register_all(
     same patch objects are added once). Returns the emulators that declare no ``PATCHES``:
     :func:`install_unregistered` installs those the old way.
 
-    TODO(issue 7, transition): codebuild, codecommit, codedeploy (with elb_health), events and
+    TODO(issue 7, transition): codebuild, codecommit, codedeploy, elb_health, events and
     stepfunctions are being turned into packages with ``PATCHES``/``INTERNALS`` on other
     branches; until those merge they have only ``install()``, and come back from here. Once
     every emulator has ``PATCHES``, drop the fallback (and ``install_unregistered``)."""
