@@ -48,23 +48,17 @@ def test_given_the_gathered_registry_then_it_holds_every_emulator_and_process_pa
     assert all(internal.why.strip() for internal in registry.internals)
 
 
+def _wrong(name: str, owner: str, attribute: str) -> AttributePatch:
+    return AttributePatch(
+        name=name, owner=owner, attribute=attribute, new=None, why="deliberately wrong"
+    )
+
+
 def test_given_a_target_moto_no_longer_has_when_the_canary_runs_then_it_names_it() -> None:
     registry = _gathered()
     registry.add(
-        AttributePatch(
-            name="canary.renamed-action",
-            owner="moto.ecr.responses:ECRResponse",
-            attribute="put_image_v2",
-            new=lambda self: None,
-            why="a deliberately wrong target",
-        ),
-        AttributePatch(
-            name="canary.moved-module",
-            owner="moto.ecr.responsez:ECRResponse",
-            attribute="put_image",
-            new=lambda self: None,
-            why="a deliberately wrong module",
-        ),
+        _wrong("canary.renamed-action", "moto.ecr.responses:ECRResponse", "put_image_v2"),
+        _wrong("canary.moved-module", "moto.ecr.responsez:ECRResponse", "put_image"),
     )
     registry.add_internals(Internal("moto.core.models:botocore_stubber._gone", "wrong on purpose"))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -51,13 +52,23 @@ def target_module() -> Iterator[types.ModuleType]:
         del sys.modules[MODULE]
 
 
+def _on_target(attribute: str, new: Any, *, name: str, must_exist: bool = True) -> AttributePatch:
+    """A patch of ``turnout_test_patch_target:Target.<attribute>``."""
+    return AttributePatch(
+        name=name,
+        owner=f"{MODULE}:Target",
+        attribute=attribute,
+        new=new,
+        why="a test",
+        must_exist=must_exist,
+    )
+
+
 def _greet_patch(name: str = "target.greet") -> AttributePatch:
     def greet(self: object) -> str:
         return "patched"
 
-    return AttributePatch(
-        name=name, owner=f"{MODULE}:Target", attribute="greet", new=greet, why="a test"
-    )
+    return _on_target("greet", greet, name=name)
 
 
 # -- resolve -------------------------------------------------------------------------------
@@ -107,9 +118,7 @@ def test_given_a_replacement_when_it_delegates_then_original_is_what_it_replaced
     def greet(self: object) -> str:
         return "wrapped " + str(patch.original(self))
 
-    patch = AttributePatch(
-        name="wrap", owner=f"{MODULE}:Target", attribute="greet", new=greet, why="a test"
-    )
+    patch = _on_target("greet", greet, name="wrap")
     patch.apply()
     try:
         assert target_module.Target().greet() == "wrapped upstream"
@@ -124,13 +133,7 @@ def test_given_a_classmethod_when_patched_then_original_stays_a_classmethod(
     def kind(cls: type) -> str:
         return "ours+" + str(patch.original.__func__(cls))
 
-    patch = AttributePatch(
-        name="kind",
-        owner=f"{MODULE}:Target",
-        attribute="kind",
-        new=classmethod(kind),
-        why="a test",
-    )
+    patch = _on_target("kind", classmethod(kind), name="kind")
     patch.apply()
     try:
         assert target_module.Target.kind() == "ours+upstream-kind"
@@ -142,13 +145,7 @@ def test_given_a_classmethod_when_patched_then_original_stays_a_classmethod(
 def test_given_an_inherited_attribute_when_patched_and_undone_then_the_class_inherits_again(
     target_module: types.ModuleType,
 ) -> None:
-    patch = AttributePatch(
-        name="inherited",
-        owner=f"{MODULE}:Target",
-        attribute="inherited",
-        new=lambda self: "ours",
-        why="a test",
-    )
+    patch = _on_target("inherited", lambda self: "ours", name="inherited")
     assert patch.check_target() is None  # found along the MRO
     patch.apply()
     assert target_module.Target().inherited() == "ours"
@@ -161,14 +158,7 @@ def test_given_an_inherited_attribute_when_patched_and_undone_then_the_class_inh
 def test_given_an_added_action_when_undone_then_the_attribute_is_gone(
     target_module: types.ModuleType,
 ) -> None:
-    patch = AttributePatch(
-        name="added",
-        owner=f"{MODULE}:Target",
-        attribute="brand_new",
-        new=lambda self: "new",
-        why="an action moto lacks",
-        must_exist=False,
-    )
+    patch = _on_target("brand_new", lambda self: "new", name="added", must_exist=False)
     assert patch.check_target() is None
     patch.apply()
     assert target_module.Target().brand_new() == "new"
@@ -311,13 +301,7 @@ def test_given_two_patches_with_one_name_when_added_then_it_is_refused() -> None
 def test_given_a_moved_target_when_canary_runs_then_it_is_reported_by_name(
     target_module: types.ModuleType,
 ) -> None:
-    moved = AttributePatch(
-        name="ecr.put_image",
-        owner=f"{MODULE}:Target",
-        attribute="put_image",  # upstream renamed it
-        new=lambda self: None,
-        why="a test",
-    )
+    moved = _on_target("put_image", lambda self: None, name="ecr.put_image")
     gone_owner = AttributePatch(
         name="gone.owner",
         owner=f"{MODULE}:Renamed",
@@ -341,13 +325,7 @@ def test_given_a_moved_target_when_canary_runs_then_it_is_reported_by_name(
 def test_given_a_moved_target_when_applying_then_nothing_is_patched_and_it_is_named(
     target_module: types.ModuleType,
 ) -> None:
-    moved = AttributePatch(
-        name="moved",
-        owner=f"{MODULE}:Target",
-        attribute="renamed_upstream",
-        new=lambda self: None,
-        why="a test",
-    )
+    moved = _on_target("renamed_upstream", lambda self: None, name="moved")
     registry = PatchRegistry()
     registry.add(_greet_patch(), moved)
 
@@ -357,20 +335,36 @@ def test_given_a_moved_target_when_applying_then_nothing_is_patched_and_it_is_na
     assert target_module.Target().greet() == "upstream"
 
 
+def _raiser(message: str) -> Callable[[], None]:
+    def explode() -> None:
+        raise ValueError(message)
+
+    return explode
+
+
+def _callback(
+    name: str,
+    target: str,
+    *,
+    applied: bool,
+    apply_fn: Callable[[], None] = lambda: None,
+    undo_fn: Callable[[], None] = lambda: None,
+) -> CallbackPatch:
+    """A CallbackPatch whose state is fixed (``applied``): for apply/undo that fail."""
+    return CallbackPatch(
+        name=name,
+        target=target,
+        why="a test",
+        apply_fn=apply_fn,
+        undo_fn=undo_fn,
+        applied_fn=lambda: applied,
+    )
+
+
 def test_given_a_patch_failing_to_apply_when_applying_then_earlier_ones_are_undone(
     target_module: types.ModuleType,
 ) -> None:
-    def explode() -> None:
-        raise ValueError("boom")
-
-    failing = CallbackPatch(
-        name="failing",
-        target="nowhere",
-        why="a test",
-        apply_fn=explode,
-        undo_fn=lambda: None,
-        applied_fn=lambda: False,
-    )
+    failing = _callback("failing", "nowhere", apply_fn=_raiser("boom"), applied=False)
     registry = PatchRegistry()
     registry.add(_greet_patch(), failing)
 
@@ -383,17 +377,7 @@ def test_given_a_patch_failing_to_apply_when_applying_then_earlier_ones_are_undo
 def test_given_an_undo_that_fails_when_undoing_then_the_rest_are_undone_and_it_is_named(
     target_module: types.ModuleType,
 ) -> None:
-    def explode() -> None:
-        raise ValueError("stuck")
-
-    stuck = CallbackPatch(
-        name="stuck",
-        target="somewhere",
-        why="a test",
-        apply_fn=lambda: None,
-        undo_fn=explode,
-        applied_fn=lambda: True,
-    )
+    stuck = _callback("stuck", "somewhere", undo_fn=_raiser("stuck"), applied=True)
     registry = PatchRegistry()
     registry.add(_greet_patch(), stuck)
     registry.apply()
