@@ -9,7 +9,10 @@
 #      measured on the shared 2-core machine at 660 s and 1108 s against 677 s per-file, and
 #      red, because coverage then traces the core inside the sandbox's Lambdas and the
 #      server-mode replay tests (tests/e2e/sandbox_server/test_server_push.py, the 100x
-#      clock) miss their window; they fail the same way alone with --cov.
+#      clock) miss their window; they fail the same way alone with --cov. Even without
+#      coverage, tests/e2e in one process is red today: tests/e2e/cli/cli_world.py's
+#      session-scoped `endpoint` fixture keeps a plain moto server and MOTO_PORT for the
+#      whole session, so later sandboxes' state machine tasks call into it.
 # pytest's exit 5 (no tests collected) counts as a failure. Every suite runs even when an
 # earlier one failed, so one run shows every problem.
 set -uo pipefail
