@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from turnout_sandbox.clients import cached_client
 from turnout_sandbox.runtime import get_runtime
-from turnout_sandbox.sandbox import cached_client
 
 Health = Literal["healthy", "unhealthy", "alarm", "probe-failing", "stuck"]
 HEALTHS: tuple[str, ...] = ("healthy", "unhealthy", "alarm", "probe-failing", "stuck")

@@ -15,9 +15,10 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Final
 
-from turnout_sandbox.runtime import LambdaFunctionError, get_runtime
+from turnout_sandbox.patches import CallbackPatch, Patch, resolve
+from turnout_sandbox.runtime import LambdaFunctionError, get_runtime, has_runtime
 
 
 class LayeredEnviron(MutableMapping[str, str]):
@@ -70,15 +71,42 @@ class LayeredEnviron(MutableMapping[str, str]):
         return dict(self)
 
 
-_ENV: LayeredEnviron | None = None
+_ENV = LayeredEnviron(os.environ)
 
 
 def layered_environ() -> LayeredEnviron:
-    global _ENV
-    if _ENV is None:
-        _ENV = LayeredEnviron(os.environ)
-        os.environ = _ENV  # type: ignore[assignment]  # noqa: B003
+    """The per-thread layered environment; it is ``os.environ`` while
+    :data:`LAYERED_ENVIRON` is applied (the sandbox runs)."""
     return _ENV
+
+
+def _layer_environ() -> None:
+    _ENV.base = os.environ
+    os.environ = _ENV  # type: ignore[assignment]  # noqa: B003
+
+
+def _unlayer_environ() -> None:
+    os.environ = _ENV.base  # type: ignore[assignment]  # noqa: B003
+
+
+def _environ_is_a_mapping() -> str | None:
+    environ: object = os.environ
+    if not isinstance(environ, MutableMapping):
+        return f"os.environ is a {type(environ).__name__}, not a MutableMapping"
+    return None
+
+
+#: ``os.environ`` replaced by a :class:`LayeredEnviron` over it, so each in-process Lambda
+#: (one thread) reads its own configured environment, as in its own Lambda sandbox.
+LAYERED_ENVIRON: Final = CallbackPatch(
+    name="process.layered-environ",
+    target="os:environ",
+    why="each in-process Lambda sees its function's environment (per-thread overlay)",
+    apply_fn=_layer_environ,
+    undo_fn=_unlayer_environ,
+    applied_fn=lambda: os.environ is _ENV,
+    check_fn=_environ_is_a_mapping,
+)
 
 
 @dataclass
@@ -217,29 +245,69 @@ class _RuntimeLogSink(io.TextIOBase):
     """Where Lambda's stdout logging goes in the sandbox (CloudWatch Logs, on AWS)."""
 
     def write(self, text: str) -> int:
+        if not has_runtime():  # a late line from a thread that outlived the sandbox
+            return len(text)
         for line in text.splitlines():
             if line.strip():
                 get_runtime().log("lambda", line)
         return len(text)
 
 
+_SINK = _RuntimeLogSink()
+#: handler -> the stream it had before it was pointed at the sink (while LOG_SINK is applied).
+_REROUTED: dict[Any, Any] = {}
+_ROUTING = {"on": False}
+_ROUTING_LOCK = threading.Lock()
+
+
 def _route_logs_to_runtime() -> None:
     import logging
 
-    sink = _RuntimeLogSink()
     names = {"turnout", "service_undefined", os.environ.get("POWERTOOLS_SERVICE_NAME", "turnout")}
-    for name in names:
-        for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, logging.StreamHandler) and handler.stream is not sink:
-                handler.setStream(sink)
+    with _ROUTING_LOCK:
+        if not _ROUTING["on"]:
+            return
+        for name in names:
+            for handler in logging.getLogger(name).handlers:
+                if isinstance(handler, logging.StreamHandler) and handler.stream is not _SINK:
+                    _REROUTED.setdefault(handler, handler.stream)
+                    handler.setStream(_SINK)
 
 
-def install_invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> None:
-    """Answer lambda.Invoke in-process (before moto would try Docker).
+def _start_routing() -> None:
+    with _ROUTING_LOCK:
+        _ROUTING["on"] = True
 
-    Must be called before the mock starts: it is appended to botocore's BUILTIN_HANDLERS,
-    so the state machine interpreter's own clients get it too."""
-    import botocore.handlers
+
+def _stop_routing() -> None:
+    with _ROUTING_LOCK:
+        for handler, stream in _REROUTED.items():
+            if handler.stream is _SINK:
+                handler.setStream(stream)
+        _REROUTED.clear()
+        _ROUTING["on"] = False
+
+
+#: The Lambdas' log handlers (Powertools' StreamHandler on stdout) write into the runtime's
+#: log while the sandbox runs; undone, each handler gets its own stream back.
+LOG_SINK: Final = CallbackPatch(
+    name="process.lambda-log-sink",
+    target="logging:StreamHandler.setStream",
+    why="Lambda stdout goes to CloudWatch Logs on AWS: in the sandbox, to the runtime's log",
+    apply_fn=_start_routing,
+    undo_fn=_stop_routing,
+    applied_fn=lambda: _ROUTING["on"],
+    check_fn=lambda: None if callable(resolve("logging:StreamHandler.setStream")) else "gone",
+)
+
+
+def invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> Patch:
+    """A patch that answers lambda.Invoke in-process (before moto would try Docker).
+
+    It appends a handler to botocore's BUILTIN_HANDLERS, which every botocore session
+    registers when it is created: it must be applied before the mock starts (moto then gives
+    boto3 a fresh default session), so the state machine interpreter's own clients get it
+    too. ``runner_of`` answers the running sandbox's runner (None: let moto answer)."""
 
     def before_invoke(params: dict[str, Any], model: Any, **_: Any) -> Any:
         runner = runner_of()
@@ -269,10 +337,37 @@ def install_invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> 
             envelope = {"errorType": exc.error_type, "errorMessage": exc.message}
             return _response(200, json.dumps(envelope).encode(), "Unhandled")
 
-    marker = "turnout_sandbox_invoke"
-    if not any(getattr(h[1], "__name__", "") == marker for h in botocore.handlers.BUILTIN_HANDLERS):
-        before_invoke.__name__ = marker
-        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.lambda.Invoke", before_invoke))
+    before_invoke.__name__ = "turnout_sandbox_invoke"
+    entry = ("before-call.lambda.Invoke", before_invoke)
+
+    def handlers() -> list[Any]:
+        found: list[Any] = resolve("botocore.handlers:BUILTIN_HANDLERS")
+        return found
+
+    def present() -> bool:
+        return any(item is entry for item in handlers())
+
+    def append() -> None:
+        handlers().append(entry)
+
+    def remove() -> None:
+        kept = [item for item in handlers() if item is not entry]
+        handlers()[:] = kept
+
+    def check() -> str | None:
+        if not isinstance(handlers(), list):
+            return "botocore.handlers:BUILTIN_HANDLERS is not a list"
+        return None
+
+    return CallbackPatch(
+        name="botocore.lambda-invoke-in-process",
+        target="botocore.handlers:BUILTIN_HANDLERS",
+        why="lambda.Invoke runs the deployed handler in-process (moto would need Docker)",
+        apply_fn=append,
+        undo_fn=remove,
+        applied_fn=present,
+        check_fn=check,
+    )
 
 
 def _safe_invoke(runner: LambdaRunner, name: str, payload: Any) -> None:

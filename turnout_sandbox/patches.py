@@ -21,6 +21,7 @@ patches and internals together (``turnout sandbox patches``).
 from __future__ import annotations
 
 import importlib
+import inspect
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,7 +43,14 @@ _MISSING: Final = object()
 
 
 class PatchError(RuntimeError):
-    """A patch target moved (an upgrade of moto or botocore), or a patch was applied twice."""
+    """A patch target moved (an upgrade of moto or botocore), or a patch was applied twice.
+
+    ``missing`` names the first part of a path that does not resolve (a module, or an
+    attribute inside it), when that is the problem."""
+
+    def __init__(self, message: str, *, missing: str = "") -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 def resolve(path: str) -> Any:
@@ -52,12 +60,15 @@ def resolve(path: str) -> Any:
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as exc:
-        raise PatchError(f"{path}: module {module_name} cannot be imported ({exc})") from exc
+        raise PatchError(
+            f"{path}: module {module_name} cannot be imported ({exc})",
+            missing=f"module {module_name} (cannot be imported: {exc})",
+        ) from exc
     walked = module_name
     for part in qualname.split(".") if qualname else ():
         walked = f"{walked}{':' if walked == module_name else '.'}{part}"
         if not hasattr(obj, part):
-            raise PatchError(f"{path}: {walked} does not exist")
+            raise PatchError(f"{path}: {walked} does not exist", missing=walked)
         obj = getattr(obj, part)
     return obj
 
@@ -93,6 +104,7 @@ class AttributePatch:
     ``owner`` is a ``"module:Qual.Name"`` path (resolved when applied, so importing this module
     imports no moto) or the object itself. ``must_exist`` says that upstream defines the
     attribute (a method we replace); ``False`` marks an action moto lacks that we add.
+    A replacement that delegates to what it replaces calls :attr:`original`.
     """
 
     name: str
@@ -102,6 +114,7 @@ class AttributePatch:
     why: str
     must_exist: bool = True
     _original: Any = field(default=_MISSING, init=False, repr=False)
+    _previous: Any = field(default=_MISSING, init=False, repr=False)
     _owner_obj: Any = field(default=None, init=False, repr=False)
     _applied: bool = field(default=False, init=False, repr=False)
 
@@ -112,6 +125,19 @@ class AttributePatch:
         owner_name = getattr(self.owner, "__qualname__", type(self.owner).__qualname__)
         return f"{getattr(self.owner, '__module__', '?')}:{owner_name}.{self.attribute}"
 
+    @property
+    def original(self) -> Any:
+        """What ``owner.attribute`` was when the patch was applied, found as Python would
+        (along the MRO of a class, unbound: a ``classmethod`` object stays one), so that the
+        replacement can delegate to it. It stays readable after :meth:`undo` (a background
+        thread may still be inside the replacement); PatchError before the first apply, or
+        when the patch added an attribute upstream lacks."""
+        if self._previous is _MISSING:
+            raise PatchError(
+                f"{self.name}: {self.target} has no original (never applied, or added by us)"
+            )
+        return self._previous
+
     def _owner(self) -> Any:
         if self._owner_obj is None:
             self._owner_obj = resolve(self.owner) if isinstance(self.owner, str) else self.owner
@@ -121,11 +147,11 @@ class AttributePatch:
         try:
             owner = self._owner()
         except PatchError as exc:
-            return str(exc)
+            return f"{self.target}: owner gone, {exc.missing or exc} does not exist"
         if self._applied:
             return None
         if self.must_exist and not _has_own(owner, self.attribute):
-            return f"{self.target} does not exist upstream (the patch '{self.name}' replaces it)"
+            return f"{self.target} does not exist upstream (the patch replaces it)"
         return None
 
     def apply(self) -> None:
@@ -137,6 +163,7 @@ class AttributePatch:
             if _is_class_or_module(owner)
             else getattr(owner, self.attribute, _MISSING)
         )
+        self._previous = inspect.getattr_static(owner, self.attribute, _MISSING)
         setattr(owner, self.attribute, self.new)
         self._applied = True
 
@@ -206,7 +233,7 @@ class Internal:
         try:
             resolve(self.path)
         except PatchError as exc:
-            return str(exc)
+            return f"{exc.missing or exc} does not exist"
         return None
 
 
@@ -260,28 +287,57 @@ class PatchRegistry:
 
     # -- doing -------------------------------------------------------------------------
     def canary(self) -> list[str]:
-        """Every problem with an upstream target (patched or read), as one line each."""
-        problems = [p for p in (patch.check_target() for patch in self._patches) if p]
-        problems += [p for p in (i.check_target() for i in self._internals) if p]
+        """Every problem with an upstream target (patched or read), one line each, naming
+        the patch (or the internal) and the target: ``"<patch name>: <target> ..."``."""
+        with self._lock:
+            problems = [
+                f"{patch.name}: {problem}"
+                for patch in self._patches
+                if (problem := patch.check_target())
+            ]
+            problems += [
+                f"internal {internal.path}: {problem}"
+                for internal in self._internals
+                if (problem := internal.check_target())
+            ]
         return problems
 
     def apply(self) -> None:
         """Apply every patch in declaration order (idempotent). A moved target stops the
-        sandbox before anything is patched, with every problem named."""
+        sandbox before anything is patched, with every problem named; a patch that fails
+        while applying undoes the ones applied before it, so nothing is left half-patched."""
         with self._lock:
             problems = self.canary()
             if problems:
                 raise PatchError(
                     "the sandbox cannot patch this moto/botocore: " + "; ".join(problems)
                 )
+            done: list[Patch] = []
             for patch in self._patches:
-                patch.apply()
+                was_applied = patch.is_applied()
+                try:
+                    patch.apply()
+                except Exception as exc:
+                    for applied in reversed(done):
+                        applied.undo()
+                    raise PatchError(
+                        f"{patch.name} ({patch.target}) failed to apply: {exc}"
+                    ) from exc
+                if not was_applied:
+                    done.append(patch)
 
     def undo(self) -> None:
-        """Undo every applied patch, newest first."""
+        """Undo every applied patch, newest first. Every patch is tried; the ones that failed
+        are named in one PatchError at the end."""
         with self._lock:
+            failed: list[str] = []
             for patch in reversed(self._patches):
-                patch.undo()
+                try:
+                    patch.undo()
+                except Exception as exc:
+                    failed.append(f"{patch.name} ({patch.target}): {type(exc).__name__}: {exc}")
+            if failed:
+                raise PatchError("could not undo: " + "; ".join(failed))
 
     def applied(self) -> list[str]:
         return [p.name for p in self._patches if p.is_applied()]

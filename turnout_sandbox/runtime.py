@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from turnout_sandbox.clients import cached_client
+
 DEFAULT_REGION = "ap-northeast-2"
 DEFAULT_ACCOUNT = "123456789012"
 
@@ -148,8 +150,6 @@ class Runtime:
             "Resources": list(resources),
             "EventBusName": "default",
         }
-        from turnout_sandbox.sandbox import cached_client  # lazy: no cycle at import
-
         client = cached_client("events", self.region)
         client.put_events(Entries=[entry])
         for listener in list(self.event_listeners):

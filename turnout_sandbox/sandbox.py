@@ -1,22 +1,42 @@
 """The embedded AWS: moto with its ASL interpreter on, turnout's emulators installed, the
-real template.yaml deployed into it, Lambdas run in-process, time on a virtual clock."""
+real template.yaml deployed into it, Lambdas run in-process, time on a virtual clock.
+
+``Sandbox.start()`` applies every patch of the registry (:mod:`turnout_sandbox.patches`:
+the emulators' and the process-level ones declared here and in :mod:`.lambdas`) after the
+canary found every target; ``Sandbox.stop()`` undoes them and restores the process
+(``os.environ``, botocore's handlers, the core clock seam, the runtime, the client cache,
+moto's mock), so another sandbox can start in the same process.
+"""
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, Final
 
+from turnout import clock as core_clock
 from turnout_sandbox import cfn
+from turnout_sandbox.clients import cached_client, clear_clients
+from turnout_sandbox.emulators import catalog
 from turnout_sandbox.lambdas import (
+    LAYERED_ENVIRON,
+    LOG_SINK,
     FunctionSpec,
     LambdaRunner,
-    install_invoke_interceptor,
-    layered_environ,
+    invoke_interceptor,
+)
+from turnout_sandbox.patches import (
+    REGISTRY,
+    CallbackPatch,
+    Internal,
+    PatchError,
+    PatchRegistry,
+    resolve,
 )
 from turnout_sandbox.runtime import (
     DEFAULT_ACCOUNT,
@@ -26,17 +46,19 @@ from turnout_sandbox.runtime import (
     set_runtime,
 )
 
+__all__ = [
+    "PROCESS_INTERNALS",
+    "PROCESS_PATCHES",
+    "REPO_ROOT",
+    "SANDBOX_LAMBDA_ENV",
+    "Sandbox",
+    "Stack",
+    "active",
+    "cached_client",
+    "register_patches",
+]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-EMULATORS = (
-    "cloudformation",
-    "dynamodb",
-    "codecommit",
-    "ecr",
-    "codebuild",
-    "codedeploy",
-    "events",
-    "stepfunctions",
-)
 #: Quiet, fast, offline Lambdas in the sandbox.
 SANDBOX_LAMBDA_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -49,51 +71,104 @@ SANDBOX_LAMBDA_ENV = {
 }
 
 _ACTIVE: Sandbox | None = None
-_CLIENTS: dict[tuple[str, str, str | None], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
+
+# -- the interpreter's client cache (a patch of moto's ASL interpreter) ----------------------
+_BOTO_CLIENT: Final = "moto.stepfunctions.parser.asl.utils.boto_client"
+_UPSTREAM_CLIENT_FOR: list[Any] = []  # moto's boto_client_for, once seen
 
 
-def cached_client(service: str, region: str, endpoint_url: str | None = None) -> Any:
-    """One boto3 client per service and region: creating one costs ~50-100 ms, and clients
-    are thread-safe. Used by the sandbox itself and by moto's state machine interpreter."""
-    key = (service, region, endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
-    with _CLIENTS_LOCK:
-        found = _CLIENTS.get(key)
-        if found is None:
-            import boto3
-            from botocore.config import Config
-
-            found = boto3.client(  # type: ignore[call-overload]
-                service,
-                region_name=region,
-                endpoint_url=endpoint_url,
-                config=Config(
-                    retries={"max_attempts": 0, "total_max_attempts": 1}, max_pool_connections=50
-                ),
-            )
-            _CLIENTS[key] = found
-    return found
-
-
-def _install_interpreter_client_cache() -> None:
+def _boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
     """moto's ASL interpreter builds a new boto3 client for every task; reuse them."""
-    import sys
+    from moto.core.models import botocore_stubber
 
-    from moto.stepfunctions.parser.asl.utils import boto_client
+    if not botocore_stubber.enabled:  # server mode without the in-process mock
+        return _UPSTREAM_CLIENT_FOR[0](
+            region=region, service=service, state_credentials=state_credentials
+        )
+    return cached_client(service, region)
 
-    original = getattr(boto_client, "_turnout_original", boto_client.boto_client_for)
 
-    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        from moto.core.models import botocore_stubber
-
-        if not botocore_stubber.enabled:  # server mode without the in-process mock
-            return original(region=region, service=service, state_credentials=state_credentials)
-        return cached_client(service, region)
-
-    boto_client._turnout_original = original  # type: ignore[attr-defined]
+def _rebind_client_for(old: Any, new: Any) -> None:
+    """Every loaded module that imported ``boto_client_for`` by name (``from ... import``)
+    holds its own reference: rebind each one that holds ``old``."""
     for module in list(sys.modules.values()):
-        if module is not None and getattr(module, "boto_client_for", None) is original:
-            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+        if isinstance(module, ModuleType) and module.__dict__.get("boto_client_for") is old:
+            module.boto_client_for = new  # type: ignore[attr-defined]
+
+
+def _cache_interpreter_clients() -> None:
+    upstream = resolve(f"{_BOTO_CLIENT}:boto_client_for")
+    if not _UPSTREAM_CLIENT_FOR:
+        _UPSTREAM_CLIENT_FOR.append(upstream)
+    _rebind_client_for(upstream, _boto_client_for)
+
+
+def _uncache_interpreter_clients() -> None:
+    _rebind_client_for(_boto_client_for, _UPSTREAM_CLIENT_FOR[0])
+
+
+INTERPRETER_CLIENT_CACHE: Final = CallbackPatch(
+    name="moto.stepfunctions.interpreter-client-cache",
+    target=f"{_BOTO_CLIENT}:boto_client_for",
+    why="moto's ASL interpreter builds a boto3 client per task (~50-100 ms each): reuse them",
+    apply_fn=_cache_interpreter_clients,
+    undo_fn=_uncache_interpreter_clients,
+    applied_fn=lambda: resolve(f"{_BOTO_CLIENT}:boto_client_for") is _boto_client_for,
+    check_fn=lambda: None if callable(resolve(f"{_BOTO_CLIENT}:boto_client_for")) else "gone",
+)
+
+
+def _active_runner() -> LambdaRunner | None:
+    sandbox = _ACTIVE
+    return sandbox.runner if sandbox is not None else None
+
+
+#: The sandbox's own patches of the process, botocore and moto (the emulators declare theirs).
+PROCESS_PATCHES: Final = (
+    LAYERED_ENVIRON,
+    LOG_SINK,
+    invoke_interceptor(_active_runner),
+    INTERPRETER_CLIENT_CACHE,
+)
+
+
+#: What the sandbox itself reads of moto (the canary checks these too).
+PROCESS_INTERNALS: Final = (
+    Internal(
+        "moto.core.models:botocore_stubber.enabled",
+        "the interpreter client cache hands out moto's own clients when the mock is off "
+        "(server mode)",
+    ),
+    Internal(
+        "moto.core.models:MockAWS",
+        "Sandbox.start() runs moto's mock_aws with the ASL interpreter on (stop() ends it)",
+    ),
+)
+
+
+def register_patches(registry: PatchRegistry = REGISTRY) -> tuple[ModuleType, ...]:
+    """Declare every patch the sandbox applies in ``registry`` (idempotent): the process-level
+    ones, then each emulator's. Returns the emulators still without ``PATCHES`` (TODO(issue
+    7): see :func:`turnout_sandbox.emulators.catalog.register_all`)."""
+    registry.extend(PROCESS_PATCHES, PROCESS_INTERNALS)
+    return catalog.register_all(registry)
+
+
+#: What ``start()`` sets in ``os.environ`` besides its region (``stop()`` restores all of it).
+_FAKE_CREDENTIALS: Final = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def _restore_environ(snapshot: dict[str, str]) -> None:
+    """Make ``os.environ`` equal ``snapshot`` again (through os.environ, so putenv follows)."""
+    for key in [k for k in os.environ if k not in snapshot]:
+        del os.environ[key]
+    for key, value in snapshot.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 @dataclass
@@ -121,25 +196,33 @@ class Sandbox:
         self.stacks: dict[str, Stack] = {}
         self._mock: Any = None
         self._lock = threading.Lock()
+        self._environ_before: dict[str, str] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> Sandbox:
-        global _ACTIVE
+        """Patch (every target checked first), mock AWS, install the runtime. A failure
+        part-way undoes what was done, so the process is as before."""
         if _ACTIVE is not None:
             raise cfn.SandboxError("a sandbox is already running in this process")
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": self.region,
-        }.items():
-            os.environ[key] = value
+        if LAYERED_ENVIRON.is_applied():
+            raise PatchError("os.environ is still layered by an earlier sandbox")
+        self._environ_before = dict(os.environ)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        global _ACTIVE
+        os.environ.update({**_FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": self.region})
         os.environ.pop("AWS_PROFILE", None)
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         os.environ.pop("AWS_ENDPOINT_URL", None)
-        layered_environ()
-        install_invoke_interceptor(lambda: _ACTIVE.runner if _ACTIVE else None)
+        unregistered = register_patches(REGISTRY)
+        REGISTRY.apply()  # runs the canary first: a moved target stops here, named
         from moto import mock_aws
 
         self._mock = mock_aws(
@@ -152,35 +235,34 @@ class Sandbox:
         _ACTIVE = self
         set_runtime(self.runtime)
         self.runtime.invoke_lambda = self.runner.invoke  # type: ignore[assignment]
-        from turnout import clock as core_clock
-
         core_clock.set_clock(self.runtime.clock.now)
-        for name in EMULATORS:
-            module = importlib.import_module(f"turnout_sandbox.emulators.{name}")
-            module.install()
-            module.reset()
-        _install_interpreter_client_cache()
-        return self
+        catalog.install_unregistered(unregistered)  # TODO(issue 7): gone once all have PATCHES
+        catalog.reset_all()
 
     def stop(self) -> None:
+        """Stop background work, then undo everything ``start()`` did to the process."""
         global _ACTIVE
-        for name in EMULATORS:
-            module = importlib.import_module(f"turnout_sandbox.emulators.{name}")
-            stop = getattr(module, "stop_schedules", None)
-            if stop:
-                stop()
-            module.reset()
+        if _ACTIVE is not None and _ACTIVE is not self:
+            self.runtime.clock.stop()
+            return  # another sandbox runs: nothing of the process is this one's
+        if _ACTIVE is self:
+            catalog.reset_all()
         self.runtime.clock.stop()
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
-        from turnout import clock as core_clock
-
         core_clock.set_clock(None)
         set_runtime(None)
-        with _CLIENTS_LOCK:
-            _CLIENTS.clear()
+        clear_clients()
         _ACTIVE = None
+        REGISTRY.undo()
+        snapshot = getattr(self, "_environ_before", None)
+        if snapshot is not None:
+            _restore_environ(snapshot)
+            self._environ_before = None
+        left = REGISTRY.verify(expect_applied=False)
+        if left:
+            raise PatchError("Sandbox.stop() left patches applied: " + "; ".join(left))
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -46,6 +46,9 @@ class ScenarioResult:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     #: the sandbox's own log: Lambda errors, emulator notes (not the Lambdas' INFO lines)
     log: list[str] = field(default_factory=list)
+    #: per state machine ("build", "deploy"): the states each execution entered, in order
+    #: (from GetExecutionHistory), executions in the order they started
+    paths: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +58,7 @@ class ScenarioResult:
             "checks": [{"check": c, "ok": ok} for c, ok in self.checks],
             "summary": self.summary,
             "steps": [asdict(s) for s in self.steps],
+            "paths": self.paths,
         }
 
 
@@ -187,11 +191,29 @@ class Run:
             r for r in self.ledger() if r.get("kind") == "deploy" and r.get("commitId") == commit
         ]
 
-    def transitions(self, execution_arn: str) -> int:
+    def entered(self, execution_arn: str) -> list[str]:
+        """The states the execution entered, in order (its GetExecutionHistory)."""
         events = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)[
             "events"
         ]
-        return sum(1 for e in events if e["type"].endswith("StateEntered"))
+        return [
+            e["stateEnteredEventDetails"]["name"]
+            for e in events
+            if e["type"].endswith("StateEntered")
+        ]
+
+    def transitions(self, execution_arn: str) -> int:
+        return len(self.entered(execution_arn))
+
+    def paths(self) -> dict[str, list[list[str]]]:
+        """Per state machine, the states each execution entered, oldest execution first."""
+        return {
+            which: [
+                self.entered(e["executionArn"])
+                for e in sorted(self.executions(which), key=lambda e: e["startDate"])
+            ]
+            for which in ("build", "deploy")
+        }
 
     def close(self) -> None:
         self._stop.set()
@@ -259,6 +281,7 @@ def run_scenario(
         body = _BODIES[name]
         row = body(run, checks)
         result.summary = _summary(run, row)
+        result.paths = run.paths()
         result.ok = all(ok for _, ok in checks)
     except ScenarioError as exc:
         checks.append((str(exc), False))

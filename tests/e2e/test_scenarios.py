@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, run_scenario
@@ -11,6 +13,70 @@ pytestmark = pytest.mark.e2e
 #: Virtual time runs this many times faster than the wall clock. Lower than the demo's
 #: default: on a loaded 2-core CI machine a slower clock keeps every ordering realistic.
 SPEED = 100.0
+
+
+#: The paths through the real ASL (statemachines/*.asl.json), as GetExecutionHistory lists
+#: the states each execution entered.
+BUILT = ["ResolveCommit", "IsBuildable", "BuildImage", "RecordBuild", "Built"]
+BUILD_FAILED = ["ResolveCommit", "IsBuildable", "BuildImage", "RecordBuildFailure", "BuildFailed"]
+_ADMITTED = ["ResolveImage", "IsDeployable", "Admit", "AdmissionDecision"]
+_DEPLOYING = [*_ADMITTED, "RenderTaskDefinition", "CreateDeployment", "WaitForHealthGate"]
+DEPLOYED = [
+    *_DEPLOYING,
+    "IsHookHeld",
+    "ReleaseHook",
+    "TerminateOriginalTaskSet",
+    "WaitForDeploymentSuccess",
+    "RecordSuccess",
+    "Deployed",
+]
+#: The deployment group's own termination wait holds the original task set (not the hook).
+DEPLOYED_GROUP_HELD = [
+    *_DEPLOYING,
+    "IsHookHeld",
+    "TerminateOriginalTaskSet",
+    "WaitForDeploymentSuccess",
+    "RecordSuccess",
+    "Deployed",
+]
+ROLLED_BACK = [*_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
+NOT_DEPLOYED_NOW = [*_ADMITTED, "NotDeployedNow"]
+
+#: Per scenario and state machine, the path of every execution (in any order of executions:
+#: which redelivery is admitted first is a race, the path each one takes is not).
+EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
+    "happy": {"build": [BUILT], "deploy": [DEPLOYED]},
+    "unhealthy": {"build": [BUILT], "deploy": [ROLLED_BACK]},
+    "stuck": {"build": [BUILT], "deploy": [ROLLED_BACK]},
+    "build-fails": {"build": [BUILD_FAILED], "deploy": []},
+    "gated": {"build": [BUILT], "deploy": [DEPLOYED]},
+    "replay": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED, DEPLOYED]},
+    "duplicate": {"build": [], "deploy": [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]},
+}
+
+
+def _as_multiset(paths: list[list[str]]) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(path) for path in paths)
+
+
+def _assert_paths(result: ScenarioResult) -> None:
+    paths = result.paths
+    if result.name == "burst":
+        # Five pipelines at once: how many deploys the queue coalesces depends on timing,
+        # yet every build builds, and every deploy either deploys or is not deployed now.
+        assert paths["build"] == [BUILT] * 5, paths
+        assert len(paths["deploy"]) >= 5, paths
+        assert all(path in (DEPLOYED, NOT_DEPLOYED_NOW) for path in paths["deploy"]), paths
+        assert DEPLOYED in paths["deploy"], paths
+        return
+    expected = EXPECTED_PATHS[result.name]
+    assert set(paths) == set(expected), paths
+    for machine, want in expected.items():
+        assert _as_multiset(paths[machine]) == _as_multiset(want), (machine, paths[machine])
+
+
+def test_given_the_scenarios_then_each_has_expected_paths() -> None:
+    assert set(EXPECTED_PATHS) | {"burst"} == set(SCENARIOS)
 
 
 def _explain(result: ScenarioResult) -> str:
@@ -25,6 +91,7 @@ def test_given_the_demo_service_when_the_scenario_runs_then_it_ends_as_expected(
     result = run_scenario(name, speed=SPEED)
     assert result.ok, _explain(result)
     assert result.checks, "a scenario without checks proves nothing"
+    _assert_paths(result)
 
 
 def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5_minute_bake() -> (
@@ -37,6 +104,7 @@ def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5
     assert five.ok, _explain(five)
     assert sixty.ok, _explain(sixty)
     assert five.summary["transitions"] == sixty.summary["transitions"] <= 40
+    assert five.paths == sixty.paths == {"build": [BUILT], "deploy": [DEPLOYED_GROUP_HELD]}
 
 
 def test_given_an_unknown_scenario_when_run_then_the_error_names_the_choices() -> None:

@@ -1,92 +1,130 @@
-"""CloudFormation attributes moto's models lack but AWS documents (Fn::GetAtt)."""
+"""CloudFormation behaviour moto's models lack but AWS documents (Fn::GetAtt, Ref, Fn::Sub).
+
+Nothing here is patched at import: :data:`PATCHES` are applied and undone by the sandbox's
+registry (:mod:`turnout_sandbox.patches`). The module keeps no state.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Final
 
-_INSTALLED = False
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+from turnout_sandbox.patches import AttributePatch, Internal, Patch
+
+__all__ = ["INTERNALS", "PATCHES", "reset"]
+
+_STATE_MACHINE: Final = "moto.stepfunctions.models:StateMachine"
+_ARCHIVE: Final = "moto.events.models:Archive"
 
 
-def install() -> None:
-    global _INSTALLED
-    if _INSTALLED:
-        return
-    from moto.stepfunctions.models import StateMachine
+def _has_cfn_attr(cls: type, /, attr: str) -> bool:
+    # AWS::StepFunctions::StateMachine Fn::GetAtt: Arn, Name, StateMachineRevisionId.
+    return attr == "Arn" or bool(_HAS_CFN_ATTR.original.__func__(cls, attr))
 
-    original_has = StateMachine.has_cfn_attr.__func__  # type: ignore[attr-defined]
-    original_get = StateMachine.get_cfn_attribute
 
-    def has_cfn_attr(cls: type, attr: str) -> bool:
-        return attr == "Arn" or bool(original_has(cls, attr))
+def _get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+    # AWS::StepFunctions::StateMachine Fn::GetAtt: Arn, Name, StateMachineRevisionId.
+    if attribute_name == "Arn":
+        return self.arn
+    return _GET_CFN_ATTRIBUTE.original(self, attribute_name)
 
-    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
-        if (
-            attribute_name == "Arn"
-        ):  # AWS::StepFunctions::StateMachine: Arn, Name, StateMachineRevisionId
-            return self.arn
-        return original_get(self, attribute_name)
 
-    from moto.events.models import Archive
+def _create_archive(
+    cls: type,
+    /,
+    resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Any:
+    # AWS::Events::Archive EventPattern is of type Json: an object in templates.
+    props = cloudformation_json.get("Properties", {})
+    if isinstance(props.get("EventPattern"), dict):
+        props = {**props, "EventPattern": json.dumps(props["EventPattern"])}
+        cloudformation_json = {**cloudformation_json, "Properties": props}
+    return _CREATE_ARCHIVE.original.__func__(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    )
 
-    original_archive = Archive.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
-    def create_archive(
-        cls: type,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        # AWS::Events::Archive EventPattern is of type Json: an object in templates.
-        props = cloudformation_json.get("Properties", {})
-        if isinstance(props.get("EventPattern"), dict):
-            props = {**props, "EventPattern": json.dumps(props["EventPattern"])}
-            cloudformation_json = {**cloudformation_json, "Properties": props}
-        return original_archive(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
+def _clean_json(resource_json: Any, resources_map: Any) -> Any:
+    """AWS's Fn::Sub replaces only ``${Name}``; moto's uses string.Template, which also
+    turns ``$$`` into ``$`` and so breaks ``$$.Execution.Id`` in state machine definitions."""
+    original = _CLEAN_JSON.original
+    if isinstance(resource_json, dict) and isinstance(resource_json.get("Fn::Sub"), list):
+        template, mappings = resource_json["Fn::Sub"]
+        values = {k: str(original(v, resources_map)) for k, v in mappings.items()}
 
-    Archive.create_from_cloudformation_json = classmethod(create_archive)  # type: ignore[method-assign,assignment,arg-type]
-    # AWS: Ref of an AWS::Events::Archive is the archive name.
-    setattr(Archive, "physical_resource_id", property(lambda self: self.name))  # noqa: B010
-    # With execute_state_machine on, the API serves from the parser backend, but
-    # moto's CloudFormation creates state machines in the plain one: point it there.
-    import moto.stepfunctions.models as sfn_models
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+        def repl(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return values[name] if name in values else match.group(0)
 
-    sfn_models.stepfunctions_backends = stepfunctions_parser_backends  # type: ignore[assignment]
-    _install_fn_sub()
-    StateMachine.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[method-assign,assignment]
-    StateMachine.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
-    _INSTALLED = True
+        text = re.sub(r"\$\{([^}!][^}]*)\}", repl, str(original(template, resources_map)))
+        return original({"Fn::Sub": text}, resources_map)
+    return original(resource_json, resources_map)
+
+
+_HAS_CFN_ATTR: Final = AttributePatch(
+    name="cloudformation.state-machine.has-cfn-attr",
+    owner=_STATE_MACHINE,
+    attribute="has_cfn_attr",
+    new=classmethod(_has_cfn_attr),
+    why="Fn::GetAtt <StateMachine>.Arn: moto's StateMachine lacks the Arn attribute",
+)
+_GET_CFN_ATTRIBUTE: Final = AttributePatch(
+    name="cloudformation.state-machine.get-cfn-attribute",
+    owner=_STATE_MACHINE,
+    attribute="get_cfn_attribute",
+    new=_get_cfn_attribute,
+    why="Fn::GetAtt <StateMachine>.Arn answers the state machine's ARN",
+)
+_CREATE_ARCHIVE: Final = AttributePatch(
+    name="cloudformation.archive.event-pattern-json",
+    owner=_ARCHIVE,
+    attribute="create_from_cloudformation_json",
+    new=classmethod(_create_archive),
+    why="AWS::Events::Archive EventPattern is Json (an object in templates); moto wants a string",
+)
+_ARCHIVE_REF: Final = AttributePatch(
+    name="cloudformation.archive.ref-is-name",
+    owner=_ARCHIVE,
+    attribute="physical_resource_id",
+    new=property(lambda self: self.name),
+    why="AWS: Ref of an AWS::Events::Archive is the archive name; moto's Archive has no Ref",
+    must_exist=False,
+)
+_PARSER_BACKENDS: Final = AttributePatch(
+    name="cloudformation.state-machines-in-parser-backend",
+    owner="moto.stepfunctions.models",
+    attribute="stepfunctions_backends",
+    new=stepfunctions_parser_backends,
+    why=(
+        "with execute_state_machine on, the API serves from the parser backend, but moto's "
+        "CloudFormation creates state machines in the plain one: point it there"
+    ),
+)
+_CLEAN_JSON: Final = AttributePatch(
+    name="cloudformation.fn-sub",
+    owner="moto.cloudformation.parsing",
+    attribute="clean_json",
+    new=_clean_json,
+    why="AWS's Fn::Sub replaces only ${Name}; moto's string.Template also turns $$ into $",
+)
+
+PATCHES: Final[tuple[Patch, ...]] = (
+    _HAS_CFN_ATTR,
+    _GET_CFN_ATTRIBUTE,
+    _CREATE_ARCHIVE,
+    _ARCHIVE_REF,
+    _PARSER_BACKENDS,
+    _CLEAN_JSON,
+)
+INTERNALS: Final[tuple[Internal, ...]] = ()
 
 
 def reset() -> None:
     """Nothing to clear: this module only adds attributes."""
-
-
-def _install_fn_sub() -> None:
-    """AWS's Fn::Sub replaces only ``${Name}``; moto's uses string.Template, which also
-    turns ``$$`` into ``$`` and so breaks ``$$.Execution.Id`` in state machine definitions."""
-    import re
-
-    from moto.cloudformation import parsing
-
-    original = parsing.clean_json
-
-    def clean_json(resource_json: Any, resources_map: Any) -> Any:
-        if isinstance(resource_json, dict) and isinstance(resource_json.get("Fn::Sub"), list):
-            template, mappings = resource_json["Fn::Sub"]
-            values = {k: str(original(v, resources_map)) for k, v in mappings.items()}
-
-            def repl(match: re.Match[str]) -> str:
-                name = match.group(1)
-                return values[name] if name in values else match.group(0)
-
-            text = re.sub(r"\$\{([^}!][^}]*)\}", repl, str(original(template, resources_map)))
-            return original({"Fn::Sub": text}, resources_map)
-        return original(resource_json, resources_map)
-
-    parsing.clean_json = clean_json

@@ -2,42 +2,53 @@
 
 Two threads updating different attributes of one item at the same moment (the deploy state
 machine arming the health gate while CodeDeploy's hook starts it) can lose one update in
-moto. The sandbox serialises moto's write operations so each is atomic, as on AWS.
+moto. The sandbox serialises moto's write operations so each is atomic, as on AWS
+(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html:
+"all write requests are applied in the order in which they are received").
+
+Nothing is patched at import: :data:`PATCHES` are applied and undone by the sandbox's registry
+(:mod:`turnout_sandbox.patches`). The module keeps no state (one process-wide lock).
 """
 
 from __future__ import annotations
 
-import functools
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
+
+from turnout_sandbox.patches import AttributePatch, Internal, Patch
+
+__all__ = ["INTERNALS", "PATCHES", "reset"]
 
 _LOCK = threading.RLock()
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
-_INSTALLED = False
+_WRITES: Final = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+)
 
 
-def _atomic(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+def _atomic_write(operation: str) -> AttributePatch:
+    """A patch that runs ``DynamoDBBackend.<operation>`` under the one write lock."""
+
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
         with _LOCK:
-            return method(*args, **kwargs)
+            return patch.original(self, *args, **kwargs)
 
-    wrapper.__turnout_atomic__ = True  # type: ignore[attr-defined]
-    return wrapper
+    write.__name__ = write.__qualname__ = operation
+    patch = AttributePatch(
+        name=f"dynamodb.atomic-{operation.replace('_', '-')}",
+        owner="moto.dynamodb.models:DynamoDBBackend",
+        attribute=operation,
+        new=write,
+        why=f"{operation}: atomic per item on AWS; moto's read-modify-write can lose an update",
+    )
+    return patch
 
 
-def install() -> None:
-    global _INSTALLED
-    if _INSTALLED:
-        return
-    from moto.dynamodb.models import DynamoDBBackend
-
-    for name in _WRITES:
-        method = getattr(DynamoDBBackend, name, None)
-        if method is not None and not getattr(method, "__turnout_atomic__", False):
-            setattr(DynamoDBBackend, name, _atomic(method))
-    _INSTALLED = True
+PATCHES: Final[tuple[Patch, ...]] = tuple(_atomic_write(name) for name in _WRITES)
+INTERNALS: Final[tuple[Internal, ...]] = ()
 
 
 def reset() -> None:

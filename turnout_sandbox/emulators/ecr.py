@@ -8,6 +8,10 @@ invents one that is not the manifest's sha256. This module:
 - patches moto's ``ECRResponse.put_image`` so a PutImage through the API stores the
   manifest's real digest and emits the PUSH event;
 - patches ``ECRResponse.batch_delete_image`` to emit a DELETE event per deleted image id.
+
+Nothing is patched at import: :data:`PATCHES` are applied and undone by the sandbox's registry
+(:mod:`turnout_sandbox.patches`). Images live in moto's own ECR backend; this module keeps no
+state of its own (a lock serialises pushes).
 """
 
 from __future__ import annotations
@@ -27,13 +31,21 @@ from moto.ecr.exceptions import (
 from moto.ecr.models import ECRBackend, ecr_backends
 from moto.ecr.responses import ECRResponse
 
+from turnout_sandbox.patches import AttributePatch, Internal, Patch
 from turnout_sandbox.runtime import get_runtime
 
-__all__ = ["DOCKER_MANIFEST_V2", "install", "manifest_digest", "push_image", "reset"]
+__all__ = [
+    "DOCKER_CONFIG_V1",
+    "DOCKER_MANIFEST_V2",
+    "INTERNALS",
+    "PATCHES",
+    "manifest_digest",
+    "push_image",
+    "reset",
+]
 
 DOCKER_MANIFEST_V2: Final = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_CONFIG_V1: Final = "application/vnd.docker.container.image.v1+json"
-_PATCHED_MARK: Final = "__turnout_emulator__"
 _LOCK = threading.RLock()
 
 
@@ -128,9 +140,6 @@ def put_image(self: ECRResponse) -> ActionResult:
     return ActionResult({"image": image})
 
 
-_ORIGINALS: dict[str, Callable[[ECRResponse], ActionResult]] = {}
-
-
 def _digest_and_tag(image_id: Any) -> tuple[str, str | None]:
     """moto's deleted image ids are dicts or small objects, depending on the code path."""
     if isinstance(image_id, Mapping):
@@ -142,7 +151,7 @@ def _digest_and_tag(image_id: Any) -> tuple[str, str | None]:
 
 
 def batch_delete_image(self: ECRResponse) -> ActionResult:
-    original = _ORIGINALS["batch_delete_image"]
+    original: Callable[[ECRResponse], ActionResult] = _BATCH_DELETE_IMAGE.original
     repository = str(self._get_param("repositoryName"))
     result = original(self)
     payload = result.result
@@ -152,14 +161,30 @@ def batch_delete_image(self: ECRResponse) -> ActionResult:
     return result
 
 
-def install() -> None:
-    """Patch moto's ECRResponse (idempotent)."""
-    current = ECRResponse.batch_delete_image
-    if not getattr(current, _PATCHED_MARK, False):
-        _ORIGINALS["batch_delete_image"] = current
-    for name, fn in {"put_image": put_image, "batch_delete_image": batch_delete_image}.items():
-        setattr(fn, _PATCHED_MARK, True)
-        setattr(ECRResponse, name, fn)
+_PUT_IMAGE: Final = AttributePatch(
+    name="ecr.put-image",
+    owner=ECRResponse,
+    attribute="put_image",
+    new=put_image,
+    why=(
+        "PutImage stores the manifest's real digest (sha256 of its bytes; moto invents one) "
+        "and emits AWS's 'ECR Image Action' PUSH event (moto emits none)"
+    ),
+)
+_BATCH_DELETE_IMAGE: Final = AttributePatch(
+    name="ecr.batch-delete-image",
+    owner=ECRResponse,
+    attribute="batch_delete_image",
+    new=batch_delete_image,
+    why="BatchDeleteImage emits AWS's 'ECR Image Action' DELETE event per deleted image",
+)
+PATCHES: Final[tuple[Patch, ...]] = (_PUT_IMAGE, _BATCH_DELETE_IMAGE)
+INTERNALS: Final[tuple[Internal, ...]] = (
+    Internal(
+        "moto.core.responses:BaseResponse._get_param",
+        "the patched ECRResponse actions read request parameters as moto's own actions do",
+    ),
+)
 
 
 def reset() -> None:

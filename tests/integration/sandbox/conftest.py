@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from turnout_sandbox.emulators import codebuild, codecommit, ecr
+from turnout_sandbox.emulators import catalog, codebuild, codecommit, ecr
+from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import DEFAULT_REGION, Runtime, VirtualClock, set_runtime
 
 _EMULATORS = (codecommit, codebuild, ecr)
@@ -28,19 +29,28 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def runtime(aws_env: None) -> Iterator[Runtime]:
+def emulator_patches() -> Iterator[PatchRegistry]:
+    """The emulators' patches applied for one test (undone after it)."""
+    registry = PatchRegistry()
+    catalog.install_unregistered(catalog.register_all(registry, _EMULATORS))
+    registry.apply()
+    try:
+        yield registry
+    finally:
+        registry.undo()
+
+
+@pytest.fixture
+def runtime(aws_env: None, emulator_patches: PatchRegistry) -> Iterator[Runtime]:
     """A fresh sandbox runtime (virtual clock at 1000x) with the emulators installed."""
     rt = Runtime(VirtualClock(speed=1000))
     set_runtime(rt)
-    for emulator in _EMULATORS:
-        emulator.install()
-        emulator.reset()
+    catalog.reset_all(_EMULATORS)
     try:
         yield rt
     finally:
         rt.clock.stop()
-        for emulator in _EMULATORS:
-            emulator.reset()
+        catalog.reset_all(_EMULATORS)
         set_runtime(None)
 
 

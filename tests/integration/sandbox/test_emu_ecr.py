@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from turnout_sandbox.emulators import ecr
+from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import Runtime
 
 REPO = "ecr-hello-aws"
@@ -169,13 +170,24 @@ def test_given_a_tagged_image_when_batch_delete_image_then_a_delete_event_is_emi
     ]
 
 
-def test_given_install_called_twice_when_putting_an_image_then_one_event_per_tag(
-    client: Any, events: list[dict[str, Any]]
+def test_given_the_patches_applied_twice_when_putting_an_image_then_one_event_per_tag(
+    client: Any, events: list[dict[str, Any]], emulator_patches: PatchRegistry
 ) -> None:
-    ecr.install()
-    ecr.install()
+    emulator_patches.apply()
+    emulator_patches.apply()
 
     client.put_image(repositoryName=REPO, imageManifest=_manifest("twice"), imageTag="t")
     client.batch_delete_image(repositoryName=REPO, imageIds=[{"imageTag": "t"}])
 
     assert [e["action-type"] for e in _image_events(events)] == ["PUSH", "DELETE"]
+
+
+def test_given_the_patches_undone_when_putting_an_image_then_moto_answers_without_an_event(
+    client: Any, events: list[dict[str, Any]], emulator_patches: PatchRegistry
+) -> None:
+    emulator_patches.undo()
+
+    client.put_image(repositoryName=REPO, imageManifest=_manifest("plain"), imageTag="p")
+
+    assert _image_events(events) == []
+    assert not any(patch.is_applied() for patch in ecr.PATCHES)

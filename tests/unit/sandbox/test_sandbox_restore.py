@@ -1,0 +1,115 @@
+"""Sandbox.stop() restores the process, so one pytest process can start sandbox after sandbox."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import botocore.handlers
+import pytest
+from moto.core.models import botocore_stubber
+from moto.stepfunctions.parser.asl.utils import boto_client
+
+from turnout import clock as core_clock
+from turnout_sandbox import clients
+from turnout_sandbox.cfn import SandboxError
+from turnout_sandbox.patches import REGISTRY
+from turnout_sandbox.runtime import has_runtime
+from turnout_sandbox.sandbox import Sandbox, active
+
+
+@pytest.fixture
+def outside_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An environment the sandbox must change (and then give back): a profile it drops, a
+    region and credentials it replaces, an endpoint it removes."""
+    monkeypatch.setenv("AWS_PROFILE", "someone")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:4566")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("POWERTOOLS_TRACE_DISABLED", raising=False)
+
+
+def _use(sandbox: Sandbox) -> dict[str, Any]:
+    """Exercise the sandbox through patched and mocked paths; answer what was seen."""
+    ddb = sandbox.client("dynamodb")
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="t", Item={"k": {"S": "one"}})
+    return {
+        "item": ddb.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"],
+        "account": sandbox.client("sts").get_caller_identity()["Account"],
+        "region": os.environ["AWS_DEFAULT_REGION"],
+        "profile": os.environ.get("AWS_PROFILE"),
+    }
+
+
+def test_given_a_started_sandbox_when_stopped_then_the_process_is_as_before(
+    outside_environment: None,
+) -> None:
+    environ_before = dict(os.environ)
+    environ_type = type(os.environ)
+    handlers_before = list(botocore.handlers.BUILTIN_HANDLERS)
+    client_for_before = boto_client.boto_client_for
+
+    sandbox = Sandbox(speed=100).start()
+    try:
+        assert REGISTRY.applied() == [p.name for p in REGISTRY.patches]
+        assert REGISTRY.verify(expect_applied=True) == []
+        assert type(os.environ) is not environ_type
+        assert len(botocore.handlers.BUILTIN_HANDLERS) == len(handlers_before) + 1
+        seen = _use(sandbox)
+    finally:
+        sandbox.stop()
+
+    assert seen == {
+        "item": {"k": {"S": "one"}},
+        "account": "123456789012",
+        "region": sandbox.region,
+        "profile": None,
+    }
+    assert REGISTRY.applied() == []
+    assert REGISTRY.verify(expect_applied=False) == []
+    assert type(os.environ) is environ_type
+    assert dict(os.environ) == environ_before
+    assert list(botocore.handlers.BUILTIN_HANDLERS) == handlers_before
+    assert boto_client.boto_client_for is client_for_before
+    assert abs(core_clock.now() - time.time()) < 5
+    assert not has_runtime()
+    assert active() is None
+    assert clients.cached_count() == 0
+    assert not botocore_stubber.enabled
+
+
+def test_given_a_stopped_sandbox_when_a_second_one_starts_then_it_works_from_scratch(
+    outside_environment: None,
+) -> None:
+    environ_before = dict(os.environ)
+    handlers_before = list(botocore.handlers.BUILTIN_HANDLERS)
+    with Sandbox(speed=100) as first:
+        _use(first)
+
+    with Sandbox(speed=100) as second:
+        seen = _use(second)  # the table is new again: moto's backends were reset
+
+    assert seen["item"] == {"k": {"S": "one"}}
+    assert REGISTRY.applied() == []
+    assert dict(os.environ) == environ_before
+    assert list(botocore.handlers.BUILTIN_HANDLERS) == handlers_before
+
+
+def test_given_a_running_sandbox_when_another_starts_then_it_is_refused_and_nothing_changes(
+    outside_environment: None,
+) -> None:
+    environ_before = dict(os.environ)
+    with Sandbox(speed=100) as running:
+        applied = REGISTRY.applied()
+        with pytest.raises(SandboxError, match="already running"):
+            Sandbox(speed=100).start()
+        assert REGISTRY.applied() == applied
+        assert active() is running
+    assert dict(os.environ) == environ_before
