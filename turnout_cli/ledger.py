@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from turnout.ledger import RUNNING_RESULTS, TERMINAL_RESULTS, Kind
 from turnout_cli.parsing import human_duration, iso, short_commit, short_digest
 
-#: Results after which an attempt changes no more.
-TERMINAL_RESULTS = frozenset(
-    {"succeeded", "failed", "rolled_back", "rejected", "duplicate", "superseded"}
-)
-RUNNING_RESULTS = frozenset({"running", "queued"})
+__all__ = [
+    "HISTORY_COLUMNS",
+    "RUNNING_RESULTS",
+    "TERMINAL_RESULTS",
+    "history_rows",
+    "is_push",
+    "record",
+    "records",
+]
 
 
 def _number(value: Any) -> float | None:
@@ -109,7 +114,7 @@ def history_rows(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, ...]]:
 def is_push(row: Mapping[str, Any]) -> bool:
     """A row that stands for an original ECR push event (what the archive holds)."""
     return (
-        str(row.get("kind", "")) == "deploy"
+        str(row.get("kind", "")) == Kind.DEPLOY
         and str(row.get("trigger", "")) != "replay"
         and bool(row.get("eventId"))
         and _number(row.get("startedAt")) is not None

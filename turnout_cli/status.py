@@ -8,9 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from turnout.ledger import Phase
 from turnout_cli.parsing import human_duration, iso, short_commit, short_digest
 
-#: Last entered state of an execution -> the phase shown.
+#: The deploy state that waits for the health gate (its task token is the gate item's).
+GATE_STATE = "WaitForHealthGate"
+#: Last entered state of an execution -> the phase shown. The keys are every state of
+#: statemachines/{deploy,build}.asl.json a running execution can be in (its Succeed and
+#: Fail states end it at once): tests/checks/test_state_names.py keeps them equal.
 DEPLOY_PHASES: Mapping[str, str] = {
     "ResolveImage": "admitting",
     "IsDeployable": "admitting",
@@ -18,7 +23,7 @@ DEPLOY_PHASES: Mapping[str, str] = {
     "AdmissionDecision": "admitting",
     "RenderTaskDefinition": "rendering",
     "CreateDeployment": "deploying",
-    "WaitForHealthGate": "traffic shifting",
+    GATE_STATE: "traffic shifting",
     "IsHookHeld": "terminating",
     "ReleaseHook": "terminating",
     "TerminateOriginalTaskSet": "terminating",
@@ -51,12 +56,12 @@ LIFECYCLE_PHASES: Mapping[str, str] = {
 }
 #: Ledger ``phase`` values (written by the handlers) -> the phase shown.
 LEDGER_PHASES: Mapping[str, str] = {
-    "queued": "queued",
-    "rendering": "rendering",
-    "traffic-shifting": "traffic shifting",
-    "gate": "gate",
-    "terminating": "terminating",
-    "rolling-back": "rolling back",
+    Phase.QUEUED.value: "queued",
+    Phase.RENDERING.value: "rendering",
+    Phase.TRAFFIC_SHIFTING.value: "traffic shifting",
+    Phase.GATE.value: "gate",
+    Phase.TERMINATING.value: "terminating",
+    Phase.ROLLING_BACK.value: "rolling back",
 }
 
 

@@ -12,13 +12,16 @@ import pytest
 
 from turnout.errors import ConfigError, InvalidEvent
 from turnout.gate import (
+    HOOK_LIMIT_MINUTES,
     Evaluation,
     GateConfig,
     GateState,
+    HoldMode,
     Observation,
     Verdict,
     evaluate,
     format_duration,
+    hold_mode,
     start,
 )
 
@@ -527,3 +530,26 @@ def test_given_verdict_when_compared_with_its_value_then_it_is_a_string() -> Non
     assert f"{Verdict.WAIT}" == "wait"
     assert Verdict("timeout") is Verdict.TIMEOUT
     assert json.dumps({"verdict": Verdict.FAIL}) == '{"verdict": "fail"}'
+
+
+# --------------------------------------------------------------------------- hold mode
+
+
+def test_given_a_gate_the_hook_can_hold_when_deciding_then_the_hook_holds_it() -> None:
+    assert hold_mode(35, None, "dg") is HoldMode.HOOK
+    assert hold_mode(HOOK_LIMIT_MINUTES, 10, "dg") is HoldMode.HOOK
+
+
+def test_given_a_termination_wait_outlasting_the_gate_when_deciding_then_it_holds_the_tasks() -> (
+    None
+):
+    assert hold_mode(35, 40, "dg") is HoldMode.TERMINATION_WAIT
+    assert hold_mode(120, 125, "dg") is HoldMode.TERMINATION_WAIT
+    assert hold_mode(35, 39, "dg") is HoldMode.HOOK  # a 5-minute margin is needed
+
+
+def test_given_a_gate_longer_than_a_hook_and_the_wait_when_deciding_then_config_error() -> None:
+    with pytest.raises(
+        ConfigError, match=r"= 120 min .* group dg terminates .* after 60 min: .* 125"
+    ):
+        hold_mode(120, 60, "dg")

@@ -131,9 +131,39 @@ def test_given_a_state_when_round_tripped_then_it_is_equal() -> None:
 
 
 def test_given_a_slot_without_a_field_when_parsed_then_the_error_names_it() -> None:
-    with pytest.raises(InvalidEvent, match="digest"):
-        Slot.from_dict(
-            {"attempt_id": "a", "commit_id": "c", "image_uri": "u", "trigger": "push"}, "handoff"
+    with pytest.raises(InvalidEvent, match=r"handoff\.digest is missing"):
+        Slot.from_item(
+            {"attemptId": "a", "commitId": "c", "imageUri": "u", "trigger": "push"}, "handoff"
         )
     with pytest.raises(InvalidEvent, match="expected an object"):
-        Slot.from_dict("nope", "handoff")
+        Slot.from_item("nope", "handoff")
+
+
+def test_given_a_slot_when_written_to_its_wire_form_then_it_reads_back_equal() -> None:
+    replayed = Slot("a", "d", "c", "u", "replay", "e", "r-1", 1.5, "arn", 2.5, 3.5)
+    item = replayed.to_item()
+    assert item["attemptId"] == "a"
+    assert item["eventTime"] == 3.5
+    assert Slot.from_item(item) == replayed
+    assert "eventTime" not in slot(1).to_item()
+    assert Slot.from_item(slot(1).to_item()) == slot(1)
+
+
+def test_given_the_snake_case_form_of_an_earlier_version_when_read_then_the_slot_is_the_same() -> (
+    None
+):
+    legacy = {
+        "attempt_id": "a1",
+        "digest": f"sha256:{1:064x}",
+        "commit_id": f"{1:040x}",
+        "image_uri": f"repo@sha256:{1:064x}",
+        "trigger": "push",
+        "event_id": "e1",
+        "replay_name": None,
+        "received_at": 0.0,
+        "execution_arn": "",
+        "commit_time": 1001.0,
+    }
+    assert Slot.from_item(legacy) == slot(1)
+    with pytest.raises(InvalidEvent, match=r"running\.digest is missing"):
+        Slot.from_item({k: v for k, v in legacy.items() if k != "digest"}, "running")

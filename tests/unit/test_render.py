@@ -911,7 +911,17 @@ APPSPEC_ERRORS: dict[str, AppSpecCase] = {
             "container 'hello-aws' maps containerPorts [8080]",
         ),
     ),
-    "string_port": (_lbi(ContainerPort="8080"), ("ContainerPort is '8080'",)),
+    "string_port": (
+        _lbi(ContainerPort="8080"),
+        (
+            f"{P}.LoadBalancerInfo.ContainerPort is the string '8080', but it must be a number",
+            "write ContainerPort: 8080 (no quotes)",
+        ),
+    ),
+    "blank_string_port": (
+        _lbi(ContainerPort=" "),
+        ("ContainerPort is the string ' ', but it must be a number such as 8080",),
+    ),
     "no_port": (_lbi(ContainerPort=None), (f"{P}.LoadBalancerInfo has no 'ContainerPort'",)),
     "platform_not_string": (
         _props(PlatformVersion=1.4),

@@ -45,19 +45,57 @@ from typing import Any
 from turnout.errors import ConfigError, InvalidEvent
 
 __all__ = [
+    "HOOK_LIMIT_MINUTES",
     "Evaluation",
     "GateConfig",
     "GateState",
+    "HoldMode",
     "Observation",
     "Verdict",
     "evaluate",
     "format_duration",
+    "hold_mode",
     "start",
 ]
 
 _HEALTHY = "healthy"
 _UNHEALTHY_STATES = frozenset({"unhealthy", "unhealthy.draining"})
 _TARGET_GROUP = "green target group"
+
+
+# --------------------------------------------------------------------------- hold mode
+
+#: The AfterAllowTraffic hook may hold a deployment at most one hour; keep a margin.
+HOOK_LIMIT_MINUTES = 55
+#: How much longer than the gate the group's termination wait must be to hold the old tasks.
+TERMINATION_WAIT_MARGIN_MINUTES = 5
+
+
+class HoldMode(StrEnum):
+    """Where the original task set is kept alive while the gate runs."""
+
+    HOOK = "hook"  # the AfterAllowTraffic hook holds the deployment
+    TERMINATION_WAIT = "termination-wait"  # the group's own termination wait outlasts the gate
+
+
+def hold_mode(
+    gate_minutes: int, termination_wait_minutes: int | None, deployment_group: str
+) -> HoldMode:
+    """Decide the hold mode of a gate of ``gate_minutes`` (timeout + bake).
+
+    ``termination-wait`` when the group's own wait (``termination_wait_minutes``; None when
+    it terminates at once or is unknown) outlasts the gate; otherwise the hook holds the
+    deployment (AWS allows a hook one hour). :class:`ConfigError` when neither can."""
+    wait = termination_wait_minutes
+    if wait is not None and wait >= gate_minutes + TERMINATION_WAIT_MARGIN_MINUTES:
+        return HoldMode.TERMINATION_WAIT
+    if gate_minutes <= HOOK_LIMIT_MINUTES:
+        return HoldMode.HOOK
+    raise ConfigError(
+        f"GateTimeoutMinutes + GateBakeMinutes = {gate_minutes} min is longer than a CodeDeploy hook may wait "  # noqa: E501
+        f"({HOOK_LIMIT_MINUTES} min) and deployment group {deployment_group} terminates the original task set "  # noqa: E501
+        f"after {wait} min: raise its termination wait to at least {gate_minutes + TERMINATION_WAIT_MARGIN_MINUTES} min or shorten the gate"  # noqa: E501
+    )
 
 
 # --------------------------------------------------------------------------- inputs

@@ -14,16 +14,37 @@ concurrency (a version number), so concurrent pushes can never both run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from turnout.errors import InvalidEvent
 
+#: The record's fields: (attribute, wire key, required). The wire key is the camelCase
+#: name the state machines carry (``$.attempt.commitId`` ...); the service state stores
+#: the same form.
+_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("attempt_id", "attemptId", True),
+    ("digest", "digest", True),
+    ("commit_id", "commitId", True),
+    ("image_uri", "imageUri", True),
+    ("trigger", "trigger", True),
+    ("event_id", "eventId", False),
+    ("replay_name", "replayName", False),
+    ("received_at", "receivedAt", False),
+    ("execution_arn", "executionArn", False),
+    ("commit_time", "commitTime", False),
+    ("event_time", "eventTime", False),
+)
+
 
 @dataclass(frozen=True)
 class Slot:
-    """One push on its way to production."""
+    """One push on its way to production: the attempt the deploy state machine carries.
+
+    :meth:`to_item` is its one wire form (camelCase: the state machine's ``$.attempt``,
+    the queue hand-off and the stored service state); :meth:`from_item` reads it back.
+    """
 
     attempt_id: str
     digest: str
@@ -35,29 +56,43 @@ class Slot:
     received_at: float = 0.0
     execution_arn: str = ""
     commit_time: float = 0.0  # the commit's committer date (0: unknown)
+    event_time: float = 0.0  # the ECR event's own time (what an archive replay selects on)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_item(self) -> dict[str, Any]:
+        """The camelCase object; ``eventTime`` only when known."""
+        item = {key: getattr(self, name) for name, key, _ in _FIELDS}
+        if not self.event_time:
+            del item["eventTime"]
+        return item
 
     @classmethod
-    def from_dict(cls, data: Any, what: str = "slot") -> Slot:
+    def from_item(cls, data: Any, what: str = "attempt") -> Slot:
+        """Read :meth:`to_item`'s form; ``what`` names the object in errors.
+
+        Also reads the snake_case form that earlier versions stored in the service state
+        and sent as a queue hand-off (an upgrade must not strand a queued push)."""
         if not isinstance(data, dict):
             raise InvalidEvent(f"{what}: expected an object, got {type(data).__name__}")
-        try:
-            return cls(
-                attempt_id=str(data["attempt_id"]),
-                digest=str(data["digest"]),
-                commit_id=str(data["commit_id"]),
-                image_uri=str(data["image_uri"]),
-                trigger=str(data["trigger"]),
-                event_id=str(data.get("event_id", "")),
-                replay_name=data.get("replay_name"),
-                received_at=float(data.get("received_at", 0.0)),
-                execution_arn=str(data.get("execution_arn", "")),
-                commit_time=float(data.get("commit_time", 0.0)),
-            )
-        except KeyError as missing:
-            raise InvalidEvent(f"{what}: field {missing} is missing") from None
+        legacy = "attemptId" not in data and "attempt_id" in data
+        values: dict[str, Any] = {}
+        for name, key, required in _FIELDS:
+            wire = name if legacy else key
+            if required and wire not in data:
+                raise InvalidEvent(f"{what}.{wire} is missing")
+            values[name] = data.get(wire)
+        return cls(
+            attempt_id=str(values["attempt_id"]),
+            digest=str(values["digest"]),
+            commit_id=str(values["commit_id"]),
+            image_uri=str(values["image_uri"]),
+            trigger=str(values["trigger"]),
+            event_id=str(values["event_id"] or ""),
+            replay_name=values["replay_name"],
+            received_at=float(values["received_at"] or 0.0),
+            execution_arn=str(values["execution_arn"] or ""),
+            commit_time=float(values["commit_time"] or 0.0),
+            event_time=float(values["event_time"] or 0.0),
+        )
 
 
 @dataclass(frozen=True)
@@ -69,9 +104,9 @@ class ServiceState:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "serving": self.serving.to_dict() if self.serving else None,
-            "running": self.running.to_dict() if self.running else None,
-            "queued": self.queued.to_dict() if self.queued else None,
+            "serving": self.serving.to_item() if self.serving else None,
+            "running": self.running.to_item() if self.running else None,
+            "queued": self.queued.to_item() if self.queued else None,
             "version": self.version,
         }
 
@@ -79,7 +114,7 @@ class ServiceState:
     def from_dict(cls, data: dict[str, Any]) -> ServiceState:
         def slot(key: str) -> Slot | None:
             value = data.get(key)
-            return Slot.from_dict(value, key) if value else None
+            return Slot.from_item(value, key) if value else None
 
         return cls(slot("serving"), slot("running"), slot("queued"), int(data.get("version", 0)))
 

@@ -1,6 +1,7 @@
 """Render taskdef.json and appspec.yaml (read at the commit that built the image).
 
-Pure: no AWS, no network, no clock. PyYAML is imported lazily by the AppSpec parser only.
+Pure: no AWS, no network, no clock. The files are read by :mod:`turnout.textfiles` (PyYAML
+imported lazily, for a YAML AppSpec only).
 
 * :func:`render_task_definition` turns what the ECS console "JSON" tab or
   ``aws ecs describe-task-definition`` prints into ``ecs.register_task_definition`` keyword
@@ -15,12 +16,10 @@ Pure: no AWS, no network, no clock. PyYAML is imported lazily by the AppSpec par
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from turnout.errors import (
@@ -29,6 +28,17 @@ from turnout.errors import (
     PlaceholderMissing,
     TaskDefinitionInvalid,
     UnknownContainer,
+)
+from turnout.textfiles import (
+    TEMPLATE_TOKEN,
+    is_int,
+    kind_of,
+    load_json,
+    load_yaml,
+    short,
+    template_note,
+    without_bom,
+    without_nulls,
 )
 
 #: Placeholders whose value is the image that was just built (the lead passes both).
@@ -96,6 +106,29 @@ _APPSPEC_PROPERTIES: tuple[str, ...] = (
 _ASSIGN_PUBLIC_IP: tuple[str, ...] = ("ENABLED", "DISABLED")
 
 _PLACEHOLDER = re.compile(r"^<([^<>\s]+)>$")
+#: Container fields that users put at the top of the task definition by mistake.
+_CONTAINER_FIELDS: frozenset[str] = frozenset(
+    {
+        "command",
+        "dependsOn",
+        "entryPoint",
+        "environment",
+        "environmentFiles",
+        "essential",
+        "healthCheck",
+        "image",
+        "logConfiguration",
+        "mountPoints",
+        "portMappings",
+        "secrets",
+        "ulimits",
+    }
+)
+#: ECS RegisterTaskDefinition, ``family`` and ``ContainerDefinition.name``: "Up to 255 letters
+#: (uppercase and lowercase), numbers, underscores, and hyphens are allowed."
+_ECS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+#: Characters Docker's image reference grammar has no place for (distribution/reference).
+_NOT_IN_REFERENCE = re.compile(r"[\s<>{}\[\]]")
 _EXTRA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -114,6 +147,8 @@ class RenderedTaskDefinition:
     container_ports: dict[str, tuple[int, ...]]
     #: Container name -> the image that was put in.
     replaced: dict[str, str]
+    #: Paths of the JSON ``null`` values that were removed (``containerDefinitions[0].memory``).
+    dropped_nulls: tuple[str, ...] = ()
 
 
 def render_task_definition(
@@ -126,6 +161,10 @@ def render_task_definition(
     container name pins that container's image. ``IMAGE`` and ``IMAGE1_NAME`` (the built
     image) may go unused one at a time, but one of them must be put in somewhere.
 
+    A UTF-8 byte-order mark at the start is ignored. JSON ``null`` values (the ECS console's
+    "JSON" tab writes one for every unset field; botocore refuses them) are removed at any
+    depth, and their paths listed in ``dropped_nulls``.
+
     Raises:
         TaskDefinitionInvalid: not JSON, not a task definition, or a field that
             RegisterTaskDefinition does not accept (read-only fields are dropped, not refused).
@@ -134,31 +173,44 @@ def render_task_definition(
             built image goes nowhere.
         ConfigError: a container name key pins a container already filled by a placeholder.
     """
-    document = _load_json(text, path, TaskDefinitionInvalid)
+    document = load_json(without_bom(text), path, TaskDefinitionInvalid)
     if not isinstance(document, dict):
         raise TaskDefinitionInvalid(
             f"{path}: the top level must be a JSON object (a task definition), "
-            f"not {_kind(document)}"
+            f"not {kind_of(document)}"
         )
     taskdef, wrapper_tags, dropped = _unwrap(document, path)
 
     kwargs: dict[str, Any] = {}
+    nulls: list[str] = []
     for key, value in taskdef.items():
         if key in READ_ONLY_FIELDS:
             dropped.append(key)
+        elif value is None:
+            nulls.append(key)
         elif key in REGISTER_FIELDS:
-            kwargs[key] = copy.deepcopy(value)
+            kwargs[key] = without_nulls(value, key, nulls)
         else:
+            hint = (
+                " (a container field: move it into each containerDefinitions[] entry that needs it)"
+                if key in _CONTAINER_FIELDS
+                else ""
+            )
             raise TaskDefinitionInvalid(
-                f"{path}: unknown task definition field {key!r}; RegisterTaskDefinition "
+                f"{path}: unknown task definition field {key!r}{hint}; RegisterTaskDefinition "
                 f"accepts {', '.join(sorted(REGISTER_FIELDS))}"
             )
     if wrapper_tags:
-        kwargs["tags"] = wrapper_tags
+        kwargs["tags"] = without_nulls(wrapper_tags, "tags", nulls)
 
     family = kwargs.get("family")
     if not isinstance(family, str) or not family.strip():
         raise TaskDefinitionInvalid(f"{path}: 'family' must be a non-empty string, got {family!r}")
+    if not _ECS_NAME.match(family):
+        raise TaskDefinitionInvalid(
+            f"{path}: 'family' is {family!r}; ECS allows up to 255 letters, numbers, "
+            f"underscores and hyphens{template_note(family)}"
+        )
     containers = _containers(kwargs.get("containerDefinitions"), path)
 
     replaced = _put_images(containers, images, path)
@@ -168,6 +220,7 @@ def render_task_definition(
         dropped_fields=tuple(dropped),
         container_ports=ports,
         replaced=replaced,
+        dropped_nulls=tuple(nulls),
     )
 
 
@@ -184,7 +237,7 @@ def _unwrap(document: dict[str, Any], path: str) -> tuple[dict[str, Any], list[A
     inner = document["taskDefinition"]
     if not isinstance(inner, dict):
         raise TaskDefinitionInvalid(
-            f"{path}: 'taskDefinition' must be an object, not {_kind(inner)}"
+            f"{path}: 'taskDefinition' must be an object, not {kind_of(inner)}"
         )
     tags = document.get("tags", [])
     if not isinstance(tags, list) or not all(
@@ -204,18 +257,23 @@ def _unwrap(document: dict[str, Any], path: str) -> tuple[dict[str, Any], list[A
 def _containers(value: Any, path: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not value:
         raise TaskDefinitionInvalid(
-            f"{path}: 'containerDefinitions' must be a non-empty list, got {_short(value)}"
+            f"{path}: 'containerDefinitions' must be a non-empty list, got {short(value)}"
         )
     seen: set[str] = set()
     for index, container in enumerate(value):
         where = f"{path}: containerDefinitions[{index}]"
         if not isinstance(container, dict):
-            raise TaskDefinitionInvalid(f"{where} must be an object, not {_kind(container)}")
+            raise TaskDefinitionInvalid(f"{where} must be an object, not {kind_of(container)}")
         name = container.get("name")
         if name is None:
             raise TaskDefinitionInvalid(f"{where} has no 'name'")
         if not isinstance(name, str) or not name.strip():
             raise TaskDefinitionInvalid(f"{where} 'name' must be a non-empty string, got {name!r}")
+        if not _ECS_NAME.match(name):
+            raise TaskDefinitionInvalid(
+                f"{where} 'name' is {name!r}; ECS allows up to 255 letters, numbers, "
+                f"underscores and hyphens{template_note(name)}"
+            )
         if name in seen:
             raise TaskDefinitionInvalid(f"{where}: container name {name!r} is used twice")
         seen.add(name)
@@ -223,8 +281,9 @@ def _containers(value: Any, path: str) -> list[dict[str, Any]]:
         if image is None:
             raise TaskDefinitionInvalid(f"{where} ({name!r}) has no 'image'")
         if not isinstance(image, str) or not image.strip():
+            hint = "; write '<IMAGE>' where turnout puts the image it built" if image == "" else ""
             raise TaskDefinitionInvalid(
-                f"{where} ({name!r}) 'image' must be a non-empty string, got {image!r}"
+                f"{where} ({name!r}) 'image' must be a non-empty string, got {image!r}{hint}"
             )
     return value
 
@@ -265,7 +324,22 @@ def _put_images(
         replaced[name] = value
 
     _check_all_filled(containers, placeholders, replaced, path)
+    _check_references(containers, path)
     return replaced
+
+
+def _check_references(containers: list[dict[str, Any]], path: str) -> None:
+    """No image may keep another tool's template value: no image reference holds a blank or
+    any of ``<>{}[]`` (Docker's reference grammar), so ECS could never pull it."""
+    for index, container in enumerate(containers):
+        image = container["image"]
+        if _NOT_IN_REFERENCE.search(image):
+            name = container["name"]
+            raise TaskDefinitionInvalid(
+                f"{path}: containerDefinitions[{index}] ({name!r}) image {image!r} is not an "
+                f"image reference{template_note(image)}: write the image itself, or give it in "
+                f"the ExtraImages parameter ({name}=<image URI>)"
+            )
 
 
 def _check_image_values(images: Mapping[str, str], path: str) -> None:
@@ -282,36 +356,68 @@ def _check_all_filled(
     replaced: Mapping[str, str],
     path: str,
 ) -> None:
-    for container in containers:
-        match = _PLACEHOLDER.match(container["image"])
-        if match:
-            raise PlaceholderMissing(
-                f"{path}: container {container['name']!r} has image {container['image']!r} "
-                f"but no value was given for placeholder {match.group(1)!r}"
-            )
+    unfilled = [
+        (str(c["name"]), match.group(1))
+        for c in containers
+        if (match := _PLACEHOLDER.match(c["image"]))
+    ]
+    if unfilled:
+        raise PlaceholderMissing(_unfilled_message(unfilled, set(placeholders.values()), path))
 
     if not any(placeholders.get(name) in BUILT_IMAGE_KEYS for name in replaced):
+        images = ", ".join(f"{c['name']!r}: {c['image']!r}" for c in containers)
+        tokens = sorted({t for c in containers for t in TEMPLATE_TOKEN.findall(c["image"])})
+        templated = (
+            f"; the images hold another tool's template values ({', '.join(tokens)}), which "
+            f"turnout does not fill"
+            if tokens
+            else ""
+        )
         raise PlaceholderMissing(
             f"{path}: no container image is '<IMAGE>' or '<IMAGE1_NAME>'; put one of them "
-            f"where the built image goes"
+            f"where the built image goes (the images are {images}{templated})"
         )
+
+
+def _unfilled_message(unfilled: list[tuple[str, str]], in_file: set[str], path: str) -> str:
+    """One message listing every placeholder without a value, and how to mend the file."""
+    names = list(dict.fromkeys(key for _, key in unfilled))
+    where = ", ".join(f"container {name!r} has image '<{key}>'" for name, key in unfilled)
+    unknown = [key for key in names if key not in BUILT_IMAGE_KEYS]
+    listed = ", ".join(repr(key) for key in names)
+    message = f"{path}: no value was given for placeholder {listed} ({where})"
+    if not unknown:
+        return message
+    example = ",".join(f"{key}=<image URI>" for key in unknown)
+    if in_file & set(BUILT_IMAGE_KEYS):
+        return (
+            f"{message}; turnout fills only '<IMAGE>' and '<IMAGE1_NAME>' with the image it "
+            f"built: map the others in the ExtraImages parameter ({example})"
+        )
+    return (
+        f"{message}; turnout fills only '<IMAGE>' and '<IMAGE1_NAME>' with the image it built: "
+        f"write '<IMAGE>' (or '<IMAGE1_NAME>') for the built image instead, and map any other "
+        f"placeholder in the ExtraImages parameter ({example})"
+    )
 
 
 def _ports(container: dict[str, Any], index: int, path: str) -> tuple[int, ...]:
     where = f"{path}: containerDefinitions[{index}] ({container['name']!r})"
     mappings = container.get("portMappings", [])
     if not isinstance(mappings, list):
-        raise TaskDefinitionInvalid(f"{where} 'portMappings' must be a list, not {_kind(mappings)}")
+        raise TaskDefinitionInvalid(
+            f"{where} 'portMappings' must be a list, not {kind_of(mappings)}"
+        )
     ports: list[int] = []
     for number, mapping in enumerate(mappings):
         if not isinstance(mapping, dict):
             raise TaskDefinitionInvalid(
-                f"{where} portMappings[{number}] must be an object, not {_kind(mapping)}"
+                f"{where} portMappings[{number}] must be an object, not {kind_of(mapping)}"
             )
         port = mapping.get("containerPort")
         if port is None:  # e.g. only a containerPortRange
             continue
-        if not _is_int(port):
+        if not is_int(port):
             raise TaskDefinitionInvalid(
                 f"{where} portMappings[{number}].containerPort must be an integer, got {port!r}"
             )
@@ -394,7 +500,7 @@ def render_appspec(
     if not gate_hook_function.strip():
         raise ConfigError(f"{path}: the gate hook function (for {GATE_HOOK_EVENT}) is empty")
 
-    document = _load_appspec(text, path)
+    document = _load_appspec(without_bom(text), path)
     _check_keys(document, _APPSPEC_TOP_KEYS, path, "the top level")
     version = _require(document, "version", path, "the top level")
     if not _is_version_zero(version):
@@ -404,18 +510,18 @@ def render_appspec(
     if not isinstance(resources, list) or len(resources) != 1:
         raise AppSpecInvalid(
             f"{path}: 'Resources' must be a list of exactly one AWS::ECS::Service, "
-            f"got {_short(resources)}"
+            f"got {short(resources)}"
         )
     resource = resources[0]
     if not isinstance(resource, dict) or len(resource) != 1:
         raise AppSpecInvalid(
             f"{path}: Resources[0] must be one 'Name: {{Type, Properties}}' entry "
-            f"(e.g. TargetService), got {_short(resource)}"
+            f"(e.g. TargetService), got {short(resource)}"
         )
     ((resource_name, body),) = resource.items()
     where = f"Resources[0].{resource_name}"
     if not isinstance(body, dict):
-        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {_kind(body)}")
+        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {kind_of(body)}")
     _check_keys(body, ("Type", "Properties"), path, where)
     kind = _require(body, "Type", path, where)
     if kind != "AWS::ECS::Service":
@@ -423,7 +529,7 @@ def render_appspec(
     properties = _require(body, "Properties", path, where)
     where = f"{where}.Properties"
     if not isinstance(properties, dict):
-        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {_kind(properties)}")
+        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {kind_of(properties)}")
     _check_keys(properties, _APPSPEC_PROPERTIES, path, where)
 
     container_name, container_port = _load_balancer_info(properties, taskdef, path, where)
@@ -460,7 +566,7 @@ def _load_balancer_info(
     info = _require(properties, "LoadBalancerInfo", path, where)
     where = f"{where}.LoadBalancerInfo"
     if not isinstance(info, dict):
-        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {_kind(info)}")
+        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {kind_of(info)}")
     _check_keys(info, ("ContainerName", "ContainerPort"), path, where)
     name = _require(info, "ContainerName", path, where)
     containers = list(taskdef.container_ports)
@@ -471,7 +577,18 @@ def _load_balancer_info(
         )
     port = _require(info, "ContainerPort", path, where)
     ports = taskdef.container_ports[name]
-    if not _is_int(port) or port not in ports:
+    if isinstance(port, str):
+        # The ECS AppSpec "resources" reference: "Each property is specified with a string
+        # except for ContainerPort, which is a number."
+        number = port.strip()
+        suggestion = f" such as {ports[0]}" if ports else ""
+        if number.isdigit():
+            suggestion = f": write ContainerPort: {number} (no quotes)"
+        raise AppSpecInvalid(
+            f"{path}: {where}.ContainerPort is the string {port!r}, but it must be a "
+            f"number{suggestion}"
+        )
+    if not is_int(port) or port not in ports:
         mapped = f"maps containerPorts {list(ports)}" if ports else "has no portMappings"
         raise AppSpecInvalid(
             f"{path}: {where}.ContainerPort is {port!r}, but container {name!r} {mapped} "
@@ -499,12 +616,12 @@ def _check_optional_properties(properties: dict[str, Any], path: str, where: str
 
 def _check_network(network: Any, path: str, where: str) -> None:
     if not isinstance(network, dict):
-        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {_kind(network)}")
+        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {kind_of(network)}")
     _check_keys(network, ("AwsvpcConfiguration",), path, where)
     vpc = _require(network, "AwsvpcConfiguration", path, where)
     where = f"{where}.AwsvpcConfiguration"
     if not isinstance(vpc, dict):
-        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {_kind(vpc)}")
+        raise AppSpecInvalid(f"{path}: {where} must be a mapping, not {kind_of(vpc)}")
     _check_keys(vpc, ("Subnets", "SecurityGroups", "AssignPublicIp"), path, where)
     for key in ("Subnets", "SecurityGroups"):
         value = vpc.get(key, [])
@@ -521,17 +638,17 @@ def _check_network(network: Any, path: str, where: str) -> None:
 
 def _check_capacity(strategy: Any, path: str, where: str) -> None:
     if not isinstance(strategy, list) or not strategy:
-        raise AppSpecInvalid(f"{path}: {where} must be a non-empty list, got {_short(strategy)}")
+        raise AppSpecInvalid(f"{path}: {where} must be a non-empty list, got {short(strategy)}")
     for index, item in enumerate(strategy):
         at = f"{where}[{index}]"
         if not isinstance(item, dict):
-            raise AppSpecInvalid(f"{path}: {at} must be a mapping, not {_kind(item)}")
+            raise AppSpecInvalid(f"{path}: {at} must be a mapping, not {kind_of(item)}")
         _check_keys(item, ("CapacityProvider", "Base", "Weight"), path, at)
         provider = _require(item, "CapacityProvider", path, at)
         if not isinstance(provider, str) or not provider:
             raise AppSpecInvalid(f"{path}: {at}.CapacityProvider must be a name, got {provider!r}")
         for key in ("Base", "Weight"):
-            if key in item and (not _is_int(item[key]) or item[key] < 0):
+            if key in item and (not is_int(item[key]) or item[key] < 0):
                 raise AppSpecInvalid(
                     f"{path}: {at}.{key} must be a non-negative integer, got {item[key]!r}"
                 )
@@ -543,14 +660,14 @@ def _hooks(value: Any, gate_function: str, path: str) -> tuple[tuple[str, str], 
     if not isinstance(value, list):
         raise AppSpecInvalid(
             f"{path}: 'Hooks' must be a list of 'EventName: FunctionName' entries, "
-            f"not {_kind(value)}"
+            f"not {kind_of(value)}"
         )
     hooks: list[tuple[str, str]] = []
     for index, entry in enumerate(value):
         where = f"Hooks[{index}]"
         if not isinstance(entry, dict) or len(entry) != 1:
             raise AppSpecInvalid(
-                f"{path}: {where} must be one 'EventName: FunctionName' entry, got {_short(entry)}"
+                f"{path}: {where} must be one 'EventName: FunctionName' entry, got {short(entry)}"
             )
         ((event, function),) = entry.items()
         if event not in ECS_HOOK_EVENTS:
@@ -578,89 +695,22 @@ def _hooks(value: Any, gate_function: str, path: str) -> tuple[tuple[str, str], 
     return tuple(hooks)
 
 
-# --------------------------------------------------------------------------- parsing helpers
+# --------------------------------------------------------------------------- appspec helpers
 
 
 def _load_appspec(text: str, path: str) -> dict[str, Any]:
     if path.lower().endswith(".json") or text.lstrip().startswith("{"):
-        document = _load_json(text, path, AppSpecInvalid)
+        document = load_json(text, path, AppSpecInvalid)
     else:
-        document = _load_yaml(text, path)
+        document = load_yaml(text, path, AppSpecInvalid)
     if document is None:
         raise AppSpecInvalid(f"{path}: is empty")
     if not isinstance(document, dict):
         raise AppSpecInvalid(
             f"{path}: the top level must be a mapping (version, Resources, Hooks), "
-            f"not {_kind(document)}"
+            f"not {kind_of(document)}"
         )
     return document
-
-
-def _load_json(text: str, path: str, error: type[Exception]) -> Any:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise error(f"{path}: key {key!r} appears twice in the same object")
-            result[key] = value
-        return result
-
-    try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise error(
-            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from exc
-
-
-def _load_yaml(text: str, path: str) -> Any:
-    yaml = importlib.import_module("yaml")
-    loader: Any = None
-    try:
-        loader = _strict_yaml_loader()(text)  # the reader checks characters right away
-        return loader.get_single_data()
-    except _DuplicateKey as exc:
-        raise AppSpecInvalid(f"{path}: {exc.args[0]}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        raise AppSpecInvalid(f"{path}: invalid YAML{at}: {problem}") from exc
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-@cache
-def _strict_yaml_loader() -> type[Any]:
-    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
-    yaml = importlib.import_module("yaml")
-
-    def construct_mapping(loader: Any, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-            except TypeError:  # unhashable: SafeLoader reports it below
-                continue
-            if duplicate:
-                mark = key_node.start_mark
-                raise _DuplicateKey(
-                    f"key {key!r} appears twice in the same mapping "
-                    f"(line {mark.line + 1} column {mark.column + 1})"
-                )
-            seen.add(key)
-        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-    loader: type[Any] = type("_StrictSafeLoader", (yaml.SafeLoader,), {})
-    constructor: Callable[..., Any] = construct_mapping
-    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, constructor)
-    return loader
 
 
 def _check_keys(mapping: dict[Any, Any], allowed: tuple[str, ...], path: str, where: str) -> None:
@@ -684,23 +734,7 @@ def _require(mapping: dict[Any, Any], key: str, path: str, where: str) -> Any:
     return mapping[key]
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _is_version_zero(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip() in ("0.0", "0")
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
-
-
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
-    if value is None:
-        return "null"
-    return names.get(type(value), f"a {type(value).__name__}")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."

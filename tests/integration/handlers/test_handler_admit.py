@@ -32,7 +32,7 @@ def test_given_nothing_deploying_when_admitting_then_the_push_runs_and_holds_the
     result = _admit(world, first)
 
     assert result == {"decision": "run", "reason": "nothing else is deploying"}
-    assert world.state()["running"]["attempt_id"] == first["attemptId"]
+    assert world.state()["running"]["attemptId"] == first["attemptId"]
     row = _row(world, first["attemptId"])
     assert (row["result"], row["phase"], row["digest"]) == ("running", "rendering", first["digest"])
     assert world.item(f"SERVICE#{SERVICE_KEY}", "EVENT#event-1") is not None
@@ -49,8 +49,8 @@ def test_given_a_deployment_running_when_a_newer_push_arrives_then_it_is_queued(
     assert result["decision"] == "queued"
     assert result["reason"] == f"queued behind attempt {first['attemptId']}"
     state = world.state()
-    assert state["running"]["attempt_id"] == first["attemptId"]
-    assert state["queued"]["attempt_id"] == second["attemptId"]
+    assert state["running"]["attemptId"] == first["attemptId"]
+    assert state["queued"]["attemptId"] == second["attemptId"]
     assert (_row(world, second["attemptId"])["result"]) == "queued"
 
 
@@ -65,7 +65,7 @@ def test_given_a_push_queued_when_a_newer_one_arrives_then_the_queued_one_is_sup
 
     assert result["decision"] == "queued"
     assert f"supersedes queued attempt {second['attemptId']}" in result["reason"]
-    assert world.state()["queued"]["attempt_id"] == third["attemptId"]
+    assert world.state()["queued"]["attemptId"] == third["attemptId"]
     old = _row(world, second["attemptId"])
     assert (old["result"], old["phase"]) == ("superseded", "superseded")
     assert third["attemptId"] in old["reason"]
@@ -124,7 +124,7 @@ def test_given_the_serving_digest_replayed_when_admitting_then_it_runs_again(wor
     result = _admit(world, replay)
 
     assert result["decision"] == "run"
-    assert world.state()["running"]["attempt_id"] == replay["attemptId"]
+    assert world.state()["running"]["attemptId"] == replay["attemptId"]
     assert _row(world, replay["attemptId"])["replayName"] == "turnout-redeploy-1"
 
 

@@ -56,8 +56,8 @@ def test_given_a_queued_push_when_the_running_deploy_succeeds_then_the_next_exec
     assert result["next"] == second["attemptId"]
     assert (result["errorName"], result["cause"]) == ("DeploymentFailed", "deploy succeeded")
     queue = world.state()
-    assert queue["serving"]["attempt_id"] == first["attemptId"]
-    assert queue["running"]["attempt_id"] == second["attemptId"]
+    assert queue["serving"]["attemptId"] == first["attemptId"]
+    assert queue["running"]["attemptId"] == second["attemptId"]
     assert queue["queued"] is None
     done = _row(world, first["attemptId"])
     assert (done["result"], done["deploymentId"], done["taskDefinitionRevision"]) == (
@@ -71,7 +71,7 @@ def test_given_a_queued_push_when_the_running_deploy_succeeds_then_the_next_exec
     executions = world.sfn.list_executions(stateMachineArn=machine)["executions"]
     assert [e["name"] for e in executions] == [second["attemptId"]]
     started = world.sfn.describe_execution(executionArn=executions[0]["executionArn"])
-    assert json.loads(started["input"])["handoff"]["attempt_id"] == second["attemptId"]
+    assert json.loads(started["input"])["handoff"]["attemptId"] == second["attemptId"]
     notes = world.notifications()
     assert [n["Subject"] for n in notes] == [
         f"turnout: service-hello-aws deploy succeeded (commit {first['commitId'][:12]})"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.integration.handlers.conftest import (
     CLUSTER,
@@ -15,9 +16,12 @@ from tests.integration.handlers.conftest import (
     SERVICE_KEY,
     World,
     attempt,
+    client_error,
     sample,
 )
+from turnout.adapters.sfn import StepFunctions
 from turnout.errors import InvalidEvent
+from turnout.logic.gate_tick import promote, reject
 
 DEPLOYMENT = "d-7QJ6XUB2H"
 BAKE = 5 * 60
@@ -198,4 +202,72 @@ def test_given_an_event_that_is_not_a_schedule_tick_when_ticking_then_invalid_ev
 
     with pytest.raises(InvalidEvent, match=f"Scheduled Event: .*{field}"):
         world.call("gate_tick", event)
+    assert world.sfn_calls.calls == []
+
+
+# --------------------------------------------------------------------------- operator answers
+
+
+class DeniedSfnClient:
+    """An operator without states:SendTaskSuccess/SendTaskFailure: every send is denied."""
+
+    def send_task_success(self, **_: Any) -> dict[str, Any]:
+        raise client_error("AccessDeniedException", "not authorized", "SendTaskSuccess")
+
+    def send_task_failure(self, **_: Any) -> dict[str, Any]:
+        raise client_error("AccessDeniedException", "not authorized", "SendTaskFailure")
+
+
+@pytest.mark.parametrize("answer", [promote, reject])
+def test_given_a_started_gate_when_an_operator_answers_then_the_task_is_sent_and_the_gate_removed(
+    world: World, answer: Callable[..., bool]
+) -> None:
+    _started_gate(world)
+
+    assert answer(world.deps.store, world.deps.sfn, DEPLOYMENT, "arn:aws:iam::1:user/ops") is True
+
+    [(kind, call)] = world.sfn_calls.calls
+    assert call["taskToken"] == "tok-gate"
+    if answer is promote:
+        assert kind == "success"
+        assert call["output"]["verdict"] == "promoted"
+        assert call["output"]["reason"] == "promoted by arn:aws:iam::1:user/ops"
+    else:
+        assert (kind, call["error"]) == ("failure", "RollbackRequested")
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+@pytest.mark.parametrize("answer", [promote, reject])
+def test_given_a_send_that_fails_when_an_operator_answers_then_the_gate_item_is_kept(
+    world: World, answer: Callable[..., bool]
+) -> None:
+    _started_gate(world)
+
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        answer(world.deps.store, StepFunctions(DeniedSfnClient()), DEPLOYMENT, "ops")
+
+    kept = world.deps.store.gate(DEPLOYMENT)
+    assert kept is not None
+    assert kept["taskToken"] == "tok-gate"
+    assert _tick(world) == {"gates": {DEPLOYMENT: "wait"}}  # the gate is still evaluated
+
+
+@pytest.mark.parametrize("answer", [promote, reject])
+def test_given_a_task_already_answered_when_an_operator_answers_then_false_and_the_gate_removed(
+    world: World, answer: Callable[..., bool]
+) -> None:
+    _started_gate(world)
+    world.sfn_calls.gone.add("tok-gate")
+
+    assert answer(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is False
+
+    assert world.sfn_calls.calls == []
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+def test_given_no_gate_when_an_operator_answers_then_false_and_nothing_is_sent(
+    world: World,
+) -> None:
+    assert promote(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is False
+    assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is False
     assert world.sfn_calls.calls == []

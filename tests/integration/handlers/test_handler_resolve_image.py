@@ -99,7 +99,7 @@ def test_given_a_queue_handoff_when_resolving_then_the_slot_comes_back_without_e
 def test_given_a_handoff_without_digest_when_resolving_then_invalid_event_names_the_field(
     world: World,
 ) -> None:
-    with pytest.raises(InvalidEvent, match="handoff: field 'digest' is missing"):
+    with pytest.raises(InvalidEvent, match=r"handoff\.digest is missing"):
         world.call(
             "resolve_image",
             _payload(

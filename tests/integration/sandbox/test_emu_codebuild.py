@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
 from turnout_sandbox.emulators import codebuild, codecommit
 from turnout_sandbox.runtime import Runtime
@@ -60,17 +61,21 @@ def _project(cb: Any, region: str, buildspec: str | None = None) -> None:
     )
 
 
-@pytest.fixture
-def world(aws: Runtime) -> dict[str, Any]:
-    boto3.client("codecommit", region_name=aws.region).create_repository(repositoryName=REPO)
-    ecr = boto3.client("ecr", region_name=aws.region)
+def _world(region: str) -> dict[str, Any]:
+    boto3.client("codecommit", region_name=region).create_repository(repositoryName=REPO)
+    ecr = boto3.client("ecr", region_name=region)
     ecr.create_repository(repositoryName=ECR_REPO)
-    cb = boto3.client("codebuild", region_name=aws.region)
-    _project(cb, aws.region)
+    cb = boto3.client("codebuild", region_name=region)
+    _project(cb, region)
     commit = codecommit.commit_files(
         REPO, "master", {"buildspec.yml": BUILDSPEC, "app.py": "print('hi')\n"}, "init"
     )
     return {"cb": cb, "ecr": ecr, "commit": commit}
+
+
+@pytest.fixture
+def world(aws: Runtime) -> dict[str, Any]:
+    return _world(aws.region)
 
 
 def _finished(events: list[dict[str, Any]], build_arn: str) -> Callable[[], dict[str, Any] | None]:
@@ -283,3 +288,37 @@ def test_given_two_builds_when_listing_then_newest_first_and_numbers_increase(
 def test_given_script_build_with_a_bad_phase_when_called_then_value_error_names_it() -> None:
     with pytest.raises(ValueError, match="NOT_A_PHASE"):
         codebuild.script_build("a" * 40, "FAILED", phase="NOT_A_PHASE")
+
+
+def test_given_the_emulator_when_installed_then_it_applies_exactly_its_declared_patches(
+    runtime: Runtime,
+) -> None:
+    from moto.codebuild.responses import CodeBuildResponse
+
+    problems = [p.check_target() for p in codebuild.PATCHES]
+    problems += [i.check_target() for i in codebuild.INTERNALS]
+
+    assert [p for p in problems if p] == []
+    assert {p.attribute for p in codebuild.PATCHES} == {
+        "start_build",
+        "batch_get_builds",
+        "stop_build",
+        "list_builds_for_project",
+        "list_builds",
+    }
+    assert all(getattr(CodeBuildResponse, p.attribute) is p.new for p in codebuild.PATCHES)
+
+
+def test_given_a_running_build_when_moto_itself_resets_then_it_stops_and_is_forgotten(
+    runtime: Runtime,
+) -> None:
+    with mock_aws():
+        world = _world(runtime.region)
+        codebuild.script_build(world["commit"], "FAILED", phase="BUILD")
+        started = codebuild.start_build(PROJECT, "master")
+        backend = codebuild.codebuild_emulator_backends[runtime.account][runtime.region]
+        running = backend.builds[started["id"]]
+        assert (running.done, list(backend.scripts)) == (False, [world["commit"]])
+
+    assert running.done is True
+    assert list(codebuild.codebuild_emulator_backends.iter_backends()) == []

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
 from turnout_sandbox.emulators import codecommit
 from turnout_sandbox.runtime import Runtime
@@ -380,3 +381,33 @@ def test_given_moto_server_when_put_and_get_file_over_http_then_emulator_answers
     assert [(e["detail"]["event"], e["detail"]["commitId"]) for e in events] == [
         ("referenceCreated", out["commitId"])
     ]
+
+
+def test_given_the_emulator_when_installed_then_it_applies_exactly_its_declared_patches(
+    runtime: Runtime,
+) -> None:
+    from moto.codecommit.responses import CodeCommitResponse
+
+    problems = [p.check_target() for p in codecommit.PATCHES]
+    problems += [i.check_target() for i in codecommit.INTERNALS]
+
+    assert [p for p in problems if p] == []
+    assert all(patch.is_applied() for patch in codecommit.PATCHES)
+    assert {p.attribute for p in codecommit.PATCHES} >= {"put_file", "create_commit", "get_file"}
+    assert all(getattr(CodeCommitResponse, p.attribute) is p.new for p in codecommit.PATCHES)
+
+
+def test_given_a_history_when_moto_itself_resets_then_the_emulator_backend_forgets_it(
+    runtime: Runtime,
+) -> None:
+    with mock_aws():
+        boto3.client("codecommit", region_name=runtime.region).create_repository(
+            repositoryName=REPO
+        )
+        codecommit.commit_files(REPO, "main", {"a.txt": "a"}, "first")
+        backends = list(codecommit.codecommit_emulator_backends.iter_backends())
+        assert [(a, r, list(b.repos)) for a, r, b in backends] == [
+            (runtime.account, runtime.region, [REPO])
+        ]
+
+    assert list(codecommit.codecommit_emulator_backends.iter_backends()) == []

@@ -324,6 +324,14 @@ def hook_functions(**events: str) -> dict[str, str]:
     return {event: f"CodeDeployHook_hello-{event}" for event in events}
 
 
+def deploy_holding(world: World, group: str, event: str) -> str:
+    """Deploy with one hook on ``event`` that never answers; return once it was invoked."""
+    world.hooks.answers[event] = "hold"
+    deployment_id = deploy(world, group, appspec(world, hooks=hook_functions(**{event: "x"})))
+    wait_for(f"the {event} hook", world.hooks.invoked.is_set)
+    return deployment_id
+
+
 # --------------------------------------------------------------------------- tests
 def test_given_all_at_once_group_with_hook_when_deploying_then_green_serves_and_blue_is_gone(
     world: World,
@@ -473,12 +481,7 @@ def test_given_failing_after_allow_traffic_hook_when_deploying_then_rolled_back_
 def test_given_hook_held_when_stopping_with_rollback_then_listener_back_on_blue_and_green_deleted(
     world: World,
 ) -> None:
-    world.hooks.answers["AfterAllowTraffic"] = "hold"
-    group = make_group(world, "dg-stop")
-    deployment_id = deploy(
-        world, group, appspec(world, hooks=hook_functions(AfterAllowTraffic="x"))
-    )
-    wait_for("AfterAllowTraffic hook", world.hooks.invoked.is_set)
+    deployment_id = deploy_holding(world, make_group(world, "dg-stop"), "AfterAllowTraffic")
     assert prod_action(world)["TargetGroupArn"] == world.green_tg
 
     stopped = world.cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
@@ -559,12 +562,7 @@ def test_given_unknown_container_when_deploying_then_fails_naming_the_container(
 
 
 def test_given_hook_answered_twice_or_unknown_when_reporting_then_aws_errors(world: World) -> None:
-    world.hooks.answers["BeforeAllowTraffic"] = "hold"
-    group = make_group(world, "dg-twice")
-    deployment_id = deploy(
-        world, group, appspec(world, hooks=hook_functions(BeforeAllowTraffic="x"))
-    )
-    wait_for("hook invocation", world.hooks.invoked.is_set)
+    deployment_id = deploy_holding(world, make_group(world, "dg-twice"), "BeforeAllowTraffic")
     execution_id = world.hooks.calls[0][1]["LifecycleEventHookExecutionId"]
 
     answered = world.cd.put_lifecycle_event_hook_execution_status(
@@ -585,3 +583,128 @@ def test_given_hook_answered_twice_or_unknown_when_reporting_then_aws_errors(wor
         unknown.value.response["Error"]["Code"] == "InvalidLifecycleEventHookExecutionIdException"
     )
     wait_status(world, deployment_id, "Succeeded")
+
+
+# --------------------------------------------------------------------------- package contract
+def test_given_pinned_moto_when_checking_patches_and_internals_then_every_target_is_there() -> None:
+    problems = [p.check_target() for p in codedeploy.PATCHES]
+    problems += [i.check_target() for i in codedeploy.INTERNALS]
+
+    assert [p for p in problems if p] == []
+    assert {p.target for p in codedeploy.PATCHES} >= {
+        "moto.codedeploy.responses:CodeDeployResponse.create_deployment",
+        "moto.elbv2.responses:ELBV2Response.describe_target_health",
+    }
+    assert [p.name for p in codedeploy.PATCHES if not p.must_exist] == [
+        "codedeploy.continue_deployment",
+        "codedeploy.stop_deployment",
+        "codedeploy.put_lifecycle_event_hook_execution_status",
+        "codedeploy.list_deployment_targets",
+        "codedeploy.get_deployment_target",
+        "codedeploy.batch_get_deployment_targets",
+        "codedeploy.get_deployment_config",
+    ]
+
+
+def test_given_a_moved_backend_attribute_when_checking_the_internal_then_it_names_the_path() -> (
+    None
+):
+    (deployments, *_) = codedeploy.INTERNALS
+    moved = type(deployments)("moto.codedeploy.models:CodeDeployBackend.gone", "why")
+    missing = type(deployments)("moto.codedeploy.nowhere:CodeDeployBackend.deployments", "why")
+
+    assert deployments.check_target() is None
+    assert moved.check_target() == (
+        "moto.codedeploy.models:CodeDeployBackend.gone is no longer a dict on a new backend"
+    )
+    assert "moto.codedeploy.nowhere" in (missing.check_target() or "")
+
+
+def test_given_installed_twice_when_undoing_then_moto_has_its_own_methods_back() -> None:
+    from moto.codedeploy.responses import CodeDeployResponse
+    from moto.elbv2.responses import ELBV2Response
+
+    codedeploy.install()
+    codedeploy.install()
+    applied = [p.is_applied() for p in codedeploy.PATCHES]
+    try:
+        for patch in reversed(codedeploy.PATCHES):
+            patch.undo()
+        assert not hasattr(CodeDeployResponse, "continue_deployment")
+        assert CodeDeployResponse.get_deployment.__module__ == "moto.codedeploy.responses"
+        assert ELBV2Response.describe_target_health.__module__ == "moto.elbv2.responses"
+    finally:
+        codedeploy.install()
+
+    assert applied == [True] * len(codedeploy.PATCHES)
+    assert CodeDeployResponse.continue_deployment is codedeploy.responses.continue_deployment
+
+
+def test_given_a_deployment_when_created_then_it_lives_in_its_account_and_region_backend(
+    world: World,
+) -> None:
+    from turnout_sandbox.emulators.codedeploy.models import codedeploy_emulator_backends
+
+    group = make_group(world, "dg-backend", termination_minutes=60)
+    deployment_id = deploy(world, group, appspec(world))
+    states(world, "START")
+
+    here = codedeploy_emulator_backends["123456789012"][REGION].deployments
+    elsewhere = codedeploy_emulator_backends["123456789012"]["eu-west-1"].deployments
+    listed = world.cd.list_deployments(applicationName=APP, deploymentGroupName=group)
+    assert list(here) == [deployment_id]
+    assert elsewhere == {}
+    assert listed["deployments"] == [deployment_id]
+    assert (here[deployment_id].application_arn, here[deployment_id].group_arn) == (
+        f"arn:aws:codedeploy:{REGION}:123456789012:application:{APP}",
+        f"arn:aws:codedeploy:{REGION}:123456789012:deploymentgroup:{APP}/{group}",
+    )
+
+
+def test_given_a_running_lifecycle_when_moto_resets_then_it_is_aborted_and_forgotten(
+    world: World,
+) -> None:
+    from moto.core.base_backend import BackendDict
+
+    from turnout_sandbox.emulators.codedeploy.models import find_deployment
+
+    deployment_id = deploy_holding(world, make_group(world, "dg-reset"), "BeforeAllowTraffic")
+    running = find_deployment(deployment_id)
+
+    BackendDict.reset()  # what mock_aws start/stop and /moto-api/reset do
+
+    assert running is not None
+    assert running.aborted
+    with pytest.raises(codedeploy.UnknownDeploymentError):
+        codedeploy.get_deployment_state(deployment_id)
+    lifecycle_thread = f"timer-codedeploy-{deployment_id}"
+    # well before the hook's one-hour timeout (3.6 real seconds at this clock speed)
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and any(
+        t.name == lifecycle_thread for t in threading.enumerate()
+    ):
+        time.sleep(0.01)
+    assert not any(t.name == lifecycle_thread for t in threading.enumerate())
+    assert states(world, "START") == ["START"]
+
+
+def test_given_a_deployment_moto_made_when_getting_it_then_the_answer_equals_moto_own(
+    world: World,
+) -> None:
+    from moto.codedeploy.models import codedeploy_backends
+
+    group = make_group(world, "dg-moto")
+    moto_id = codedeploy_backends["123456789012"][REGION].create_deployment(
+        application_name=APP, deployment_group_name=group, revision={"revisionType": "String"}
+    )
+    served = world.cd.get_deployment(deploymentId=moto_id)["deploymentInfo"]
+    batch = world.cd.batch_get_deployments(deploymentIds=[moto_id, "d-NOSUCH000"])
+    get = next(p for p in codedeploy.PATCHES if p.name == "codedeploy.get_deployment")
+    get.undo()
+    try:
+        moto_own = world.cd.get_deployment(deploymentId=moto_id)["deploymentInfo"]
+    finally:
+        get.apply()
+
+    assert served == moto_own
+    assert batch["deploymentsInfo"] == [moto_own]

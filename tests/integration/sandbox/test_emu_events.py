@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import re
@@ -13,11 +14,15 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.events.models import EventsBackend, Rule
 from moto.server import ThreadedMotoServer
 
 from turnout_sandbox.emulators import events
+from turnout_sandbox.emulators.events.models import emulator_backend
+from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -34,6 +39,36 @@ FN_ARN = f"arn:aws:lambda:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:function:"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 PASS_MACHINE = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+#: moto's own reset, as ``mock_aws`` start/stop and the moto server's reset do.
+MOTO_RESET = "http://motoapi.amazonaws.com/moto-api/reset"
+#: What moto defines, read before any test applies a patch (nothing is patched at import).
+MOTO_METHODS = {
+    (owner, name): owner.__dict__[name]
+    for owner, name in [
+        (EventsBackend, "put_events"),
+        (EventsBackend, "put_rule"),
+        (EventsBackend, "test_event_pattern"),
+        (Rule, "send_to_targets"),
+    ]
+}
+
+
+class CountingClock(VirtualClock):
+    """The virtual clock, counting the timers armed under each name."""
+
+    def __init__(self, speed: float) -> None:
+        super().__init__(speed)
+        self.armed: collections.Counter[str] = collections.Counter()
+        self._count_lock = threading.Lock()
+
+    def call_later(self, virtual_seconds: float, fn: Callable[[], None], name: str = "") -> None:
+        with self._count_lock:
+            self.armed[name] += 1
+        super().call_later(virtual_seconds, fn, name)
+
+    def armed_count(self, name: str) -> int:
+        with self._count_lock:
+            return self.armed[name]
 
 
 class FakeInvoker:
@@ -72,7 +107,7 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
         monkeypatch.setenv(key, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", DEFAULT_REGION)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    rt = Runtime(VirtualClock(speed=1000))
+    rt = Runtime(CountingClock(speed=1000))
     set_runtime(rt)
     events.install()
     events.reset()
@@ -551,21 +586,110 @@ def test_given_invalid_schedule_when_put_rule_then_validation_exception(eb: Any)
         assert expression in raised.value.response["Error"]["Message"]
 
 
-def test_given_cron_expressions_when_next_after_then_next_matching_utc_minute() -> None:
-    start = datetime(2024, 5, 4, 7, 7, tzinfo=UTC).timestamp()  # a Saturday
+# ----------------------------------------------------------- state per account and region
+def test_given_rules_in_two_regions_when_events_put_then_each_region_logs_its_own_and_log_merges(
+    sandbox: Runtime, eb: Any, sqs: Any
+) -> None:
+    other = "eu-west-1"
+    eb_other = boto3.client("events", region_name=other)
+    _, here_arn = make_queue(sqs, "here")
+    _, there_arn = make_queue(boto3.client("sqs", region_name=other), "there")
+    rule(eb, "here", [{"Id": "q", "Arn": here_arn}])
+    rule(eb_other, "there", [{"Id": "q", "Arn": there_arn}])
 
-    quarter = events.parse_schedule("cron(0/15 * * * ? *)")
-    weekdays = events.parse_schedule("cron(0 8 ? * MON-FRI *)")
-    month_end = events.parse_schedule("cron(30 23 L * ? *)")
+    for n in range(3):
+        put(eb, {"n": n})
+        put(eb_other, {"n": n})
 
-    assert quarter.next_after(start) == datetime(2024, 5, 4, 7, 15, tzinfo=UTC).timestamp()
-    assert weekdays.next_after(start) == datetime(2024, 5, 6, 8, 0, tzinfo=UTC).timestamp()
-    assert month_end.next_after(start) == datetime(2024, 5, 31, 23, 30, tzinfo=UTC).timestamp()
+    merged = [(e["rule"], e["input"]["detail"]["n"]) for e in events.delivered_log()]
+    assert merged == [
+        ("here", 0),
+        ("there", 0),
+        ("here", 1),
+        ("there", 1),
+        ("here", 2),
+        ("there", 2),
+    ]
+    there = emulator_backend(DEFAULT_ACCOUNT, other)
+    assert [entry["rule"] for _, entry in there.deliveries] == ["there"] * 3
+
+    there.reset()
+
+    assert [e["rule"] for e in events.delivered_log()] == ["here"] * 3
 
 
-def test_given_unsupported_cron_form_when_parsed_then_error_names_field() -> None:
-    with pytest.raises(events.ScheduleExpressionError, match="day-of-week '2#1'"):
-        events.parse_schedule("cron(0 8 ? * 2#1 *)")
+def test_given_deliveries_and_rules_when_moto_resets_then_the_emulator_forgets_them_too(
+    sandbox: Runtime, eb: Any, sqs: Any
+) -> None:
+    _, queue_arn = make_queue(sqs, "q")
+    rule(eb, "r", [{"Id": "q", "Arn": queue_arn}])
+    eb.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)")
+    put(eb, {"n": 1})
+    backend = emulator_backend(DEFAULT_ACCOUNT, DEFAULT_REGION)
+    assert len(events.delivered_log()) == 1
+    assert len(backend.rule_created) == 2
+
+    requests.post(MOTO_RESET, timeout=5)
+
+    assert events.delivered_log() == []
+    assert emulator_backend(DEFAULT_ACCOUNT, DEFAULT_REGION).rule_created == {}
+
+
+def test_given_schedules_running_when_moto_resets_then_timers_stop_until_a_rule_is_put(
+    sandbox: Runtime, eb: Any
+) -> None:
+    clock = sandbox.clock
+    assert isinstance(clock, CountingClock)
+    invoker = FakeInvoker()
+    sandbox.invoke_lambda = invoker
+    eb.put_rule(Name="tick", ScheduleExpression="rate(1 minute)")
+    eb.put_targets(Rule="tick", Targets=[{"Id": "fn", "Arn": FN_ARN + "tick"}])
+    events.start_schedules()
+    wait_until(lambda: len(invoker.calls_to(FN_ARN + "tick")) >= 1)
+
+    requests.post(MOTO_RESET, timeout=5)
+    armed = clock.armed_count("events-schedules")
+    clock.sleep(5 * events.SCHEDULE_RESCAN)
+
+    assert clock.armed_count("events-schedules") <= armed + 1  # a tick in flight may re-arm once
+    assert events.schedules_running()
+    eb.put_rule(Name="again", ScheduleExpression="rate(1 minute)")
+    eb.put_targets(Rule="again", Targets=[{"Id": "fn", "Arn": FN_ARN + "again"}])
+    wait_until(lambda: len(invoker.calls_to(FN_ARN + "again")) >= 2)
+    events.stop_schedules()
+    assert not events.schedules_running()
+
+
+# ------------------------------------------------------------------------------ the patches
+def test_given_patches_when_applied_and_undone_through_a_registry_then_moto_is_restored() -> None:
+    was_applied = any(p.is_applied() for p in events.PATCHES)
+    events.uninstall()
+    registry = PatchRegistry()
+    registry.extend(events.PATCHES, events.INTERNALS)
+    names = [p.name for p in events.PATCHES]
+    try:
+        assert registry.canary() == []
+        assert len(set(names)) == len(names)
+        assert all(name.startswith("events.") for name in names)
+
+        registry.apply()
+        events.install()  # idempotent: the same patch objects
+
+        assert registry.verify(expect_applied=True) == []
+        assert all(
+            owner.__dict__[name] is not original for (owner, name), original in MOTO_METHODS.items()
+        )
+
+        registry.undo()
+
+        assert registry.verify(expect_applied=False) == []
+        assert all(
+            owner.__dict__[name] is original for (owner, name), original in MOTO_METHODS.items()
+        )
+    finally:
+        registry.undo()
+        if was_applied:
+            events.install()
 
 
 def test_given_moto_server_when_events_put_over_http_then_delivered_like_in_process(

@@ -1020,3 +1020,38 @@ def test_given_install_twice_when_uninstalled_then_moto_is_restored() -> None:
     emu.uninstall()
     assert RetrierDecl.__dict__["_eval_body"] is original
     emu.install()
+
+
+def test_given_the_declared_patches_when_checked_then_every_target_and_internal_resolves() -> None:
+    emu.uninstall()
+    try:
+        problems = [p.check_target() for p in emu.PATCHES]
+        problems += [i.check_target() for i in emu.INTERNALS]
+        names = [p.name for p in emu.PATCHES]
+    finally:
+        emu.install()
+
+    assert [p for p in problems if p] == []
+    assert len(names) == len(set(names)) == 20
+    assert all(p.is_applied() for p in emu.PATCHES)
+
+
+def test_given_a_wrapping_patch_when_applied_and_undone_then_it_calls_and_restores_moto() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_factory,
+    )
+
+    upstream = state_task_service_factory.state_task_service_for
+    emu.uninstall()
+    assert state_task_factory.state_task_service_for is upstream
+    emu.install()
+
+    patched = state_task_factory.state_task_service_for
+    lambda_task = patched("lambda")
+    assert patched is not upstream
+    assert type(lambda_task) is type(upstream("lambda"))
+    assert type(patched("aws-sdk")).__name__ == "AwsSdkTask"
+    emu.uninstall()
+    assert state_task_factory.state_task_service_for is upstream
+    emu.install()

@@ -121,6 +121,35 @@ def test_given_an_unknown_output_format_when_run_then_click_usage_error_exit_2()
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--endpoint-url", "localhost:4747", "history"],
+        ["history", "--endpoint-url", "localhost:4747"],
+        ["--endpoint-url", "http://127.0.0.1:1", "history", "--endpoint-url", "localhost:4747"],
+        ["sandbox", "send", "--endpoint-url", "localhost:4747", "events/ecr-push.json"],
+    ],
+    ids=["before", "after", "after-wins", "sandbox-send"],
+)
+def test_given_a_global_option_before_or_after_the_verb_when_run_then_it_is_used(
+    args: list[str],
+) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "--endpoint-url 'localhost:4747' is not an http(s) URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "verb", [v for v in VERBS if v[0] not in ("demo", "sandbox")], ids=" ".join
+)
+def test_given_any_aws_verb_when_help_then_the_five_global_options_follow_it(
+    verb: list[str],
+) -> None:
+    result = runner.invoke(app, [*verb, "--help"])
+    for option in ("--stack", "--profile", "--region", "--endpoint-url", "--output"):
+        assert option in result.output
+
+
 def test_given_a_negative_limit_when_run_then_exit_2() -> None:
     assert runner.invoke(app, ["history", "--limit", "0"]).exit_code == 2
 
@@ -220,3 +249,15 @@ def test_given_the_sample_push_event_when_read_then_entry_has_eventbridge_fields
     assert json.loads(entry["Detail"])["action-type"] == "PUSH"
     assert entry["Time"].year == 2025
     assert event.size() == 14 + len("aws.ecr") + len("ECR Image Action") + len(entry["Detail"])
+
+
+def test_given_a_verb_declared_wrongly_when_registered_then_the_mistake_is_named() -> None:
+    import typer
+
+    from turnout_cli.options import verb
+
+    scratch = typer.Typer()
+    with pytest.raises(ValueError, match="not global options: \\['colour'\\]"):
+        verb(scratch, options=("colour",))
+    with pytest.raises(TypeError, match="takes opts"):
+        verb(scratch)(lambda yes=False: 0)

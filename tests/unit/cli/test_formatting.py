@@ -8,7 +8,7 @@ import pytest
 
 from turnout_cli.errors import CliError
 from turnout_cli.ledger import HISTORY_COLUMNS, history_rows, is_push, record, records
-from turnout_cli.ops import digest_window, pushes_between
+from turnout_cli.ops.replay import digest_window, pushes_between
 from turnout_cli.status import (
     GateView,
     Running,

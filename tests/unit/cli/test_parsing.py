@@ -135,7 +135,7 @@ def test_given_a_ledger_row_with_the_event_time_when_windowing_a_digest_then_the
 ):
     from datetime import UTC, datetime
 
-    from turnout_cli.ops import digest_window
+    from turnout_cli.ops.replay import digest_window
 
     digest = "sha256:" + "a" * 64
     rows = [

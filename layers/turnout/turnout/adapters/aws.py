@@ -1,15 +1,55 @@
 """Lazy boto3 clients with botocore's own retries (standard mode: throttling and
-transient errors are retried with backoff and jitter)."""
+transient errors are retried with backoff and jitter).
+
+The clients are typed with the mypy-boto3 stubs, imported only under TYPE_CHECKING: the
+Lambda layer does not ship them, and nothing here may add to a cold start (bench/cold_init.py).
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_codecommit import CodeCommitClient
+    from mypy_boto3_codedeploy import CodeDeployClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 _CLIENTS: dict[tuple[str, str | None, str | None], Any] = {}
 
 
+@overload
+def client(service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+@overload
+def client(service: Literal["codecommit"]) -> CodeCommitClient: ...
+@overload
+def client(service: Literal["codedeploy"]) -> CodeDeployClient: ...
+@overload
+def client(service: Literal["dynamodb"]) -> DynamoDBClient: ...
+@overload
+def client(service: Literal["ecr"]) -> ECRClient: ...
+@overload
+def client(service: Literal["ecs"]) -> ECSClient: ...
+@overload
+def client(service: Literal["elbv2"]) -> ElasticLoadBalancingv2Client: ...
+@overload
+def client(service: Literal["events"]) -> EventBridgeClient: ...
+@overload
+def client(service: Literal["sns"]) -> SNSClient: ...
+@overload
+def client(service: Literal["stepfunctions"]) -> SFNClient: ...
 def client(service: str) -> Any:
     """A cached client for ``service`` in the function's region."""
+    return _cached(service)
+
+
+def _cached(service: str) -> Any:
     import os
 
     import boto3
@@ -39,17 +79,20 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
-class ServiceAdapter:
+class ServiceAdapter[ClientT = Any]:
     """Base of the adapters over one service: the client is injected (tests) or created
-    lazily on first use (never at import or construction)."""
+    lazily on first use (never at import or construction). ``ClientT`` is the service's
+    mypy-boto3 client type, so every call through ``api`` is type-checked; a subclass's
+    ``aws_service`` must name the same service."""
 
     aws_service: ClassVar[str] = ""
 
-    def __init__(self, client: Any | None = None) -> None:
+    def __init__(self, client: ClientT | None = None) -> None:
         self._client = client
 
     @property
-    def api(self) -> Any:
+    def api(self) -> ClientT:
         if self._client is None:
-            self._client = client(self.aws_service)
+            made: ClientT = _cached(self.aws_service)
+            self._client = made
         return self._client

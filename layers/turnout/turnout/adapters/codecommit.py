@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from turnout.adapters.aws import ServiceAdapter, error_code
 from turnout.errors import BranchNotFound, CommitNotFound, SourceFileNotFound
+
+if TYPE_CHECKING:
+    from mypy_boto3_codecommit import CodeCommitClient
+
+#: The codes CodeCommit answers for a commit id it does not know (the CLI maps them too,
+#: through :meth:`CodeCommit.commit`).
+COMMIT_MISSING = (
+    "CommitIdDoesNotExistException",
+    "CommitDoesNotExistException",
+    "InvalidCommitIdException",
+)
+#: The codes CodeCommit answers for a branch it does not have.
+BRANCH_MISSING = ("BranchDoesNotExistException", "InvalidBranchNameException")
 
 
 class CodeCommit(ServiceAdapter):
     aws_service = "codecommit"
 
-    def __init__(self, repository: str, client: Any | None = None) -> None:
+    def __init__(self, repository: str, client: CodeCommitClient | None = None) -> None:
         self.repository = repository
         super().__init__(client)
 
+    @property
+    def api(self) -> CodeCommitClient:
+        return cast("CodeCommitClient", super().api)
+
     def commit(self, commit_id: str) -> dict[str, Any]:
         try:
-            found: dict[str, Any] = self.api.get_commit(
-                repositoryName=self.repository, commitId=commit_id
-            )["commit"]
+            found = dict(
+                self.api.get_commit(repositoryName=self.repository, commitId=commit_id)["commit"]
+            )
         except Exception as exc:
-            if error_code(exc) in (
-                "CommitIdDoesNotExistException",
-                "CommitDoesNotExistException",
-                "InvalidCommitIdException",
-            ):
+            if error_code(exc) in COMMIT_MISSING:
                 raise CommitNotFound(
                     f"commit {commit_id} does not exist in CodeCommit repository {self.repository}"
                 ) from None
@@ -60,7 +73,7 @@ class CodeCommit(ServiceAdapter):
                 "branch"
             ]["commitId"]
         except Exception as exc:
-            if error_code(exc) in ("BranchDoesNotExistException", "InvalidBranchNameException"):
+            if error_code(exc) in BRANCH_MISSING:
                 raise BranchNotFound(
                     f"branch {branch!r} does not exist in CodeCommit repository {self.repository}"
                 ) from None

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from turnout.adapters.aws import ServiceAdapter, error_code
 from turnout.errors import DeploymentFailed
 
+if TYPE_CHECKING:
+    from mypy_boto3_codedeploy import CodeDeployClient
+
 _UNKNOWN_DEPLOYMENT = ("DeploymentDoesNotExistException", "InvalidDeploymentIdException")
 
 
-class CodeDeploy(ServiceAdapter):
+class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
     aws_service = "codedeploy"
 
-    def __init__(self, application: str, group: str, client: Any | None = None) -> None:
+    def __init__(
+        self, application: str, group: str, client: CodeDeployClient | None = None
+    ) -> None:
         self.application = application
         self.group = group
         super().__init__(client)

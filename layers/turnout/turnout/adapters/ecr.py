@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from turnout.adapters.aws import ServiceAdapter, error_code
 from turnout.errors import ImageNotFound
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
 
 
 @dataclass(frozen=True)
@@ -17,10 +20,10 @@ class ImageInfo:
     tags: tuple[str, ...]
 
 
-class Ecr(ServiceAdapter):
+class Ecr(ServiceAdapter["ECRClient"]):
     aws_service = "ecr"
 
-    def __init__(self, repository: str, client: Any | None = None) -> None:
+    def __init__(self, repository: str, client: ECRClient | None = None) -> None:
         self.repository = repository
         super().__init__(client)
 

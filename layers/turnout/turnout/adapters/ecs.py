@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout.adapters.aws import ServiceAdapter
 
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
 
-class Ecs(ServiceAdapter):
+
+class Ecs(ServiceAdapter["ECSClient"]):
     aws_service = "ecs"
 
-    def __init__(self, cluster: str, service: str, client: Any | None = None) -> None:
+    def __init__(self, cluster: str, service: str, client: ECSClient | None = None) -> None:
         self.cluster = cluster
         self.service = service
         super().__init__(client)

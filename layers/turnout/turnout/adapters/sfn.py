@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout.adapters.aws import ServiceAdapter, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient  # noqa: F401 (used in the quoted base class)
 
 _GONE = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
 
 
-class StepFunctions(ServiceAdapter):
+class StepFunctions(ServiceAdapter["SFNClient"]):
     aws_service = "stepfunctions"
 
     def succeed(self, token: str, output: dict[str, Any]) -> bool:

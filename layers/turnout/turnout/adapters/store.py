@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from turnout.adapters.aws import client as make_client
 from turnout.adapters.aws import error_code
 from turnout.errors import TransientError
 from turnout.queue import ServiceState
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 T = TypeVar("T")
 
@@ -61,12 +64,12 @@ class ConcurrentUpdate(TransientError):
 
 
 class Store:
-    def __init__(self, table_name: str, client: Any | None = None) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
         self.table = table_name
         self._client = client
 
     @property
-    def ddb(self) -> Any:
+    def ddb(self) -> DynamoDBClient:
         if self._client is None:
             self._client = make_client("dynamodb")
         return self._client

@@ -5,31 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from turnout import clock
+from turnout import clock, ledger
 from turnout.deps import Deps
-from turnout.logic.resolve_image import slot_of
+from turnout.ledger import Phase, Result, deploy_row
 from turnout.observability import logger
-from turnout.queue import Admission, Decision, ServiceState, admit
+from turnout.queue import Admission, Decision, ServiceState, Slot, admit
 
 
 def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     cfg = deps.config
     service = cfg.service_key
-    attempt = state.get("attempt") or {}
-    slot = slot_of(attempt)
+    slot = Slot.from_item(state.get("attempt") or {}, "deploy state: attempt")
     now = clock.now()
-    row: dict[str, Any] = {
-        "kind": "deploy",
-        "trigger": slot.trigger,
-        "commitId": slot.commit_id,
-        "digest": slot.digest,
-        "imageUri": slot.image_uri,
-        "eventId": slot.event_id,
-        "replayName": slot.replay_name or "",
-        "executionArn": slot.execution_arn,
-    }
-    if attempt.get("eventTime"):
-        row["eventTime"] = float(attempt["eventTime"])
+    started = slot.received_at or now
     if (
         not state.get("handoff")
         and slot.event_id
@@ -40,15 +28,9 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         deps.store.put_attempt(
             service,
             slot.attempt_id,
-            row
-            | {
-                "result": "duplicate",
-                "reason": reason,
-                "startedAt": slot.received_at or now,
-                "startedAtIso": clock.iso(slot.received_at or now),
-                "endedAt": now,
-                "durationSeconds": 0,
-            },
+            deploy_row(slot, result=Result.DUPLICATE, reason=reason)
+            | ledger.started(started)
+            | {"endedAt": now, "durationSeconds": 0},
         )
         return {"decision": Decision.DUPLICATE.value, "reason": reason}
 
@@ -65,59 +47,40 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             "attempt": slot.attempt_id,
         },
     )
-    started = slot.received_at or now
     if outcome.decision is Decision.RUN:
         existing = deps.store.get_attempt(service, slot.attempt_id) or {}
-        deps.store.put_attempt(
-            service,
-            slot.attempt_id,
-            row
-            | {
-                "result": "running",
-                "phase": "rendering",
-                "reason": outcome.reason,
-                "startedAt": existing.get("startedAt", started),
-                "startedAtIso": clock.iso(float(existing.get("startedAt", started))),
-                "deployStartedAt": now,
-            },
-        )
+        row = deploy_row(
+            slot, result=Result.RUNNING, phase=Phase.RENDERING, reason=outcome.reason
+        ) | {
+            "startedAt": existing.get("startedAt", started),
+            "startedAtIso": clock.iso(float(existing.get("startedAt", started))),
+            "deployStartedAt": now,
+        }
     elif outcome.decision is Decision.QUEUED:
-        deps.store.put_attempt(
-            service,
-            slot.attempt_id,
-            row
-            | {
-                "result": "queued",
-                "phase": "queued",
-                "reason": outcome.reason,
-                "startedAt": started,
-                "startedAtIso": clock.iso(started),
-            },
-        )
-        if outcome.superseded:
-            deps.store.put_attempt(
-                service,
-                outcome.superseded.attempt_id,
-                {
-                    "result": "superseded",
-                    "phase": "superseded",
-                    "endedAt": now,
-                    "reason": f"superseded by attempt {slot.attempt_id} (commit {slot.commit_id[:12]})",  # noqa: E501
-                },
+        row = deploy_row(
+            slot, result=Result.QUEUED, phase=Phase.QUEUED, reason=outcome.reason
+        ) | ledger.started(started)
+    else:  # duplicate or superseded
+        row = (
+            deploy_row(
+                slot,
+                result=outcome.decision.value,
+                phase=outcome.decision.value,
+                reason=outcome.reason,
             )
-    else:
+            | ledger.started(started)
+            | {"endedAt": now, "durationSeconds": round(now - started, 3)}
+        )
+    deps.store.put_attempt(service, slot.attempt_id, row)
+    if outcome.superseded:
         deps.store.put_attempt(
             service,
-            slot.attempt_id,
-            row
-            | {
-                "result": outcome.decision.value,  # duplicate or superseded
-                "phase": outcome.decision.value,
-                "reason": outcome.reason,
-                "startedAt": started,
-                "startedAtIso": clock.iso(started),
+            outcome.superseded.attempt_id,
+            {
+                "result": Result.SUPERSEDED.value,
+                "phase": Phase.SUPERSEDED.value,
                 "endedAt": now,
-                "durationSeconds": round(now - started, 3),
+                "reason": f"superseded by attempt {slot.attempt_id} (commit {slot.commit_id[:12]})",
             },
         )
     return {"decision": outcome.decision.value, "reason": outcome.reason}

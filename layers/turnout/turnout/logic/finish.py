@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
-from turnout import clock
+from turnout import clock, ledger
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
-from turnout.logic.resolve_image import slot_of
+from turnout.ledger import OUTCOMES, Kind, Phase, Result, build_row, deploy_row
 from turnout.observability import logger
-from turnout.queue import Release, ServiceState, release
-
-OUTCOMES = ("succeeded", "failed", "rolled_back", "rejected")
+from turnout.queue import Release, ServiceState, Slot, release
 
 
-def error_of(state: Mapping[str, Any]) -> dict[str, str] | None:
+class ErrorInfo(TypedDict):
+    """A Catch'ed error as the ledger stores it."""
+
+    type: str
+    message: str
+
+
+def error_of(state: Mapping[str, Any]) -> ErrorInfo | None:
     """The Catch'ed ``$.error`` as {type, message}; Lambda causes are unwrapped."""
     error = state.get("error")
     if not isinstance(error, dict):
@@ -33,7 +39,7 @@ def error_of(state: Mapping[str, Any]) -> dict[str, str] | None:
     return {"type": name, "message": message[:2000]}
 
 
-def failure_name(error: Mapping[str, str] | None, kind: str, outcome: str) -> tuple[str, str]:
+def failure_name(error: ErrorInfo | None, kind: str, outcome: str) -> tuple[str, str]:
     """The error name and cause the execution fails with (``States.*`` is reserved)."""
     if not error:
         return ("BuildFailed" if kind == "build" else "DeploymentFailed", f"{kind} {outcome}")
@@ -46,31 +52,6 @@ def failure_name(error: Mapping[str, str] | None, kind: str, outcome: str) -> tu
     return name, error["message"]
 
 
-def finish(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
-    kind = payload.get("kind")
-    outcome = payload.get("outcome")
-    state = payload.get("state")
-    if kind not in ("build", "deploy") or outcome not in OUTCOMES or not isinstance(state, dict):
-        raise InvalidEvent(
-            f"finish input: kind={kind!r} outcome={outcome!r}; expected build|deploy and one of {OUTCOMES}"  # noqa: E501
-        )
-    if kind == "build":
-        result = _finish_build(str(outcome), state, str(payload.get("executionArn", "")), deps)
-    else:
-        result = _finish_deploy(str(outcome), state, str(payload.get("executionArn", "")), deps)
-    name, cause = failure_name(error_of(state), str(kind), str(outcome))
-    return result | {"errorName": name, "cause": cause}
-
-
-def _row_times(row: Mapping[str, Any], now: float) -> dict[str, Any]:
-    started = float(row.get("startedAt") or now)
-    return {
-        "endedAt": now,
-        "endedAtIso": clock.iso(now),
-        "durationSeconds": round(now - started, 3),
-    }
-
-
 def _build_id_from(cause: str) -> str:
     """The build id in a failed .sync task's cause (the build's own JSON), or ""."""
     try:
@@ -80,94 +61,169 @@ def _build_id_from(cause: str) -> str:
     return str(parsed.get("Build", {}).get("Id", "")) if isinstance(parsed, dict) else ""
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What Finish reads of the build state machine's state."""
+
+    attempt_id: str
+    commit_id: str
+    build_id: str
+    manual: bool  # started by hand: no CodeCommit event (``source``) in the state
+    error: ErrorInfo | None
+
+    @classmethod
+    def of(cls, state: Mapping[str, Any]) -> BuildState:
+        attempt = state.get("attempt") or {}
+        cause = str(_dict(state.get("error")).get("Cause", ""))
+        return cls(
+            attempt_id=str(attempt.get("attemptId") or ""),
+            commit_id=str(attempt.get("commitId") or ""),
+            build_id=str(_dict(state.get("build")).get("buildId") or _build_id_from(cause)),
+            manual="source" not in state,
+            error=error_of(state),
+        )
+
+
+@dataclass(frozen=True)
+class RejectedPush:
+    """What Finish reads of an ECR event the deploy state machine rejected."""
+
+    event_id: str
+    digest: str
+    replay_name: str
+    replayed: bool
+
+    @classmethod
+    def of(cls, state: Mapping[str, Any]) -> RejectedPush:
+        return cls(
+            event_id=str(state.get("id", "")),
+            digest=str(_dict(state.get("detail")).get("image-digest", "")),
+            replay_name=str(state.get("replay-name", "")),
+            replayed=bool(state.get("replay-name")),
+        )
+
+
+@dataclass(frozen=True)
+class DeployState:
+    """What Finish reads of the deploy state machine's state.
+
+    ``attempt`` is None when the push was rejected before it became one (``rejected``)."""
+
+    attempt: Slot | None
+    rejected: RejectedPush | None
+    deployment_id: str
+    task_definition_arn: str
+    task_definition_revision: Any
+    gate_verdict: str
+    gate_reason: str
+    error: ErrorInfo | None
+
+    @classmethod
+    def of(cls, state: Mapping[str, Any]) -> DeployState:
+        raw = state.get("attempt")
+        attempt = Slot.from_item(raw, "deploy state: attempt") if isinstance(raw, dict) else None
+        render = _dict(_dict(state.get("render")).get("value"))
+        gate = _dict(state.get("gate"))
+        return cls(
+            attempt=attempt,
+            rejected=None if attempt else RejectedPush.of(state),
+            deployment_id=str(_dict(state.get("deployment")).get("deploymentId", "")),
+            task_definition_arn=str(render.get("taskDefinitionArn") or ""),
+            task_definition_revision=render.get("revision"),
+            gate_verdict=str(gate.get("verdict", "")),
+            gate_reason=str(gate.get("reason") or ""),
+            error=error_of(state),
+        )
+
+
+def finish(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    kind = payload.get("kind")
+    outcome = payload.get("outcome")
+    state = payload.get("state")
+    if kind not in tuple(Kind) or outcome not in OUTCOMES or not isinstance(state, dict):
+        raise InvalidEvent(
+            f"finish input: kind={kind!r} outcome={outcome!r}; expected build|deploy and one of {OUTCOMES}"  # noqa: E501
+        )
+    execution_arn = str(payload.get("executionArn", ""))
+    if kind == Kind.BUILD:
+        build = BuildState.of(state)
+        result = _finish_build(str(outcome), build, execution_arn, deps)
+        error = build.error
+    else:
+        deploy = DeployState.of(state)
+        result = _finish_deploy(str(outcome), deploy, execution_arn, deps)
+        error = deploy.error
+    name, cause = failure_name(error, str(kind), str(outcome))
+    return result | {"errorName": name, "cause": cause}
+
+
 def _finish_build(
-    outcome: str, state: dict[str, Any], execution_arn: str, deps: Deps
+    outcome: str, state: BuildState, execution_arn: str, deps: Deps
 ) -> dict[str, Any]:
     cfg = deps.config
     now = clock.now()
-    attempt = state.get("attempt") or {}
-    error = error_of(state)
-    attempt_id = str(attempt.get("attemptId") or clock.new_attempt_id(now))
-    raw_error = state.get("error") if isinstance(state.get("error"), dict) else None
-    build_id = str(
-        (state.get("build") or {}).get("buildId")
-        or _build_id_from(str((raw_error or {}).get("Cause", "")))
-    )
+    attempt_id = state.attempt_id or clock.new_attempt_id(now)
     existing = deps.store.get_attempt(cfg.service_key, attempt_id) or {"startedAt": now}
-    fields: dict[str, Any] = {
-        "kind": "build",
-        "result": outcome,
-        "phase": "built" if outcome == "succeeded" else "failed",
-        "buildId": build_id,
-        "executionArn": execution_arn,
-        **_row_times(existing, now),
-    }
+    fields = build_row(
+        result=outcome,
+        phase=Phase.BUILT if outcome == Result.SUCCEEDED else Phase.FAILED,
+        buildId=state.build_id,
+        executionArn=execution_arn,
+    ) | ledger.ended(float(existing.get("startedAt") or now), now)
     if "trigger" not in existing:
-        fields |= {
-            "trigger": "manual" if "source" not in state else "push",
-            "startedAt": now,
-            "startedAtIso": clock.iso(now),
-        }
-    if error:
-        fields["error"] = error
+        fields |= {"trigger": "manual" if state.manual else "push"} | ledger.started(now)
+    if state.error:
+        fields["error"] = state.error
     row = deps.store.put_attempt(cfg.service_key, attempt_id, fields)
-    if attempt.get("commitId") and build_id:
+    if state.commit_id and state.build_id:
         deps.store.put_build(
-            cfg.service_key, str(attempt["commitId"]), {"buildId": build_id, "buildResult": outcome}
+            cfg.service_key, state.commit_id, {"buildId": state.build_id, "buildResult": outcome}
         )
     _notify(deps, "build", outcome, row)
     return {"attemptId": attempt_id, "result": outcome}
 
 
 def _finish_deploy(
-    outcome: str, state: dict[str, Any], execution_arn: str, deps: Deps
+    outcome: str, state: DeployState, execution_arn: str, deps: Deps
 ) -> dict[str, Any]:
     cfg = deps.config
     service = cfg.service_key
     now = clock.now()
-    error = error_of(state)
-    attempt = state.get("attempt")
-    if not isinstance(attempt, dict):
-        return _record_rejected_event(state, error, execution_arn, deps, now)
-    slot = slot_of(attempt)
+    slot = state.attempt
+    if slot is None:
+        return _record_rejected_event(state, execution_arn, deps, now)
     existing = deps.store.get_attempt(service, slot.attempt_id) or {
         "startedAt": slot.received_at or now
     }
     build = deps.store.get_build(service, slot.commit_id) or {}
-    render = (state.get("render") or {}).get("value") or {}
-    fields: dict[str, Any] = {
-        "kind": "deploy",
-        "result": outcome,
-        "phase": outcome,
-        "trigger": slot.trigger,
-        "commitId": slot.commit_id,
-        "digest": slot.digest,
-        "imageUri": slot.image_uri,
-        "eventId": slot.event_id,
-        "replayName": slot.replay_name or "",
-        "executionArn": execution_arn,
-        "buildId": str(build.get("buildId", "")),
-        "deploymentId": str((state.get("deployment") or {}).get("deploymentId", "")),
-        **_row_times(existing, now),
-    }
-    if render.get("taskDefinitionArn"):
+    fields = deploy_row(
+        slot,
+        execution_arn=execution_arn,
+        result=outcome,
+        phase=outcome,
+        buildId=str(build.get("buildId", "")),
+        deploymentId=state.deployment_id,
+    ) | ledger.ended(float(existing.get("startedAt") or now), now)
+    if state.task_definition_arn:
         fields |= {
-            "taskDefinitionArn": render["taskDefinitionArn"],
-            "taskDefinitionRevision": render.get("revision"),
+            "taskDefinitionArn": state.task_definition_arn,
+            "taskDefinitionRevision": state.task_definition_revision,
         }
     if "startedAt" not in existing or "startedAtIso" not in existing:
-        started = slot.received_at or now
-        fields |= {"startedAt": started, "startedAtIso": clock.iso(started)}
-    if error:
-        fields["error"] = error
-    gate = state.get("gate")
-    if isinstance(gate, dict) and gate.get("reason"):
-        fields["gateReason"] = gate["reason"]
-        fields["gateVerdict"] = gate.get("verdict", "")
+        fields |= ledger.started(slot.received_at or now)
+    if state.error:
+        fields["error"] = state.error
+    if state.gate_reason:
+        fields["gateReason"] = state.gate_reason
+        fields["gateVerdict"] = state.gate_verdict
     row = deps.store.put_attempt(service, slot.attempt_id, fields)
 
     def end(current: ServiceState) -> tuple[ServiceState, Release]:
-        result = release(current, slot.attempt_id, succeeded=outcome == "succeeded")
+        result = release(current, slot.attempt_id, succeeded=outcome == Result.SUCCEEDED)
         return result.state, result
 
     released = deps.store.change_state(service, end)
@@ -178,13 +234,13 @@ def _finish_deploy(
             service,
             nxt.attempt_id,
             {
-                "result": "running",
-                "phase": "rendering",
+                "result": Result.RUNNING.value,
+                "phase": Phase.RENDERING.value,
                 "reason": f"started after attempt {slot.attempt_id}",
             },
         )
         started_next = deps.sfn.start(
-            cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_dict()}
+            cfg.deploy_state_machine_arn, nxt.attempt_id, {"handoff": nxt.to_item()}
         )
         logger.info(
             "next queued push started", extra={"attempt": nxt.attempt_id, "execution": started_next}
@@ -199,31 +255,33 @@ def _finish_deploy(
 
 
 def _record_rejected_event(
-    state: dict[str, Any], error: dict[str, str] | None, execution_arn: str, deps: Deps, now: float
+    state: DeployState, execution_arn: str, deps: Deps, now: float
 ) -> dict[str, Any]:
-    found = state.get("detail")
-    detail: dict[str, Any] = found if isinstance(found, dict) else {}
+    pushed = state.rejected or RejectedPush("", "", "", replayed=False)
     attempt_id = clock.new_attempt_id(now)
-    fields: dict[str, Any] = {
-        "kind": "deploy",
-        "result": "rejected",
-        "phase": "rejected",
-        "trigger": "replay" if state.get("replay-name") else "push",
-        "digest": str(detail.get("image-digest", "")),
-        "eventId": str(state.get("id", "")),
-        "replayName": str(state.get("replay-name", "")),
-        "executionArn": execution_arn,
-        "startedAt": now,
-        "startedAtIso": clock.iso(now),
-        "endedAt": now,
-        "endedAtIso": clock.iso(now),
-        "durationSeconds": 0,
-    }
-    if error:
-        fields["error"] = error
+    fields = (
+        deploy_row(
+            result=Result.REJECTED,
+            phase=Phase.REJECTED,
+            trigger="replay" if pushed.replayed else "push",
+            digest=pushed.digest,
+            eventId=pushed.event_id,
+            replayName=pushed.replay_name,
+            executionArn=execution_arn,
+        )
+        | ledger.started(now)
+        | {"endedAt": now, "endedAtIso": clock.iso(now), "durationSeconds": 0}
+    )
+    if state.error:
+        fields["error"] = state.error
     row = deps.store.put_attempt(deps.config.service_key, attempt_id, fields)
-    _notify(deps, "deploy", "rejected", row)
-    return {"attemptId": attempt_id, "result": "rejected", "released": False, "next": None}
+    _notify(deps, "deploy", Result.REJECTED.value, row)
+    return {
+        "attemptId": attempt_id,
+        "result": Result.REJECTED.value,
+        "released": False,
+        "next": None,
+    }
 
 
 def _notify(deps: Deps, kind: str, outcome: str, row: Mapping[str, Any]) -> None:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from turnout import clock
 from turnout.adapters.health import probe
 from turnout.deps import Deps
-from turnout.gate import Evaluation, GateConfig, GateState, Observation, Verdict, evaluate
+from turnout.gate import (
+    Evaluation,
+    GateConfig,
+    GateState,
+    HoldMode,
+    Observation,
+    Verdict,
+    evaluate,
+)
+from turnout.gate import hold_mode as decide_hold_mode
 from turnout.observability import logger
 
 
@@ -21,6 +31,17 @@ def gate_config(deps: Deps) -> GateConfig:
         alarm_names=cfg.gate_alarm_names,
         http_url=cfg.gate_http_url,
         http_expected_status=cfg.gate_http_expected_status,
+    )
+
+
+def hold_mode(deps: Deps) -> HoldMode:
+    """The gate policy's hold mode for this stack's gate and deployment group (a ConfigError
+    when neither the hook nor the group's termination wait can hold the gate)."""
+    cfg = deps.config
+    return decide_hold_mode(
+        cfg.gate_timeout_minutes + cfg.gate_bake_minutes,
+        deps.codedeploy.termination_wait_minutes(),
+        cfg.deployment_group,
     )
 
 
@@ -109,21 +130,54 @@ def _passed(gate: dict[str, Any], verdict: str, reason: str) -> dict[str, Any]:
     }
 
 
-def promote(deps: Deps, deployment_id: str, who: str) -> bool:
-    """End the gate now as passed (an operator's decision)."""
-    gate = deps.store.gate(deployment_id)
-    if not gate or not gate.get("taskToken"):
-        return False
-    deps.store.delete_gate(deployment_id)
-    return deps.sfn.succeed(str(gate["taskToken"]), _passed(gate, "promoted", f"promoted by {who}"))
+class GateItems(Protocol):
+    """The part of the store an operator's answer needs (:class:`turnout.adapters.store.Store`)."""
+
+    def gate(self, deployment_id: str) -> dict[str, Any] | None: ...
+
+    def delete_gate(self, deployment_id: str) -> None: ...
 
 
-def reject(deps: Deps, deployment_id: str, who: str) -> bool:
-    """End the gate now as failed: the state machine rolls back."""
-    gate = deps.store.gate(deployment_id)
-    if not gate or not gate.get("taskToken"):
-        return False
-    deps.store.delete_gate(deployment_id)
-    return deps.sfn.fail(
-        str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}"
+class TaskAnswers(Protocol):
+    """How a waiting task is answered (:class:`turnout.adapters.sfn.StepFunctions`); both
+    return False when the task no longer waits (TaskTimedOut/InvalidToken: already answered)."""
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool: ...
+
+    def fail(self, token: str, error: str, cause: str) -> bool: ...
+
+
+def promote(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) -> bool:
+    """End the gate now as passed (an operator's decision); False when it no longer waits."""
+    return _answer(
+        store,
+        deployment_id,
+        lambda gate: sfn.succeed(
+            str(gate["taskToken"]), _passed(gate, "promoted", f"promoted by {who}")
+        ),
     )
+
+
+def reject(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) -> bool:
+    """End the gate now as failed: the state machine rolls back."""
+    return _answer(
+        store,
+        deployment_id,
+        lambda gate: sfn.fail(
+            str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}"
+        ),
+    )
+
+
+def _answer(store: GateItems, deployment_id: str, send: Callable[[dict[str, Any]], bool]) -> bool:
+    """Send the answer first; delete the gate item only once the send returned.
+
+    A send that raises (access denied, throttling, the network) leaves the item, so the
+    gate keeps being evaluated and the operator can retry; a task that no longer waits
+    (answered by a tick in between, or timed out) leaves nothing to keep."""
+    gate = store.gate(deployment_id)
+    if not gate or not gate.get("taskToken"):
+        return False
+    answered = send(gate)
+    store.delete_gate(deployment_id)
+    return answered

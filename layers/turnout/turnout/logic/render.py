@@ -7,20 +7,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from turnout.deps import Deps
-from turnout.errors import ConfigError
-from turnout.logic.resolve_image import slot_of
+from turnout.ledger import Phase
+from turnout.logic.gate_tick import hold_mode
+from turnout.logic.registration import registration_refusal
 from turnout.observability import logger
+from turnout.queue import Slot
 from turnout.render import parse_extra_images, render_appspec, render_task_definition
 
-#: The AfterAllowTraffic hook may hold a deployment at most one hour; keep a margin.
-HOOK_LIMIT_MINUTES = 55
 #: Time allowed from CreateDeployment until production traffic reaches the new task set.
 TRAFFIC_SHIFT_ALLOWANCE_SECONDS = 3600
 
 
 def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     cfg = deps.config
-    slot = slot_of(state.get("attempt") or {})
+    slot = Slot.from_item(state.get("attempt") or {}, "deploy state: attempt")
     taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
     appspec_text = deps.codecommit.file_at(slot.commit_id, cfg.appspec_path)
     images = {
@@ -33,6 +33,11 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         logger.info(
             "read-only task definition fields dropped",
             extra={"fields": list(taskdef.dropped_fields), "file": cfg.taskdef_path},
+        )
+    if taskdef.dropped_nulls:
+        logger.info(
+            "null task definition fields dropped",
+            extra={"fields": list(taskdef.dropped_nulls), "file": cfg.taskdef_path},
         )
     kwargs = dict(taskdef.register_kwargs)
     tags = [t for t in kwargs.get("tags", []) if not str(t.get("key", "")).startswith("turnout:")]
@@ -50,7 +55,13 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         path=cfg.appspec_path,
     )
     mode = hold_mode(deps)  # a ConfigError must come before anything is registered
-    arn, revision = deps.ecs.register(kwargs)
+    try:
+        arn, revision = deps.ecs.register(kwargs)
+    except Exception as exc:
+        refused = registration_refusal(exc, cfg.taskdef_path)
+        if refused is None:
+            raise
+        raise refused from exc
     appspec = render_appspec(
         appspec_text,
         task_definition_arn=arn,
@@ -61,36 +72,21 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     deps.store.put_attempt(
         cfg.service_key,
         slot.attempt_id,
-        {"taskDefinitionArn": arn, "taskDefinitionRevision": revision, "phase": "deploying"},
+        {
+            "taskDefinitionArn": arn,
+            "taskDefinitionRevision": revision,
+            "phase": Phase.DEPLOYING.value,
+        },
     )
-    logger.info("task definition registered", extra={"arn": arn, "hold_mode": mode})
+    logger.info("task definition registered", extra={"arn": arn, "hold_mode": mode.value})
     return {
         "taskDefinitionArn": arn,
         "revision": revision,
         "appSpecContent": appspec.content,
         "containerName": appspec.container_name,
         "containerPort": appspec.container_port,
-        "holdMode": mode,
+        "holdMode": mode.value,
         "gateWaitTimeoutSeconds": (cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60
         + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
         "droppedFields": list(taskdef.dropped_fields),
     }
-
-
-def hold_mode(deps: Deps) -> str:
-    """Where the original task set is kept alive while the gate runs.
-
-    ``termination-wait`` when the group's own wait outlasts the gate; otherwise the
-    AfterAllowTraffic hook holds the deployment (AWS allows a hook one hour)."""
-    cfg = deps.config
-    needed = cfg.gate_timeout_minutes + cfg.gate_bake_minutes
-    wait = deps.codedeploy.termination_wait_minutes()
-    if wait is not None and wait >= needed + 5:
-        return "termination-wait"
-    if needed <= HOOK_LIMIT_MINUTES:
-        return "hook"
-    raise ConfigError(
-        f"GateTimeoutMinutes + GateBakeMinutes = {needed} min is longer than a CodeDeploy hook may wait "  # noqa: E501
-        f"({HOOK_LIMIT_MINUTES} min) and deployment group {cfg.deployment_group} terminates the original task set "  # noqa: E501
-        f"after {wait} min: raise its termination wait to at least {needed + 5} min or shorten the gate"  # noqa: E501
-    )

@@ -9,6 +9,7 @@ from typing import Any
 from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
+from turnout.ledger import Phase, Result, build_row, started
 from turnout.observability import logger
 
 
@@ -57,17 +58,15 @@ def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     deps.store.put_attempt(
         cfg.service_key,
         attempt_id,
-        {
-            "kind": "build",
-            "trigger": trigger,
-            "commitId": commit_id,
-            "branch": branch or "",
-            "result": "running",
-            "phase": "building",
-            "startedAt": now,
-            "startedAtIso": clock.iso(now),
-            "executionArn": execution_arn,
-        },
+        build_row(
+            trigger=trigger,
+            commitId=commit_id,
+            branch=branch or "",
+            result=Result.RUNNING,
+            phase=Phase.BUILDING,
+        )
+        | started(now)
+        | {"executionArn": execution_arn},
     )
     deps.store.put_build(
         cfg.service_key,

@@ -23,8 +23,8 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             "deploy input: expected an ECR Image Action event or a queue hand-off object"
         )
     if "handoff" in raw:
-        slot = Slot.from_dict(raw["handoff"], "handoff")
-        return {"ignored": False, "handoff": True, "attempt": attempt_of(slot)}
+        slot = Slot.from_item(raw["handoff"], "handoff")
+        return {"ignored": False, "handoff": True, "attempt": slot.to_item()}
     from turnout.models import EcrImageActionEvent, parse_event  # lazy: pydantic costs INIT
 
     event = parse_event(EcrImageActionEvent, raw, "ECR Image Action")
@@ -71,44 +71,10 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         received_at=clock.now(),
         execution_arn=str(payload.get("executionArn", "")),
         commit_time=deps.codecommit.commit_time(commit_id),
+        # The event's own time: what an archive replay window selects on.
+        event_time=event.time.timestamp(),
     )
     logger.info(
         "image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger}
     )
-    # The event's own time: what an archive replay window selects on.
-    attempt = attempt_of(slot) | {"eventTime": event.time.timestamp()}
-    return {"ignored": False, "handoff": False, "attempt": attempt}
-
-
-def attempt_of(slot: Slot) -> dict[str, Any]:
-    """The camelCase attempt object the state machine carries."""
-    return {
-        "attemptId": slot.attempt_id,
-        "digest": slot.digest,
-        "commitId": slot.commit_id,
-        "imageUri": slot.image_uri,
-        "trigger": slot.trigger,
-        "eventId": slot.event_id,
-        "replayName": slot.replay_name,
-        "receivedAt": slot.received_at,
-        "executionArn": slot.execution_arn,
-        "commitTime": slot.commit_time,
-    }
-
-
-def slot_of(attempt: Mapping[str, Any]) -> Slot:
-    try:
-        return Slot(
-            attempt_id=str(attempt["attemptId"]),
-            digest=str(attempt["digest"]),
-            commit_id=str(attempt["commitId"]),
-            image_uri=str(attempt["imageUri"]),
-            trigger=str(attempt["trigger"]),
-            event_id=str(attempt.get("eventId") or ""),
-            replay_name=attempt.get("replayName"),
-            received_at=float(attempt.get("receivedAt") or 0.0),
-            execution_arn=str(attempt.get("executionArn") or ""),
-            commit_time=float(attempt.get("commitTime") or 0.0),
-        )
-    except KeyError as missing:
-        raise InvalidEvent(f"deploy state: attempt.{missing.args[0]} is missing") from None
+    return {"ignored": False, "handoff": False, "attempt": slot.to_item()}

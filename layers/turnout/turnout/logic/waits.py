@@ -8,7 +8,8 @@ from typing import Any
 from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
-from turnout.gate import start
+from turnout.gate import HoldMode, start
+from turnout.ledger import Phase
 from turnout.observability import logger
 
 TERMINAL = {"Succeeded": "SUCCESS", "Failed": "FAILURE", "Stopped": "STOP"}
@@ -35,7 +36,7 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             {
                 "taskToken": token,
                 "attemptId": attempt.get("attemptId", ""),
-                "holdMode": payload.get("holdMode", "hook"),
+                "holdMode": payload.get("holdMode", HoldMode.HOOK.value),
                 "taskDefinitionArn": payload.get("taskDefinitionArn", ""),
                 "armedAt": now,
                 "expiresAt": ttl,
@@ -46,7 +47,9 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             str(attempt.get("attemptId", "")),
             # The hook may already have started the gate (it can run before this arms).
             {
-                "phase": "gate" if gate.get("gateStartedAt") else "traffic-shifting",
+                "phase": Phase.GATE.value
+                if gate.get("gateStartedAt")
+                else Phase.TRAFFIC_SHIFTING.value,
                 "deploymentId": deployment_id,
             },
         )
@@ -65,11 +68,13 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             deps.store.put_attempt(
                 deps.config.service_key,
                 str(attempt.get("attemptId", "")),
-                {"phase": "rolling-back"},
+                {"phase": Phase.ROLLING_BACK.value},
             )
         else:
             deps.store.put_attempt(
-                deps.config.service_key, str(attempt.get("attemptId", "")), {"phase": "terminating"}
+                deps.config.service_key,
+                str(attempt.get("attemptId", "")),
+                {"phase": Phase.TERMINATING.value},
             )
     # The event may have come before the token was stored: look once.
     status = deps.codedeploy.status(deployment_id)
@@ -86,7 +91,7 @@ def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None
 
 def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
-    from turnout.logic.render import hold_mode
+    from turnout.logic.gate_tick import hold_mode
     from turnout.models import LifecycleHookEvent, parse_event  # lazy: pydantic costs INIT
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
@@ -99,17 +104,19 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         {
             "hookExecutionId": hook.lifecycle_event_hook_execution_id,
             "hookHeld": True,
-            "holdMode": mode,
+            "holdMode": mode.value,
             "gateStartedAt": now,
             "gateState": start(now).to_dict(),
             "expiresAt": int(now) + 3 * 24 * 3600,
         },
     )
-    if mode == "termination-wait":
+    if mode is HoldMode.TERMINATION_WAIT:
         release_hook(deps, hook.deployment_id, hook.lifecycle_event_hook_execution_id)
     if gate.get("attemptId"):
         deps.store.put_attempt(
-            deps.config.service_key, str(gate["attemptId"]), {"phase": "gate", "gateStartedAt": now}
+            deps.config.service_key,
+            str(gate["attemptId"]),
+            {"phase": Phase.GATE.value, "gateStartedAt": now},
         )
     logger.info(
         "gate started", extra={"deployment": hook.deployment_id, "hold_mode": gate.get("holdMode")}

@@ -11,9 +11,11 @@ The default provider behaves like a fresh ELB registration of a healthy applicat
 target was registered, ``healthy`` afterwards. Scenarios script other outcomes with
 :func:`set_target_health_provider`.
 
-The patch replaces ``moto.elbv2.responses.ELBV2Response.describe_target_health``, so it
-serves boto3 under ``mock_aws()``, the moto server and Step Functions tasks alike. Targets
-this module did not register keep moto's answer.
+:func:`describe_target_health` replaces moto's ``ELBV2Response.describe_target_health`` (one
+of the CodeDeploy package's ``PATCHES``), so it serves boto3 under ``mock_aws()``, the moto
+server and Step Functions tasks alike. Targets this module did
+not register keep moto's answer. The fake targets live in a :class:`TargetHealthBackend` per
+account and region (moto's reset clears them); the provider is a process-wide script.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.responses import ActionResult
 from moto.elbv2.models import FakeHealthStatus, elbv2_backends
-from moto.elbv2.responses import ELBV2Response
 
 from turnout_sandbox.runtime import get_runtime
 
@@ -73,16 +75,25 @@ class FakeTarget:
     registered_at: float
 
 
-class _State:
-    def __init__(self) -> None:
-        self.provider: TargetHealthProvider | None = None
+class TargetHealthBackend(BaseBackend):
+    """The fake task-set targets of one account and region, by (target group, target id)."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.targets: dict[tuple[str, str], FakeTarget] = {}
         self.ip_counter = itertools.count(1)
-        self.installed = False
+
+
+#: Fake targets per account and region; moto's reset clears it.
+target_health_backends: Final = BackendDict(TargetHealthBackend, "elbv2")
+
+
+class _Script:
+    provider: TargetHealthProvider | None = None
 
 
 _lock = threading.Lock()
-_targets: dict[tuple[str, str], FakeTarget] = {}
-_state = _State()
+_script = _Script()
 
 
 def set_target_health_provider(provider: TargetHealthProvider | None) -> None:
@@ -91,13 +102,13 @@ def set_target_health_provider(provider: TargetHealthProvider | None) -> None:
     ``None`` restores the default (``initial`` for 30 virtual seconds, then ``healthy``).
     """
     with _lock:
-        _state.provider = provider
+        _script.provider = provider
 
 
 def target_state(target: FakeTarget) -> str:
     """The health state DescribeTargetHealth reports for ``target`` right now."""
     with _lock:
-        provider = _state.provider
+        provider = _script.provider
     if provider is None:
         elapsed = get_runtime().clock.now() - target.registered_at
         return "healthy" if elapsed >= DEFAULT_HEALTHY_AFTER_SECONDS else "initial"
@@ -123,11 +134,12 @@ def register_task_set_targets(
 ) -> list[FakeTarget]:
     """Register ``count`` fake task IPs (10.0.x.y:port) in the target group (moto ELBv2)."""
     backend = elbv2_backends[account_id][region]
+    health = target_health_backends[account_id][region]
     now = get_runtime().clock.now()
     created: list[FakeTarget] = []
     with _lock:
         for _ in range(max(0, count)):
-            n = next(_state.ip_counter)
+            n = next(health.ip_counter)
             ip = f"10.0.{(n // 250) % 250}.{n % 250 + 4}"
             created.append(
                 FakeTarget(target_group_arn, ip, port, task_definition_arn, task_set_arn, now)
@@ -138,16 +150,17 @@ def register_task_set_targets(
         )
     with _lock:
         for target in created:
-            _targets[(target_group_arn, target.target_id)] = target
+            health.targets[(target_group_arn, target.target_id)] = target
     return created
 
 
 def deregister_task_set_targets(*, account_id: str, region: str, task_set_arn: str) -> int:
     """Deregister every fake target registered for ``task_set_arn``; returns how many."""
     backend = elbv2_backends[account_id][region]
+    fakes = target_health_backends[account_id][region].targets
     with _lock:
-        mine = [key for key, t in _targets.items() if t.task_set_arn == task_set_arn]
-        removed = [_targets.pop(key) for key in mine]
+        mine = [key for key, t in fakes.items() if t.task_set_arn == task_set_arn]
+        removed = [fakes.pop(key) for key in mine]
     by_group: dict[str, list[dict[str, Any]]] = {}
     for target in removed:
         by_group.setdefault(target.target_group_arn, []).append(
@@ -159,21 +172,31 @@ def deregister_task_set_targets(*, account_id: str, region: str, task_set_arn: s
     return len(removed)
 
 
+def _all_backends() -> list[TargetHealthBackend]:
+    return [b for account in list(target_health_backends.values()) for b in list(account.values())]
+
+
 def task_set_targets(task_set_arn: str) -> list[FakeTarget]:
-    """The fake targets currently registered for a task set."""
+    """The fake targets currently registered for a task set (in any account and region)."""
     with _lock:
-        return [t for t in _targets.values() if t.task_set_arn == task_set_arn]
+        return [
+            t
+            for backend in _all_backends()
+            for t in backend.targets.values()
+            if t.task_set_arn == task_set_arn
+        ]
 
 
-def _describe_target_health(self: Any) -> ActionResult:
+def describe_target_health(self: Any) -> ActionResult:
     """Replacement for ``ELBV2Response.describe_target_health``."""
     target_group_arn: str = self._get_param("TargetGroupArn")
     targets: list[dict[str, Any]] = self._get_param("Targets", [])
     descriptions = self.elbv2_backend.describe_target_health(target_group_arn, targets)
+    fakes = target_health_backends[self.current_account][self.region].targets
     answered: list[Any] = []
     for description in descriptions:
         with _lock:
-            fake = _targets.get((target_group_arn, description.instance_id))
+            fake = fakes.get((target_group_arn, description.instance_id))
         if fake is None or description.status in ("unused", "draining", "unavailable"):
             answered.append(description)
             continue
@@ -192,18 +215,9 @@ def _describe_target_health(self: Any) -> ActionResult:
     return ActionResult({"TargetHealthDescriptions": answered})
 
 
-def install() -> None:
-    """Patch moto's ELBv2 DescribeTargetHealth (idempotent)."""
-    with _lock:
-        if _state.installed:
-            return
-        ELBV2Response.describe_target_health = _describe_target_health  # type: ignore[method-assign]
-        _state.installed = True
-
-
 def reset() -> None:
     """Forget every fake target and restore the default health provider."""
     with _lock:
-        _targets.clear()
-        _state.provider = None
-        _state.ip_counter = itertools.count(1)
+        for backend in _all_backends():
+            backend.reset()
+        _script.provider = None

@@ -1,0 +1,179 @@
+"""`turnout demo` and `turnout sandbox serve|send`: the offline sandbox."""
+
+# Heavy modules are imported inside functions on purpose (fast start-up).
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from turnout_cli.app import app, sandbox_app
+from turnout_cli.errors import EXIT_FAILED, CliError
+from turnout_cli.options import run, verb
+from turnout_cli.session import Globals
+
+
+@verb(
+    app,
+    options=("output",),
+    short_help="Run a sandbox scenario end to end.",
+    epilog="Examples: turnout demo;  turnout demo --scenario NAME --bake-minutes 2;  "
+    "turnout demo --list",
+)
+def demo(
+    opts: Globals,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", "-s", help="Scenario to run (see --list).")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the scenarios and exit.")] = False,
+    bake_minutes: Annotated[
+        int | None, typer.Option("--bake-minutes", min=0, max=2880, help="Gate bake time.")
+    ] = None,
+) -> int:
+    """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
+    from turnout_cli.output import console, print_json, print_table
+    from turnout_cli.sandbox_cmds import sandbox_api, step_line, summary_rows
+
+    api = sandbox_api()
+    scenarios: dict[str, str] = dict(api.SCENARIOS)
+    if list_:
+        if opts.json:
+            print_json(scenarios)
+        else:
+            print_table("scenarios", ("NAME", "WHAT IT SHOWS"), list(scenarios.items()))
+        return 0
+    name = scenario or next(iter(scenarios), "")
+    if name not in scenarios:
+        raise CliError(
+            f"--scenario {name!r} is not a scenario: choose one of {', '.join(scenarios)}"
+        )
+    out = console()
+
+    def on_step(step: Any) -> None:
+        if not opts.json:
+            out.print(
+                step_line(step.at_real, step.at_virtual, step.source, step.text), markup=False
+            )
+
+    if not opts.json:
+        out.print(f"scenario {name}: {scenarios[name]}", markup=False)
+    result = api.run_scenario(name, on_step=on_step, bake_minutes=bake_minutes)
+    if opts.json:
+        print_json(result.to_dict())
+    else:
+        print_table(
+            f"{result.name}: {'as expected' if result.ok else 'NOT as expected'} "
+            f"(expected: {result.expected})",
+            ("FIELD", "VALUE"),
+            summary_rows(result.summary, result.checks),
+        )
+    return 0 if result.ok else EXIT_FAILED
+
+
+@sandbox_app.command(
+    "serve",
+    short_help="Serve the sandbox on 127.0.0.1.",
+    epilog="Example: turnout sandbox serve --port 4747, then "
+    "turnout --endpoint-url http://127.0.0.1:4747 status",
+)
+def sandbox_serve(
+    port: Annotated[
+        int,
+        typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free)."),
+    ] = 4747,
+    speed: Annotated[
+        float,
+        typer.Option(
+            "--speed", min=0.1, max=10000.0, help="Virtual seconds per real second (the clock)."
+        ),
+    ] = 60.0,
+    trigger: Annotated[
+        str,
+        typer.Option(
+            "--trigger", help="The stack's BuildTrigger: push (builds on git push) or manual."
+        ),
+    ] = "push",
+    bake_minutes: Annotated[
+        int, typer.Option("--bake-minutes", min=0, max=2880, help="The gate's bake time.")
+    ] = 5,
+    timeout_minutes: Annotated[
+        int, typer.Option("--timeout-minutes", min=1, max=2880, help="The gate's timeout.")
+    ] = 10,
+) -> None:
+    """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
+
+    def action(opts: Globals) -> int:
+        from turnout_cli.output import say
+        from turnout_cli.sandbox_cmds import sandbox_api
+
+        if trigger not in ("push", "manual"):
+            raise CliError(f"--trigger {trigger!r} is not one of push, manual")
+        api = sandbox_api()
+        # only what differs from the server's defaults (the same as these options')
+        chosen: dict[str, Any] = {
+            name: value
+            for name, value, default in (
+                ("speed", speed, 60.0),
+                ("trigger", trigger, "push"),
+                ("bake_minutes", bake_minutes, 5),
+                ("timeout_minutes", timeout_minutes, 10),
+            )
+            if value != default
+        }
+
+        def ready(url: str) -> None:
+            say(
+                f"sandbox listening on {url} (virtual clock x{speed:g}, BuildTrigger {trigger}, "
+                f"bake {bake_minutes}m; Ctrl-C stops it); try: turnout --endpoint-url {url} status"
+            )
+
+        try:
+            api.serve(port, on_ready=ready, **chosen)
+        except api.PortInUse as exc:
+            raise CliError(f"--port {port} is in use ({exc}): pick another with --port") from None
+        except KeyboardInterrupt:
+            pass
+        say("sandbox stopped")
+        return 0
+
+    run(Globals, action)
+
+
+def _sandbox_endpoint(opts: Globals) -> Globals:
+    """``sandbox send`` talks to the local sandbox unless told another endpoint."""
+    from turnout_cli.session import SANDBOX_URL
+
+    return opts if opts.endpoint_url else Globals.merge(opts, endpoint_url=SANDBOX_URL)
+
+
+@verb(
+    sandbox_app,
+    "send",
+    options=("endpoint_url", "output"),
+    adjust=_sandbox_endpoint,
+    short_help="Put an event file on the sandbox bus.",
+    epilog="Example: turnout sandbox send events/ecr-push.json",
+)
+def sandbox_send(
+    opts: Globals,
+    event_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="EVENT.json", help="An EventBridge event (source, detail-type, detail)."
+        ),
+    ],
+) -> int:
+    """Put an event on the sandbox's default event bus (PutEvents) and print its event id."""
+    from turnout_cli.output import print_json, say
+    from turnout_cli.sandbox_cmds import read_event, send
+    from turnout_cli.session import Aws
+
+    event = read_event(event_file)
+    event_id = send(Aws(opts).client("events"), event)
+    if opts.json:
+        print_json({"eventId": event_id, "source": event.source, "detailType": event.detail_type})
+    else:
+        say(f"sent {event.detail_type} ({event.source}): event id {event_id}")
+    return 0

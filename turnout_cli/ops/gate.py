@@ -1,0 +1,127 @@
+"""`turnout promote` and `turnout rollback`: answer the running deployment's gate, or stop it."""
+
+# Heavy modules are imported inside functions on purpose (fast start-up).
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from turnout_cli.errors import NothingRunning, OperationFailed
+from turnout_cli.ops.common import store_of
+from turnout_cli.parsing import short_commit, short_digest
+from turnout_cli.session import Aws, error_code, error_message
+from turnout_cli.stack import Stack
+from turnout_cli.status import LEDGER_PHASES
+
+if TYPE_CHECKING:
+    from turnout.logic.gate_tick import TaskAnswers
+
+
+@dataclass(frozen=True)
+class Target:
+    """The running deployment an operator acts on."""
+
+    attempt_id: str
+    commit_id: str
+    digest: str
+    deployment_id: str
+    phase: str
+    gate: dict[str, Any] | None
+
+    def describe(self) -> str:
+        return (
+            f"deployment {self.deployment_id} (attempt {self.attempt_id}, commit "
+            f"{short_commit(self.commit_id)}, "
+            f"digest {short_digest(self.digest)}, phase {self.phase})"
+        )
+
+
+def running_target(aws: Aws, stack: Stack, verb: str) -> Target:
+    store = store_of(aws, stack)
+    state = store.load_state(stack.service)
+    if state.running is None:
+        raise NothingRunning(f"nothing to {verb}: no deployment of {stack.service} is running")
+    slot = state.running
+    row = store.get_attempt(stack.service, slot.attempt_id) or {}
+    phase = LEDGER_PHASES.get(str(row.get("phase", "")), str(row.get("phase") or "starting"))
+    deployment_id = str(row.get("deploymentId", ""))
+    if not deployment_id:
+        raise NothingRunning(
+            f"nothing to {verb} yet: attempt {slot.attempt_id} (commit "
+            f"{short_commit(slot.commit_id)}) "
+            f"has no CodeDeploy deployment yet (phase {phase}); try again in a moment"
+        )
+    gate = store.gate(deployment_id)
+    return Target(
+        slot.attempt_id,
+        slot.commit_id,
+        slot.digest,
+        deployment_id,
+        phase,
+        gate if gate and gate.get("taskToken") else None,
+    )
+
+
+def caller(aws: Aws) -> str:
+    import getpass
+
+    try:
+        arn = str(aws.client("sts").get_caller_identity().get("Arn", ""))
+    except Exception as exc:
+        if not error_code(exc):
+            raise
+        arn = ""
+    return arn or getpass.getuser()
+
+
+def answers_of(aws: Aws) -> TaskAnswers:
+    """The core's Step Functions adapter over the CLI's client (answers a waiting task)."""
+    from turnout.adapters.sfn import StepFunctions
+
+    return StepFunctions(client=aws.client("stepfunctions"))
+
+
+def check_promotable(target: Target) -> None:
+    if target.gate is None:
+        raise NothingRunning(f"nothing to promote: {target.describe()} is not at its health gate")
+    if not target.gate.get("gateStartedAt"):
+        raise NothingRunning(
+            f"cannot promote yet: {target.describe()}: production traffic is not on the new task "
+            "set, so its gate has not started"
+        )
+
+
+def promote(aws: Aws, stack: Stack, target: Target, who: str) -> None:
+    from turnout.logic.gate_tick import promote as core_promote
+
+    if not core_promote(store_of(aws, stack), answers_of(aws), target.deployment_id, who):
+        raise OperationFailed(
+            f"the gate of deployment {target.deployment_id} was no longer waiting "
+            "(already answered, or its task token expired): see `turnout status`"
+        )
+
+
+def rollback(aws: Aws, stack: Stack, target: Target, who: str) -> str:
+    """'gate' when the gate was failed (the state machine stops the deployment), else 'stopped'."""
+    if target.gate is not None:
+        from turnout.logic.gate_tick import reject
+
+        if reject(store_of(aws, stack), answers_of(aws), target.deployment_id, who):
+            return "gate"
+    try:
+        aws.client("codedeploy").stop_deployment(
+            deploymentId=target.deployment_id, autoRollbackEnabled=True
+        )
+    except Exception as exc:
+        if error_code(exc) == "DeploymentAlreadyCompletedException":
+            raise NothingRunning(
+                f"nothing to roll back: deployment {target.deployment_id} already completed "
+                f"({error_message(exc)})"
+            ) from None
+        if error_code(exc) == "DeploymentDoesNotExistException":
+            raise NothingRunning(
+                f"nothing to roll back: CodeDeploy does not know deployment {target.deployment_id}"
+            ) from None
+        raise
+    return "stopped"

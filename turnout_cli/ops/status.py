@@ -1,0 +1,230 @@
+"""`turnout status` and `turnout history`: the ledger, the queue and the running executions."""
+
+# Heavy modules are imported inside functions on purpose (fast start-up).
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from turnout.ledger import Phase
+from turnout_cli.ledger import record
+from turnout_cli.ops.common import current_state, epoch, store_of
+from turnout_cli.session import Aws, error_code
+from turnout_cli.stack import Stack
+from turnout_cli.status import (
+    GATE_STATE,
+    LEDGER_PHASES,
+    GateView,
+    Running,
+    SlotView,
+    Snapshot,
+    phase_of_state,
+    traffic_phase,
+)
+
+if TYPE_CHECKING:
+    from turnout.adapters.store import Store
+
+
+def history(aws: Aws, stack: Stack, limit: int, now: float) -> list[dict[str, Any]]:
+    rows = store_of(aws, stack).attempts(stack.service, limit=limit)
+    return [record(r, now) for r in rows]
+
+
+def _running_executions(aws: Aws, arn: str) -> list[dict[str, Any]]:
+    sfn = aws.client("stepfunctions")
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"stateMachineArn": arn, "statusFilter": "RUNNING", "maxResults": 50}
+    while True:
+        page = sfn.list_executions(**kwargs)
+        found.extend(page.get("executions", []))
+        token = page.get("nextToken")
+        if not token or len(found) >= 200:
+            return found
+        kwargs["nextToken"] = token
+
+
+@dataclass
+class GatePolicy:
+    """The stack's gate bake/timeout, read once from the gate function's environment."""
+
+    bake_seconds: float | None = None
+    timeout_seconds: float | None = None
+    loaded: bool = False
+
+    def load(self, aws: Aws, stack: Stack) -> GatePolicy:
+        if self.loaded:
+            return self
+        self.loaded = True
+        name = stack.get("GateHookFunctionName")
+        if not name:
+            return self
+        try:
+            env = (
+                aws.client("lambda")
+                .get_function_configuration(FunctionName=name)
+                .get("Environment", {})
+            )
+        except Exception as exc:
+            if error_code(exc):
+                return self  # best effort: without it the gate shows its elapsed time
+            raise
+        variables = env.get("Variables", {}) if isinstance(env, dict) else {}
+        for key, attr in (
+            ("GATE_BAKE_MINUTES", "bake_seconds"),
+            ("GATE_TIMEOUT_MINUTES", "timeout_seconds"),
+        ):
+            with contextlib.suppress(KeyError, ValueError):
+                setattr(self, attr, float(variables[key]) * 60)
+        return self
+
+
+def _traffic(aws: Aws, deployment_id: str) -> str | None:
+    """test/production traffic from CodeDeploy's ECS target lifecycle (best effort)."""
+    try:
+        cd = aws.client("codedeploy")
+        targets = cd.list_deployment_targets(deploymentId=deployment_id).get("targetIds", [])
+        if not targets:
+            return None
+        target = cd.get_deployment_target(deploymentId=deployment_id, targetId=targets[0]).get(
+            "deploymentTarget", {}
+        )
+        events = (target.get("ecsTarget") or {}).get("lifecycleEvents", [])
+        return traffic_phase(events)
+    except Exception as exc:
+        if error_code(exc):
+            return None
+        raise
+
+
+def _slot_view(slot: Any, rows: Mapping[str, Mapping[str, Any]]) -> SlotView:
+    row = rows.get(slot.attempt_id, {})
+    revision = row.get("taskDefinitionRevision")
+    return SlotView(
+        attempt_id=slot.attempt_id,
+        commit_id=slot.commit_id,
+        digest=slot.digest,
+        trigger=slot.trigger,
+        task_definition_revision=int(revision)
+        if isinstance(revision, int | float) and not isinstance(revision, bool)
+        else None,
+        deployment_id=str(row.get("deploymentId", "")),
+        since=epoch(row.get("endedAt")) or (slot.received_at or None),
+    )
+
+
+def snapshot(aws: Aws, stack: Stack, now: float, policy: GatePolicy | None = None) -> Snapshot:
+    store = store_of(aws, stack)
+    service = stack.service
+    state = store.load_state(service)
+    rows_list = store.attempts(service, limit=100)
+    rows = {str(r.get("attemptId", "")): r for r in rows_list}
+    by_execution = {str(r.get("executionArn")): r for r in rows_list if r.get("executionArn")}
+    policy = policy or GatePolicy()
+    running: list[Running] = []
+    notes: list[str] = []
+    seen_attempts: set[str] = set()
+    for kind, output in (("deploy", "DeployStateMachineArn"), ("build", "BuildStateMachineArn")):
+        arn = stack.get(output)
+        if not arn:
+            notes.append(f"stack output {output} is missing: {kind} executions are not shown")
+            continue
+        for execution in _running_executions(aws, arn):
+            execution_arn = str(execution["executionArn"])
+            state_name = current_state(aws, execution_arn)
+            row = by_execution.get(execution_arn)
+            if row is None and kind == "deploy":
+                # a queued push handed over: its execution is named after the attempt id
+                row = rows.get(execution_arn.rsplit(":", 1)[-1])
+            row = row or {}
+            seen_attempts.add(str(row.get("attemptId", "")))
+            running.append(
+                _running_of(
+                    aws,
+                    stack,
+                    store,
+                    kind=kind,
+                    state_name=state_name,
+                    execution=execution,
+                    row=row,
+                    policy=policy,
+                )
+            )
+    if state.running and state.running.attempt_id not in seen_attempts:
+        row = rows.get(state.running.attempt_id, {})
+        phase = LEDGER_PHASES.get(
+            str(row.get("phase", "")), str(row.get("phase") or Phase.DEPLOYING.value)
+        )
+        running.append(
+            Running(
+                kind="deploy",
+                phase=phase,
+                attempt_id=state.running.attempt_id,
+                commit_id=state.running.commit_id,
+                digest=state.running.digest,
+                trigger=state.running.trigger,
+                deployment_id=str(row.get("deploymentId", "")),
+                execution_arn=state.running.execution_arn,
+                started_at=state.running.received_at or None,
+            )
+        )
+        notes.append(
+            f"attempt {state.running.attempt_id} holds the deployment slot but its execution "
+            "is not running"
+        )
+    return Snapshot(
+        stack=stack.name,
+        service=service,
+        now=now,
+        serving=_slot_view(state.serving, rows) if state.serving else None,
+        running=tuple(running),
+        queued=_slot_view(state.queued, rows) if state.queued else None,
+        notes=tuple(notes),
+    )
+
+
+def _running_of(
+    aws: Aws,
+    stack: Stack,
+    store: Store,
+    *,
+    kind: str,
+    state_name: str,
+    execution: Mapping[str, Any],
+    row: Mapping[str, Any],
+    policy: GatePolicy,
+) -> Running:
+    phase = phase_of_state(kind, state_name)
+    deployment_id = str(row.get("deploymentId", ""))
+    gate: GateView | None = None
+    if kind == "deploy" and state_name == GATE_STATE and deployment_id:
+        item = store.gate(deployment_id)
+        if item and item.get("gateStartedAt"):
+            policy.load(aws, stack)
+            gate = GateView.from_item(item, policy.bake_seconds, policy.timeout_seconds)
+            phase = "gate"
+        else:
+            phase = _traffic(aws, deployment_id) or phase
+    commit = str(row.get("commitId", ""))
+    if kind == "build" and not commit:
+        try:
+            commit = str(json.loads(execution.get("input") or "{}").get("commitId", ""))
+        except ValueError:
+            commit = ""
+    return Running(
+        kind=kind,
+        phase=phase,
+        state=state_name,
+        execution_arn=str(execution["executionArn"]),
+        attempt_id=str(row.get("attemptId", "")),
+        commit_id=commit,
+        digest=str(row.get("digest", "")),
+        trigger=str(row.get("trigger", "")) or ("manual" if kind == "build" else ""),
+        deployment_id=deployment_id,
+        started_at=epoch(execution.get("startDate")),
+        gate=gate,
+    )

@@ -1,0 +1,247 @@
+"""Delivery: what EventBridge does with an event accepted on a bus, and with each target of
+each ENABLED rule whose pattern matches.
+
+State machines get ``StartExecution`` with a unique name, Lambda functions an asynchronous
+invocation (``get_runtime().invoke_lambda`` on a thread of its own: EventBridge invokes Lambda
+asynchronously), SQS queues a message, CloudWatch log groups a log event, other event buses the
+event again, API destinations an HTTP call. One target failing never stops the others; each
+attempt is logged with ``get_runtime().log`` when it fails and kept in the delivery log of the
+rule's account and region (:func:`turnout_sandbox.emulators.events.models.delivered_log`).
+AWS's rules: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from moto import settings as moto_settings
+from moto.events.models import EventBus, EventsBackend, Rule, events_backends
+from moto.logs.models import logs_backends
+from moto.sqs.models import sqs_backends
+from moto.stepfunctions.responses import get_backend as sfn_backend
+
+from turnout_sandbox.emulators.events.common import (
+    LOCK,
+    arn_parts,
+    log,
+    matches,
+    now,
+    rule_receives,
+)
+from turnout_sandbox.emulators.events.errors import TargetDeliveryError
+from turnout_sandbox.emulators.events.models import emulator_backend
+from turnout_sandbox.emulators.events.target_input import TargetInput, render_target_input
+from turnout_sandbox.runtime import LambdaFunctionError, get_runtime, has_runtime
+
+if TYPE_CHECKING:
+    from moto.events.utils import EventMessageType
+
+__all__ = ["archive_rules", "deliver_to_rule", "ingest"]
+
+#: Event bus to event bus forwarding depth beyond which delivery stops (a loop).
+_MAX_BUS_HOPS: Final = 5
+
+_HOPS = threading.local()
+
+
+def archive_rules(backend: EventsBackend) -> set[int]:
+    """The rules moto made for archives (the emulator archives itself: they deliver nothing)."""
+    return {id(a.rule) for a in list(backend.archives.values()) if a.rule is not None}
+
+
+def _target_type(arn: str) -> str:
+    service, _, _, resource = arn_parts(arn)
+    kinds = {
+        ("states", "stateMachine:"): "stepfunctions",
+        ("lambda", "function:"): "lambda",
+        ("logs", "log-group:"): "logs",
+        ("events", "event-bus/"): "event-bus",
+        ("events", "api-destination/"): "api-destination",
+    }
+    for (svc, prefix), kind in kinds.items():
+        if service == svc and resource.startswith(prefix):
+            return kind
+    return "sqs" if service == "sqs" and resource else "unknown"
+
+
+def _start_execution(arn: str, payload: TargetInput) -> str:
+    if not payload.is_json:
+        raise TargetDeliveryError(f"state machine {arn} needs JSON input, got {payload.text!r}")
+    _, region, account, _ = arn_parts(arn)
+    execution = sfn_backend(account, region).start_execution(
+        state_machine_arn=arn, name=str(uuid.uuid4()), execution_input=payload.text
+    )
+    return str(execution.execution_arn)
+
+
+def _send_to_sqs(arn: str, payload: TargetInput, target: Mapping[str, Any]) -> None:
+    _, region, account, queue = arn_parts(arn)
+    group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
+    sqs_backends[account][region].send_message(
+        queue_name=queue, message_body=payload.text, group_id=group_id
+    )
+
+
+def _send_to_log_group(arn: str, payload: TargetInput) -> None:
+    _, region, account, resource = arn_parts(arn)
+    group = resource.removeprefix("log-group:").removesuffix(":*")
+    stream = str(uuid.uuid4())
+    backend = logs_backends[account][region]
+    backend.create_log_stream(group, stream)
+    backend.put_log_events(
+        group, stream, [{"timestamp": int(time.time() * 1000), "message": payload.text}]
+    )
+
+
+def _send_to_api_destination(arn: str, payload: TargetInput, target: Mapping[str, Any]) -> str:
+    _, region, account, resource = arn_parts(arn)
+    destination = events_backends[account][region].destinations[resource.split("/")[1]]
+    if not moto_settings.events_invoke_http():
+        return "not called: MOTO_EVENTS_INVOKE_HTTP is not true"
+    params = target.get("HttpParameters") or {}
+    query = "&".join(f"{k}={v}" for k, v in (params.get("QueryStringParameters") or {}).items())
+    url = destination.invocation_endpoint + (f"?{query}" if query else "")
+    request = urllib.request.Request(  # noqa: S310 - the user's own API destination
+        url,
+        data=payload.text.encode(),
+        headers=dict(params.get("HeaderParameters") or {}),
+        method=destination.http_method,
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        return "called"
+
+
+def _invoke_lambda_async(rule: Rule, arn: str, payload: TargetInput, entry: dict[str, Any]) -> None:
+    invoker = get_runtime().invoke_lambda if has_runtime() else None
+    if invoker is None:
+        raise TargetDeliveryError(
+            f"Lambda target {arn}: the sandbox runtime has no invoke_lambda to call it with"
+        )
+    if not payload.is_json:
+        raise TargetDeliveryError(f"Lambda target {arn} needs a JSON payload, got {payload.text!r}")
+
+    def invoke() -> None:
+        try:
+            invoker(arn, cast("Mapping[str, Any]", payload.value))
+        except LambdaFunctionError as exc:
+            _finish(rule, entry, f"{exc.error_type}: {exc.message}")
+        except Exception as exc:  # an asynchronous invocation never fails the caller
+            _finish(rule, entry, f"{type(exc).__name__}: {exc}")
+        else:
+            _finish(rule, entry, None)
+
+    threading.Thread(target=invoke, name=f"events-lambda-{entry['target_id']}", daemon=True).start()
+
+
+def _finish(rule: Rule, entry: dict[str, Any], error: str | None) -> None:
+    entry["status"] = "failed" if error else "delivered"
+    entry["error"] = error
+    if error:
+        log(
+            f"delivery of event {entry['event_id']} to target {entry['target_id']} "
+            f"({entry['target_arn']}) of rule {entry['rule_arn']} failed: {error}"
+        )
+    emulator_backend(rule.account_id, rule.region_name).record_delivery(entry)
+
+
+def _deliver_to_target(
+    rule: Rule, target: Mapping[str, Any], event: Mapping[str, Any], ingestion_time: float
+) -> None:
+    arn = str(target.get("Arn", ""))
+    kind = _target_type(arn)
+    entry: dict[str, Any] = {
+        "at": now(),
+        "bus": rule.event_bus_name,
+        "rule": rule.name,
+        "rule_arn": rule.arn,
+        "target_id": str(target.get("Id", "")),
+        "target_arn": arn,
+        "target_type": kind,
+        "event_id": event.get("id"),
+        "source": event.get("source"),
+        "detail_type": event.get("detail-type"),
+        "replay_name": event.get("replay-name"),
+        "input": None,
+        "status": "pending",
+        "error": None,
+    }
+    try:
+        payload = render_target_input(
+            target, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_time=ingestion_time
+        )
+        entry["input"] = copy.deepcopy(payload.value) if payload.is_json else payload.text
+        if kind == "lambda":
+            _invoke_lambda_async(rule, arn, payload, entry)
+            return
+        if kind == "stepfunctions":
+            entry["execution_arn"] = _start_execution(arn, payload)
+        elif kind == "sqs":
+            _send_to_sqs(arn, payload, target)
+        elif kind == "logs":
+            _send_to_log_group(arn, payload)
+        elif kind == "event-bus":
+            _forward_to_bus(arn, event, ingestion_time)
+        elif kind == "api-destination":
+            entry["result"] = _send_to_api_destination(arn, payload, target)
+        else:
+            raise TargetDeliveryError(f"the sandbox does not deliver to target ARN {arn!r}")
+    except Exception as exc:  # one target failing must not stop the others
+        _finish(rule, entry, f"{type(exc).__name__}: {exc}")
+    else:
+        _finish(rule, entry, None)
+
+
+def deliver_to_rule(rule: Rule, event: Mapping[str, Any], ingestion_time: float) -> None:
+    for target in list(rule.targets):
+        _deliver_to_target(rule, target, event, ingestion_time)
+
+
+def _forward_to_bus(arn: str, event: Mapping[str, Any], ingestion_time: float) -> None:
+    _, region, account, resource = arn_parts(arn)
+    hops = getattr(_HOPS, "depth", 0)
+    if hops >= _MAX_BUS_HOPS:
+        raise TargetDeliveryError(
+            f"event {event.get('id')} crossed {hops} event buses; stopping at {arn} (a loop?)"
+        )
+    _HOPS.depth = hops + 1
+    try:
+        ingest(
+            events_backends[account][region],
+            resource.removeprefix("event-bus/"),
+            event,
+            ingestion_time,
+        )
+    finally:
+        _HOPS.depth = hops
+
+
+def _archive_event(backend: EventsBackend, bus: EventBus, event: Mapping[str, Any]) -> None:
+    if "replay-name" in event:
+        return  # AWS never archives replayed events
+    for archive in list(backend.archives.values()):
+        if archive.event_bus_name != bus.name or archive.state != "ENABLED":
+            continue
+        if matches(archive.event_pattern, event):
+            with LOCK:
+                archive.events.append(cast("EventMessageType", copy.deepcopy(dict(event))))
+
+
+def ingest(
+    backend: EventsBackend, bus_name: str, event: Mapping[str, Any], ingestion_time: float
+) -> None:
+    """What EventBridge does with an event accepted on ``bus_name``."""
+    bus = backend.describe_event_bus(bus_name)
+    try:
+        _archive_event(backend, bus, event)
+    except Exception as exc:
+        log(f"archiving event {event.get('id')} on bus {bus.name} failed: {exc}")
+    skip = archive_rules(backend)
+    for rule in list(bus.rules.values()):
+        if id(rule) not in skip and rule_receives(rule, event):
+            deliver_to_rule(rule, event, ingestion_time)
