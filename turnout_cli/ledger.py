@@ -74,8 +74,9 @@ def records(rows: Sequence[Mapping[str, Any]], now: float) -> list[dict[str, Any
     return [record(r, now) for r in ordered]
 
 
+#: Times are UTC (the ledger's clock): the column says so (aws-fidelity row 40).
 HISTORY_COLUMNS = (
-    "TIME",
+    "TIME (UTC)",
     "TRIGGER",
     "KIND",
     "COMMIT",

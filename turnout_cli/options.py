@@ -1,4 +1,4 @@
-"""The five global options, declared once, and the way every verb runs.
+"""The global options, declared once, and the way every verb runs.
 
 ``turnout --stack X status`` and ``turnout status --stack X`` both work: the root callback
 takes the options before the verb, and :func:`verb` adds the same options to each verb it
@@ -25,6 +25,7 @@ from turnout_cli.session import Globals, OutputFormat
 __all__ = [
     "GLOBAL",
     "GLOBAL_OPTIONS",
+    "EndpointCredentialsOpt",
     "EndpointOpt",
     "OutputOpt",
     "ProfileOpt",
@@ -60,6 +61,16 @@ EndpointOpt = Annotated[
         rich_help_panel=GLOBAL,
     ),
 ]
+EndpointCredentialsOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--endpoint-credentials",
+        help="Sign requests to --endpoint-url with your own AWS credentials (default: dummy "
+        "keys; never over plain http off this machine).",
+        rich_help_panel=GLOBAL,
+        show_default=False,
+    ),
+]
 OutputOpt = Annotated[
     OutputFormat | None,
     typer.Option(
@@ -78,6 +89,7 @@ GLOBAL_OPTIONS: dict[str, Any] = {
     "region": RegionOpt,
     "endpoint_url": EndpointOpt,
     "output": OutputOpt,
+    "endpoint_credentials": EndpointCredentialsOpt,
 }
 
 
@@ -89,6 +101,7 @@ def root_options(
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
     output: OutputOpt = None,
+    endpoint_credentials: EndpointCredentialsOpt = None,
 ) -> None:
     """turnout: git push -> build -> digest-pinned blue/green deployment -> health gate."""
     ctx.obj = {
@@ -97,6 +110,7 @@ def root_options(
         "region": region,
         "endpoint_url": endpoint_url,
         "output": output,
+        "endpoint_credentials": endpoint_credentials,
     }
 
 
@@ -116,7 +130,7 @@ def verb(
 ) -> Callable[[Callable[..., int]], Callable[..., None]]:
     """Register ``fn(opts, **its own options) -> exit code`` as a verb of ``app``.
 
-    The verb also accepts the global ``options`` named (all five unless told) after its
+    The verb also accepts the global ``options`` named (all of them unless told) after its
     name; ``adjust`` changes the merged options before use (a default endpoint)."""
     unknown = set(options) - set(GLOBAL_OPTIONS)
     if unknown:

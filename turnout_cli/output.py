@@ -5,9 +5,28 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+#: C0 controls, DEL and C1 controls (ESC starts terminal escape sequences, and C1's CSI/OSC
+#: do alone on some terminals); rich strips only BEL, BS, VT, FF and CR
+#: (``rich/control.py`` ``STRIP_CONTROL_CODES``). Tab and newline are kept in lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_IN_CELL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def clean(text: str, *, one_line: bool = False) -> str:
+    """``text`` with every C0/C1 control character shown as ``\\xNN`` (security-review row
+    15: repository-provided strings, an AppSpec resource name, a commit message, reach the
+    terminal through error messages and tables). ``one_line`` escapes newlines and tabs too.
+    JSON output is not cleaned: ``json.dumps`` escapes controls itself."""
+    return (_CONTROL_IN_CELL if one_line else _CONTROL).sub(_escape, str(text))
 
 
 def print_json(value: Any) -> None:
@@ -26,15 +45,27 @@ def console(stderr: bool = False) -> Any:
     return found
 
 
+def text(value: str, *, one_line: bool = True) -> Any:
+    """A rich Text of ``value``, controls escaped and no markup read (``[red]`` stays)."""
+    from rich.text import Text
+
+    return Text(clean(value, one_line=one_line))
+
+
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Any:
     from rich import box
     from rich.table import Table
 
-    grid = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    grid = Table(
+        title=text(title) if title is not None else None,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        pad_edge=False,
+    )
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*row)
+        grid.add_row(*(text(cell) for cell in row))
     return grid
 
 
@@ -42,16 +73,17 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     console().print(table(title, columns, rows))
 
 
-def say(text: str) -> None:
-    """A line for people on stdout (plain, no markup)."""
-    console().print(text, markup=False)
+def say(line: str) -> None:
+    """A line for people on stdout (plain, no markup, controls escaped)."""
+    console().print(clean(line), markup=False)
 
 
-def note(text: str) -> None:
-    """A line on stderr (progress next to JSON on stdout, warnings)."""
-    console(stderr=True).print(text, markup=False)
+def note(line: str) -> None:
+    """A line on stderr (progress next to JSON on stdout, warnings); controls escaped."""
+    console(stderr=True).print(clean(line), markup=False)
 
 
-def error(text: str) -> None:
-    sys.stderr.write(f"turnout: error: {text}\n")
+def error(message: str) -> None:
+    """``turnout: error: ...``: always one line, controls and newlines escaped."""
+    sys.stderr.write(f"turnout: error: {clean(message, one_line=True)}\n")
     sys.stderr.flush()

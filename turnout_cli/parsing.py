@@ -29,6 +29,14 @@ def parse_duration(text: str, option: str = "--since") -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def parse_age(text: str, option: str) -> timedelta:
+    """A duration that may be zero (``0``, ``0s``, ``10m``)."""
+    value = text.strip().lower()
+    if re.fullmatch(r"0+[smhdw]?", value):
+        return timedelta(0)
+    return parse_duration(text, option)
+
+
 def parse_time(text: str, option: str) -> datetime:
     """An ISO 8601 time (``2026-11-26T06:48:20Z``, ``2026-11-26 06:48``, ``2026-11-26``).
 

@@ -64,20 +64,91 @@ class EventFile:
         return total + sum(len(r.encode()) for r in self.resources)
 
 
-def read_event(path: Path) -> EventFile:  # noqa: PLR0912
-    """Parse and check an EventBridge event file; CliError names the file and field at fault."""
+#: The largest event file read: an entry is at most 256 KiB, and a file's indentation and
+#: whitespace do not count, so some room; anything larger is refused before it is read.
+MAX_FILE_BYTES = 4 * MAX_ENTRY_BYTES
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes; CliError for what is not a regular file or is too large.
+
+    A FIFO would block the read until a writer comes, a directory cannot be read, and a
+    huge file would be read whole into memory: each is refused before it is opened (the
+    size is also bounded while reading: the file may grow)."""
+    import stat
+
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
         raise CliError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read it: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CliError(f"{path} is a directory: give an event file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CliError(f"{path} is not a regular file (a FIFO, socket or device): give a file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise CliError(
+            f"{path} is {info.st_size} bytes: an event file is at most {MAX_FILE_BYTES} bytes "
+            f"(EventBridge takes entries up to {MAX_ENTRY_BYTES} bytes)"
+        )
     try:
-        data = json.loads(text)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CliError(f"{path} grew past {MAX_FILE_BYTES} bytes while being read")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (EventBridge takes standard JSON numbers only)")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object, refusing a key given twice (json.loads would keep the last silently)."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        from collections import Counter
+
+        counts = Counter(key for key, _ in pairs)
+        twice = next(key for key, n in counts.items() if n > 1)
+        raise ValueError(f"the key {twice!r} appears twice in one object")
+    return found
+
+
+def _parse(path: Path, raw: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, not nested past Python's
+    recursion limit (each refused as CliError, exit 2)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{path} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        ) from None
+    try:
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+        json.dumps(data)  # what entry() and size() will do: deep nesting fails here too
     except json.JSONDecodeError as exc:
         raise CliError(
             f"{path} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise CliError(f"{path} is nested too deeply to be an event") from None
+    except ValueError as exc:
+        raise CliError(f"{path} is not valid JSON for EventBridge: {exc}") from None
+    try:
+        # a lone surrogate (\ud800) is valid JSON but has no UTF-8 form
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CliError(f"{path}: a string holds a lone UTF-16 surrogate (\\udXXX)") from None
+    return data
+
+
+def read_event(path: Path) -> EventFile:
+    """Parse and check an EventBridge event file; CliError names the file and field at fault."""
+    data = _parse(path, _read_bounded(path))
     if not isinstance(data, dict):
         raise CliError(
             f"{path} is not an EventBridge event: expected a JSON object, got {type(data).__name__}"

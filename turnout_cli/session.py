@@ -8,11 +8,15 @@ boto3/botocore are imported inside the functions: ``turnout --help`` never loads
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout_cli.errors import CliError, OperationFailed
+
+if TYPE_CHECKING:
+    from botocore.config import _RetryDict
 
 DEFAULT_STACK = "turnout-hello-aws"
 SANDBOX_REGION = "ap-northeast-2"
@@ -34,6 +38,8 @@ class Globals:
     region: str | None = None
     endpoint_url: str | None = None
     output: OutputFormat = OutputFormat.table
+    #: sign requests to --endpoint-url with the user's own credentials (else dummy ones)
+    endpoint_credentials: bool = False
 
     @classmethod
     def merge(
@@ -45,6 +51,7 @@ class Globals:
         region: str | None = None,
         endpoint_url: str | None = None,
         output: OutputFormat | None = None,
+        endpoint_credentials: bool | None = None,
     ) -> Globals:
         """Options given after the verb win over those given before it, then the environment."""
         base = outer or cls(stack=os.environ.get("TURNOUT_STACK") or DEFAULT_STACK)
@@ -64,11 +71,38 @@ class Globals:
             region=region or base.region,
             endpoint_url=endpoint,
             output=output or base.output,
+            endpoint_credentials=bool(endpoint_credentials or base.endpoint_credentials),
         )
 
     @property
     def json(self) -> bool:
         return self.output is OutputFormat.json
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost (RFC 6761: "localhost." names resolve to loopback)."""
+    import ipaddress
+
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_plain_http(endpoint: str) -> None:
+    """CliError when real credentials would go over plain http to a host off this machine."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        raise CliError(
+            f"refusing to send your AWS credentials over plain http to {parts.hostname} "
+            f"({endpoint}): use an https endpoint, a loopback one (127.0.0.1, localhost), or "
+            "drop --endpoint-credentials to sign with dummy keys"
+        )
 
 
 @dataclass
@@ -132,7 +166,19 @@ class Aws:
                 f"--profile {opts.profile!r}: no such profile in your AWS config"
             ) from None
         region = opts.region or session.region_name
-        credentials = session.get_credentials()
+        if opts.endpoint_url and not opts.endpoint_credentials:
+            # security-review row 14: an endpoint that is not AWS never gets the user's keys
+            # (the access key id and session token travel in each request's headers)
+            region = region or SANDBOX_REGION
+            session = boto3.Session(
+                aws_access_key_id=_DUMMY_KEY, aws_secret_access_key=_DUMMY_KEY, region_name=region
+            )
+            credentials = session.get_credentials()
+        else:
+            credentials = session.get_credentials()
+        endpoint = opts.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint and credentials is not None and credentials.access_key != _DUMMY_KEY:
+            refuse_plain_http(endpoint)
         if opts.endpoint_url:
             region = region or SANDBOX_REGION
             if credentials is None:
@@ -155,6 +201,13 @@ class Aws:
         self._session = session
         self._region = str(region)
 
+    def _session_setting(self, name: str) -> object:
+        """A setting of the profile in use (``max_attempts``...); None when unset."""
+        try:
+            return self._session._session.get_scoped_config().get(name)
+        except Exception:  # a broken or missing profile has no retry settings
+            return None
+
     def client(self, service: str) -> Any:
         found = self._clients.get(service)
         if found is not None:
@@ -163,17 +216,36 @@ class Aws:
         from botocore.config import Config
 
         local = self.options.endpoint_url is not None
-        config = Config(
-            retries={"mode": "standard", "max_attempts": 2 if local else 4},
-            connect_timeout=3 if local else 10,
-            read_timeout=60,
-        )
+        chosen = retries(os.environ, self._session_setting, local=local)
+        config = Config(connect_timeout=3 if local else 10, read_timeout=60)
+        if chosen is not None:
+            config = config.merge(Config(retries=chosen))
         found = self._session.client(
             service, region_name=self._region, endpoint_url=self.options.endpoint_url, config=config
         )
         found.meta.events.register("after-call", self._saw_response)
         self._clients[service] = found
         return found
+
+
+#: Where botocore reads the user's retry settings: the environment, then the profile
+#: (botocore/configprovider.py: ``max_attempts`` <- AWS_MAX_ATTEMPTS, ``retry_mode`` <-
+#: AWS_RETRY_MODE).
+RETRY_SETTINGS = (("AWS_MAX_ATTEMPTS", "max_attempts"), ("AWS_RETRY_MODE", "retry_mode"))
+
+
+def retries(
+    environ: Mapping[str, str], profile_setting: Callable[[str], object], *, local: bool = False
+) -> _RetryDict | None:
+    """The ``retries`` the CLI passes to botocore: None (botocore reads the user's own) when
+    AWS_MAX_ATTEMPTS/AWS_RETRY_MODE or the profile's max_attempts/retry_mode are set, else the
+    CLI's own: standard mode, 4 retries (2 against a local endpoint) (aws-fidelity row 41).
+    An explicit ``Config(retries=...)`` would override the user's settings
+    (botocore/config.py)."""
+    for variable, setting in RETRY_SETTINGS:
+        if environ.get(variable) or profile_setting(setting):
+            return None
+    return {"mode": "standard", "max_attempts": 2 if local else 4}
 
 
 def error_code(exc: BaseException) -> str:

@@ -244,7 +244,7 @@ STATUS_COLUMNS = (
     "TASK DEF",
     "DEPLOYMENT",
     "TRIGGER",
-    "SINCE",
+    "SINCE (UTC)",
     "DETAIL",
 )
 
@@ -308,13 +308,19 @@ def status_rows(snap: Snapshot) -> list[tuple[str, ...]]:
 
 
 def render(snap: Snapshot) -> Any:
-    from turnout_cli.output import table
+    from turnout_cli.output import table, text
 
     title = f"{snap.stack} · {snap.service} · {iso(snap.now)}"
     grid = table(title, STATUS_COLUMNS, status_rows(snap))
     if snap.notes:
-        grid.caption = "\n".join(snap.notes)
+        grid.caption = text("\n".join(clean_note(n) for n in snap.notes), one_line=False)
     return grid
+
+
+def clean_note(note: str) -> str:
+    from turnout_cli.output import clean
+
+    return clean(note, one_line=True)
 
 
 def watch(

@@ -23,6 +23,7 @@ from turnout.gate import (
     format_duration,
     hold_mode,
     start,
+    verdict_lateness_minutes,
 )
 
 T0 = 1_750_000_000.0
@@ -536,20 +537,43 @@ def test_given_verdict_when_compared_with_its_value_then_it_is_a_string() -> Non
 
 
 def test_given_a_gate_the_hook_can_hold_when_deciding_then_the_hook_holds_it() -> None:
-    assert hold_mode(35, None, "dg") is HoldMode.HOOK
-    assert hold_mode(HOOK_LIMIT_MINUTES, 10, "dg") is HoldMode.HOOK
+    assert hold_mode(35, None, "dg", check_interval_minutes=1) is HoldMode.HOOK
+    # the last verdict may come one interval plus a minute after the budget: still in time
+    assert hold_mode(HOOK_LIMIT_MINUTES - 2, 10, "dg", check_interval_minutes=1) is HoldMode.HOOK
+    assert hold_mode(HOOK_LIMIT_MINUTES - 6, 10, "dg", check_interval_minutes=5) is HoldMode.HOOK
+
+
+@pytest.mark.parametrize("interval", [1, 5, 6])
+def test_given_a_verdict_that_would_come_after_the_hook_limit_when_deciding_then_config_error(
+    interval: int,
+) -> None:
+    """aws-fidelity row 5: a verdict exists only on a tick, up to one interval (plus
+    delivery) after the budget; CodeDeploy fails a hook left unanswered for an hour."""
+    gate = HOOK_LIMIT_MINUTES - verdict_lateness_minutes(interval) + 1
+
+    with pytest.raises(ConfigError, match=rf"GateCheckIntervalMinutes = {interval}\b"):
+        hold_mode(gate, None, "dg", check_interval_minutes=interval)
 
 
 def test_given_a_termination_wait_outlasting_the_gate_when_deciding_then_it_holds_the_tasks() -> (
     None
 ):
-    assert hold_mode(35, 40, "dg") is HoldMode.TERMINATION_WAIT
-    assert hold_mode(120, 125, "dg") is HoldMode.TERMINATION_WAIT
-    assert hold_mode(35, 39, "dg") is HoldMode.HOOK  # a 5-minute margin is needed
+    assert hold_mode(35, 42, "dg", check_interval_minutes=1) is HoldMode.TERMINATION_WAIT
+    assert hold_mode(120, 127, "dg", check_interval_minutes=1) is HoldMode.TERMINATION_WAIT
+    assert hold_mode(120, 131, "dg", check_interval_minutes=5) is HoldMode.TERMINATION_WAIT
+
+
+@pytest.mark.parametrize(("interval", "wait"), [(1, 41), (1, 40), (5, 45), (5, 39)])
+def test_given_a_termination_wait_shorter_than_gate_lateness_and_margin_then_the_hook_holds(
+    interval: int, wait: int
+) -> None:
+    """The original task set must outlive the last tick's verdict by the margin, or the
+    rollback finds it deleted (StopDeployment: DeploymentAlreadyCompleted)."""
+    assert hold_mode(35, wait, "dg", check_interval_minutes=interval) is HoldMode.HOOK
 
 
 def test_given_a_gate_longer_than_a_hook_and_the_wait_when_deciding_then_config_error() -> None:
     with pytest.raises(
-        ConfigError, match=r"= 120 min .* group dg terminates .* after 60 min: .* 125"
+        ConfigError, match=r"= 120 min, .* group dg terminates .* after 60 min: .* 127"
     ):
-        hold_mode(120, 60, "dg")
+        hold_mode(120, 60, "dg", check_interval_minutes=1)

@@ -14,6 +14,8 @@ from turnout_cli.commands.common import (
     IntervalOpt,
     TimeoutOpt,
     WaitOpt,
+    YesOpt,
+    confirm,
     connect,
     end_of_deploy,
     follower,
@@ -26,7 +28,10 @@ from turnout_cli.session import Globals
 @verb(
     app,
     short_help="Start a build by hand (gated path).",
-    epilog="Examples: turnout build --branch master --wait;  "
+    epilog="With BuildTrigger=manual the build is the production deploy: it asks first "
+    "(unless --yes) and builds only the stack's branch, or a commit reachable from its head "
+    "(unless --any-branch).  "
+    "Examples: turnout build --branch master --wait;  "
     "turnout build --commit 3f2a…(40 hex) --endpoint-url http://127.0.0.1:4747",
 )
 def build(
@@ -41,6 +46,14 @@ def build(
             "--branch", help="Build the head of this branch [default: the stack's branch]."
         ),
     ] = None,
+    any_branch: Annotated[
+        bool,
+        typer.Option(
+            "--any-branch",
+            help="With BuildTrigger=manual, allow a branch or commit off the stack's branch.",
+        ),
+    ] = False,
+    yes: YesOpt = False,
     wait: WaitOpt = False,
     timeout: TimeoutOpt = "3h",
     interval: IntervalOpt = 2.0,
@@ -61,6 +74,16 @@ def build(
     aws, stk = connect(opts)
     if sha is None and name is None:
         name = stk.get("BranchName", "master")
+    if ops.is_manual(stk):
+        ops.check_source(aws, stk, sha, name)  # a missing commit or branch is named first
+        if not any_branch:
+            ops.guard_production(aws, stk, sha, str(name))
+        what = f"commit {sha}" if sha else f"the head of branch {name}"
+        confirm(
+            f"Build and deploy {what} to production (BuildTrigger=manual: this build is the "
+            "deploy)?",
+            yes,
+        )
     started = ops.start_build(aws, stk, sha, name, time.time())
     if not wait:
         if opts.json:

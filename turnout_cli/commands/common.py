@@ -44,12 +44,19 @@ def confirm(question: str, yes: bool) -> None:
         return
     import click
 
+    from turnout_cli.output import clean
+
     try:
-        agreed = typer.confirm(question, default=False, err=True)
+        agreed = typer.confirm(clean(question, one_line=True), default=False, err=True)
     except click.exceptions.Abort:
         agreed = False
     if not agreed:
         raise OperationFailed("not confirmed: nothing was done (pass --yes to skip the question)")
+
+
+def progress_time(now: float) -> str:
+    """``06:48:20Z``: a progress line's time, in UTC (the tables' and the ledger's zone)."""
+    return datetime.fromtimestamp(now, tz=UTC).strftime("%H:%M:%SZ")
 
 
 def follower(opts: Globals, timeout: str, interval: float) -> Follower:
@@ -60,7 +67,8 @@ def follower(opts: Globals, timeout: str, interval: float) -> Follower:
     limit = parse_duration(timeout, "--timeout").total_seconds()
 
     def report(text: str) -> None:
-        line = f"{time.strftime('%H:%M:%S')}  {text}"
+        # UTC, like the tables' times (aws-fidelity row 40): never the local zone
+        line = f"{progress_time(time.time())}  {text}"
         (note if opts.json else say)(line)
 
     return Follower(

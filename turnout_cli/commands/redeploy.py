@@ -22,6 +22,7 @@ from turnout_cli.commands.common import (
     end_of_deploy,
     follower,
 )
+from turnout_cli.errors import CliError
 from turnout_cli.options import verb
 from turnout_cli.session import Globals
 
@@ -29,7 +30,10 @@ from turnout_cli.session import Globals
 @verb(
     app,
     short_help="Redeploy archived pushes (replay).",
-    epilog="Examples: turnout redeploy --since 2h;  "
+    epilog="A window holding several pushes replays only its newest one. A window younger "
+    "than --at-least (EventBridge recommends 10 minutes: events reach the archive late) is "
+    "refused, or waited for with --wait.  "
+    "Examples: turnout redeploy --since 2h;  "
     "turnout redeploy --digest sha256:…(64 hex) --yes --wait;  "
     "turnout redeploy --from 2026-11-26T06:00Z --to 2026-11-26T07:00Z",
 )
@@ -50,27 +54,52 @@ def redeploy(
     digest: Annotated[
         str | None, typer.Option("--digest", help="Replay the archived push of this image digest.")
     ] = None,
+    at_least: Annotated[
+        str,
+        typer.Option(
+            "--at-least",
+            help="Replay only events at least this old (a duration; 0s: at once). A younger "
+            "window is refused, or waited for with --wait.",
+        ),
+    ] = "10m",
     yes: YesOpt = False,
     wait: WaitOpt = False,
     timeout: TimeoutOpt = "3h",
     interval: IntervalOpt = 2.0,
+    grace: Annotated[
+        str,
+        typer.Option(
+            "--grace",
+            help="How long --wait lets a completed replay's pushes take to reach the ledger.",
+            hidden=True,
+        ),
+    ] = "3m",
 ) -> int:
     """Redeploy: replay archived ECR push events to the deploy rule (EventBridge StartReplay)."""
     from turnout_cli.ledger import HISTORY_COLUMNS, history_rows
     from turnout_cli.ops import replay as ops
     from turnout_cli.ops.common import follow_attempts
     from turnout_cli.output import note, print_json, print_table, say
-    from turnout_cli.parsing import iso, parse_duration, window_of
+    from turnout_cli.parsing import human_duration, iso, parse_age, parse_duration, window_of
 
     # the selectors are checked before connecting; the window is computed on the
     # service's clock (the times the ledger and the archive record), known once connected
     window_of(FAR_FUTURE, since, start, end, digest)
+    age = parse_age(at_least, "--at-least")
     if wait:
         parse_duration(timeout, "--timeout")
+    grace_seconds = parse_duration(grace, "--grace").total_seconds()
     aws, stk = connect(opts)
     now = datetime.fromtimestamp(aws.now(), tz=UTC)
     selection = window_of(now, since, start, end, digest)
-    plan = ops.plan_replay(aws, stk, selection, now)
+    plan = ops.plan_replay(aws, stk, selection, now, age)
+    if plan.ready_in is not None and not wait:
+        raise CliError(
+            f"the window ends {iso(plan.end)}, less than {human_duration(age.total_seconds())} "
+            "ago: EventBridge recommends replaying archived events after 10 minutes (they may "
+            f"not be in the archive yet); retry after {iso(plan.end + age)}, pass --wait to "
+            "wait for it, or --at-least 0s to replay now"
+        )
     show = note if opts.json else say
     show(
         f"replay archive {plan.archive_name}: events from {iso(plan.start)} to "
@@ -81,19 +110,21 @@ def redeploy(
         show(text)
     if not opts.json:
         print_table(
-            f"{len(plan.pushes)} push(es) recorded in this window",
+            f"{len(plan.listed)} push(es) recorded in this window",
             HISTORY_COLUMNS,
-            history_rows(plan.pushes),
+            history_rows(plan.listed),
         )
     confirm(f"Replay {len(plan.pushes)} push(es) and redeploy?", yes)
+    follows = follower(opts, timeout, interval) if wait else None
+    if follows is not None and plan.ready_in is not None:
+        ops.wait_until_archived(aws, plan, age, follows)
     started = ops.start_replay(aws, plan, time.time())
-    if not wait:
+    if follows is None:
         if opts.json:
             print_json(plan.to_dict() | started)
         else:
             say(f"started replay {started['replayName']} ({started['state'].lower()})")
         return 0
-    follows = follower(opts, timeout, interval)
     follows.report(f"started replay {started['replayName']}")
     ops.follow_replay(aws, started["replayName"], follows)
     rows = follow_attempts(
@@ -102,5 +133,6 @@ def redeploy(
         lambda r: r.get("replayName") == started["replayName"],
         "redeploy of",
         follows,
+        none_after=(grace_seconds, ops.no_push_message(started["replayName"], grace_seconds)),
     )
     return end_of_deploy(aws, rows, opts, plan.to_dict() | started)

@@ -33,7 +33,7 @@ def demo(
     ] = None,
 ) -> int:
     """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
-    from turnout_cli.output import console, print_json, print_table
+    from turnout_cli.output import clean, console, print_json, print_table
     from turnout_cli.sandbox_cmds import sandbox_api, step_line, summary_rows
 
     api = sandbox_api()
@@ -54,11 +54,12 @@ def demo(
     def on_step(step: Any) -> None:
         if not opts.json:
             out.print(
-                step_line(step.at_real, step.at_virtual, step.source, step.text), markup=False
+                clean(step_line(step.at_real, step.at_virtual, step.source, step.text)),
+                markup=False,
             )
 
     if not opts.json:
-        out.print(f"scenario {name}: {scenarios[name]}", markup=False)
+        out.print(clean(f"scenario {name}: {scenarios[name]}"), markup=False)
     result = api.run_scenario(name, on_step=on_step, bake_minutes=bake_minutes)
     if opts.json:
         print_json(result.to_dict())

@@ -68,6 +68,46 @@ def check_source(aws: Aws, stack: Stack, commit: str | None, branch: str | None)
         raise
 
 
+#: How far back a --commit is looked for on the stack's branch in manual mode (GetCommit
+#: calls: CodeCommit's parents walk, as the core's ``CodeCommit.is_ancestor``).
+ANCESTRY_LIMIT = 200
+
+
+def is_manual(stack: Stack) -> bool:
+    """BuildTrigger=manual: no push builds, so `turnout build` is the production deploy."""
+    return stack.get("BuildTrigger") == "manual"
+
+
+def guard_production(aws: Aws, stack: Stack, commit: str | None, branch: str) -> str:
+    """In manual mode, build only the stack's branch or a commit reachable from its head
+    (security-review row 16); returns the branch it checked against. CliError otherwise.
+
+    Reachability is GetCommit's ``parents`` walked from the branch head, at most
+    :data:`ANCESTRY_LIMIT` commits (CodeCommit's GetMergeBase would answer it in one call,
+    but the build's own ResolveCommit and the sandbox already use GetCommit)."""
+    from turnout.adapters.codecommit import CodeCommit
+
+    configured = stack.get("BranchName", "master")
+    if commit is None:
+        if branch != configured:
+            raise CliError(
+                f"--branch {branch}: with BuildTrigger=manual `turnout build` is the production "
+                f"deploy and builds only the stack's branch {configured!r} (pass --any-branch "
+                "to build another)"
+            )
+        return configured
+    source = CodeCommit(stack["RepositoryName"], client=aws.client("codecommit"))
+    head = source.branch_head(configured)
+    if commit != head and not source.is_ancestor(commit, head, limit=ANCESTRY_LIMIT):
+        raise CliError(
+            f"--commit {commit}: with BuildTrigger=manual `turnout build` is the production "
+            f"deploy and builds only commits of the stack's branch {configured!r}; this one "
+            f"is not reachable from its head {head[:12]} (within {ANCESTRY_LIMIT} commits). "
+            "Pass --any-branch to build it anyway"
+        )
+    return configured
+
+
 def start_build(
     aws: Aws, stack: Stack, commit: str | None, branch: str | None, now: float
 ) -> BuildStarted:

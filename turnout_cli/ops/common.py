@@ -37,8 +37,10 @@ def new_name(prefix: str, now: float) -> str:
 
 
 def current_state(aws: Aws, execution_arn: str) -> str:
+    # only the state names are needed: includeExecutionData=False leaves out every state's
+    # input and output (botocore stepfunctions GetExecutionHistoryInput.includeExecutionData)
     page = aws.client("stepfunctions").get_execution_history(
-        executionArn=execution_arn, reverseOrder=True, maxResults=100
+        executionArn=execution_arn, reverseOrder=True, maxResults=100, includeExecutionData=False
     )
     return last_state_entered(page.get("events", []))
 
@@ -82,9 +84,15 @@ def follow_attempts(
     select: Callable[[Mapping[str, Any]], bool],
     what: str,
     follower: Follower,
+    *,
+    none_after: tuple[float, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Wait until the ledger has attempts matching ``select`` and all of them ended."""
+    """Wait until the ledger has attempts matching ``select`` and all of them ended.
+
+    ``none_after`` is (seconds, message): when no attempt matches after that long (on the
+    follower's clock), fail with the message instead of waiting for the --timeout."""
     store = store_of(aws, stack)
+    give_up = follower.clock() + none_after[0] if none_after else None
     while True:
         rows = [r for r in store.attempts(stack.service, limit=200) if select(r)]
         for row in rows:
@@ -96,4 +104,6 @@ def follow_attempts(
             )
         if rows and all(str(r.get("result", "")) in TERMINAL_RESULTS for r in rows):
             return rows
+        if not rows and none_after and give_up is not None and follower.clock() >= give_up:
+            raise OperationFailed(none_after[1])
         follower.pause(what)

@@ -97,8 +97,9 @@ def promote(aws: Aws, stack: Stack, target: Target, who: str) -> None:
 
     if not core_promote(store_of(aws, stack), answers_of(aws), target.deployment_id, who):
         raise OperationFailed(
-            f"the gate of deployment {target.deployment_id} was no longer waiting "
-            "(already answered, or its task token expired): see `turnout status`"
+            f"the gate of deployment {target.deployment_id} was no longer waiting: already "
+            "answered (maybe by this command: a retried SendTaskSuccess whose first try was "
+            "applied finds the task answered), or its task token expired; see `turnout status`"
         )
 
 

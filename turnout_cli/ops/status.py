@@ -31,8 +31,28 @@ if TYPE_CHECKING:
 
 
 def history(aws: Aws, stack: Stack, limit: int, now: float) -> list[dict[str, Any]]:
-    rows = store_of(aws, stack).attempts(stack.service, limit=limit)
+    from turnout_cli.ops.ledger_query import newest_attempts
+
+    # Query with Limit=min(limit, 100): `history -n 5` reads five items, not a 1 MB page
+    rows = newest_attempts(store_of(aws, stack), stack.service, limit)
     return [record(r, now) for r in rows]
+
+
+def _still_running(aws: Aws, execution_arn: str) -> bool:
+    """Whether DescribeExecution says RUNNING: ListExecutions "is eventually consistent. The
+    results are best effort and may not reflect very recent updates and changes" (botocore
+    stepfunctions ListExecutions), so an execution just started may be missing from it; a
+    slot is noted as stuck only when its own execution is not running (aws-fidelity row 34).
+    """
+    if not execution_arn:
+        return False
+    try:
+        found = aws.client("stepfunctions").describe_execution(executionArn=execution_arn)
+    except Exception as exc:
+        if error_code(exc):
+            return False  # ExecutionDoesNotExist, access denied: the note stands
+        raise
+    return str(found.get("status", "")) == "RUNNING"
 
 
 def _running_executions(aws: Aws, arn: str) -> list[dict[str, Any]]:
@@ -50,7 +70,11 @@ def _running_executions(aws: Aws, arn: str) -> list[dict[str, Any]]:
 
 @dataclass
 class GatePolicy:
-    """The stack's gate bake/timeout, read once from the gate function's environment."""
+    """The stack's gate bake/timeout, read once from the gate function's environment.
+
+    GateTick times a gate out ``(GateTimeoutMinutes + GateBakeMinutes) x 60`` seconds after
+    ``gateStartedAt`` (``turnout.logic.gate_tick.gate_config``), so that is the timeout shown
+    when the gate item does not carry its own ``timeoutSeconds`` (aws-fidelity row 26)."""
 
     bake_seconds: float | None = None
     timeout_seconds: float | None = None
@@ -74,13 +98,24 @@ class GatePolicy:
                 return self  # best effort: without it the gate shows its elapsed time
             raise
         variables = env.get("Variables", {}) if isinstance(env, dict) else {}
-        for key, attr in (
-            ("GATE_BAKE_MINUTES", "bake_seconds"),
-            ("GATE_TIMEOUT_MINUTES", "timeout_seconds"),
-        ):
-            with contextlib.suppress(KeyError, ValueError):
-                setattr(self, attr, float(variables[key]) * 60)
+        self.bake_seconds, self.timeout_seconds = gate_budget(variables)
         return self
+
+
+def _minutes(variables: Mapping[str, Any], key: str) -> float | None:
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        return float(variables[key]) * 60
+    return None
+
+
+def gate_budget(variables: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """(bake, timeout) seconds from the gate function's environment, the timeout counted as
+    GateTick counts it: GATE_TIMEOUT_MINUTES + GATE_BAKE_MINUTES after the gate starts."""
+    bake = _minutes(variables, "GATE_BAKE_MINUTES")
+    timeout = _minutes(variables, "GATE_TIMEOUT_MINUTES")
+    if timeout is not None:
+        timeout += bake or 0.0
+    return bake, timeout
 
 
 def _traffic(aws: Aws, deployment_id: str) -> str | None:
@@ -172,10 +207,11 @@ def snapshot(aws: Aws, stack: Stack, now: float, policy: GatePolicy | None = Non
                 started_at=state.running.received_at or None,
             )
         )
-        notes.append(
-            f"attempt {state.running.attempt_id} holds the deployment slot but its execution "
-            "is not running"
-        )
+        if not _still_running(aws, state.running.execution_arn):
+            notes.append(
+                f"attempt {state.running.attempt_id} holds the deployment slot but its "
+                "execution is not running"
+            )
     return Snapshot(
         stack=stack.name,
         service=service,

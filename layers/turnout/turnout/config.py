@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from turnout.errors import ConfigError
 
+#: CloudWatch alarm names are 1-255 characters (botocore cloudwatch, DescribeAlarms).
+MAX_ALARM_NAME_LENGTH = 255
+
 
 @dataclass(frozen=True)
 class Config:
@@ -33,6 +36,9 @@ class Config:
     gate_bake_minutes: int
     gate_timeout_minutes: int
     gate_failure_threshold: int
+    gate_check_interval_minutes: int
+    build_timeout_minutes: int
+    build_queued_timeout_minutes: int
     gate_hook_function: str
     deploy_state_machine_arn: str
     event_source: str
@@ -72,6 +78,15 @@ class Config:
             raise ConfigError(
                 f"environment variable GATE_TARGET_HEALTH={health!r} must be true or false"
             )
+        alarm_names = tuple(n.strip() for n in opt("GATE_ALARM_NAMES").split(",") if n.strip())
+        for name in alarm_names:
+            # botocore cloudwatch DescribeAlarms: each AlarmNames member is 1-255 characters;
+            # a longer one is a ValidationError on every tick, so the gate could never pass.
+            if len(name) > MAX_ALARM_NAME_LENGTH:
+                raise ConfigError(
+                    f"GATE_ALARM_NAMES: alarm name {name[:40]!r}... is {len(name)} characters "
+                    f"long; CloudWatch alarm names are at most {MAX_ALARM_NAME_LENGTH}"
+                )
         stack = req("STACK_NAME")
         return cls(
             stack_name=stack,
@@ -90,14 +105,16 @@ class Config:
             taskdef_path=opt("TASKDEF_PATH", "taskdef.json"),
             appspec_path=opt("APPSPEC_PATH", "appspec.yaml"),
             gate_target_health=health == "true",
-            gate_alarm_names=tuple(
-                n.strip() for n in opt("GATE_ALARM_NAMES").split(",") if n.strip()
-            ),
+            gate_alarm_names=alarm_names,
             gate_http_url=opt("GATE_HTTP_URL") or None,
             gate_http_expected_status=integer("GATE_HTTP_EXPECTED_STATUS", 200, 100),
             gate_bake_minutes=integer("GATE_BAKE_MINUTES", 5),
             gate_timeout_minutes=integer("GATE_TIMEOUT_MINUTES", 30, 1),
             gate_failure_threshold=integer("GATE_FAILURE_THRESHOLD", 2, 1),
+            gate_check_interval_minutes=integer("GATE_CHECK_INTERVAL_MINUTES", 1, 1),
+            # CodeBuild's own defaults (60 and 480 minutes) where the variables are not set.
+            build_timeout_minutes=integer("BUILD_TIMEOUT_MINUTES", 60, 5),
+            build_queued_timeout_minutes=integer("BUILD_QUEUED_TIMEOUT_MINUTES", 480, 5),
             gate_hook_function=opt("GATE_HOOK_FUNCTION", f"CodeDeployHook_{stack}-gate"),
             deploy_state_machine_arn=opt("DEPLOY_STATE_MACHINE_ARN"),
             event_source=opt("EVENT_SOURCE", "turnout"),

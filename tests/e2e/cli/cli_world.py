@@ -16,6 +16,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 COMMITS: dict[str, set[str]] = {}
 BRANCHES: dict[str, dict[str, str]] = {}
+PARENTS: dict[str, list[str]] = {}
 
 
 def _get_commit(self: Any) -> str:
@@ -101,7 +103,9 @@ def _get_commit(self: Any) -> str:
         raise JsonRESTError(
             "CommitDoesNotExistException", f"Could not find commit {commit} in {repo}"
         )
-    return json.dumps({"commit": {"commitId": commit, "message": "test"}})
+    return json.dumps(
+        {"commit": {"commitId": commit, "message": "test", "parents": PARENTS.get(commit, [])}}
+    )
 
 
 def _get_branch(self: Any) -> str:
@@ -119,10 +123,44 @@ def codecommit(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
     monkeypatch.setattr(CodeCommitResponse, "get_commit", _get_commit, raising=False)
     monkeypatch.setattr(CodeCommitResponse, "get_branch", _get_branch, raising=False)
-    head = uuid.uuid4().hex + uuid.uuid4().hex[:8]
-    COMMITS[REPOSITORY] = {head}
-    BRANCHES[REPOSITORY] = {"master": head}
-    return {"master": head}
+    old, head, feature = (uuid.uuid4().hex + uuid.uuid4().hex[:8] for _ in range(3))
+    # master: old <- head; feature: old <- feature (not reachable from master's head)
+    COMMITS[REPOSITORY] = {old, head, feature}
+    PARENTS.update({head: [old], feature: [old], old: []})
+    BRANCHES[REPOSITORY] = {"master": head, "feature": feature}
+    return {"master": head, "old": old, "feature": feature}
+
+
+# -- ledger rows and archived pushes -----------------------------------------------------------
+
+
+def attempt_id(at: float, tag: str) -> str:
+    return datetime.fromtimestamp(at, tz=UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + tag
+
+
+def put_push(world: World, digest: str) -> str:
+    detail = {
+        "action-type": "PUSH",
+        "result": "SUCCESS",
+        "repository-name": "ecr-hello-aws",
+        "image-digest": digest,
+        "image-tag": "latest",
+    }
+    sent = world.client("events").put_events(
+        Entries=[
+            {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps(detail)}
+        ]
+    )
+    return str(sent["Entries"][0]["EventId"])
+
+
+def backdate_archive(world: World, seconds: float) -> None:
+    """Make the stack's archive ``seconds`` older (moto's server runs in this process): a
+    window before an archive's creation is refused, as AWS has nothing there."""
+    from moto.events.models import events_backends
+
+    archive = events_backends[ACCOUNT][REGION].archives[world.outputs["ImagePushArchiveName"]]
+    archive.creation_time -= seconds
 
 
 # -- the stack ---------------------------------------------------------------------------------
@@ -193,7 +231,7 @@ class World:
         raise AssertionError(f"{arn} did not reach {wanted}: {found['status']}")
 
 
-def make_stack(endpoint: str, *, outputs: bool = True) -> World:
+def make_stack(endpoint: str, *, outputs: bool = True, trigger: str | None = None) -> World:
     suffix = uuid.uuid4().hex[:8]
     name = f"turnout-test-{suffix}"
     world = World(endpoint=endpoint, stack=name, outputs={})
@@ -250,6 +288,7 @@ def make_stack(endpoint: str, *, outputs: bool = True) -> World:
             "BranchName": {"Value": "master"},
             "QueueUrl": {"Value": {"Ref": "GateQueue"}},
         }
+        | ({"BuildTrigger": {"Value": trigger}} if trigger else {})
         if outputs
         else {"Unrelated": {"Value": {"Ref": "NotificationTopic"}}}
     )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from cli_world import SERVICE, World, free_port, make_stack
+from cli_world import SERVICE, World, attempt_id, free_port, make_stack, put_push
 from typer.testing import CliRunner
 
 from turnout.queue import ServiceState, Slot
@@ -21,10 +20,6 @@ DIGEST_NEW = "sha256:" + "2" * 64
 COMMIT_OLD = "a" * 40
 COMMIT_NEW = "b" * 40
 TASKDEF_ARN = "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/task-hello-aws:6"
-
-
-def attempt_id(at: float, tag: str) -> str:
-    return datetime.fromtimestamp(at, tz=UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + tag
 
 
 def seed_ledger(world: World, now: float) -> tuple[str, str]:
@@ -230,41 +225,25 @@ def test_given_a_commit_or_branch_that_does_not_exist_when_build_then_exit_2(
 # ----------------------------------------------------------------------------- redeploy
 
 
-def put_push(world: World, digest: str) -> str:
-    detail = {
-        "action-type": "PUSH",
-        "result": "SUCCESS",
-        "repository-name": "ecr-hello-aws",
-        "image-digest": digest,
-        "image-tag": "latest",
-    }
-    sent = world.client("events").put_events(
-        Entries=[
-            {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps(detail)}
-        ]
-    )
-    return str(sent["Entries"][0]["EventId"])
-
-
 def test_given_an_archived_push_when_redeploy_since_then_replay_targets_only_the_deploy_rule(
     world: World,
 ) -> None:
-    now = time.time()
     event_id = put_push(world, DIGEST_NEW)
+    now = time.time()  # received just after it was archived
     world.store.put_attempt(
         SERVICE,
-        attempt_id(now - 5, "dddddd"),
+        attempt_id(now, "dddddd"),
         {
             "kind": "deploy",
             "trigger": "push",
             "commitId": COMMIT_NEW,
             "digest": DIGEST_NEW,
             "eventId": event_id,
-            "startedAt": now - 5,
+            "startedAt": now,
             "result": "succeeded",
         },
     )
-    result = world.cli("redeploy", "--since", "1h", "--yes", "-o", "json")
+    result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", "--yes", "-o", "json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["filterArns"] == [world.outputs["ImagePushRuleArn"]]
@@ -295,7 +274,7 @@ def test_given_a_digest_when_redeploy_then_a_narrow_window_around_its_push_is_an
             "result": "succeeded",
         },
     )
-    result = world.cli("redeploy", "--digest", DIGEST_NEW, "--yes")
+    result = world.cli("redeploy", "--digest", DIGEST_NEW, "--at-least", "0s", "--yes")
     assert result.exit_code == 0, result.output
     assert "replaying the narrow window" in result.stdout
     assert "started replay turnout-redeploy-" in result.stdout
@@ -304,21 +283,22 @@ def test_given_a_digest_when_redeploy_then_a_narrow_window_around_its_push_is_an
 def test_given_a_redeploy_when_not_confirmed_then_nothing_is_replayed_and_exit_1(
     world: World,
 ) -> None:
+    event_id = put_push(world, DIGEST_NEW)
     now = time.time()
     world.store.put_attempt(
         SERVICE,
-        attempt_id(now - 5, "ffffff"),
+        attempt_id(now, "ffffff"),
         {
             "kind": "deploy",
             "trigger": "push",
             "commitId": COMMIT_NEW,
             "digest": DIGEST_NEW,
-            "eventId": put_push(world, DIGEST_NEW),
-            "startedAt": now - 5,
+            "eventId": event_id,
+            "startedAt": now,
             "result": "succeeded",
         },
     )
-    result = world.cli("redeploy", "--since", "1h", input="n\n")
+    result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", input="n\n")
     assert result.exit_code == 1
     assert "not confirmed: nothing was done" in result.stderr
     replays = world.client("events").list_replays(
@@ -472,3 +452,125 @@ def test_given_no_sandbox_running_when_sandbox_send_then_exit_2_suggests_serve(
     result = CliRunner().invoke(app, ["--endpoint-url", url, "sandbox", "send", str(path)])
     assert result.exit_code == 2
     assert f"cannot reach {url}: is `turnout sandbox serve` running?" in result.stderr
+
+
+# ----------------------------------------------- aws-fidelity row 34: a slot's own execution
+
+
+def test_given_a_slot_whose_execution_runs_but_is_not_listed_when_status_then_no_stuck_note(
+    world: World,
+) -> None:
+    """ListExecutions is eventually consistent; moto's is not, so the slot's execution runs
+    on the other state machine here: the deploy listing misses it, DescribeExecution finds
+    it RUNNING."""
+    now = time.time()
+    old, new = seed_ledger(world, now)
+    arn = world.client("stepfunctions").start_execution(
+        stateMachineArn=world.outputs["BuildStateMachineArn"], name=f"x-{new}"[:80], input="{}"
+    )["executionArn"]
+    set_state(world, slot(old, COMMIT_OLD, DIGEST_OLD), slot(new, COMMIT_NEW, DIGEST_NEW, arn))
+    result = world.cli("status", "-o", "json")
+    assert result.exit_code == 0, result.output
+    snap = json.loads(result.stdout)
+    assert new in [r["attemptId"] for r in snap["running"]]
+    assert snap["notes"] == []
+
+
+def test_given_a_slot_whose_execution_stopped_when_status_then_the_stuck_note(
+    world: World,
+) -> None:
+    now = time.time()
+    old, new = seed_ledger(world, now)
+    sfn = world.client("stepfunctions")
+    arn = sfn.start_execution(
+        stateMachineArn=world.outputs["BuildStateMachineArn"], name=f"y-{new}"[:80], input="{}"
+    )["executionArn"]
+    sfn.stop_execution(executionArn=arn)
+    set_state(world, slot(old, COMMIT_OLD, DIGEST_OLD), slot(new, COMMIT_NEW, DIGEST_NEW, arn))
+    result = world.cli("status", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["notes"] == [
+        f"attempt {new} holds the deployment slot but its execution is not running"
+    ]
+
+
+# ----------------------------------------------- security-review row 16: the manual deploy
+
+
+@pytest.fixture
+def manual(endpoint: str) -> World:
+    return make_stack(endpoint, trigger="manual")
+
+
+def builds(world: World) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = world.client("stepfunctions").list_executions(
+        stateMachineArn=world.outputs["BuildStateMachineArn"]
+    )["executions"]
+    return found
+
+
+def test_given_manual_mode_when_build_not_confirmed_then_nothing_starts(
+    manual: World, codecommit: dict[str, str]
+) -> None:
+    result = manual.cli("build", input="n\n")
+    assert result.exit_code == 1
+    assert "to production (BuildTrigger=manual: this build is the deploy)?" in result.stderr
+    assert "not confirmed: nothing was done" in result.stderr
+    assert builds(manual) == []
+
+
+@pytest.mark.parametrize("commit", ["master", "old"])
+def test_given_manual_mode_when_a_commit_of_the_branch_is_built_with_yes_then_it_starts(
+    manual: World, codecommit: dict[str, str], commit: str
+) -> None:
+    result = manual.cli("build", "--commit", codecommit[commit], "--yes", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["input"] == {"commitId": codecommit[commit]}
+    assert len(builds(manual)) == 1
+
+
+def test_given_manual_mode_when_another_branch_is_built_then_refused_unless_any_branch(
+    manual: World, codecommit: dict[str, str]
+) -> None:
+    result = manual.cli("build", "--branch", "feature", "--yes")
+    assert result.exit_code == 2
+    assert "builds only the stack's branch 'master' (pass --any-branch" in result.stderr
+    assert builds(manual) == []
+    result = manual.cli("build", "--branch", "feature", "--yes", "--any-branch")
+    assert result.exit_code == 0, result.output
+    assert len(builds(manual)) == 1
+
+
+def test_given_manual_mode_when_a_commit_off_the_branch_is_built_then_refused_unless_any_branch(
+    manual: World, codecommit: dict[str, str]
+) -> None:
+    result = manual.cli("build", "--commit", codecommit["feature"], "--yes")
+    assert result.exit_code == 2
+    assert "is not reachable from its head" in result.stderr
+    assert builds(manual) == []
+    result = manual.cli("build", "--commit", codecommit["feature"], "--yes", "--any-branch")
+    assert result.exit_code == 0, result.output
+
+
+def test_given_push_mode_when_another_branch_is_built_then_it_starts_without_asking(
+    world: World, codecommit: dict[str, str]
+) -> None:
+    result = world.cli("build", "--branch", "feature")
+    assert result.exit_code == 0, result.output
+    assert len(builds(world)) == 1
+
+
+# ----------------------------------------------- issue 11 item 1: where the stack was looked for
+
+
+def test_given_a_missing_stack_when_run_then_the_region_and_endpoint_are_named(
+    endpoint: str,
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["--endpoint-url", endpoint, "--region", "eu-west-3", "--stack", "nope-x", "history"],
+    )
+    assert result.exit_code == 2
+    assert f"stack 'nope-x' does not exist in eu-west-3 at {endpoint}" in result.stderr
+    default = CliRunner().invoke(app, ["--endpoint-url", endpoint, "--stack", "nope-x", "status"])
+    assert f"does not exist in ap-northeast-2 at {endpoint}" in default.stderr

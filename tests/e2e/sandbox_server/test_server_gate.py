@@ -22,7 +22,7 @@ def world() -> Iterator[World]:
 def at_gate(world: World, commit: str) -> dict[str, Any]:
     """Build ``commit`` by hand and wait until `turnout status` shows its deployment at the gate."""
     wait_for("the service to settle", world.settled, 90)
-    started = world.cli("build", "--commit", commit)
+    started = world.cli("build", "--commit", commit, "--yes")
     assert started.returncode == 0, started.stderr
 
     def gated() -> dict[str, Any] | None:
@@ -40,7 +40,16 @@ def test_given_manual_trigger_when_pushed_then_nothing_builds_and_build_commit_w
     commit = world.push("A gated change")
     assert len(world.executions("build")) == builds  # the push event was delivered: no build
     done = world.cli(
-        "build", "--commit", commit, "--wait", "--interval", "0.3", "--timeout", "5m", timeout=180
+        "build",
+        "--commit",
+        commit,
+        "--yes",
+        "--wait",
+        "--interval",
+        "0.3",
+        "--timeout",
+        "5m",
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr
     assert f"succeeded: commit {commit[:12]}" in done.stdout

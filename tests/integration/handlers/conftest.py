@@ -221,6 +221,10 @@ class FakeCodeDeployClient:
     statuses: dict[str, str] = field(default_factory=dict)
     termination_action: str = "TERMINATE"
     termination_wait_minutes: int = 5
+    #: deploymentReadyOption.actionOnTimeout, or None for a group without the option
+    ready_action: str | None = None
+    #: autoRollbackConfiguration.events (enabled when not empty), as the demo group has
+    rollback_events: list[str] = field(default_factory=lambda: ["DEPLOYMENT_FAILURE"])
     hook_answers: list[dict[str, str]] = field(default_factory=list)
 
     def get_deployment(self, *, deploymentId: str) -> dict[str, Any]:
@@ -243,15 +247,25 @@ class FakeCodeDeployClient:
                 f"{applicationName}/{deploymentGroupName} does not exist",
                 "GetDeploymentGroup",
             )
+        blue_green: dict[str, Any] = {
+            "terminateBlueInstancesOnDeploymentSuccess": {
+                "action": self.termination_action,
+                "terminationWaitTimeInMinutes": self.termination_wait_minutes,
+            }
+        }
+        if self.ready_action is not None:
+            blue_green["deploymentReadyOption"] = {
+                "actionOnTimeout": self.ready_action,
+                "waitTimeInMinutes": 10,
+            }
         return {
             "deploymentGroupInfo": {
                 "applicationName": applicationName,
                 "deploymentGroupName": deploymentGroupName,
-                "blueGreenDeploymentConfiguration": {
-                    "terminateBlueInstancesOnDeploymentSuccess": {
-                        "action": self.termination_action,
-                        "terminationWaitTimeInMinutes": self.termination_wait_minutes,
-                    }
+                "blueGreenDeploymentConfiguration": blue_green,
+                "autoRollbackConfiguration": {
+                    "enabled": bool(self.rollback_events),
+                    "events": list(self.rollback_events),
                 },
             }
         }

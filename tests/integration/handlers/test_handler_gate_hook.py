@@ -76,3 +76,22 @@ def test_given_a_malformed_hook_invocation_when_the_hook_runs_then_invalid_event
         world.call("gate_hook", event)
     assert world.deps.store.gates() == []
     assert world.codedeploy.hook_answers == []
+
+
+def test_given_a_gate_when_the_hook_starts_it_then_the_item_carries_both_budgets(
+    world: World,
+) -> None:
+    """aws-fidelity row 26: GateTick times out at (timeout + bake) after gateStartedAt; the
+    CLI's status reads bakeSeconds/timeoutSeconds from the item to say "times out in"."""
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, "gate", "tok-gate")
+
+    world.call(
+        "gate_hook",
+        sample("lifecycle-hook"),
+        deps=world.with_config(GATE_BAKE_MINUTES=7, GATE_TIMEOUT_MINUTES=20),
+    )
+
+    gate = world.deps.store.gate(DEPLOYMENT)
+    assert gate is not None
+    assert (gate["bakeSeconds"], gate["timeoutSeconds"]) == (7 * 60, (20 + 7) * 60)

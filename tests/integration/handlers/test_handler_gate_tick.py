@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -9,8 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.integration.handlers.conftest import (
+    APPLICATION,
     CLUSTER,
     GREEN_TG,
+    GROUP,
     NOW,
     SERVICE,
     SERVICE_KEY,
@@ -19,6 +22,7 @@ from tests.integration.handlers.conftest import (
     client_error,
     sample,
 )
+from turnout.adapters.codedeploy import CodeDeploy
 from turnout.adapters.sfn import StepFunctions
 from turnout.errors import InvalidEvent
 from turnout.logic.gate_tick import promote, reject
@@ -271,3 +275,169 @@ def test_given_no_gate_when_an_operator_answers_then_false_and_nothing_is_sent(
     assert promote(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is False
     assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is False
     assert world.sfn_calls.calls == []
+
+
+# --------------------------------------------------------------------------- the tick's own answer
+
+
+@pytest.mark.parametrize(
+    ("targets", "later"),
+    [(["healthy"], BAKE), (["unhealthy"], 60), (["initial"], TIMEOUT)],
+    ids=["pass", "fail", "timeout"],
+)
+def test_given_a_send_that_fails_when_the_tick_answers_then_the_gate_item_is_kept(
+    world: World, fixed_clock: Callable[[float], None], targets: list[str], later: int
+) -> None:
+    """aws-fidelity row 25 for the tick: send first, delete after, so a denied or throttled
+    SendTaskSuccess/Failure leaves the gate to the next tick instead of losing it."""
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = targets
+    _tick(world)
+    fixed_clock(NOW + later)
+
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        _tick(world, deps=world.with_config(sfn_client=DeniedSfnClient()))
+
+    kept = world.deps.store.gate(DEPLOYMENT)
+    assert kept is not None
+    assert kept["taskToken"] == "tok-gate"
+    assert _tick(world)["gates"][DEPLOYMENT] != "wait"  # the next tick answers
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+# --------------------------------------------------------------------------- the held hook
+
+
+class GoneHookClient:
+    """A hook CodeDeploy no longer holds (the stop or an earlier answer got there first)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def put_lifecycle_event_hook_execution_status(self, **_: Any) -> dict[str, Any]:
+        raise client_error(
+            "LifecycleEventAlreadyCompletedException",
+            "The lifecycle event has already completed",
+            "PutLifecycleEventHookExecutionStatus",
+        )
+
+
+@pytest.mark.parametrize(
+    ("targets", "later", "verdict", "error"),
+    [(["unhealthy"], 60, "fail", "GateFailed"), (["initial"], TIMEOUT, "timeout", "GateTimedOut")],
+    ids=["fail", "timeout"],
+)
+def test_given_hook_mode_when_the_gate_fails_or_times_out_then_the_held_hook_is_answered_failed(
+    world: World,
+    fixed_clock: Callable[[float], None],
+    targets: list[str],
+    later: int,
+    verdict: str,
+    error: str,
+) -> None:
+    """aws-fidelity row 5: CodeDeploy fails a hook left unanswered for an hour on its own
+    (CodeDeploy User Guide, "AppSpec 'hooks' section"); the tick answers it Failed, right
+    after the task failure that sends the execution to RollBack."""
+    _started_gate(world)  # the group terminates after 5 min: the hook holds the gate
+    world.elbv2.states[GREEN_TG] = targets
+    _tick(world)
+    fixed_clock(NOW + later)
+
+    assert _tick(world) == {"gates": {DEPLOYMENT: verdict}}
+
+    hook = sample("lifecycle-hook")
+    assert world.codedeploy.hook_answers == [
+        {
+            "deploymentId": DEPLOYMENT,
+            "hookExecutionId": hook["LifecycleEventHookExecutionId"],
+            "status": "Failed",
+        }
+    ]
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", error)]
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+def test_given_hook_mode_when_the_gate_passes_then_the_hook_is_left_to_release_hook(
+    world: World, fixed_clock: Callable[[float], None]
+) -> None:
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["healthy"]
+    _tick(world)
+    fixed_clock(NOW + BAKE)
+
+    assert _tick(world) == {"gates": {DEPLOYMENT: "pass"}}
+    assert world.codedeploy.hook_answers == []
+
+
+def test_given_termination_wait_mode_when_the_gate_fails_then_no_hook_is_answered_again(
+    world: World, fixed_clock: Callable[[float], None]
+) -> None:
+    world.codedeploy.termination_wait_minutes = 90  # the group's wait holds the gate
+    _started_gate(world)  # the hook was released when the gate started
+    released = list(world.codedeploy.hook_answers)
+    world.elbv2.states[GREEN_TG] = ["unhealthy"]
+    _tick(world)
+    fixed_clock(NOW + 60)
+
+    assert _tick(world) == {"gates": {DEPLOYMENT: "fail"}}
+    assert [a["status"] for a in released] == ["Succeeded"]
+    assert world.codedeploy.hook_answers == released
+
+
+def test_given_a_hook_no_longer_held_when_the_gate_fails_then_the_verdict_still_stands(
+    world: World, fixed_clock: Callable[[float], None]
+) -> None:
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["unhealthy"]
+    _tick(world)
+    fixed_clock(NOW + 60)
+    gone = CodeDeploy(APPLICATION, GROUP, GoneHookClient(world.codedeploy))  # type: ignore[arg-type]
+    deps = dataclasses.replace(world.deps, codedeploy=gone)
+
+    assert _tick(world, deps=deps) == {"gates": {DEPLOYMENT: "fail"}}
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "GateFailed")]
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+def test_given_hook_mode_when_an_operator_rejects_with_hooks_then_the_held_hook_is_answered_failed(
+    world: World,
+) -> None:
+    _started_gate(world)
+
+    assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops", world.deps.codedeploy)
+
+    assert [a["status"] for a in world.codedeploy.hook_answers] == ["Failed"]
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "RollbackRequested")]
+    assert world.deps.store.gate(DEPLOYMENT) is None
+
+
+def test_given_hook_mode_when_an_operator_rejects_without_hooks_then_the_hook_is_left_alone(
+    world: World,
+) -> None:
+    _started_gate(world)
+
+    assert reject(world.deps.store, world.deps.sfn, DEPLOYMENT, "ops") is True
+
+    assert world.codedeploy.hook_answers == []
+
+
+@pytest.mark.parametrize("events", [[], ["DEPLOYMENT_STOP_ON_REQUEST"]])
+def test_given_a_group_that_does_not_roll_back_failures_when_the_gate_fails_then_the_hook_waits_for_the_stop(
+    world: World, fixed_clock: Callable[[float], None], events: list[str]
+) -> None:
+    """A Failed hook fails the deployment; without DEPLOYMENT_FAILURE rollback "components
+    remain in their current state" (CodeDeploy User Guide, ECS deployments): traffic would
+    stay on green if the answer beat RollBack's StopDeployment."""
+    world.codedeploy.rollback_events = events
+    _started_gate(world)
+    world.elbv2.states[GREEN_TG] = ["unhealthy"]
+    _tick(world)
+    fixed_clock(NOW + 60)
+
+    assert _tick(world) == {"gates": {DEPLOYMENT: "fail"}}
+    assert world.codedeploy.hook_answers == []
+    assert [(k, c["error"]) for k, c in world.sfn_calls.calls] == [("failure", "GateFailed")]
+    assert world.deps.store.gate(DEPLOYMENT) is None

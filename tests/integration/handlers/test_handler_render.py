@@ -79,6 +79,31 @@ def test_given_a_gate_longer_than_a_hook_may_wait_when_rendering_then_config_err
         _render(world, GATE_TIMEOUT_MINUTES=60)
 
 
+def test_given_a_check_interval_that_would_deliver_the_verdict_after_the_hook_limit_then_config_error(
+    world: World,
+) -> None:
+    """aws-fidelity row 5: a 50-minute gate checked every 5 minutes can give its verdict at
+    minute 56: past the hook's margin before CodeDeploy's one-hour limit."""
+    world.sources()
+
+    with pytest.raises(ConfigError, match=r"GateCheckIntervalMinutes = 5\b"):
+        _render(world, GATE_TIMEOUT_MINUTES=45, GATE_CHECK_INTERVAL_MINUTES=5)
+    assert world.task_definitions() == []
+    assert _render(world, GATE_TIMEOUT_MINUTES=45)["holdMode"] == "hook"  # every minute: fits
+
+
+def test_given_a_termination_wait_shorter_than_the_gate_plus_an_interval_then_the_hook_holds(
+    world: World,
+) -> None:
+    """The group's wait must outlive the last tick's verdict, or the rollback finds the
+    original task set deleted (35-minute gate, 5-minute interval: 46 minutes needed)."""
+    world.sources()
+    world.codedeploy.termination_wait_minutes = 45
+
+    assert _render(world, GATE_CHECK_INTERVAL_MINUTES=5)["holdMode"] == "hook"
+    assert _render(world, GATE_CHECK_INTERVAL_MINUTES=1)["holdMode"] == "termination-wait"
+
+
 def test_given_no_taskdef_at_the_commit_when_rendering_then_source_file_not_found_and_nothing_registered(
     world: World,
 ) -> None:
@@ -164,3 +189,49 @@ def test_given_an_attempt_without_image_uri_when_rendering_then_invalid_event(wo
     with pytest.raises(InvalidEvent, match=r"attempt\.imageUri is missing"):
         world.call("render", {"attempt": broken})
     assert world.task_definitions() == []
+
+
+@pytest.mark.parametrize(("wait", "expected"), [(5, 5 * 60 + 3600), (180, 180 * 60 + 3600)])
+def test_given_a_group_termination_wait_when_rendering_then_the_completion_wait_outlasts_it(
+    world: World, wait: int, expected: int
+) -> None:
+    """aws-fidelity row 12: if ContinueDeployment fails, SUCCESS comes only at the end of the
+    group's termination wait; a fixed hour would record WaitTimedOut first."""
+    world.sources()
+    world.codedeploy.termination_wait_minutes = wait
+
+    assert _render(world)["completionWaitTimeoutSeconds"] == expected
+
+
+def test_given_a_group_that_keeps_the_original_when_rendering_then_the_completion_wait_is_an_hour(
+    world: World,
+) -> None:
+    world.sources()
+    world.codedeploy.termination_action = "KEEP_ALIVE"
+
+    assert _render(world)["completionWaitTimeoutSeconds"] == 3600
+
+
+def test_given_a_group_waiting_for_a_manual_reroute_when_rendering_then_config_error_and_nothing_registered(
+    world: World,
+) -> None:
+    """aws-fidelity row 15: STOP_DEPLOYMENT waits for ContinueDeployment(READY_WAIT), which
+    turnout never sends: the deployment would stop at the ready timeout, no gate started."""
+    world.sources()
+    world.codedeploy.ready_action = "STOP_DEPLOYMENT"
+
+    with pytest.raises(
+        ConfigError,
+        match=r"dg-hello-aws has deploymentReadyOption\.actionOnTimeout = STOP_DEPLOYMENT",
+    ):
+        _render(world)
+    assert world.task_definitions() == []
+
+
+def test_given_a_group_that_reroutes_at_once_when_rendering_then_it_registers(
+    world: World,
+) -> None:
+    world.sources()
+    world.codedeploy.ready_action = "CONTINUE_DEPLOYMENT"
+
+    assert _render(world)["holdMode"] == "hook"

@@ -159,3 +159,31 @@ def test_given_a_push_event_without_commit_id_when_resolving_then_invalid_event_
         match=r"CodeCommit Repository State Change event: detail\.commitId: field required",
     ):
         world.call("resolve_commit", _payload(event))
+
+
+@pytest.mark.parametrize(
+    ("build", "queued", "expected"),
+    [("120", "480", (120 + 480) * 60 + 600), ("30", "60", (30 + 60) * 60 + 600)],
+)
+def test_given_the_build_timeouts_when_resolving_then_the_build_task_outlasts_queue_and_build(
+    world: World, build: str, queued: str, expected: int
+) -> None:
+    """aws-fidelity row 13: a build may queue for its queued timeout, then run for its build
+    timeout; BuildImage's TimeoutSecondsPath reads this (a fixed 7200 s cut a 120-minute
+    build that had queued)."""
+    _source_commit(world)
+    deps = world.with_config(BUILD_TIMEOUT_MINUTES=build, BUILD_QUEUED_TIMEOUT_MINUTES=queued)
+
+    result = world.call("resolve_commit", _payload(sample("codecommit-push")), deps=deps)
+
+    assert result["buildTaskTimeoutSeconds"] == expected
+
+
+def test_given_no_build_timeouts_in_the_environment_when_resolving_then_codebuilds_defaults(
+    world: World,
+) -> None:
+    _source_commit(world)
+
+    result = world.call("resolve_commit", _payload(sample("manual-build-commit")))
+
+    assert result["buildTaskTimeoutSeconds"] == (60 + 480) * 60 + 600

@@ -130,7 +130,7 @@ def test_given_seconds_when_formatted_then_short_human_text() -> None:
     assert iso(None) == ""
 
 
-def test_given_a_ledger_row_with_the_event_time_when_windowing_a_digest_then_the_window_is_that_second() -> (
+def test_given_a_ledger_row_with_the_event_time_when_windowing_a_digest_then_two_seconds_either_side() -> (
     None
 ):
     from datetime import UTC, datetime
@@ -151,5 +151,6 @@ def test_given_a_ledger_row_with_the_event_time_when_windowing_a_digest_then_the
         }
     ]
     start, end, notes = digest_window(rows, digest, datetime.fromtimestamp(5000, tz=UTC))
-    assert (start.timestamp(), end.timestamp()) == (990.0, 991.0)
+    # aws-fidelity row 28: [T-2s, T+2s), never the event's own second on an edge
+    assert (start.timestamp(), end.timestamp()) == (988.0, 992.0)
     assert "narrow window" in notes[0]

@@ -45,6 +45,22 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
             return None
         return int(terminate.get("terminationWaitTimeInMinutes", 0))
 
+    def ready_action_on_timeout(self) -> str:
+        """The group's ``deploymentReadyOption.actionOnTimeout`` (CONTINUE_DEPLOYMENT if unset)."""
+        info = self.api.get_deployment_group(
+            applicationName=self.application, deploymentGroupName=self.group
+        )["deploymentGroupInfo"]
+        ready = info.get("blueGreenDeploymentConfiguration", {}).get("deploymentReadyOption", {})
+        return str(ready.get("actionOnTimeout", "CONTINUE_DEPLOYMENT"))
+
+    def rolls_back_on_failure(self) -> bool:
+        """Whether the group's autoRollbackConfiguration rolls a failed deployment back."""
+        info = self.api.get_deployment_group(
+            applicationName=self.application, deploymentGroupName=self.group
+        )["deploymentGroupInfo"]
+        config = info.get("autoRollbackConfiguration", {})
+        return bool(config.get("enabled")) and "DEPLOYMENT_FAILURE" in config.get("events", [])
+
     def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> None:
         self.api.put_lifecycle_event_hook_execution_status(
             deploymentId=deployment_id,

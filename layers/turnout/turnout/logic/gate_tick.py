@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from turnout import clock
+from turnout.adapters.aws import error_code
 from turnout.adapters.health import probe
 from turnout.deps import Deps
 from turnout.gate import (
@@ -34,14 +35,28 @@ def gate_config(deps: Deps) -> GateConfig:
     )
 
 
+def gate_budgets(deps: Deps) -> dict[str, int]:
+    """Both budgets of the gate, stored on its item when it starts, so a reader (the CLI's
+    ``status``: ``GateView.from_item``) shows the timeout this policy applies (timeout + bake
+    after ``gateStartedAt``), not the bare GateTimeoutMinutes (aws-fidelity row 26)."""
+    config = gate_config(deps)
+    return {"bakeSeconds": config.bake_seconds, "timeoutSeconds": config.timeout_seconds}
+
+
 def hold_mode(deps: Deps) -> HoldMode:
     """The gate policy's hold mode for this stack's gate and deployment group (a ConfigError
     when neither the hook nor the group's termination wait can hold the gate)."""
+    return hold_mode_of(deps, deps.codedeploy.termination_wait_minutes())
+
+
+def hold_mode_of(deps: Deps, termination_wait_minutes: int | None) -> HoldMode:
+    """:func:`hold_mode` for a termination wait already read from the deployment group."""
     cfg = deps.config
     return decide_hold_mode(
         cfg.gate_timeout_minutes + cfg.gate_bake_minutes,
-        deps.codedeploy.termination_wait_minutes(),
+        termination_wait_minutes,
         cfg.deployment_group,
+        check_interval_minutes=cfg.gate_check_interval_minutes,
     )
 
 
@@ -107,17 +122,71 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
         if attempt_id:
             deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason})
         return
+    # Send first, delete after (as promote/reject do): a send that raises (access denied,
+    # throttling, the network) keeps the item, so the next tick answers again; a task that
+    # no longer waits answers TaskTimedOut/InvalidToken, which the adapter reads as gone.
+    if result.verdict is Verdict.PASS:
+        deps.sfn.succeed(token, _passed(gate, "pass", result.reason))
+    else:
+        error = "GateTimedOut" if result.verdict is Verdict.TIMEOUT else "GateFailed"
+        deps.sfn.fail(token, error, result.reason)
+        _fail_held_hook(deps.codedeploy, deployment_id, gate)
     deps.store.delete_gate(deployment_id)
     if attempt_id:
         deps.store.put_attempt(
             service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
         )
-    if result.verdict is Verdict.PASS:
-        deps.sfn.succeed(token, _passed(gate, "pass", result.reason))
-    elif result.verdict is Verdict.TIMEOUT:
-        deps.sfn.fail(token, "GateTimedOut", result.reason)
-    else:
-        deps.sfn.fail(token, "GateFailed", result.reason)
+
+
+#: PutLifecycleEventHookExecutionStatus errors meaning the hook no longer waits for us (the
+#: deployment stopped or ended, or an earlier tick answered): botocore codedeploy model.
+_HOOK_GONE = frozenset(
+    {
+        "LifecycleEventAlreadyCompletedException",
+        "DeploymentAlreadyCompletedException",
+        "DeploymentDoesNotExistException",
+        "InvalidLifecycleEventHookExecutionIdException",
+    }
+)
+
+
+class HookAnswers(Protocol):
+    """How a held lifecycle hook is answered (:class:`turnout.adapters.codedeploy.CodeDeploy`)."""
+
+    def rolls_back_on_failure(self) -> bool: ...
+
+    def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> None: ...
+
+
+def _fail_held_hook(hooks: HookAnswers, deployment_id: str, gate: dict[str, Any]) -> None:
+    """Hook mode: answer the held AfterAllowTraffic hook Failed (aws-fidelity rows 5, 10).
+
+    Sent right after the task failure, so the execution is already on its RollBack path
+    (StopDeployment with rollback) whatever CodeDeploy reports next; answered rather than
+    left to CodeDeploy's one-hour hook limit ("The deployment is considered to have failed
+    if CodeDeploy is not notified by the Lambda validation function within one hour":
+    CodeDeploy User Guide, "AppSpec 'hooks' section"). Any other error raises with the gate
+    item kept, so the next tick answers again.
+
+    Only when the group rolls a failed deployment back (autoRollbackConfiguration with
+    DEPLOYMENT_FAILURE): a Failed hook fails the deployment, and "if validation fails and
+    rollbacks are not configured ... components remain in their current state" (CodeDeploy
+    User Guide, "What happens during an Amazon ECS deployment"). If that answer beat
+    RollBack's StopDeployment, traffic would stay on the task set that failed the gate; so
+    without that setting the hook is left to StopDeployment (row 10: unverified whether a
+    stop waits for a pending hook)."""
+    hook_execution_id = gate.get("hookExecutionId")
+    if not gate.get("hookHeld") or not hook_execution_id:
+        return
+    if not hooks.rolls_back_on_failure():
+        logger.info("held hook left to StopDeployment", extra={"deployment": deployment_id})
+        return
+    try:
+        hooks.answer_hook(deployment_id, str(hook_execution_id), succeeded=False)
+    except Exception as exc:
+        if error_code(exc) not in _HOOK_GONE:
+            raise
+        logger.info("held hook already answered", extra={"deployment": deployment_id})
 
 
 def _passed(gate: dict[str, Any], verdict: str, reason: str) -> dict[str, Any]:
@@ -158,15 +227,26 @@ def promote(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) ->
     )
 
 
-def reject(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) -> bool:
-    """End the gate now as failed: the state machine rolls back."""
-    return _answer(
-        store,
-        deployment_id,
-        lambda gate: sfn.fail(
+def reject(
+    store: GateItems,
+    sfn: TaskAnswers,
+    deployment_id: str,
+    who: str,
+    hooks: HookAnswers | None = None,
+) -> bool:
+    """End the gate now as failed: the state machine rolls back. Given ``hooks``, a hook
+    still held (hook mode) is answered Failed right after the send, as a tick's own FAIL
+    does (aws-fidelity row 5)."""
+
+    def send(gate: dict[str, Any]) -> bool:
+        answered = sfn.fail(
             str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}"
-        ),
-    )
+        )
+        if hooks is not None:
+            _fail_held_hook(hooks, deployment_id, gate)
+        return answered
+
+    return _answer(store, deployment_id, send)
 
 
 def _answer(store: GateItems, deployment_id: str, send: Callable[[dict[str, Any]], bool]) -> bool:

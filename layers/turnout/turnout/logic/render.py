@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from turnout.deps import Deps
+from turnout.errors import ConfigError
 from turnout.ledger import Phase
-from turnout.logic.gate_tick import hold_mode
+from turnout.logic.gate_tick import hold_mode_of
 from turnout.logic.registration import registration_refusal
 from turnout.observability import logger
 from turnout.queue import Slot
@@ -16,6 +17,37 @@ from turnout.render import parse_extra_images, render_appspec, render_task_defin
 
 #: Time allowed from CreateDeployment until production traffic reaches the new task set.
 TRAFFIC_SHIFT_ALLOWANCE_SECONDS = 3600
+#: Time allowed, beyond the group's termination wait, from the gate's end until CodeDeploy
+#: reports SUCCESS (the original task set's removal, event delivery).
+COMPLETION_ALLOWANCE_SECONDS = 3600
+
+
+def completion_wait_timeout_seconds(termination_wait_minutes: int | None) -> int:
+    """WaitForDeploymentSuccess's timeout (aws-fidelity row 12). CodeDeploy reports SUCCESS
+    only once the original task set is removed ("After all events succeed, the deployment
+    status is set to Succeeded and the original task set is removed": CodeDeploy User Guide,
+    "What happens during an Amazon ECS deployment"); when ContinueDeployment fails, that is at
+    the end of the group's termination wait, so the wait must outlast it or the execution
+    records WaitTimedOut while CodeDeploy later succeeds."""
+    return (termination_wait_minutes or 0) * 60 + COMPLETION_ALLOWANCE_SECONDS
+
+
+def refuse_manual_reroute(action_on_timeout: str, deployment_group: str) -> None:
+    """A group that waits for a manual reroute is refused before anything is registered
+    (aws-fidelity row 15). With ``actionOnTimeout`` STOP_DEPLOYMENT, CodeDeploy does "not
+    register new instances with a load balancer unless traffic rerouting is started using
+    ContinueDeployment. If traffic rerouting is not started before the end of the specified
+    wait period, the deployment status is changed to Stopped" (botocore codedeploy,
+    DeploymentReadyOption.actionOnTimeout). turnout does not send READY_WAIT on the
+    operator's behalf: the setting asks a person to decide, and an automatic reroute would
+    silently overrule them; the error says what to change instead."""
+    if action_on_timeout == "STOP_DEPLOYMENT":
+        raise ConfigError(
+            f"deployment group {deployment_group} has deploymentReadyOption.actionOnTimeout = "
+            "STOP_DEPLOYMENT: it waits for a manual reroute (ContinueDeployment READY_WAIT) that "
+            "turnout never sends, so the deployment would stop at the ready timeout; set it to "
+            "CONTINUE_DEPLOYMENT (the health gate decides after traffic moves)"
+        )
 
 
 def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
@@ -54,7 +86,10 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         gate_hook_function=cfg.gate_hook_function,
         path=cfg.appspec_path,
     )
-    mode = hold_mode(deps)  # a ConfigError must come before anything is registered
+    refuse_manual_reroute(deps.codedeploy.ready_action_on_timeout(), cfg.deployment_group)
+    termination_wait = deps.codedeploy.termination_wait_minutes()
+    # A ConfigError must come before anything is registered.
+    mode = hold_mode_of(deps, termination_wait)
     try:
         arn, revision = deps.ecs.register(kwargs)
     except Exception as exc:
@@ -88,5 +123,6 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "holdMode": mode.value,
         "gateWaitTimeoutSeconds": (cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60
         + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
+        "completionWaitTimeoutSeconds": completion_wait_timeout_seconds(termination_wait),
         "droppedFields": list(taskdef.dropped_fields),
     }

@@ -12,6 +12,20 @@ from turnout.errors import InvalidEvent
 from turnout.ledger import Phase, Result, build_row, started
 from turnout.observability import logger
 
+#: Beyond the build's own timeouts: CodeBuild's finalizing and status report, and the
+#: optimized integration's polling of the build, before Step Functions sees the end.
+BUILD_TASK_MARGIN_SECONDS = 600
+
+
+def build_task_timeout_seconds(build_minutes: int, queued_minutes: int) -> int:
+    """BuildImage's timeout (aws-fidelity row 13): a build may wait in the queue for its
+    queued timeout, then run for its build timeout (CodeBuild "queuedTimeoutInMinutes: The
+    number of minutes a build is allowed to be queued before it times out"; "timeoutInMinutes:
+    How long ... for CodeBuild to wait before timing out any related build that did not get
+    marked as completed": botocore codebuild CreateProject). A task timeout shorter than both
+    records a failure while the build may still push its image."""
+    return (build_minutes + queued_minutes) * 60 + BUILD_TASK_MARGIN_SECONDS
+
 
 def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     from turnout.models import (  # lazy: pydantic costs INIT
@@ -78,6 +92,9 @@ def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     )
     return {
         "ignored": False,
+        "buildTaskTimeoutSeconds": build_task_timeout_seconds(
+            cfg.build_timeout_minutes, cfg.build_queued_timeout_minutes
+        ),
         "attempt": {
             "attemptId": attempt_id,
             "commitId": commit_id,

@@ -91,7 +91,7 @@ def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None
 
 def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
-    from turnout.logic.gate_tick import hold_mode
+    from turnout.logic.gate_tick import gate_budgets, hold_mode
     from turnout.models import LifecycleHookEvent, parse_event  # lazy: pydantic costs INIT
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
@@ -108,6 +108,7 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             "gateStartedAt": now,
             "gateState": start(now).to_dict(),
             "expiresAt": int(now) + 3 * 24 * 3600,
+            **gate_budgets(deps),  # what the CLI's status shows (aws-fidelity row 26)
         },
     )
     if mode is HoldMode.TERMINATION_WAIT:
