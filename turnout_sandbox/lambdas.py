@@ -309,7 +309,7 @@ def invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> Patch:
     boto3 a fresh default session), so the state machine interpreter's own clients get it
     too. ``runner_of`` answers the running sandbox's runner (None: let moto answer)."""
 
-    def before_invoke(params: dict[str, Any], model: Any, **_: Any) -> Any:
+    def before_invoke(params: dict[str, Any], model: Any, **kwargs: Any) -> Any:
         runner = runner_of()
         if runner is None:
             return None
@@ -327,6 +327,9 @@ def invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> Patch:
             runner.find(name)
         except LambdaFunctionError:
             return None  # not one of ours: let moto answer
+        denied = _invoke_denied(kwargs.get("request_signer"), name)
+        if denied is not None:
+            return denied
         if invocation_type == "Event":
             threading.Thread(target=_safe_invoke, args=(runner, name, payload), daemon=True).start()
             return _response(202, b"", None)
@@ -375,6 +378,26 @@ def _safe_invoke(runner: LambdaRunner, name: str, payload: Any) -> None:
         runner.invoke(name, payload)
     except LambdaFunctionError:
         pass  # already logged; async invocations report nothing to the caller
+
+
+def _invoke_denied(request_signer: Any, name: str) -> Any:
+    """The caller's lambda:InvokeFunction, authorized as moto would authorize a request that
+    reached it (IAM enforcement): None when allowed, else Lambda's AccessDenied answer."""
+    from turnout_sandbox.iam.errors import AccessDeniedError
+    from turnout_sandbox.iam_enforcement import authorize_invoke
+
+    try:
+        authorize_invoke(request_signer, name, get_runtime().region)
+    except AccessDeniedError as denied:
+        body = json.dumps({"Type": "User", "message": denied.message}).encode()
+        response, _ = _response(denied.status, body, None)
+        response.headers["x-amzn-ErrorType"] = denied.code
+        parsed = {
+            "Error": {"Code": denied.code, "Message": denied.message},
+            "ResponseMetadata": {"HTTPStatusCode": denied.status, "HTTPHeaders": {}},
+        }
+        return response, parsed
+    return None
 
 
 def _response(status: int, body: bytes, function_error: str | None) -> Any:

@@ -20,9 +20,10 @@ from types import ModuleType
 from typing import Any, Final
 
 from turnout import clock as core_clock
-from turnout_sandbox import cfn
+from turnout_sandbox import cfn, iam_enforcement, requestcheck
 from turnout_sandbox.clients import cached_client, clear_clients
 from turnout_sandbox.emulators import catalog
+from turnout_sandbox.iam.principals import Mode
 from turnout_sandbox.lambdas import (
     LAYERED_ENVIRON,
     LOG_SINK,
@@ -85,7 +86,11 @@ def _boto_client_for(region: str, service: str, state_credentials: Any = None) -
         return _UPSTREAM_CLIENT_FOR[0](
             region=region, service=service, state_credentials=state_credentials
         )
-    return cached_client(service, region)
+    from turnout_sandbox.iam_enforcement import execution_credentials
+
+    found = execution_credentials()  # the state machine's role (IAM enforcement)
+    keys = (found.access_key, found.secret_key, found.session_token) if found else None
+    return cached_client(service, region, credentials=keys)
 
 
 def _rebind_client_for(old: Any, new: Any) -> None:
@@ -129,11 +134,14 @@ PROCESS_PATCHES: Final = (
     LOG_SINK,
     invoke_interceptor(_active_runner),
     INTERPRETER_CLIENT_CACHE,
+    *requestcheck.PATCHES,
+    *iam_enforcement.PATCHES,
 )
 
 
 #: What the sandbox itself reads of moto (the canary checks these too).
 PROCESS_INTERNALS: Final = (
+    *iam_enforcement.INTERNALS,
     Internal(
         "moto.core.models:botocore_stubber.enabled",
         "the interpreter client cache hands out moto's own clients when the mock is off "
@@ -146,12 +154,11 @@ PROCESS_INTERNALS: Final = (
 )
 
 
-def register_patches(registry: PatchRegistry = REGISTRY) -> tuple[ModuleType, ...]:
+def register_patches(registry: PatchRegistry = REGISTRY) -> None:
     """Declare every patch the sandbox applies in ``registry`` (idempotent): the process-level
-    ones, then each emulator's. Returns the emulators still without ``PATCHES`` (TODO(issue
-    7): see :func:`turnout_sandbox.emulators.catalog.register_all`)."""
+    ones, then each emulator's."""
     registry.extend(PROCESS_PATCHES, PROCESS_INTERNALS)
-    return catalog.register_all(registry)
+    catalog.register_all(registry)
 
 
 #: What ``start()`` sets in ``os.environ`` besides its region (``stop()`` restores all of it).
@@ -187,8 +194,14 @@ class Sandbox:
         region: str = DEFAULT_REGION,
         root: Path = REPO_ROOT,
         lambda_log_level: str = "WARNING",
+        iam: str = "enforce",
     ) -> None:
         self.region = region
+        try:
+            self.iam_mode = Mode(iam)
+        except ValueError:
+            choices = ", ".join(m.value for m in Mode)
+            raise cfn.SandboxError(f"--iam {iam!r}: choose one of {choices}") from None
         self.account = DEFAULT_ACCOUNT
         self.root = root
         self.runtime = Runtime(clock=VirtualClock(speed), region=region, account=self.account)
@@ -197,6 +210,11 @@ class Sandbox:
         self._mock: Any = None
         self._lock = threading.Lock()
         self._environ_before: dict[str, str] | None = None
+        self.iam = iam_enforcement.Enforcement(
+            self.iam_mode,
+            log=lambda message: self.runtime.log("iam", message),
+            facts_of=self._iam_facts,
+        )
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -221,7 +239,7 @@ class Sandbox:
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         os.environ.pop("AWS_ENDPOINT_URL", None)
-        unregistered = register_patches(REGISTRY)
+        register_patches(REGISTRY)
         REGISTRY.apply()  # runs the canary first: a moved target stops here, named
         from moto import mock_aws
 
@@ -233,10 +251,10 @@ class Sandbox:
         )
         self._mock.start()
         _ACTIVE = self
+        iam_enforcement.activate(self.iam)
         set_runtime(self.runtime)
         self.runtime.invoke_lambda = self.runner.invoke  # type: ignore[assignment]
         core_clock.set_clock(self.runtime.clock.now)
-        catalog.install_unregistered(unregistered)  # TODO(issue 7): gone once all have PATCHES
         catalog.reset_all()
 
     def stop(self) -> None:
@@ -253,6 +271,7 @@ class Sandbox:
             self._mock = None
         core_clock.set_clock(None)
         set_runtime(None)
+        iam_enforcement.deactivate()
         clear_clients()
         _ACTIVE = None
         REGISTRY.undo()
@@ -356,8 +375,50 @@ class Sandbox:
             raise cfn.SandboxError(f"stack {name}: moto dropped outputs {sorted(lost)}")
         stack = Stack(name, outputs, dict(parameters))
         self._register_functions(stack, code_dirs, handlers, resolver)
+        self._register_state_machines(resources)
         self.stacks[name] = stack
         return stack
+
+    # -- IAM: each principal of the stack calls with its own role's credentials ---------------
+    def principal(self, role_arn: str, session: str) -> iam_enforcement.Credentials:
+        """Credentials of ``role_arn``'s session, its policies read from the sandbox's IAM
+        (what the stack and the demo account gave the role)."""
+        from turnout_sandbox.iam.principals import from_iam
+
+        return self.iam.register(from_iam(self.client("iam"), role_arn, session))
+
+    def _register_state_machines(self, resources: list[dict[str, Any]]) -> None:
+        sfn = self.client("stepfunctions")
+        for r in resources:
+            if r.get("ResourceType") != "AWS::StepFunctions::StateMachine":
+                continue
+            described = sfn.describe_state_machine(stateMachineArn=r["PhysicalResourceId"])
+            # Step Functions names its sessions itself (opaque ids): the machine's name here.
+            self.principal(described["roleArn"], described["name"])
+
+    def _iam_facts(self, call: Any) -> dict[str, str]:
+        """What a request does not carry but IAM authorizes on (the engine's "facts"): the
+        deployment group a CodeDeploy deployment belongs to, its deployment config."""
+        if call.service != "codedeploy":
+            return {}
+        codedeploy = self.client("codedeploy")
+        if call.operation == "GetDeployment":
+            info = codedeploy.get_deployment(deploymentId=call.params["deploymentId"])
+            found = info["deploymentInfo"]
+            return {
+                "ApplicationName": found["applicationName"],
+                "DeploymentGroupName": found["deploymentGroupName"],
+            }
+        if call.operation == "CreateDeployment":
+            name = call.params.get("deploymentConfigName")
+            if not name:
+                group = codedeploy.get_deployment_group(
+                    applicationName=call.params["applicationName"],
+                    deploymentGroupName=call.params["deploymentGroupName"],
+                )["deploymentGroupInfo"]
+                name = group.get("deploymentConfigName", "CodeDeployDefault.ECSAllAtOnce")
+            return {"DeploymentConfigName": str(name)}
+        return {}
 
     def _register_functions(
         self,
@@ -381,6 +442,9 @@ class Sandbox:
                 timeout=int(conf.get("Timeout", 3)),
                 memory=int(conf.get("MemorySize", 128)),
             )
+            # Lambda hands the function its execution role's session credentials in its
+            # environment (Lambda Developer Guide, "Defined runtime environment variables").
+            spec.env.update(self.principal(conf["Role"], fn_name).environment())
             self.runner.add(spec)
             stack.functions[logical] = spec
 

@@ -51,10 +51,27 @@ def _create_archive(
     )
 
 
+def _may_be_no_value(raw: Any) -> bool:
+    return isinstance(raw, dict) and (raw.get("Ref") == "AWS::NoValue" or "Fn::If" in raw)
+
+
 def _clean_json(resource_json: Any, resources_map: Any) -> Any:
     """AWS's Fn::Sub replaces only ``${Name}``; moto's uses string.Template, which also
-    turns ``$$`` into ``$`` and so breaks ``$$.Execution.Id`` in state machine definitions."""
+    turns ``$$`` into ``$`` and so breaks ``$$.Execution.Id`` in state machine definitions.
+
+    And ``AWS::NoValue`` in a list removes the element ("AWS::NoValue: removes the
+    corresponding resource property when specified as a return value in the Fn::If intrinsic
+    function", CloudFormation User Guide, pseudo parameters reference); moto left a null in
+    the list (an IAM statement ``null`` in a role's policy, say)."""
     original = _CLEAN_JSON.original
+    if isinstance(resource_json, list):
+        cleaned = []
+        for raw in resource_json:
+            value = _clean_json(raw, resources_map)
+            if value is None and _may_be_no_value(raw):
+                continue
+            cleaned.append(value)
+        return cleaned
     if isinstance(resource_json, dict) and isinstance(resource_json.get("Fn::Sub"), list):
         template, mappings = resource_json["Fn::Sub"]
         values = {k: str(original(v, resources_map)) for k, v in mappings.items()}
@@ -115,7 +132,27 @@ _CLEAN_JSON: Final = AttributePatch(
     why="AWS's Fn::Sub replaces only ${Name}; moto's string.Template also turns $$ into $",
 )
 
+
+def _put_policy(self: Any, policy_name: str, policy_json: Any) -> None:
+    """IAM keeps a policy document as JSON text, and GetRolePolicy answers it so (boto3
+    decodes it to a dict); moto stored the dict CloudFormation gave it, and answered its
+    Python repr (single quotes), which no JSON reader takes."""
+    if not isinstance(policy_json, str):
+        policy_json = json.dumps(policy_json)
+    _ROLE_PUT_POLICY.original(self, policy_name, policy_json)
+
+
+_ROLE_PUT_POLICY: Final = AttributePatch(
+    name="cloudformation.iam-role-policy-json",
+    owner="moto.iam.models:Role",
+    attribute="put_policy",
+    new=_put_policy,
+    why="an AWS::IAM::Role's inline policies are JSON documents (GetRolePolicy answers JSON); "
+    "moto kept CloudFormation's dict and answered its repr",
+)
+
 PATCHES: Final[tuple[Patch, ...]] = (
+    _ROLE_PUT_POLICY,
     _HAS_CFN_ATTR,
     _GET_CFN_ATTRIBUTE,
     _CREATE_ARCHIVE,

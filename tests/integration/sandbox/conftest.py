@@ -32,7 +32,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def emulator_patches() -> Iterator[PatchRegistry]:
     """The emulators' patches applied for one test (undone after it)."""
     registry = PatchRegistry()
-    catalog.install_unregistered(catalog.register_all(registry, _EMULATORS))
+    catalog.register_all(registry, _EMULATORS)
     registry.apply()
     try:
         yield registry

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_stepfunctions import SFNClient
 
-_CLIENTS: dict[tuple[str, str | None, str | None], Any] = {}
+_CLIENTS: dict[tuple[str, str | None, str | None, str | None], Any] = {}
 
 
 @overload
@@ -60,7 +60,10 @@ def _cached(service: str) -> Any:
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    key = (service, region, endpoint)
+    # The credentials are part of the key: in Lambda they never change within a process,
+    # but an embedding that runs several functions in one process (the sandbox) gives each
+    # its own role's keys, and a client signs with the keys it was created with.
+    key = (service, region, endpoint, os.environ.get("AWS_ACCESS_KEY_ID"))
     found = _CLIENTS.get(key)
     if found is None:
         found = boto3.client(
@@ -69,8 +72,25 @@ def _cached(service: str) -> Any:
             config=Config(
                 retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30
             ),
+            **_environment_credentials(),
         )
         _CLIENTS[key] = found
+    return found
+
+
+def _environment_credentials() -> dict[str, str]:
+    """The role session credentials Lambda puts in the environment, read now: boto3's
+    default session would resolve them once per process and keep the first it saw."""
+    import os
+
+    access_key = os.environ.get("AWS_ACCESS_KEY_ID")
+    secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not access_key or not secret_key:
+        return {}  # botocore's own chain (a profile, container or instance credentials)
+    found = {"aws_access_key_id": access_key, "aws_secret_access_key": secret_key}
+    token = os.environ.get("AWS_SESSION_TOKEN")
+    if token:
+        found["aws_session_token"] = token
     return found
 
 

@@ -1,0 +1,313 @@
+"""IAM enforcement in the sandbox: each actor calls with credentials of its own role, and every
+call is authorized as AWS authorizes it (the engine: :mod:`turnout_sandbox.iam`).
+
+moto evaluates no IAM of its own here (its ``INITIAL_NO_AUTH_ACTION_COUNT`` checks access keys'
+actions against ``*`` only, knows no tag-on-create and few conditions), so a stack missing a
+permission deployed and ran offline and failed in AWS. With enforcement on:
+
+* every principal of the stack gets an access key of its own: each Lambda function runs with
+  its execution role's key in its environment (as Lambda hands a function its role's
+  credentials), each state machine's interpreter thread calls with its role's key (Step
+  Functions calls with the state machine's role);
+* every request that reaches moto signed with one of those keys is authorized first (the
+  patch of moto's ``ActionAuthenticatorMixin._authenticate_and_authorize_normal_action``,
+  which ``BaseResponse.call_action`` runs before any dispatch), and so is every
+  ``lambda:Invoke`` the sandbox answers in process (:func:`authorize_invoke`);
+* a denied call fails as AWS fails it: the service's own AccessDenied code and IAM's
+  wording, ``User: arn:aws:sts::<account>:assumed-role/<role>/<session> is not authorized to
+  perform: <action> on resource: <arn> because no identity-based policy allows the <action>
+  action``.
+
+Requests signed with any other key (the sandbox's own set-up, a user's CLI) are the account's
+administrator and are not evaluated. ``--iam warn`` reports each denial in the sandbox log and
+lets the call go on; ``--iam off`` evaluates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from turnout_sandbox.iam.actions import ApiCall, MissingFactError, UnmappedOperationError
+from turnout_sandbox.iam.errors import AccessDeniedError
+from turnout_sandbox.iam.principals import Mode, Principal, enforce
+from turnout_sandbox.patches import AttributePatch, Internal
+
+__all__ = [
+    "INTERNALS",
+    "PATCHES",
+    "Credentials",
+    "Enforcement",
+    "activate",
+    "authorize_invoke",
+    "current",
+    "deactivate",
+    "execution_credentials",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A role session's temporary credentials (the shape STS AssumeRole returns)."""
+
+    access_key: str
+    secret_key: str
+    session_token: str
+
+    def environment(self) -> dict[str, str]:
+        """As Lambda puts them in a function's environment."""
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_SESSION_TOKEN": self.session_token,
+        }
+
+
+def _key_for(role_arn: str, session: str) -> Credentials:
+    """Stable credentials for a role session: an ``ASIA`` key id of 20 characters (the form
+    AWS gives temporary credentials, and the one moto's signature parser reads)."""
+    digest = hashlib.sha256(f"{role_arn}/{session}".encode()).hexdigest().upper()
+    return Credentials("ASIA" + digest[:16], digest[16:56], "sandbox-" + digest[:32])
+
+
+FactsOf = Callable[[ApiCall], Mapping[str, str]]
+
+
+@dataclass
+class Enforcement:
+    """The sandbox's IAM switch, its principals (by access key) and what it decided."""
+
+    mode: Mode
+    log: Callable[[str], None]
+    facts_of: FactsOf = field(default=lambda call: {})
+    _principals: dict[str, Principal] = field(default_factory=dict)
+    _roles: dict[str, Credentials] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    denials: list[str] = field(default_factory=list)
+    unmapped: set[str] = field(default_factory=set)
+    #: How many calls were evaluated (a benchmark and the tests read it).
+    evaluated: int = 0
+
+    def register(self, principal: Principal) -> Credentials:
+        """The principal's credentials (the same for the same role session)."""
+        credentials = _key_for(principal.role_arn, principal.session_name)
+        with self._lock:
+            self._principals[credentials.access_key] = principal
+            self._roles.setdefault(principal.role_arn, credentials)
+        return credentials
+
+    def credentials_of_role(self, role_arn: str) -> Credentials | None:
+        with self._lock:
+            return self._roles.get(role_arn)
+
+    def principal_of(self, access_key: str) -> Principal | None:
+        with self._lock:
+            return self._principals.get(access_key)
+
+    def check(self, access_key: str, call: ApiCall) -> None:
+        """Authorize ``call`` made with ``access_key``: raises the service's
+        :class:`AccessDeniedError` when enforcing and IAM denies it."""
+        principal = self.principal_of(access_key)
+        if principal is None or self.mode is Mode.OFF:
+            return
+        facts = dict(call.facts)
+        try:
+            facts.update(self.facts_of(call))
+        except Exception as exc:  # a fact the sandbox cannot look up: evaluated without it
+            self.log(f"iam: no facts for {call.service}.{call.operation} ({exc})")
+        call = ApiCall(
+            call.service,
+            call.operation,
+            call.params,
+            call.region,
+            call.account,
+            call.partition,
+            facts,
+        )
+        try:
+            with self._lock:
+                self.evaluated += 1
+            enforce(self.mode, principal, call, warn=self._warn)
+        except AccessDeniedError as denied:
+            self._record(f"{principal.session_arn}: {denied.message}")
+            self.log(f"iam: denied {call.service}.{call.operation}: {denied.message}")
+            raise
+        except (UnmappedOperationError, MissingFactError) as exc:
+            # Not a permission decision: the engine cannot map this call. It is allowed and
+            # named, so a gap in the map shows in the log instead of failing the stack.
+            name = f"{call.service}.{call.operation}"
+            with self._lock:
+                first = name not in self.unmapped
+                self.unmapped.add(name)
+            if first:
+                self.log(f"iam: not evaluated: {exc}")
+
+    def _warn(self, message: str) -> None:
+        self._record(message)
+        self.log(f"iam (warn): {message}")
+
+    def _record(self, message: str) -> None:
+        with self._lock:
+            self.denials.append(message)
+
+
+_ACTIVE: list[Enforcement] = []
+
+
+def activate(enforcement: Enforcement) -> None:
+    _ACTIVE[:] = [enforcement]
+
+
+def deactivate() -> None:
+    _ACTIVE.clear()
+
+
+def current() -> Enforcement | None:
+    return _ACTIVE[0] if _ACTIVE else None
+
+
+# -- requests that reach moto ----------------------------------------------------------------
+def _moto_error(denied: AccessDeniedError, response: Any) -> Exception:
+    """The denial as moto serializes an error for the request's protocol (JSON services:
+    ``{"__type", "message"}``; query / REST-XML: ``<Error><Code>``)."""
+    from moto.core.exceptions import JsonRESTError, _RESTError
+
+    protocol = ""
+    try:
+        from moto.core.utils import get_service_model
+
+        protocol = str(get_service_model(response.boto3_service_name).metadata["protocol"])
+    except Exception:  # an unknown model: JSON is moto's default error shape
+        protocol = "json"
+    if protocol in {"query", "ec2", "rest-xml"}:
+        error: Exception = _RESTError(denied.code, denied.message)
+    else:
+        error = JsonRESTError(denied.code, denied.message)
+    error.code = denied.status  # type: ignore[attr-defined]
+    return error
+
+
+def _request_params(response: Any, operation_model: Any) -> dict[str, Any]:
+    params = getattr(response, "params", None)
+    if isinstance(params, dict) and params:
+        return params
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.core.request import determine_request_protocol
+
+    request = response.normalized_request
+    protocol = determine_request_protocol(operation_model.service_model, request.content_type)
+    parsed: dict[str, Any] = PROTOCOL_PARSERS[protocol](operation_model).parse(
+        {
+            "method": request.method,
+            "values": request.values,
+            "headers": request.headers,
+            "body": request.data,
+            "url_path": request.path,
+            "url_params": response.uri_match,
+        }
+    )
+    return parsed
+
+
+def _authorize_request(self: Any, resource: str = "*") -> None:
+    enforcement = current()
+    if enforcement is not None and enforcement.mode is not Mode.OFF:
+        key = self.get_access_key()
+        if enforcement.principal_of(key) is not None:
+            from moto.core.utils import get_service_model
+
+            service = self.boto3_service_name
+            operation_model = get_service_model(service).operation_model(self._get_action())
+            call = ApiCall(
+                service,
+                operation_model.name,
+                _request_params(self, operation_model),
+                self.region,
+                self.current_account,
+                self.partition,
+            )
+            try:
+                enforcement.check(key, call)
+            except AccessDeniedError as denied:
+                raise _moto_error(denied, self) from None
+    _AUTHORIZE.original(self, resource)
+
+
+_AUTHORIZE: Final = AttributePatch(
+    name="iam: authorize every request signed by a principal of the stack",
+    owner="moto.core.authorization:ActionAuthenticatorMixin",
+    attribute="_authenticate_and_authorize_normal_action",
+    new=_authorize_request,
+    why="AWS authorizes each call against the caller's identity policies (IAM User Guide, "
+    "'Policy evaluation logic'); moto checks none of it",
+)
+
+
+# -- the interpreter: each execution calls with its state machine's role --------------------
+_EXECUTION: Final = threading.local()
+
+
+def execution_credentials() -> Credentials | None:
+    """The credentials of the state machine whose execution runs on this thread (None
+    outside one, or when its role has no principal)."""
+    enforcement = current()
+    role = getattr(_EXECUTION, "role_arn", None)
+    if enforcement is None or role is None:
+        return None
+    return enforcement.credentials_of_role(role)
+
+
+def _execution_logic(self: Any) -> Any:
+    _EXECUTION.role_arn = str(self._evaluation_details.aws_execution_details.role_arn)
+    try:
+        return _EXECUTION_ROLE.original(self)
+    finally:
+        _EXECUTION.role_arn = None
+
+
+_EXECUTION_ROLE: Final = AttributePatch(
+    name="iam: an execution's thread knows its state machine's role",
+    owner="moto.stepfunctions.parser.backend.execution_worker:ExecutionWorker",
+    attribute="_execution_logic",
+    new=_execution_logic,
+    why="Step Functions calls a task's service with the state machine's role (Step Functions "
+    "Developer Guide, 'How Step Functions works with IAM')",
+)
+
+
+# -- lambda:Invoke answered in process --------------------------------------------------------
+def authorize_invoke(request_signer: Any, function_name: str, region: str) -> None:
+    """``lambda:InvokeFunction`` for an Invoke the sandbox answers in process (it never
+    reaches moto): raises the AccessDenied error a denied Invoke gets."""
+    enforcement = current()
+    if enforcement is None or request_signer is None:
+        return
+    credentials = getattr(request_signer, "_credentials", None)
+    key = getattr(credentials, "access_key", None)
+    if not key:
+        return
+    principal = enforcement.principal_of(str(key))
+    if principal is None:
+        return
+    call = ApiCall(
+        "lambda",
+        "Invoke",
+        {"FunctionName": function_name},
+        region,
+        principal.account,
+        principal.partition,
+    )
+    enforcement.check(str(key), call)
+
+
+PATCHES: Final = (_AUTHORIZE, _EXECUTION_ROLE)
+INTERNALS: Final = (
+    Internal(
+        "moto.core.exceptions:_RESTError",
+        "the XML error body moto serializes for query and REST-XML services (its public "
+        "JsonRESTError is the JSON one)",
+    ),
+)
