@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from turnout_sandbox.demo import REPO, DemoService
@@ -77,11 +78,14 @@ class Run:
         bake_minutes: int = 5,
         timeout_minutes: int = 10,
         termination_wait_minutes: int = 5,
+        *,
+        iam: str = "enforce",
+        template: Path | None = None,
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
         self.steps: list[Step] = []
-        self.sandbox = Sandbox(speed=speed).start()
+        self.sandbox = Sandbox(speed=speed, iam=iam).start()
         self.v0 = self.sandbox.runtime.clock.now()
         self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
         self.stack: Stack = self.sandbox.deploy_stack(
@@ -89,6 +93,7 @@ class Run:
             self.demo.stack_parameters(
                 trigger=trigger, bake_minutes=bake_minutes, timeout_minutes=timeout_minutes
             ),
+            template=template,
         )
         from turnout_sandbox.emulators import events
 
@@ -254,8 +259,9 @@ def run_scenario(
     bake_minutes: int | None = None,
     speed: float = DEFAULT_SPEED,
     termination_wait_minutes: int | None = None,
+    iam: str = "enforce",
 ) -> ScenarioResult:
-    """Run one scenario in a fresh sandbox.
+    """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``).
 
     ``termination_wait_minutes`` is the demo deployment group's own wait: shorter than the
     gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
@@ -274,13 +280,16 @@ def run_scenario(
         options["trigger"] = "manual"
     if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
         speed = min(speed, 60.0)
-    run = Run(on_step, speed, **options)
+    run = Run(on_step, speed, iam=iam, **options)
     result = ScenarioResult(name, False, SCENARIOS[name])
     checks = result.checks
     try:
         body = _BODIES[name]
         row = body(run, checks)
         result.summary = _summary(run, row)
+        result.summary["iam"] = run.sandbox.iam.mode.value
+        result.summary["iamCallsEvaluated"] = run.sandbox.iam.evaluated
+        result.summary["iamDenied"] = len(run.sandbox.iam.denials)
         result.paths = run.paths()
         result.ok = all(ok for _, ok in checks)
     except ScenarioError as exc:
