@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any, Final
 
 from turnout_sandbox.emulators.ecs_bluegreen import resources
-from turnout_sandbox.emulators.ecs_bluegreen.config import Hook
+from turnout_sandbox.emulators.ecs_bluegreen.config import Hook, LoadBalancerConfig
 from turnout_sandbox.emulators.ecs_bluegreen.models import (
     LOCK,
     HookExecution,
@@ -300,8 +300,12 @@ def _green_group(dep: ServiceDeployment, rule: str) -> str:
     return dep.target.target_group_arns[rule]
 
 
-def _blue_group(dep: ServiceDeployment, rule: str) -> str | None:
-    return dep.source.target_group_arns.get(rule) if dep.source is not None else None
+def _blue_group(dep: ServiceDeployment, lb: LoadBalancerConfig) -> str:
+    """The source revision's target group; the pair's other one on a first deployment (ECS
+    keeps both on the rule, the idle one at weight 0)."""
+    rule = lb.production_listener_rule
+    serving = dep.source.target_group_arns.get(rule) if dep.source is not None else None
+    return serving or lb.other(_green_group(dep, rule))
 
 
 def _route_production(dep: ServiceDeployment, green: Decimal) -> None:
@@ -311,7 +315,7 @@ def _route_production(dep: ServiceDeployment, green: Decimal) -> None:
             dep.account,
             dep.region,
             rule,
-            blue=_blue_group(dep, rule),
+            blue=_blue_group(dep, lb),
             green=_green_group(dep, rule),
             green_percent=green,
         )
@@ -329,7 +333,7 @@ def _route_test(dep: ServiceDeployment, green: Decimal) -> None:
             dep.account,
             dep.region,
             lb.test_listener_rule,
-            blue=_blue_group(dep, prod),
+            blue=_blue_group(dep, lb),
             green=_green_group(dep, prod),
             green_percent=green,
         )

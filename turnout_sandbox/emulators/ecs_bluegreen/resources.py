@@ -158,16 +158,17 @@ def route(
     region: str,
     rule_arn: str,
     *,
-    blue: str | None,
+    blue: str,
     green: str,
     green_percent: Decimal,
 ) -> None:
     """Forward ``green_percent`` of the rule's traffic to ``green`` and the rest to ``blue``,
     both kept on the rule the way ECS does (a weighted forward action over the pair)."""
-    green_weight = 100 if blue is None else _elb_weight(green_percent)
-    groups = [{"TargetGroupArn": green, "Weight": green_weight}]
-    if blue is not None:
-        groups.insert(0, {"TargetGroupArn": blue, "Weight": 100 - green_weight})
+    green_weight = _elb_weight(green_percent)
+    groups = [
+        {"TargetGroupArn": blue, "Weight": 100 - green_weight},
+        {"TargetGroupArn": green, "Weight": green_weight},
+    ]
     action = {"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}
     elb = _elb(account, region)
     rule = _rule(account, region, rule_arn)

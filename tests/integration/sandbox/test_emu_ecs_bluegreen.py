@@ -1,0 +1,488 @@
+"""The ECS built-in blue/green emulator, driven through boto3 under mock_aws()."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.ecs.responses import EC2ContainerServiceResponse
+
+from turnout_sandbox.emulators import ecs_bluegreen
+from turnout_sandbox.patches import PatchRegistry
+from turnout_sandbox.runtime import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    LambdaFunctionError,
+    Runtime,
+    VirtualClock,
+    set_runtime,
+)
+
+pytestmark = pytest.mark.integration
+
+REGION = DEFAULT_REGION
+CLUSTER = "cluster-hello"
+SERVICE = "service-hello"
+CONTAINER = "hello"
+PORT = 8080
+SPEED = 1000.0
+REAL_DEADLINE = 20.0
+ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/ecsInfrastructureRoleForLoadBalancers"
+HOOK_FN = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT}:function:hook"
+REPO = "hello"
+IMAGE = f"{DEFAULT_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPO}"
+#: moto's handlers before any patch (nothing is patched at import).
+MOTO_HANDLERS = {
+    name: EC2ContainerServiceResponse.__dict__.get(name)
+    for name in ("create_service", "update_service", "describe_service_deployments")
+}
+
+
+# --------------------------------------------------------------------------- fakes
+@dataclass
+class FakeHookFunction:
+    """Lambda invoker: answers each invocation with the next scripted hook response."""
+
+    answers: list[Any] = field(default_factory=list)
+    calls: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
+    clock: VirtualClock | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, function: str, payload: Mapping[str, Any]) -> Any:
+        assert self.clock is not None
+        with self.lock:
+            self.calls.append((self.clock.now(), function, dict(payload)))
+            answer = self.answers.pop(0) if self.answers else {"hookStatus": "SUCCEEDED"}
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@dataclass
+class World:
+    runtime: Runtime
+    events: list[dict[str, Any]]
+    hooks: FakeHookFunction
+    blue_tg: str
+    green_tg: str
+    prod_rule: str
+    test_rule: str
+    taskdef_v1: str
+    taskdef_v2: str
+    digest_v2: str
+
+    @cached_property
+    def ecs(self) -> Any:
+        return boto3.client("ecs", region_name=REGION)
+
+    @cached_property
+    def elb(self) -> Any:
+        return boto3.client("elbv2", region_name=REGION)
+
+    def lb(self, **advanced: Any) -> list[dict[str, Any]]:
+        config = {
+            "alternateTargetGroupArn": self.green_tg,
+            "productionListenerRule": self.prod_rule,
+            "testListenerRule": self.test_rule,
+            "roleArn": ROLE,
+        } | advanced
+        return [
+            {
+                "targetGroupArn": self.blue_tg,
+                "containerName": CONTAINER,
+                "containerPort": PORT,
+                "advancedConfiguration": {k: v for k, v in config.items() if v is not None},
+            }
+        ]
+
+    def weights(self, rule: str) -> dict[str, int]:
+        return ecs_bluegreen.rule_weights(DEFAULT_ACCOUNT, REGION, rule)
+
+    def deployments(self) -> list[dict[str, Any]]:
+        briefs = self.ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)
+        arns = [b["serviceDeploymentArn"] for b in briefs["serviceDeployments"]]
+        return list(
+            self.ecs.describe_service_deployments(serviceDeploymentArns=arns)["serviceDeployments"]
+        )
+
+    def describe(self, arn: str) -> dict[str, Any]:
+        found = self.ecs.describe_service_deployments(serviceDeploymentArns=[arn])
+        return dict(found["serviceDeployments"][0])
+
+    def update(self, config: dict[str, Any], **extra: Any) -> str:
+        """UpdateService to v2 with ``config``; the new service deployment's ARN."""
+        before = {d["serviceDeploymentArn"] for d in self.deployments()}
+        self.ecs.update_service(
+            cluster=CLUSTER,
+            service=SERVICE,
+            taskDefinition=self.taskdef_v2,
+            deploymentConfiguration=config,
+            **extra,
+        )
+        after = [d for d in self.deployments() if d["serviceDeploymentArn"] not in before]
+        assert len(after) == 1
+        return str(after[0]["serviceDeploymentArn"])
+
+    def wait_status(self, arn: str, *statuses: str) -> dict[str, Any]:
+        return wait_for(
+            lambda: (d := self.describe(arn))["status"] in statuses and d,
+            what=f"{arn} in {statuses}",
+        )
+
+    def wait_hook(self, arn: str, stage: str | None = None) -> dict[str, Any]:
+        def paused() -> dict[str, Any] | None:
+            dep = self.describe(arn)
+            for hook in dep.get("lifecycleHookDetails", []):
+                if hook["status"] == "AWAITING_ACTION" and (
+                    stage is None or dep.get("lifecycleStage") == stage
+                ):
+                    return dict(hook)
+            return None
+
+        return wait_for(paused, what=f"a PAUSE hook of {arn} awaiting action")
+
+    def emitted(self, detail_type: str) -> list[dict[str, Any]]:
+        return [e["detail"] for e in list(self.events) if e["detail-type"] == detail_type]
+
+
+def wait_for[T](probe: Callable[[], T | None], what: str = "") -> T:
+    deadline = time.monotonic() + REAL_DEADLINE
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what or probe}")
+        time.sleep(0.01)
+
+
+def blue_green(**extra: Any) -> dict[str, Any]:
+    return {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0} | extra
+
+
+def pause(stage: str, minutes: int = 30, action: str = "ROLLBACK") -> dict[str, Any]:
+    return {
+        "targetType": "PAUSE",
+        "lifecycleStages": [stage],
+        "timeoutConfiguration": {"timeoutInMinutes": minutes, "action": action},
+    }
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    runtime = Runtime(VirtualClock(speed=SPEED))
+    events: list[dict[str, Any]] = []
+    runtime.event_listeners.append(events.append)
+    hooks = FakeHookFunction(clock=runtime.clock)
+    runtime.invoke_lambda = hooks
+    set_runtime(runtime)
+    ecs_bluegreen.install()
+    ecs_bluegreen.reset()
+    try:
+        with mock_aws():
+            yield _build_world(runtime, events, hooks)
+            ecs_bluegreen.reset()
+    finally:
+        runtime.clock.stop()
+        ecs_bluegreen.uninstall()
+        set_runtime(None)
+
+
+def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHookFunction) -> World:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"{REGION}{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for cidr, az in (("10.0.1.0/24", "a"), ("10.0.2.0/24", "b"))
+    ]
+    elb = boto3.client("elbv2", region_name=REGION)
+    lb = elb.create_load_balancer(Name="alb-hello", Subnets=subnets)["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    blue, green = (
+        elb.create_target_group(Name=name, Protocol="HTTP", Port=PORT, VpcId=vpc, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        for name in ("tg-hello-1", "tg-hello-2")
+    )
+    rules = []
+    for port in (80, 9000):
+        listener = elb.create_listener(
+            LoadBalancerArn=lb,
+            Protocol="HTTP",
+            Port=port,
+            DefaultActions=[
+                {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
+            ],
+        )["Listeners"][0]["ListenerArn"]
+        rules.append(
+            elb.create_rule(
+                ListenerArn=listener,
+                Priority=1,
+                Conditions=[{"Field": "path-pattern", "Values": ["/*"]}],
+                Actions=[
+                    {
+                        "Type": "forward",
+                        "ForwardConfig": {
+                            "TargetGroups": [
+                                {"TargetGroupArn": blue, "Weight": 100},
+                                {"TargetGroupArn": green, "Weight": 0},
+                            ]
+                        },
+                    }
+                ],
+            )["Rules"][0]["RuleArn"]
+        )
+    ecr = boto3.client("ecr", region_name=REGION)
+    ecr.create_repository(repositoryName=REPO)
+    digests = {}
+    for tag in ("v1", "v2"):
+        pushed = ecr.put_image(
+            repositoryName=REPO,
+            imageTag=tag,
+            imageManifest=f'{{"schemaVersion": 2, "t": "{tag}"}}',
+            imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json",
+        )
+        digests[tag] = pushed["image"]["imageId"]["imageDigest"]
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(clusterName=CLUSTER)
+    taskdefs = [
+        ecs.register_task_definition(
+            family="hello",
+            containerDefinitions=[
+                {"name": CONTAINER, "image": f"{IMAGE}:{tag}", "memory": 256, "essential": True}
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        for tag in ("v1", "v2")
+    ]
+    world = World(runtime, events, hooks, blue, green, rules[0], rules[1], *taskdefs, digests["v2"])
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=SERVICE,
+        taskDefinition=taskdefs[0],
+        desiredCount=2,
+        deploymentController={"type": "ECS"},
+        deploymentConfiguration=blue_green(),
+        loadBalancers=world.lb(),
+    )
+    first = world.deployments()
+    assert len(first) == 1
+    world.wait_status(first[0]["serviceDeploymentArn"], "SUCCESSFUL")
+    events.clear()
+    return world
+
+
+# --------------------------------------------------------------------------- the first deployment
+def test_given_a_new_blue_green_service_when_created_then_its_first_revision_serves_on_blue(
+    world: World,
+) -> None:
+    (first,) = world.deployments()
+    revision_arn = first["targetServiceRevision"]["arn"]
+
+    (revision,) = world.ecs.describe_service_revisions(serviceRevisionArns=[revision_arn])[
+        "serviceRevisions"
+    ]
+
+    assert first["status"] == "SUCCESSFUL"
+    assert first["sourceServiceRevisions"] == []
+    assert revision["taskDefinition"] == world.taskdef_v1
+    assert revision["resolvedConfiguration"]["loadBalancers"] == [
+        {"targetGroupArn": world.blue_tg, "productionListenerRule": world.prod_rule}
+    ]
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+
+
+# --------------------------------------------------------------------------- BLUE_GREEN + PAUSE
+def test_given_a_pause_hook_after_production_shift_when_continued_then_green_serves_and_blue_goes(
+    world: World,
+) -> None:
+    arn = world.update(blue_green(lifecycleHooks=[pause("POST_PRODUCTION_TRAFFIC_SHIFT")]))
+
+    hook = world.wait_hook(arn, "POST_PRODUCTION_TRAFFIC_SHIFT")
+    paused = world.describe(arn)
+    assert paused["status"] == "IN_PROGRESS"
+    assert world.weights(world.prod_rule) == {world.blue_tg: 0, world.green_tg: 100}
+    assert world.weights(world.test_rule) == {world.blue_tg: 0, world.green_tg: 100}
+    assert hook["targetType"] == "PAUSE"
+    assert hook["timeoutAction"] == "ROLLBACK"
+    assert hook["hookId"].startswith("ecs-pause-")
+    assert paused["sourceServiceRevisions"][0]["requestedProductionTrafficWeight"] == 0.0
+    assert paused["targetServiceRevision"]["requestedProductionTrafficWeight"] == 100.0
+
+    answer = world.ecs.continue_service_deployment(
+        serviceDeploymentArn=arn, hookId=hook["hookId"], action="CONTINUE"
+    )
+
+    assert answer["serviceDeploymentArn"] == arn
+    done = world.wait_status(arn, "SUCCESSFUL")
+    assert done["lifecycleStage"] == "CLEAN_UP"
+    assert [h["status"] for h in done["lifecycleHookDetails"]] == ["SUCCEEDED"]
+    revision = world.ecs.describe_service_revisions(
+        serviceRevisionArns=[done["targetServiceRevision"]["arn"]]
+    )["serviceRevisions"][0]
+    assert revision["containerImages"] == [
+        {"containerName": CONTAINER, "image": f"{IMAGE}:v2", "imageDigest": world.digest_v2}
+    ]
+    assert revision["resolvedConfiguration"]["loadBalancers"] == [
+        {"targetGroupArn": world.green_tg, "productionListenerRule": world.prod_rule}
+    ]
+    service = world.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+    assert service["taskDefinition"] == world.taskdef_v2
+    assert service["deploymentConfiguration"]["strategy"] == "BLUE_GREEN"
+
+
+def test_given_a_successful_deployment_when_events_read_then_aws_detail_shapes_were_emitted(
+    world: World,
+) -> None:
+    arn = world.update(blue_green(lifecycleHooks=[pause("POST_TEST_TRAFFIC_SHIFT")]))
+    hook = world.wait_hook(arn)
+    world.ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook["hookId"])
+    world.wait_status(arn, "SUCCESSFUL")
+
+    deployment = world.emitted(ecs_bluegreen.DEPLOYMENT_DETAIL_TYPE)
+    hooks = world.emitted(ecs_bluegreen.HOOK_DETAIL_TYPE)
+
+    assert {e["source"] for e in world.events} == {"aws.ecs"}
+    assert [d["eventName"] for d in deployment] == [
+        "SERVICE_DEPLOYMENT_IN_PROGRESS",
+        "SERVICE_DEPLOYMENT_COMPLETED",
+    ]
+    assert all(d["eventType"] == "INFO" for d in deployment)
+    assert deployment[0]["deploymentId"].startswith("ecs-svc/")
+    assert deployment[0]["reason"] == f"ECS deployment {deployment[0]['deploymentId']} in progress."
+    assert deployment[1]["reason"] == f"ECS deployment {deployment[0]['deploymentId']} completed."
+    assert set(deployment[0]) == {"eventType", "eventName", "deploymentId", "updatedAt", "reason"}
+    assert hooks[0] == hooks[0] | {
+        "eventType": "INFO",
+        "eventName": "HOOK_AWAITING_ACTION",
+        "hookId": hook["hookId"],
+        "hookType": "PAUSE",
+        "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT",
+        "serviceDeploymentArn": arn,
+        "clusterArn": f"arn:aws:ecs:{REGION}:{DEFAULT_ACCOUNT}:cluster/{CLUSTER}",
+    }
+    assert hooks[0]["serviceArn"].endswith(f"service/{CLUSTER}/{SERVICE}")
+    assert [h["eventName"] for h in hooks] == ["HOOK_AWAITING_ACTION", "HOOK_SUCCEEDED"]
+
+
+# --------------------------------------------------------------------------- PAUSE expiry
+@pytest.mark.parametrize(
+    ("action", "final", "serving"),
+    [("ROLLBACK", "ROLLBACK_SUCCESSFUL", "blue"), ("CONTINUE", "SUCCESSFUL", "green")],
+)
+def test_given_a_pause_hook_nobody_answers_when_it_expires_then_its_timeout_action_is_taken(
+    world: World, action: str, final: str, serving: str
+) -> None:
+    started = world.runtime.clock.now()
+    arn = world.update(blue_green(lifecycleHooks=[pause("POST_TEST_TRAFFIC_SHIFT", 5, action)]))
+    hook = world.wait_hook(arn)
+    assert 5 * 60 - 10 <= hook["expiresAt"].timestamp() - started <= 5 * 60 + 30
+
+    done = world.wait_status(arn, final)
+
+    assert world.runtime.clock.now() >= hook["expiresAt"].timestamp()
+    assert [h["status"] for h in done["lifecycleHookDetails"]] == ["TIMED_OUT"]
+    serving_tg = world.blue_tg if serving == "blue" else world.green_tg
+    assert world.weights(world.prod_rule)[serving_tg] == 100
+    assert world.weights(world.test_rule)[serving_tg] == 100
+    service = world.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+    expected = world.taskdef_v1 if serving == "blue" else world.taskdef_v2
+    assert service["taskDefinition"] == expected
+    if final == "ROLLBACK_SUCCESSFUL":
+        assert "timed out" in done["rollback"]["reason"]
+        assert done["rollback"]["serviceRevisionArn"] == done["sourceServiceRevisions"][0]["arn"]
+        names = [d["eventName"] for d in world.emitted(ecs_bluegreen.DEPLOYMENT_DETAIL_TYPE)]
+        assert names == [
+            "SERVICE_DEPLOYMENT_IN_PROGRESS",
+            "SERVICE_DEPLOYMENT_FAILED",
+            "SERVICE_DEPLOYMENT_IN_PROGRESS",
+            "SERVICE_DEPLOYMENT_COMPLETED",
+        ]
+        failed = world.emitted(ecs_bluegreen.DEPLOYMENT_DETAIL_TYPE)[1]
+        assert failed["eventType"] == "ERROR"
+        assert (
+            "rolling back to deploymentId"
+            in world.emitted(ecs_bluegreen.DEPLOYMENT_DETAIL_TYPE)[2]["reason"]
+        )
+    else:
+        assert "rollback" not in done
+
+
+def test_given_a_paused_deployment_when_continued_with_rollback_then_traffic_returns_to_blue(
+    world: World,
+) -> None:
+    arn = world.update(blue_green(lifecycleHooks=[pause("POST_PRODUCTION_TRAFFIC_SHIFT")]))
+    hook = world.wait_hook(arn)
+
+    world.ecs.continue_service_deployment(
+        serviceDeploymentArn=arn, hookId=hook["hookId"], action="ROLLBACK"
+    )
+
+    done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+    assert [h["status"] for h in done["lifecycleHookDetails"]] == ["FAILED"]
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+    with pytest.raises(ClientError) as again:
+        world.ecs.continue_service_deployment(
+            serviceDeploymentArn=arn, hookId=hook["hookId"], action="CONTINUE"
+        )
+    assert again.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_given_an_unknown_deployment_when_continued_then_service_deployment_not_found(
+    world: World,
+) -> None:
+    arn = f"arn:aws:ecs:{REGION}:{DEFAULT_ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/nope"
+
+    with pytest.raises(ClientError) as error:
+        world.ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId="ecs-pause-x")
+
+    assert error.value.response["Error"]["Code"] == "ServiceDeploymentNotFoundException"
+    missing = world.ecs.describe_service_deployments(serviceDeploymentArns=[arn])
+    assert missing["failures"] == [{"arn": arn, "reason": "MISSING"}]
+
+
+# --------------------------------------------------------------------------- StopServiceDeployment
+def test_given_a_deployment_in_progress_when_stopped_with_rollback_then_it_rolls_back(
+    world: World,
+) -> None:
+    arn = world.update(blue_green(lifecycleHooks=[pause("POST_PRODUCTION_TRAFFIC_SHIFT")]))
+    world.wait_hook(arn)
+    assert world.weights(world.prod_rule)[world.green_tg] == 100
+
+    world.ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+
+    done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+    assert "StopServiceDeployment" in done["rollback"]["reason"]
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+    with pytest.raises(ClientError) as finished:
+        world.ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+    assert finished.value.response["Error"]["Code"] == "ConflictException"
+
+
+def test_given_a_deployment_when_stopped_with_abort_then_refused_and_it_goes_on(
+    world: World,
+) -> None:
+    arn = world.update(blue_green(lifecycleHooks=[pause("POST_TEST_TRAFFIC_SHIFT")]))
+    hook = world.wait_hook(arn)
+
+    with pytest.raises(ClientError) as error:
+        world.ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ABORT")
+
+    assert error.value.response["Error"]["Code"] == "InvalidParameterException"
+    world.ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook["hookId"])
+    world.wait_status(arn, "SUCCESSFUL")
