@@ -16,11 +16,9 @@ from moto import mock_aws
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from turnout_sandbox.emulators import ecs_bluegreen
-from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
-    LambdaFunctionError,
     Runtime,
     VirtualClock,
     set_runtime,
