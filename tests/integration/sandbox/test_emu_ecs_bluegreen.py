@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -16,9 +17,11 @@ from moto import mock_aws
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from turnout_sandbox.emulators import ecs_bluegreen
+from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
+    LambdaFunctionError,
     Runtime,
     VirtualClock,
     set_runtime,
@@ -389,7 +392,9 @@ def test_given_a_pause_hook_nobody_answers_when_it_expires_then_its_timeout_acti
     started = world.runtime.clock.now()
     arn = world.update(blue_green(lifecycleHooks=[pause("POST_TEST_TRAFFIC_SHIFT", 5, action)]))
     hook = world.wait_hook(arn)
-    assert 5 * 60 - 10 <= hook["expiresAt"].timestamp() - started <= 5 * 60 + 30
+    assert (
+        5 * 60 - 10 <= hook["expiresAt"].timestamp() - started <= 5 * 60 + 120
+    )  # the calls above take some virtual time
 
     done = world.wait_status(arn, final)
 
@@ -484,3 +489,390 @@ def test_given_a_deployment_when_stopped_with_abort_then_refused_and_it_goes_on(
     assert error.value.response["Error"]["Code"] == "InvalidParameterException"
     world.ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook["hookId"])
     world.wait_status(arn, "SUCCESSFUL")
+
+
+# --------------------------------------------------------------------------- LINEAR / CANARY
+def _step_through(world: World, arn: str) -> list[tuple[float, int]]:
+    """Continue every PRE_PRODUCTION_TRAFFIC_SHIFT pause; (virtual time, green weight) at each."""
+    seen: list[tuple[float, int]] = []
+    answered: set[str] = set()
+    while True:
+        dep = world.describe(arn)
+        if dep["status"] != "IN_PROGRESS":
+            return seen
+        waiting = [
+            h
+            for h in dep.get("lifecycleHookDetails", [])
+            if h["status"] == "AWAITING_ACTION" and h["hookId"] not in answered
+        ]
+        if waiting:
+            seen.append((world.runtime.clock.now(), world.weights(world.prod_rule)[world.green_tg]))
+            answered.add(waiting[0]["hookId"])
+            world.ecs.continue_service_deployment(
+                serviceDeploymentArn=arn, hookId=waiting[0]["hookId"], action="CONTINUE"
+            )
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    ("config", "before_each_step", "bake_minutes"),
+    [
+        (
+            {
+                "strategy": "LINEAR",
+                "linearConfiguration": {"stepPercent": 25.0, "stepBakeTimeInMinutes": 10},
+            },
+            [0, 25, 50, 75],
+            10,
+        ),
+        (
+            {
+                "strategy": "CANARY",
+                "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 5},
+            },
+            [0, 10],
+            5,
+        ),
+    ],
+)
+def test_given_a_stepped_strategy_when_deployed_then_weights_move_step_by_step_after_each_bake(
+    world: World, config: dict[str, Any], before_each_step: list[int], bake_minutes: int
+) -> None:
+    arn = world.update(
+        config | {"bakeTimeInMinutes": 0, "lifecycleHooks": [pause("PRE_PRODUCTION_TRAFFIC_SHIFT")]}
+    )
+
+    seen = _step_through(world, arn)
+
+    assert [weight for _, weight in seen] == before_each_step
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(seen)]
+    assert all(gap >= bake_minutes * 60 for gap in gaps)
+    done = world.wait_status(arn, "SUCCESSFUL")
+    assert world.weights(world.prod_rule) == {world.blue_tg: 0, world.green_tg: 100}
+    assert len(done["lifecycleHookDetails"]) == len(before_each_step)
+
+
+def test_given_a_linear_strategy_with_a_lambda_hook_when_shifting_then_it_sees_each_steps_weights(
+    world: World,
+) -> None:
+    arn = world.update(
+        {
+            "strategy": "LINEAR",
+            "bakeTimeInMinutes": 0,
+            "linearConfiguration": {"stepPercent": 50.0, "stepBakeTimeInMinutes": 0},
+            "lifecycleHooks": [
+                {
+                    "hookTargetArn": HOOK_FN,
+                    "roleArn": ROLE,
+                    "lifecycleStages": ["PRODUCTION_TRAFFIC_SHIFT"],
+                    "hookDetails": {"gate": "health"},
+                }
+            ],
+        }
+    )
+
+    done = world.wait_status(arn, "SUCCESSFUL")
+
+    payloads = [payload for _, _, payload in world.hooks.calls]
+    assert [p["lifecycleStage"] for p in payloads] == ["PRODUCTION_TRAFFIC_SHIFT"] * 2
+    target = done["targetServiceRevision"]["arn"]
+    source = done["sourceServiceRevisions"][0]["arn"]
+    assert [p["executionDetails"]["productionTrafficWeights"] for p in payloads] == [
+        {target: 50.0, source: 50.0},
+        {target: 100.0, source: 0.0},
+    ]
+    assert payloads[0]["resourceArn"] == arn
+    assert payloads[0]["hookDetails"] == {"gate": "health"}
+    assert payloads[0]["executionDetails"]["targetServiceRevisionArn"] == target
+    assert {fn for _, fn, _ in world.hooks.calls} == {HOOK_FN}
+
+
+# --------------------------------------------------------------------------- Lambda hooks
+def _lambda_hook(stage: str = "POST_TEST_TRAFFIC_SHIFT") -> dict[str, Any]:
+    return {
+        "targetType": "AWS_LAMBDA",
+        "hookTargetArn": HOOK_FN,
+        "roleArn": ROLE,
+        "lifecycleStages": [stage],
+    }
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"hookStatus": "FAILED"},
+        {"hookStatus": "MAYBE"},
+        LambdaFunctionError("RuntimeError", "boom"),
+    ],
+    ids=["failed", "no-valid-status", "error"],
+)
+def test_given_a_lambda_hook_that_fails_when_it_answers_then_the_deployment_rolls_back(
+    world: World, answer: Any
+) -> None:
+    world.hooks.answers = [answer]
+
+    arn = world.update(blue_green(lifecycleHooks=[_lambda_hook()]))
+
+    done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+    assert [h["status"] for h in done["lifecycleHookDetails"]] == ["FAILED"]
+    assert done["lifecycleHookDetails"][0]["targetArn"] == HOOK_FN
+    assert world.weights(world.test_rule) == {world.blue_tg: 100, world.green_tg: 0}
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+    assert len(world.hooks.calls) == 1
+
+
+def test_given_a_lambda_hook_in_progress_when_called_back_then_it_is_reinvoked_after_the_delay(
+    world: World,
+) -> None:
+    world.hooks.answers = [
+        {"hookStatus": "IN_PROGRESS", "callBackDelay": 120, "hookDetails": {"try": 1}},
+        {"hookStatus": "SUCCEEDED"},
+    ]
+
+    arn = world.update(blue_green(lifecycleHooks=[_lambda_hook()]))
+
+    done = world.wait_status(arn, "SUCCESSFUL")
+    (first_at, _, first), (second_at, _, second) = world.hooks.calls
+    assert second_at - first_at >= 120
+    assert "hookDetails" not in first
+    assert second["hookDetails"] == {"try": 1}
+    assert second["executionId"] == first["executionId"]
+    assert [h["status"] for h in done["lifecycleHookDetails"]] == ["SUCCEEDED"]
+
+
+# --------------------------------------------------------------------------- alarms
+@pytest.mark.parametrize("state", ["ALARM", "OK"])
+def test_given_deployment_alarms_when_one_fires_mid_deployment_then_it_rolls_back_else_completes(
+    world: World, state: str
+) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    cloudwatch.put_metric_alarm(
+        AlarmName="hello-5xx",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    alarms = {"alarmNames": ["hello-5xx"], "enable": True, "rollback": True}
+    arn = world.update(
+        blue_green(alarms=alarms, lifecycleHooks=[pause("POST_PRODUCTION_TRAFFIC_SHIFT")])
+    )
+    hook = world.wait_hook(arn)
+    assert world.describe(arn)["alarms"]["status"] == "MONITORING"
+
+    cloudwatch.set_alarm_state(AlarmName="hello-5xx", StateValue=state, StateReason="test")
+    if state == "OK":
+        world.ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook["hookId"])
+
+    if state == "ALARM":
+        done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+        assert done["alarms"]["status"] == "TRIGGERED"
+        assert done["alarms"]["triggeredAlarmNames"] == ["hello-5xx"]
+        assert "hello-5xx" in done["rollback"]["reason"]
+        assert world.weights(world.prod_rule)[world.blue_tg] == 100
+    else:
+        done = world.wait_status(arn, "SUCCESSFUL")
+        assert done["alarms"]["status"] == "MONITORING_COMPLETE"
+        assert world.weights(world.prod_rule)[world.green_tg] == 100
+
+
+# --------------------------------------------------------------------------- refused configs
+REFUSED = {
+    "no-alternate-target-group": ({}, {"alternateTargetGroupArn": None}, "alternateTargetGroupArn"),
+    "no-production-rule": ({}, {"productionListenerRule": None}, "productionListenerRule"),
+    "pause-at-production-shift": (
+        {"lifecycleHooks": [pause("PRODUCTION_TRAFFIC_SHIFT")]},
+        {},
+        "PRODUCTION_TRAFFIC_SHIFT",
+    ),
+    "pause-at-test-shift": (
+        {"lifecycleHooks": [pause("TEST_TRAFFIC_SHIFT")]},
+        {},
+        "TEST_TRAFFIC_SHIFT",
+    ),
+    "lambda-without-target": (
+        {"lifecycleHooks": [{"lifecycleStages": ["PRE_SCALE_UP"]}]},
+        {},
+        "hookTargetArn",
+    ),
+    "hook-timeout-over-14-days": (
+        {"lifecycleHooks": [pause("POST_SCALE_UP", minutes=20161)]},
+        {},
+        "timeoutInMinutes",
+    ),
+    "bake-over-a-day": ({"bakeTimeInMinutes": 1441}, {}, "bakeTimeInMinutes"),
+    "blue-green-without-bake": ({"bakeTimeInMinutes": None}, {}, "bakeTimeInMinutes"),
+    "linear-step-under-3": (
+        {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 2.9}},
+        {},
+        "stepPercent",
+    ),
+    "linear-step-not-a-tenth": (
+        {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 10.05}},
+        {},
+        "stepPercent",
+    ),
+    "canary-over-100": (
+        {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 100.1}},
+        {},
+        "canaryPercent",
+    ),
+    "canary-bake-over-a-day": (
+        {"strategy": "CANARY", "canaryConfiguration": {"canaryBakeTimeInMinutes": 1441}},
+        {},
+        "canaryBakeTimeInMinutes",
+    ),
+}
+
+
+@pytest.mark.parametrize(("config", "advanced", "named"), REFUSED.values(), ids=REFUSED.keys())
+def test_given_a_configuration_aws_refuses_when_updating_then_invalid_parameter_and_nothing_starts(
+    world: World, config: dict[str, Any], advanced: dict[str, Any], named: str
+) -> None:
+    requested = {k: v for k, v in (blue_green() | config).items() if v is not None}
+
+    with pytest.raises(ClientError) as error:
+        world.ecs.update_service(
+            cluster=CLUSTER,
+            service=SERVICE,
+            taskDefinition=world.taskdef_v2,
+            deploymentConfiguration=requested,
+            loadBalancers=world.lb(**advanced),
+        )
+
+    assert error.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert named in error.value.response["Error"]["Message"]
+    assert len(world.deployments()) == 1
+    service = world.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+    assert service["taskDefinition"] == world.taskdef_v1
+
+
+@pytest.mark.parametrize(
+    ("config", "stages"),
+    [
+        ({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 3.0}}, None),
+        ({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0.1}}, None),
+        (blue_green(bakeTimeInMinutes=1440), ["POST_TEST_TRAFFIC_SHIFT"]),
+    ],
+    ids=["linear-3", "canary-0.1", "bake-1440-pause-post-test"],
+)
+def test_given_the_bounds_aws_accepts_when_updating_then_a_deployment_starts(
+    world: World, config: dict[str, Any], stages: list[str] | None
+) -> None:
+    hooks = [pause(stages[0])] if stages else []
+
+    arn = world.update(config | {"lifecycleHooks": hooks})
+
+    assert world.describe(arn)["status"] in {"PENDING", "IN_PROGRESS", "SUCCESSFUL"}
+    world.ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+    world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+
+
+def test_given_a_code_deploy_controller_when_created_with_blue_green_then_refused(
+    world: World,
+) -> None:
+    with pytest.raises(ClientError) as error:
+        world.ecs.create_service(
+            cluster=CLUSTER,
+            serviceName="other",
+            taskDefinition=world.taskdef_v1,
+            desiredCount=1,
+            deploymentController={"type": "CODE_DEPLOY"},
+            deploymentConfiguration=blue_green(),
+            loadBalancers=world.lb(),
+        )
+
+    assert error.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "deploymentController" in error.value.response["Error"]["Message"]
+
+
+def test_given_a_rolling_service_when_created_then_moto_handles_it_and_no_deployment_is_tracked(
+    world: World,
+) -> None:
+    world.ecs.create_service(
+        cluster=CLUSTER, serviceName="rolling", taskDefinition=world.taskdef_v1, desiredCount=1
+    )
+
+    briefs = world.ecs.list_service_deployments(cluster=CLUSTER, service="rolling")
+
+    assert briefs["serviceDeployments"] == []
+
+
+# --------------------------------------------------------------------------- networking
+def test_given_an_alternate_target_group_off_the_rules_when_deploying_then_rolled_back_as_aws_says(
+    world: World,
+) -> None:
+    vpc = world.elb.describe_target_groups(TargetGroupArns=[world.blue_tg])["TargetGroups"][0][
+        "VpcId"
+    ]
+    stray = world.elb.create_target_group(
+        Name="tg-stray", Protocol="HTTP", Port=PORT, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+
+    arn = world.update(blue_green(), loadBalancers=world.lb(alternateTargetGroupArn=stray))
+
+    done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+    assert done["statusReason"] == ecs_bluegreen.INVALID_NETWORKING
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+
+
+# --------------------------------------------------------------------------- one at a time
+def test_given_a_deployment_in_progress_when_another_starts_then_the_first_stops_and_the_second_runs(
+    world: World,
+) -> None:
+    config = blue_green(lifecycleHooks=[pause("POST_PRODUCTION_TRAFFIC_SHIFT")])
+    first = world.update(config)
+    world.wait_hook(first)
+
+    second = world.update(config, forceNewDeployment=True)
+
+    world.wait_status(first, "STOPPED")
+    hook = world.wait_hook(second)
+    assert world.weights(world.prod_rule) == {world.blue_tg: 0, world.green_tg: 100}
+    world.ecs.continue_service_deployment(serviceDeploymentArn=second, hookId=hook["hookId"])
+    done = world.wait_status(second, "SUCCESSFUL")
+    assert (
+        done["sourceServiceRevisions"][0]["arn"]
+        == world.describe(first)["sourceServiceRevisions"][0]["arn"]
+    )
+    listed = world.ecs.list_service_deployments(
+        cluster=CLUSTER, service=SERVICE, status=["STOPPED"]
+    )["serviceDeployments"]
+    assert [b["serviceDeploymentArn"] for b in listed] == [first]
+
+
+# --------------------------------------------------------------------------- the patches
+def test_given_patches_when_applied_and_undone_through_a_registry_then_moto_is_restored() -> None:
+    was_applied = any(p.is_applied() for p in ecs_bluegreen.PATCHES)
+    ecs_bluegreen.uninstall()
+    registry = PatchRegistry()
+    registry.extend(ecs_bluegreen.PATCHES, ecs_bluegreen.INTERNALS)
+    names = [p.name for p in ecs_bluegreen.PATCHES]
+    try:
+        assert registry.canary() == []
+        assert len(set(names)) == len(names)
+        assert all(name.startswith("ecs_bluegreen.") for name in names)
+
+        registry.apply()
+        ecs_bluegreen.install()  # idempotent: the same patch objects
+
+        assert registry.verify(expect_applied=True) == []
+        assert all(
+            EC2ContainerServiceResponse.__dict__.get(name) is not original
+            for name, original in MOTO_HANDLERS.items()
+        )
+
+        registry.undo()
+
+        assert registry.verify(expect_applied=False) == []
+        assert all(
+            EC2ContainerServiceResponse.__dict__.get(name) is original
+            for name, original in MOTO_HANDLERS.items()
+        )
+    finally:
+        registry.undo()
+        if was_applied:
+            ecs_bluegreen.install()
