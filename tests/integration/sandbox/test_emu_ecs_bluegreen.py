@@ -150,6 +150,13 @@ class World:
 
         return wait_for(paused, what=f"a PAUSE hook of {arn} awaiting action")
 
+    def wait_event(self, name: str, count: int = 1) -> None:
+        """Events follow the status change (as on AWS): wait until ``count`` ``name``s came."""
+        wait_for(
+            lambda: [e["detail"].get("eventName") for e in list(self.events)].count(name) >= count,
+            what=f"{count} {name} event(s)",
+        )
+
     def emitted(self, detail_type: str) -> list[dict[str, Any]]:
         return [e["detail"] for e in list(self.events) if e["detail-type"] == detail_type]
 
@@ -284,6 +291,12 @@ def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHook
     first = world.deployments()
     assert len(first) == 1
     world.wait_status(first[0]["serviceDeploymentArn"], "SUCCESSFUL")
+    wait_for(
+        lambda: any(
+            e["detail"].get("eventName") == "SERVICE_DEPLOYMENT_COMPLETED" for e in list(events)
+        ),
+        what="the first deployment's COMPLETED event",
+    )
     events.clear()
     return world
 
@@ -354,6 +367,7 @@ def test_given_a_successful_deployment_when_events_read_then_aws_detail_shapes_w
     hook = world.wait_hook(arn)
     world.ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook["hookId"])
     world.wait_status(arn, "SUCCESSFUL")
+    world.wait_event("SERVICE_DEPLOYMENT_COMPLETED")
 
     deployment = world.emitted(ecs_bluegreen.DEPLOYMENT_DETAIL_TYPE)
     hooks = world.emitted(ecs_bluegreen.HOOK_DETAIL_TYPE)
@@ -407,6 +421,7 @@ def test_given_a_pause_hook_nobody_answers_when_it_expires_then_its_timeout_acti
     expected = world.taskdef_v1 if serving == "blue" else world.taskdef_v2
     assert service["taskDefinition"] == expected
     if final == "ROLLBACK_SUCCESSFUL":
+        world.wait_event("SERVICE_DEPLOYMENT_COMPLETED")
         assert "timed out" in done["rollback"]["reason"]
         assert done["rollback"]["serviceRevisionArn"] == done["sourceServiceRevisions"][0]["arn"]
         names = [d["eventName"] for d in world.emitted(ecs_bluegreen.DEPLOYMENT_DETAIL_TYPE)]
