@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.ecs.responses import EC2ContainerServiceResponse
 
+from tests.integration.sandbox.conftest import wait_for as conftest_wait_for
 from turnout_sandbox.emulators import ecs_bluegreen
 from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import (
@@ -162,14 +163,7 @@ class World:
 
 
 def wait_for[T](probe: Callable[[], T | None], what: str = "") -> T:
-    deadline = time.monotonic() + REAL_DEADLINE
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what or probe}")
-        time.sleep(0.01)
+    return conftest_wait_for(probe, timeout=REAL_DEADLINE, what=what)
 
 
 def blue_green(**extra: Any) -> dict[str, Any]:
@@ -186,11 +180,7 @@ def pause(stage: str, minutes: int = 30, action: str = "ROLLBACK") -> dict[str, 
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def world(aws_env: None) -> Iterator[World]:
     runtime = Runtime(VirtualClock(speed=SPEED))
     events: list[dict[str, Any]] = []
     runtime.event_listeners.append(events.append)

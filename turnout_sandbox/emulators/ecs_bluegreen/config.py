@@ -157,6 +157,14 @@ def _percent(value: Any, member: str, default: str, low: str) -> Decimal:
     return number.normalize() if number != number.to_integral() else number.quantize(1)
 
 
+#: botocore model, LinearConfiguration / CanaryConfiguration: (member, percent key, default
+#: percent, lowest percent, bake key, default bake minutes).
+_STEPPED: Final[dict[str, tuple[str, str, str, str, str, int]]] = {
+    "LINEAR": ("linearConfiguration", "stepPercent", "10", "3.0", "stepBakeTimeInMinutes", 6),
+    "CANARY": ("canaryConfiguration", "canaryPercent", "5", "0.1", "canaryBakeTimeInMinutes", 10),
+}
+
+
 def _strategy(config: Mapping[str, Any]) -> Strategy:
     name = str(config.get("strategy"))
     bake = config.get("bakeTimeInMinutes")
@@ -170,35 +178,17 @@ def _strategy(config: Mapping[str, Any]) -> Strategy:
     bake_minutes = _minutes(
         bake, "deploymentConfiguration.bakeTimeInMinutes", 0, 0, MAX_BAKE_MINUTES
     )
-    if name == "LINEAR":
-        linear = config.get("linearConfiguration") or {}
-        return Strategy(
-            name,
-            bake_minutes,
-            _percent(linear.get("stepPercent"), "linearConfiguration.stepPercent", "10", "3.0"),
-            _minutes(
-                linear.get("stepBakeTimeInMinutes"),
-                "linearConfiguration.stepBakeTimeInMinutes",
-                6,
-                0,
-                MAX_BAKE_MINUTES,
-            ),
-        )
-    if name == "CANARY":
-        canary = config.get("canaryConfiguration") or {}
-        return Strategy(
-            name,
-            bake_minutes,
-            _percent(canary.get("canaryPercent"), "canaryConfiguration.canaryPercent", "5", "0.1"),
-            _minutes(
-                canary.get("canaryBakeTimeInMinutes"),
-                "canaryConfiguration.canaryBakeTimeInMinutes",
-                10,
-                0,
-                MAX_BAKE_MINUTES,
-            ),
-        )
-    return Strategy(name, bake_minutes)
+    stepped = _STEPPED.get(name)
+    if stepped is None:
+        return Strategy(name, bake_minutes)
+    member, percent_key, percent_default, percent_low, bake_key, bake_default = stepped
+    raw = config.get(member) or {}
+    return Strategy(
+        name,
+        bake_minutes,
+        _percent(raw.get(percent_key), f"{member}.{percent_key}", percent_default, percent_low),
+        _minutes(raw.get(bake_key), f"{member}.{bake_key}", bake_default, 0, MAX_BAKE_MINUTES),
+    )
 
 
 def _hook(raw: Mapping[str, Any], index: int) -> Hook:

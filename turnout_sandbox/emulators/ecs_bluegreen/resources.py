@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.ecr.models import ecr_backends
+from moto.ecs.exceptions import ServiceNotFoundException
 from moto.ecs.models import ecs_backends
 from moto.elbv2.models import elbv2_backends
 
@@ -45,8 +46,6 @@ def ecs_service(account: str, region: str, cluster: str, service: str) -> Any:
     """moto's Service (ServiceNotFoundException / ClusterNotFoundException like ECS)."""
     services, _ = ecs_backends[account][region].describe_services(cluster, [service])
     if not services:
-        from moto.ecs.exceptions import ServiceNotFoundException
-
         raise ServiceNotFoundException
     return services[0]
 
