@@ -645,6 +645,30 @@ def test_given_a_lambda_hook_in_progress_when_called_back_then_it_is_reinvoked_a
     assert [h["status"] for h in done["lifecycleHookDetails"]] == ["SUCCEEDED"]
 
 
+@pytest.mark.parametrize("lambda_status", ["FAILED", "SUCCEEDED"])
+def test_given_a_lambda_and_a_pause_hook_at_one_stage_when_run_then_both_must_succeed(
+    world: World, lambda_status: str
+) -> None:
+    world.hooks.answers = [{"hookStatus": lambda_status}]
+    started = world.runtime.clock.now()
+
+    arn = world.update(
+        blue_green(lifecycleHooks=[_lambda_hook(), pause("POST_TEST_TRAFFIC_SHIFT", minutes=30)])
+    )
+
+    if lambda_status == "FAILED":  # the pause does not hold the rollback up
+        done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+        assert world.runtime.clock.now() - started < 30 * 60
+        assert "FAILED" in [h["status"] for h in done["lifecycleHookDetails"]]
+    else:  # the Lambda hook passed, the pause still holds the deployment
+        hook = world.wait_hook(arn)
+        wait_for(lambda: len(world.hooks.calls) == 1, what="the Lambda hook")
+        assert world.describe(arn)["status"] == "IN_PROGRESS"
+        world.ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook["hookId"])
+        done = world.wait_status(arn, "SUCCESSFUL")
+        assert sorted(h["status"] for h in done["lifecycleHookDetails"]) == ["SUCCEEDED"] * 2
+
+
 # --------------------------------------------------------------------------- alarms
 @pytest.mark.parametrize("state", ["ALARM", "OK"])
 def test_given_deployment_alarms_when_one_fires_mid_deployment_then_it_rolls_back_else_completes(

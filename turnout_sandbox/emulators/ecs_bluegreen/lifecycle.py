@@ -18,6 +18,7 @@ production and test traffic return to the source revision's target group.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -137,6 +138,8 @@ def _check(dep: ServiceDeployment) -> None:
     """Raise when the deployment was aborted (reset), asked to roll back, or an alarm fired."""
     if dep.aborted:
         raise _Aborted
+    if dep.hook_failure is not None:  # another hook of the same stage failed
+        raise dep.hook_failure
     if dep.stop_requested is not None:
         raise _RollBack(dep.stop_requested, "StopServiceDeployment")
     config = dep.config
@@ -288,12 +291,37 @@ def _run_hook(dep: ServiceDeployment, hook: Hook, stage: str) -> None:
 
 
 def _stage(dep: ServiceDeployment, stage: str, action: Callable[[], None] | None = None) -> None:
+    """Enter ``stage``, do its action, run its hooks. deployment-lifecycle-hooks.html: Lambda
+    and pause hooks can share a stage and "Both hooks must complete before the deployment
+    proceeds"; they run side by side, and the first failure rolls back at once."""
     _check(dep)
     _touch(dep, lifecycle_stage=stage)
     if action is not None:
         action()
-    for hook in dep.config.hooks_at(stage):
-        _run_hook(dep, hook, stage)
+    hooks = dep.config.hooks_at(stage)
+    if len(hooks) == 1:
+        _run_hook(dep, hooks[0], stage)
+    if len(hooks) <= 1:
+        return
+    failures: list[Exception] = []
+
+    def one(hook: Hook) -> None:
+        try:
+            _run_hook(dep, hook, stage)
+        except Exception as exc:  # _RollBack / _Aborted: the others stop at their next check
+            with LOCK:
+                failures.append(exc)
+                if dep.hook_failure is None:
+                    dep.hook_failure = exc
+            dep.changed.set()
+
+    threads = [threading.Thread(target=one, args=(hook,), daemon=True) for hook in hooks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise dep.hook_failure or failures[0]
 
 
 def _green_group(dep: ServiceDeployment, rule: str) -> str:

@@ -161,6 +161,7 @@ class ServiceDeployment:
     traffic: list[dict[str, Any]] = field(default_factory=list)
     stop_requested: str | None = None  # why a rollback was asked for from outside
     superseded: bool = False  # stopped because a newer deployment of the service started
+    hook_failure: Exception | None = None  # the first failed hook of a stage running several
     aborted: bool = False
     changed: threading.Event = field(default_factory=threading.Event)
 
