@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.server import ThreadedMotoServer
 
 from tests.integration.sandbox.conftest import wait_for as conftest_wait_for
 from turnout_sandbox.emulators import ecs_bluegreen
@@ -905,3 +906,66 @@ def test_given_patches_when_applied_and_undone_through_a_registry_then_moto_is_r
         registry.undo()
         if was_applied:
             ecs_bluegreen.install()
+
+
+# --------------------------------------------------------------------------- over HTTP
+def test_given_the_moto_server_when_a_headless_service_deploys_then_the_api_answers_over_http(
+    aws_env: None,
+) -> None:
+    runtime = Runtime(VirtualClock(speed=SPEED))
+    set_runtime(runtime)
+    ecs_bluegreen.install()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        ecs = boto3.client("ecs", region_name=REGION, endpoint_url=f"http://{host}:{port}")
+        ecs.create_cluster(clusterName=CLUSTER)
+        taskdef = ecs.register_task_definition(
+            family="headless",
+            containerDefinitions=[{"name": CONTAINER, "image": "nginx:1", "memory": 128}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(
+            cluster=CLUSTER,
+            serviceName=SERVICE,
+            taskDefinition=taskdef,
+            desiredCount=1,
+            deploymentConfiguration=blue_green(lifecycleHooks=[pause("POST_SCALE_UP")]),
+        )
+        (brief,) = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)[
+            "serviceDeployments"
+        ]
+        arn = brief["serviceDeploymentArn"]
+
+        def awaiting() -> str | None:
+            (dep,) = ecs.describe_service_deployments(serviceDeploymentArns=[arn])[
+                "serviceDeployments"
+            ]
+            hooks = [
+                h for h in dep.get("lifecycleHookDetails", []) if h["status"] == "AWAITING_ACTION"
+            ]
+            return str(hooks[0]["hookId"]) if hooks else None
+
+        hook_id = wait_for(awaiting, what="the pause over HTTP")
+        ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook_id, action="CONTINUE")
+
+        def finished() -> dict[str, Any] | None:
+            (dep,) = ecs.describe_service_deployments(serviceDeploymentArns=[arn])[
+                "serviceDeployments"
+            ]
+            return dict(dep) if dep["status"] == "SUCCESSFUL" else None
+
+        done = wait_for(finished, what="SUCCESSFUL over HTTP")
+        (revision,) = ecs.describe_service_revisions(
+            serviceRevisionArns=[done["targetServiceRevision"]["arn"]]
+        )["serviceRevisions"]
+        assert revision["containerImages"] == [{"containerName": CONTAINER, "image": "nginx:1"}]
+        assert revision["resolvedConfiguration"] == {"loadBalancers": []}
+        with pytest.raises(ClientError) as error:
+            ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+        assert error.value.response["Error"]["Code"] == "ConflictException"
+    finally:
+        server.stop()
+        runtime.clock.stop()
+        ecs_bluegreen.uninstall()
+        set_runtime(None)

@@ -25,10 +25,11 @@ ECS model and the ECS developer guide pages named in each module):
 - :mod:`.responses`: the replaced / added handler methods, thin, and :data:`PATCHES` /
   :data:`INTERNALS`.
 
-Not emulated: the RECONCILE_SERVICE stage (one deployment runs at a time), hooks re-run
-during a rollback, tasks and their health (a revision's tasks are counted as running), the
-deployment circuit breaker, Service Connect and headless services, NLB-specific behaviour, and
-the IAM checks of the infrastructure and hook roles.
+A headless service (no load balancer) deploys through the same stages without traffic
+shifting, as on AWS. Not emulated: the RECONCILE_SERVICE stage (one deployment runs at a
+time), hooks re-run during a rollback, tasks and their health (a revision's tasks are counted
+as running), the deployment circuit breaker, Service Connect, NLB-specific behaviour, and the
+IAM checks of the infrastructure and hook roles.
 """
 
 from __future__ import annotations
