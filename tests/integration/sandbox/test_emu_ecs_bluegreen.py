@@ -644,6 +644,10 @@ def test_given_a_lambda_hook_in_progress_when_called_back_then_it_is_reinvoked_a
     assert second["hookDetails"] == {"try": 1}
     assert second["executionId"] == first["executionId"]
     assert [h["status"] for h in done["lifecycleHookDetails"]] == ["SUCCEEDED"]
+    world.wait_event("SERVICE_DEPLOYMENT_COMPLETED")
+    hook_events = world.emitted(ecs_bluegreen.HOOK_DETAIL_TYPE)
+    assert [e["eventName"] for e in hook_events] == ["HOOK_IN_PROGRESS", "HOOK_SUCCEEDED"]
+    assert {e["hookType"] for e in hook_events} == {"AWS_LAMBDA"}
 
 
 @pytest.mark.parametrize("lambda_status", ["FAILED", "SUCCEEDED"])

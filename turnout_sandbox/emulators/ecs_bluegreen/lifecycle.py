@@ -223,6 +223,7 @@ def _run_lambda(dep: ServiceDeployment, execution: HookExecution) -> str:
     invoked again after ``callBackDelay`` seconds (default 30) until the hook's timeout; a
     missing or unknown hookStatus, or an error, counts as FAILED."""
     details = execution.hook.details
+    _hook_event(dep, execution, "HOOK_IN_PROGRESS")  # ecs_hook_state_change_events.html
     while True:
         result = _invoke_once(dep, execution, details)
         status = result.get("hookStatus") if isinstance(result, Mapping) else None
