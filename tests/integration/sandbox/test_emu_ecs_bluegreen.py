@@ -312,6 +312,17 @@ def test_given_a_new_blue_green_service_when_created_then_its_first_revision_ser
     assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
 
 
+def test_given_a_blue_green_service_when_only_its_desired_count_changes_then_no_deployment_starts(
+    world: World,
+) -> None:
+    world.ecs.update_service(cluster=CLUSTER, service=SERVICE, desiredCount=3)
+
+    assert len(world.deployments()) == 1
+    service = world.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+    assert service["desiredCount"] == 3
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+
+
 # --------------------------------------------------------------------------- BLUE_GREEN + PAUSE
 def test_given_a_pause_hook_after_production_shift_when_continued_then_green_serves_and_blue_goes(
     world: World,
