@@ -337,38 +337,35 @@ def _blue_group(dep: ServiceDeployment, lb: LoadBalancerConfig) -> str:
     return serving or lb.other(_green_group(dep, rule))
 
 
-def _route_production(dep: ServiceDeployment, green: Decimal) -> None:
+def _route(dep: ServiceDeployment, listener: str, green: Decimal) -> None:
+    """Give green ``green`` % of the ``production`` or ``test`` listener rule of every load
+    balancer (the test rule is optional, API_AdvancedConfiguration)."""
     for lb in dep.config.load_balancers:
-        rule = lb.production_listener_rule
+        rule = lb.production_listener_rule if listener == "production" else lb.test_listener_rule
+        if rule is None:
+            continue
         resources.route(
             dep.account,
             dep.region,
             rule,
             blue=_blue_group(dep, lb),
-            green=_green_group(dep, rule),
+            green=_green_group(dep, lb.production_listener_rule),
             green_percent=green,
         )
     with LOCK:
-        dep.production_weight = green
-        dep.traffic.append({"at": _now(), "listener": "production", "greenWeight": float(green)})
+        if listener == "production":
+            dep.production_weight = green
+        else:
+            dep.test_weight = green
+        dep.traffic.append({"at": _now(), "listener": listener, "greenWeight": float(green)})
+
+
+def _route_production(dep: ServiceDeployment, green: Decimal) -> None:
+    _route(dep, "production", green)
 
 
 def _route_test(dep: ServiceDeployment, green: Decimal) -> None:
-    for lb in dep.config.load_balancers:
-        if lb.test_listener_rule is None:
-            continue
-        prod = lb.production_listener_rule
-        resources.route(
-            dep.account,
-            dep.region,
-            lb.test_listener_rule,
-            blue=_blue_group(dep, lb),
-            green=_green_group(dep, prod),
-            green_percent=green,
-        )
-    with LOCK:
-        dep.test_weight = green
-        dep.traffic.append({"at": _now(), "listener": "test", "greenWeight": float(green)})
+    _route(dep, "test", green)
 
 
 def _set_service(dep: ServiceDeployment, task_definition: str, status: str) -> None:
