@@ -13,6 +13,7 @@ from turnout_sandbox.emulators import (
     codedeploy,
     dynamodb,
     ecr,
+    ecs_bluegreen,
     events,
     stepfunctions,
 )
@@ -28,6 +29,7 @@ EMULATORS: Final[tuple[ModuleType, ...]] = (
     ecr,
     codebuild,
     codedeploy,
+    ecs_bluegreen,
     events,
     stepfunctions,
 )
