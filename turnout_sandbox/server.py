@@ -61,6 +61,8 @@ class ServerOptions:
     #: None: 5, or longer than the gate when the hook cannot hold the deployment that long
     #: (a CodeDeploy lifecycle hook times out after an hour)
     termination_wait_minutes: int | None = None
+    #: IAM in the sandbox: enforce, warn or off (turnout_sandbox.iam_enforcement)
+    iam: str = "enforce"
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -158,7 +160,7 @@ class SandboxServer:
         from turnout_sandbox.scenarios import STACK
 
         opts = self.options
-        self.sandbox = Sandbox(speed=opts.speed).start()
+        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam).start()
         self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
         self.stack = self.sandbox.deploy_stack(
             STACK,
@@ -230,6 +232,7 @@ def serve(
     trigger: str = "push",
     bake_minutes: int = 5,
     timeout_minutes: int = 10,
+    iam: str = "enforce",
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
@@ -243,6 +246,7 @@ def serve(
         trigger=trigger,
         bake_minutes=bake_minutes,
         timeout_minutes=timeout_minutes,
+        iam=iam,
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)

@@ -31,6 +31,14 @@ def demo(
     bake_minutes: Annotated[
         int | None, typer.Option("--bake-minutes", min=0, max=2880, help="Gate bake time.")
     ] = None,
+    iam: Annotated[
+        str,
+        typer.Option(
+            "--iam",
+            help="IAM in the sandbox: enforce (as AWS: a call the stack's policies do not "
+            "allow is AccessDenied), warn (report, let it through) or off.",
+        ),
+    ] = "enforce",
 ) -> int:
     """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
     from turnout_cli.output import clean, console, print_json, print_table
@@ -60,7 +68,8 @@ def demo(
 
     if not opts.json:
         out.print(clean(f"scenario {name}: {scenarios[name]}"), markup=False)
-    result = api.run_scenario(name, on_step=on_step, bake_minutes=bake_minutes)
+    _check_iam(iam)
+    result = api.run_scenario(name, on_step=on_step, bake_minutes=bake_minutes, iam=iam)
     if opts.json:
         print_json(result.to_dict())
     else:
@@ -79,7 +88,7 @@ def demo(
     epilog="Example: turnout sandbox serve --port 4747, then "
     "turnout --endpoint-url http://127.0.0.1:4747 status",
 )
-def sandbox_serve(
+def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
     port: Annotated[
         int,
         typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free)."),
@@ -102,6 +111,14 @@ def sandbox_serve(
     timeout_minutes: Annotated[
         int, typer.Option("--timeout-minutes", min=1, max=2880, help="The gate's timeout.")
     ] = 10,
+    iam: Annotated[
+        str,
+        typer.Option(
+            "--iam",
+            help="IAM in the sandbox: enforce (as AWS: a call the stack's policies do not "
+            "allow is AccessDenied), warn (report, let it through) or off.",
+        ),
+    ] = "enforce",
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
 
@@ -111,6 +128,7 @@ def sandbox_serve(
 
         if trigger not in ("push", "manual"):
             raise CliError(f"--trigger {trigger!r} is not one of push, manual")
+        _check_iam(iam)
         api = sandbox_api()
         # only what differs from the server's defaults (the same as these options')
         chosen: dict[str, Any] = {
@@ -120,6 +138,7 @@ def sandbox_serve(
                 ("trigger", trigger, "push"),
                 ("bake_minutes", bake_minutes, 5),
                 ("timeout_minutes", timeout_minutes, 10),
+                ("iam", iam, "enforce"),
             )
             if value != default
         }
@@ -127,7 +146,8 @@ def sandbox_serve(
         def ready(url: str) -> None:
             say(
                 f"sandbox listening on {url} (virtual clock x{speed:g}, BuildTrigger {trigger}, "
-                f"bake {bake_minutes}m; Ctrl-C stops it); try: turnout --endpoint-url {url} status"
+                f"bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it); "
+                f"try: turnout --endpoint-url {url} status"
             )
 
         try:
@@ -178,3 +198,11 @@ def sandbox_send(
     else:
         say(f"sent {event.detail_type} ({event.source}): event id {event_id}")
     return 0
+
+
+IAM_MODES = ("enforce", "warn", "off")
+
+
+def _check_iam(iam: str) -> None:
+    if iam not in IAM_MODES:
+        raise CliError(f"--iam {iam!r} is not one of {', '.join(IAM_MODES)}")

@@ -48,8 +48,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
+    """A plain moto server for this module's tests. Module-scoped, not session-scoped: it sets
+    MOTO_PORT, which later sandboxes' state machine tasks would otherwise call into when the
+    whole suite runs in one process."""
     port = free_port()
     previous = os.environ.get("MOTO_PORT")
     os.environ["MOTO_PORT"] = str(port)  # state machine tasks call back into this server
