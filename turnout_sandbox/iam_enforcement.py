@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from turnout_sandbox.iam.actions import ApiCall, MissingFactError, UnmappedOperationError
 from turnout_sandbox.iam.errors import AccessDeniedError
-from turnout_sandbox.iam.principals import Mode, Principal, enforce
+from turnout_sandbox.iam.principals import Mode, Principal, RoleDocuments, enforce
 from turnout_sandbox.patches import AttributePatch, Internal
 
 __all__ = [
@@ -90,6 +90,10 @@ class Enforcement:
     unmapped: set[str] = field(default_factory=set)
     #: How many calls were evaluated (a benchmark and the tests read it).
     evaluated: int = 0
+    #: Every evaluated call with its principal (the least-privilege analysis replays them).
+    calls: list[tuple[Principal, ApiCall]] = field(default_factory=list)
+    #: Each role's policy documents as the sandbox's IAM held them.
+    documents: dict[str, RoleDocuments] = field(default_factory=dict)
 
     def register(self, principal: Principal) -> Credentials:
         """The principal's credentials (the same for the same role session)."""
@@ -130,6 +134,7 @@ class Enforcement:
         try:
             with self._lock:
                 self.evaluated += 1
+                self.calls.append((principal, call))
             enforce(self.mode, principal, call, warn=self._warn)
         except AccessDeniedError as denied:
             self._record(f"{principal.session_arn}: {denied.message}")
@@ -268,6 +273,53 @@ def _execution_logic(self: Any) -> Any:
         _EXECUTION.role_arn = None
 
 
+class _RoleThread(threading.Thread):
+    """A thread of moto's interpreter that carries on the execution's role: the interpreter
+    runs the program, each state and each callback wait on threads of their own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._role_arn = getattr(_EXECUTION, "role_arn", None)
+
+    def run(self) -> None:
+        _EXECUTION.role_arn = self._role_arn
+        super().run()
+
+
+class _ThreadingWithRoles:
+    """``threading`` as the interpreter's modules see it, with :class:`_RoleThread`."""
+
+    Thread = _RoleThread
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(threading, name)
+
+
+_INTERPRETER: Final = "moto.stepfunctions.parser.asl.component"
+_THREAD_PATCHES: Final = (
+    AttributePatch(
+        name="iam: the interpreter's state threads carry the execution's role",
+        owner=f"{_INTERPRETER}.state.exec.execute_state",
+        attribute="Thread",
+        new=_RoleThread,
+        why="each state runs on a thread of its own; its calls are the state machine's",
+    ),
+    AttributePatch(
+        name="iam: the interpreter's program thread carries the execution's role",
+        owner=f"{_INTERPRETER}.program.program",
+        attribute="threading",
+        new=_ThreadingWithRoles(),
+        why="the program runs on a thread of its own; its calls are the state machine's",
+    ),
+    AttributePatch(
+        name="iam: the interpreter's callback threads carry the execution's role",
+        owner=f"{_INTERPRETER}.state.exec.state_task.service.state_task_service_callback",
+        attribute="threading",
+        new=_ThreadingWithRoles(),
+        why="a .waitForTaskToken task waits on a thread of its own",
+    ),
+)
+
 _EXECUTION_ROLE: Final = AttributePatch(
     name="iam: an execution's thread knows its state machine's role",
     owner="moto.stepfunctions.parser.backend.execution_worker:ExecutionWorker",
@@ -303,7 +355,7 @@ def authorize_invoke(request_signer: Any, function_name: str, region: str) -> No
     enforcement.check(str(key), call)
 
 
-PATCHES: Final = (_AUTHORIZE, _EXECUTION_ROLE)
+PATCHES: Final = (_AUTHORIZE, _EXECUTION_ROLE, *_THREAD_PATCHES)
 INTERNALS: Final = (
     Internal(
         "moto.core.exceptions:_RESTError",

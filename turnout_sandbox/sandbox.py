@@ -383,9 +383,11 @@ class Sandbox:
     def principal(self, role_arn: str, session: str) -> iam_enforcement.Credentials:
         """Credentials of ``role_arn``'s session, its policies read from the sandbox's IAM
         (what the stack and the demo account gave the role)."""
-        from turnout_sandbox.iam.principals import from_iam
+        from turnout_sandbox.iam.principals import documents_of
 
-        return self.iam.register(from_iam(self.client("iam"), role_arn, session))
+        documents = documents_of(self.client("iam"), role_arn)
+        self.iam.documents[role_arn] = documents
+        return self.iam.register(documents.principal(role_arn, session))
 
     def _register_state_machines(self, resources: list[dict[str, Any]]) -> None:
         sfn = self.client("stepfunctions")

@@ -50,6 +50,10 @@ class ScenarioResult:
     #: per state machine ("build", "deploy"): the states each execution entered, in order
     #: (from GetExecutionHistory), executions in the order they started
     paths: dict[str, list[list[str]]] = field(default_factory=dict)
+    #: every call IAM evaluated, with its principal (not in to_dict: the least-privilege
+    #: analysis replays them without each granted action)
+    iam_calls: list[Any] = field(default_factory=list, repr=False, compare=False)
+    iam_documents: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -290,6 +294,8 @@ def run_scenario(
         result.summary["iam"] = run.sandbox.iam.mode.value
         result.summary["iamCallsEvaluated"] = run.sandbox.iam.evaluated
         result.summary["iamDenied"] = len(run.sandbox.iam.denials)
+        result.iam_calls = list(run.sandbox.iam.calls)
+        result.iam_documents = dict(run.sandbox.iam.documents)
         result.paths = run.paths()
         result.ok = all(ok for _, ok in checks)
     except ScenarioError as exc:

@@ -51,7 +51,7 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "build-fails": {"build": [BUILD_FAILED], "deploy": []},
     "gated": {"build": [BUILT], "deploy": [DEPLOYED]},
     "replay": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED, DEPLOYED]},
-    "duplicate": {"build": [], "deploy": [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]},
+    "duplicate": {"build": [BUILT], "deploy": [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]},
 }
 
 

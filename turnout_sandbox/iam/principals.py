@@ -87,11 +87,27 @@ class Principal:
         )
 
 
-def from_iam(iam: IAMClient, role_arn: str, session_name: str) -> Principal:
-    """A role's session with the policies IAM holds for the role (its inline policies and
-    attached managed policies, read through the IAM API), e.g. from the sandbox's IAM after
-    the stack is deployed. AWS managed policies come from moto's copy when IAM does not
-    serve them (moto loads them only on request)."""
+@dataclass(frozen=True, slots=True)
+class RoleDocuments:
+    """A role's policies as IAM holds them: inline documents by name, AWS managed policy ARNs,
+    customer managed documents by ARN."""
+
+    inline: Mapping[str, Mapping[str, Any] | str]
+    managed: tuple[str, ...]
+    customer: Mapping[str, Mapping[str, Any] | str]
+
+    def principal(self, role_arn: str, session_name: str) -> Principal:
+        return Principal.of(
+            role_arn,
+            session_name,
+            inline=self.inline,
+            managed=self.managed,
+            customer_managed=self.customer,
+        )
+
+
+def documents_of(iam: IAMClient, role_arn: str) -> RoleDocuments:
+    """The role's policy documents, read through the IAM API."""
     name = role_arn.rsplit("/", 1)[-1]
     inline: dict[str, Mapping[str, Any] | str] = {}
     for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
@@ -109,9 +125,15 @@ def from_iam(iam: IAMClient, role_arn: str, session_name: str) -> Principal:
             version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
             document = iam.get_policy_version(PolicyArn=arn, VersionId=version)
             customer[arn] = document["PolicyVersion"]["Document"]
-    return Principal.of(
-        role_arn, session_name, inline=inline, managed=aws_managed, customer_managed=customer
-    )
+    return RoleDocuments(inline, tuple(aws_managed), customer)
+
+
+def from_iam(iam: IAMClient, role_arn: str, session_name: str) -> Principal:
+    """A role's session with the policies IAM holds for the role (its inline policies and
+    attached managed policies, read through the IAM API), e.g. from the sandbox's IAM after
+    the stack is deployed. AWS managed policies come from moto's copy when IAM does not
+    serve them (moto loads them only on request)."""
+    return documents_of(iam, role_arn).principal(role_arn, session_name)
 
 
 @dataclass(frozen=True, slots=True)
