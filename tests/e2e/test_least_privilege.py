@@ -58,11 +58,7 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     ("GateHookFunctionRole", "codedeploy:PutLifecycleEventHookExecutionStatus"): "termination-"
     "wait mode (a bake longer than the hook may hold: the 60-minute scenario)",
     ("GateTickFunctionRole", "codedeploy:GetDeployment"): "reconciling a wait whose event was lost",
-    ("GateTickFunctionRole", "ecs:DescribeTaskSets"): "granted with DescribeServices for task "
-    "sets (not called by the gate today)",
     ("ResolveCommitFunctionRole", "codecommit:GetBranch"): "a manual build by branch",
-    ("ResolveImageFunctionRole", "ecr:BatchGetImage"): "granted with DescribeImages (not "
-    "called today)",
 }
 
 #: Needed in some runs and not others: which comes first (the event or the arming of its

@@ -43,12 +43,19 @@ class PortInUse(Exception):
 
 def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, list[Any]]:
     calls: list[Any] = []
+    iams: list[str] = []
     api = ModuleType("turnout_sandbox.api")
+    api.iams = iams  # type: ignore[attr-defined]
 
     def run_scenario(
-        name: str, *, on_step: Callable[[Step], None] | None = None, bake_minutes: int | None = None
+        name: str,
+        *,
+        on_step: Callable[[Step], None] | None = None,
+        bake_minutes: int | None = None,
+        iam: str = "enforce",
     ) -> ScenarioResult:
         calls.append((name, bake_minutes))
+        iams.append(iam)
         if on_step:
             on_step(Step(0.4, 0.0, "codecommit", "push on master"))
             on_step(Step(1.2, 300.0, "gate", "gate passed"))
@@ -158,3 +165,24 @@ def test_given_the_documented_default_port_when_compared_then_the_cli_uses_the_s
 
     real = pytest.importorskip("turnout_sandbox.api")
     assert real.DEFAULT_PORT == SANDBOX_PORT
+
+
+def test_given_iam_warn_when_demo_then_the_scenario_runs_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "--iam", "warn"])
+    assert result.exit_code == 0, result.output
+    assert api.iams == ["warn"]  # type: ignore[attr-defined]
+
+
+def test_given_an_unknown_iam_mode_when_demo_then_exit_2_names_the_modes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "--iam", "strict"])
+    assert result.exit_code == 2
+    assert "--iam 'strict' is not one of enforce, warn, off" in result.output
+    assert calls == []
