@@ -51,6 +51,7 @@ from turnout_sandbox.emulators.ecs_bluegreen.lifecycle import (
 from turnout_sandbox.emulators.ecs_bluegreen.models import forget_all
 from turnout_sandbox.emulators.ecs_bluegreen.resources import INVALID_NETWORKING, rule_weights
 from turnout_sandbox.emulators.ecs_bluegreen.responses import INTERNALS, PATCHES
+from turnout_sandbox.emulators.patchset import apply_all, undo_all
 
 __all__ = [
     "BLUE_GREEN_STRATEGIES",
@@ -76,15 +77,13 @@ __all__ = [
 def install() -> None:
     """Apply :data:`PATCHES` (idempotent). The sandbox will apply them through
     :data:`turnout_sandbox.patches.REGISTRY` instead; the patches are the same objects."""
-    for patch in PATCHES:
-        patch.apply()
+    apply_all(PATCHES)
 
 
 def uninstall() -> None:
     """Abort the running deployments and undo :data:`PATCHES`: moto's own ECS again."""
     forget_all()
-    for patch in reversed(PATCHES):
-        patch.undo()
+    undo_all(PATCHES)
 
 
 def reset() -> None:

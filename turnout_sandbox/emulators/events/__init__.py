@@ -53,6 +53,7 @@ from turnout_sandbox.emulators.events.scheduler import (
     stop_schedules,
 )
 from turnout_sandbox.emulators.events.target_input import TargetInput, render_target_input
+from turnout_sandbox.emulators.patchset import apply_all, undo_all
 
 __all__ = [
     "INTERNALS",
@@ -83,15 +84,13 @@ __all__ = [
 def install() -> None:
     """Apply :data:`PATCHES` (idempotent). The sandbox will apply them through
     :data:`turnout_sandbox.patches.REGISTRY` instead; the patches are the same objects."""
-    for patch in PATCHES:
-        patch.apply()
+    apply_all(PATCHES)
 
 
 def uninstall() -> None:
     """Stop the schedules and undo :data:`PATCHES`: moto's own EventBridge behaviour again."""
     stop_schedules()
-    for patch in reversed(PATCHES):
-        patch.undo()
+    undo_all(PATCHES)
 
 
 def reset() -> None:
