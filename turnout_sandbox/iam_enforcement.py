@@ -35,6 +35,7 @@ from turnout_sandbox.iam.actions import ApiCall, MissingFactError, UnmappedOpera
 from turnout_sandbox.iam.errors import AccessDeniedError
 from turnout_sandbox.iam.principals import Mode, Principal, RoleDocuments, enforce
 from turnout_sandbox.patches import AttributePatch, Internal
+from turnout_sandbox.requestcheck import request_params
 
 __all__ = [
     "INTERNALS",
@@ -195,28 +196,6 @@ def _moto_error(denied: AccessDeniedError, response: Any) -> Exception:
     return error
 
 
-def _request_params(response: Any, operation_model: Any) -> dict[str, Any]:
-    params = getattr(response, "params", None)
-    if isinstance(params, dict) and params:
-        return params
-    from moto.core.parse import PROTOCOL_PARSERS
-    from moto.core.request import determine_request_protocol
-
-    request = response.normalized_request
-    protocol = determine_request_protocol(operation_model.service_model, request.content_type)
-    parsed: dict[str, Any] = PROTOCOL_PARSERS[protocol](operation_model).parse(
-        {
-            "method": request.method,
-            "values": request.values,
-            "headers": request.headers,
-            "body": request.data,
-            "url_path": request.path,
-            "url_params": response.uri_match,
-        }
-    )
-    return parsed
-
-
 def _authorize_request(self: Any, resource: str = "*") -> None:
     enforcement = current()
     if enforcement is not None and enforcement.mode is not Mode.OFF:
@@ -229,7 +208,7 @@ def _authorize_request(self: Any, resource: str = "*") -> None:
             call = ApiCall(
                 service,
                 operation_model.name,
-                _request_params(self, operation_model),
+                request_params(self, operation_model),
                 self.region,
                 self.current_account,
                 self.partition,

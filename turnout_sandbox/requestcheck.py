@@ -20,38 +20,45 @@ from typing import Any, Final
 from turnout_sandbox.modelcheck import error_code_for, validate_request, violation_message
 from turnout_sandbox.patches import AttributePatch
 
-__all__ = ["PATCHES", "request_violations"]
+__all__ = ["PATCHES", "request_params", "request_violations"]
 
 log = logging.getLogger(__name__)
 
 _ORIGINAL: dict[str, Any] = {}
 
 
+def request_params(response: Any, operation_model: Any) -> dict[str, Any]:
+    """The parameters of the request moto's ``response`` is answering: moto's own parse when
+    it made one, else the request parsed by moto's parser for the service's protocol."""
+    params = getattr(response, "params", None)
+    if isinstance(params, dict) and params:
+        return params
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.core.request import determine_request_protocol
+
+    request = response.normalized_request
+    protocol = determine_request_protocol(operation_model.service_model, request.content_type)
+    parsed: dict[str, Any] = PROTOCOL_PARSERS[protocol](operation_model).parse(
+        {
+            "method": request.method,
+            "values": request.values,
+            "headers": request.headers,
+            "body": request.data,
+            "url_path": request.path,
+            "url_params": response.uri_match,
+        }
+    )
+    return parsed
+
+
 def request_violations(response: Any) -> tuple[str, str] | None:
     """``(error code, message)`` when the request ``response`` is answering breaks its model,
     else None."""
-    from moto.core.parse import PROTOCOL_PARSERS
-    from moto.core.request import determine_request_protocol
     from moto.core.utils import get_service_model
 
     service_model = get_service_model(response.boto3_service_name)
     operation_model = service_model.operation_model(response._get_action())
-    params = getattr(response, "params", None)
-    if not isinstance(params, dict) or not params:
-        request = response.normalized_request
-        protocol = determine_request_protocol(service_model, request.content_type)
-        parser = PROTOCOL_PARSERS[protocol](operation_model)
-        params = parser.parse(
-            {
-                "method": request.method,
-                "values": request.values,
-                "headers": request.headers,
-                "body": request.data,
-                "url_path": request.path,
-                "url_params": response.uri_match,
-            }
-        )
-    violations = validate_request(operation_model, params)
+    violations = validate_request(operation_model, request_params(response, operation_model))
     if not violations:
         return None
     return error_code_for(service_model), violation_message(violations)

@@ -14,6 +14,16 @@ from turnout_cli.errors import EXIT_FAILED, CliError
 from turnout_cli.options import run, verb
 from turnout_cli.session import Globals
 
+#: ``--iam``, the sandbox's IAM mode (``demo`` and ``sandbox serve`` take it alike).
+IamOpt = Annotated[
+    str,
+    typer.Option(
+        "--iam",
+        help="IAM in the sandbox: enforce (as AWS: a call the stack's policies do not "
+        "allow is AccessDenied), warn (report, let it through) or off.",
+    ),
+]
+
 
 @verb(
     app,
@@ -31,14 +41,7 @@ def demo(
     bake_minutes: Annotated[
         int | None, typer.Option("--bake-minutes", min=0, max=2880, help="Gate bake time.")
     ] = None,
-    iam: Annotated[
-        str,
-        typer.Option(
-            "--iam",
-            help="IAM in the sandbox: enforce (as AWS: a call the stack's policies do not "
-            "allow is AccessDenied), warn (report, let it through) or off.",
-        ),
-    ] = "enforce",
+    iam: IamOpt = "enforce",
 ) -> int:
     """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
     from turnout_cli.output import clean, console, print_json, print_table
@@ -111,14 +114,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
     timeout_minutes: Annotated[
         int, typer.Option("--timeout-minutes", min=1, max=2880, help="The gate's timeout.")
     ] = 10,
-    iam: Annotated[
-        str,
-        typer.Option(
-            "--iam",
-            help="IAM in the sandbox: enforce (as AWS: a call the stack's policies do not "
-            "allow is AccessDenied), warn (report, let it through) or off.",
-        ),
-    ] = "enforce",
+    iam: IamOpt = "enforce",
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
 

@@ -37,6 +37,7 @@ Verdicts:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -390,15 +391,16 @@ def _healthy(
     )
     if healthy_for >= config.bake_seconds:
         return _done(state, Verdict.PASS, reason)
-    elapsed = obs.at - state.started_at
-    if elapsed >= config.timeout_seconds:
-        return _done(
-            state,
-            Verdict.TIMEOUT,
+    return _wait_or_time_out(
+        config,
+        state,
+        obs,
+        reason,
+        lambda elapsed: (
             f"timed out after {format_duration(elapsed)} "
-            f"(limit {format_duration(config.timeout_seconds)}): {reason}",
-        )
-    return _done(state, Verdict.WAIT, reason)
+            f"(limit {format_duration(config.timeout_seconds)}): {reason}"
+        ),
+    )
 
 
 def _not_healthy(
@@ -415,11 +417,28 @@ def _not_healthy(
         reason = f"{problems} (failed check {failures} of {config.failure_threshold})"
         if failures >= config.failure_threshold:
             return _done(state, Verdict.FAIL, reason)
-    if obs.at - state.started_at >= config.timeout_seconds:
-        return _done(
-            state,
-            Verdict.TIMEOUT,
-            f"not healthy for the {format_duration(config.bake_seconds)} bake within "
-            f"{format_duration(config.timeout_seconds)}: {reason}",
-        )
+    return _wait_or_time_out(
+        config,
+        state,
+        obs,
+        reason,
+        lambda _elapsed: (
+            f"not healthy for the {format_duration(config.bake_seconds)} bake "
+            f"within {format_duration(config.timeout_seconds)}: {reason}"
+        ),
+    )
+
+
+def _wait_or_time_out(
+    config: GateConfig,
+    state: GateState,
+    obs: Observation,
+    reason: str,
+    timed_out: Callable[[float], str],
+) -> Evaluation:
+    """TIMEOUT (``timed_out(elapsed)`` says why) once the gate has run out its time, else
+    WAIT for *reason*."""
+    elapsed = obs.at - state.started_at
+    if elapsed >= config.timeout_seconds:
+        return _done(state, Verdict.TIMEOUT, timed_out(elapsed))
     return _done(state, Verdict.WAIT, reason)

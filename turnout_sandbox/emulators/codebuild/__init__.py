@@ -33,6 +33,7 @@ from turnout_sandbox.emulators.codebuild.models import (
     codebuild_emulator_backends,
 )
 from turnout_sandbox.emulators.codebuild.responses import INTERNALS, PATCHES
+from turnout_sandbox.emulators.patchset import apply_all
 
 __all__ = [
     "INTERNALS",
@@ -53,8 +54,7 @@ __all__ = [
 
 def install() -> None:
     """Apply :data:`PATCHES` (idempotent): the build actions of moto's CodeBuildResponse."""
-    for patch in PATCHES:
-        patch.apply()
+    apply_all(PATCHES)
 
 
 def reset() -> None:

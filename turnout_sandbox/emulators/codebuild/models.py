@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from moto.core.base_backend import BackendDict, BaseBackend
-from moto.core.exceptions import JsonRESTError
+
+from turnout_sandbox.emulators.errors import AwsApiError
 
 __all__ = [
     "LOCK",
@@ -65,17 +66,8 @@ PHASES: Final = (
 SCRIPTABLE: Final = PHASES[2:-2]  # PROVISIONING .. UPLOAD_ARTIFACTS
 
 
-class CodeBuildError(JsonRESTError):
+class CodeBuildError(AwsApiError):
     """An AWS CodeBuild error: ``error_code`` is the AWS error code."""
-
-    code = 400
-
-    def __init__(self, error_code: str, message: str) -> None:
-        super().__init__(error_code, message)
-        self.error_code = error_code
-
-    def __str__(self) -> str:
-        return f"{self.error_code}: {self.message}"
 
 
 @dataclass(frozen=True)

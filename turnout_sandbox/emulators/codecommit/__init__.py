@@ -34,6 +34,7 @@ from turnout_sandbox.emulators.codecommit.models import (
 )
 from turnout_sandbox.emulators.codecommit.objects import GIT_MODES, FileEntry, blob_id
 from turnout_sandbox.emulators.codecommit.responses import INTERNALS, PATCHES
+from turnout_sandbox.emulators.patchset import apply_all
 
 __all__ = [
     "GIT_MODES",
@@ -57,8 +58,7 @@ __all__ = [
 
 def install() -> None:
     """Apply :data:`PATCHES` (idempotent): the actions join moto's CodeCommitResponse."""
-    for patch in PATCHES:
-        patch.apply()
+    apply_all(PATCHES)
 
 
 def reset() -> None:

@@ -15,9 +15,9 @@ from typing import Any, Final
 
 from moto.codecommit.models import codecommit_backends
 from moto.core.base_backend import BackendDict, BaseBackend
-from moto.core.exceptions import JsonRESTError
 
 from turnout_sandbox.emulators.codecommit.objects import FileEntry
+from turnout_sandbox.emulators.errors import AwsApiError
 from turnout_sandbox.runtime import get_runtime
 
 __all__ = [
@@ -34,17 +34,8 @@ __all__ = [
 ]
 
 
-class CodeCommitError(JsonRESTError):
+class CodeCommitError(AwsApiError):
     """An AWS CodeCommit error: ``error_code`` is the AWS error code (the exception shape)."""
-
-    code = 400
-
-    def __init__(self, error_code: str, message: str) -> None:
-        super().__init__(error_code, message)
-        self.error_code = error_code
-
-    def __str__(self) -> str:
-        return f"{self.error_code}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from turnout_sandbox.emulators.codecommit.commits import (
 from turnout_sandbox.emulators.codecommit.events import BranchEvent, emit, move_branch
 from turnout_sandbox.emulators.codecommit.models import (
     CodeCommitError,
+    RepoState,
     locked,
     repo_state,
     resolve_spec,
@@ -147,13 +148,19 @@ def create_commit(self: CodeCommitResponse) -> str:
     )
 
 
+def _read_repo(
+    resp: CodeCommitResponse, repository: str, read: Callable[[RepoState], dict[str, Any]]
+) -> str:
+    """*read* of the repository's history, under the lock, as the JSON response."""
+    account, region = resp.current_account, resp.region
+    return json.dumps(locked(lambda: read(repo_state(account, region, repository)[0])))
+
+
 def get_file(self: CodeCommitResponse) -> str:
     repository = _required_repo_name(self)
     path = normalise_path(_param(self, "filePath"))
-    account, region = self.current_account, self.region
 
-    def run() -> dict[str, Any]:
-        state, _ = repo_state(account, region, repository)
+    def read(state: RepoState) -> dict[str, Any]:
         commit = resolve_spec(state, repository, _param(self, "commitSpecifier"))
         entry = commit.files.get(path)
         if entry is None:
@@ -171,16 +178,14 @@ def get_file(self: CodeCommitResponse) -> str:
             "fileContent": base64.b64encode(content).decode(),
         }
 
-    return json.dumps(locked(run))
+    return _read_repo(self, repository, read)
 
 
 def get_folder(self: CodeCommitResponse) -> str:
     repository = _required_repo_name(self)
     folder = normalise_path(_param(self, "folderPath"), folder=True)
-    account, region = self.current_account, self.region
 
-    def run() -> dict[str, Any]:
-        state, _ = repo_state(account, region, repository)
+    def read(state: RepoState) -> dict[str, Any]:
         commit = resolve_spec(state, repository, _param(self, "commitSpecifier"))
         prefix = folder + "/" if folder else ""
         inside = {p: e for p, e in commit.files.items() if p.startswith(prefix)}
@@ -220,7 +225,7 @@ def get_folder(self: CodeCommitResponse) -> str:
             "subModules": [],
         }
 
-    return json.dumps(locked(run))
+    return _read_repo(self, repository, read)
 
 
 def get_commit_action(self: CodeCommitResponse) -> str:
@@ -232,10 +237,8 @@ def get_commit_action(self: CodeCommitResponse) -> str:
         raise CodeCommitError(
             "InvalidCommitIdException", f"The commit ID '{commit_id}' is not valid."
         )
-    account, region = self.current_account, self.region
 
-    def run() -> dict[str, Any]:
-        state, _ = repo_state(account, region, repository)
+    def read(state: RepoState) -> dict[str, Any]:
         commit = state.commits.get(str(commit_id))
         if commit is None:
             raise CodeCommitError(
@@ -244,7 +247,7 @@ def get_commit_action(self: CodeCommitResponse) -> str:
             )
         return {"commit": commit.to_api()}
 
-    return json.dumps(locked(run))
+    return _read_repo(self, repository, read)
 
 
 def get_branch(self: CodeCommitResponse) -> str:
@@ -252,10 +255,8 @@ def get_branch(self: CodeCommitResponse) -> str:
     branch = _param(self, "branchName")
     if not branch:
         raise CodeCommitError("BranchNameRequiredException", "A branch name is required.")
-    account, region = self.current_account, self.region
 
-    def run() -> dict[str, Any]:
-        state, _ = repo_state(account, region, repository)
+    def read(state: RepoState) -> dict[str, Any]:
         head = state.branches.get(str(branch))
         if head is None:
             raise CodeCommitError(
@@ -263,7 +264,7 @@ def get_branch(self: CodeCommitResponse) -> str:
             )
         return {"branch": {"branchName": branch, "commitId": head}}
 
-    return json.dumps(locked(run))
+    return _read_repo(self, repository, read)
 
 
 def create_branch(self: CodeCommitResponse) -> str:

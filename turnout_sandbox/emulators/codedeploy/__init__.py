@@ -77,6 +77,7 @@ from turnout_sandbox.emulators.codedeploy.models import (
     get_deployment_state,
 )
 from turnout_sandbox.emulators.codedeploy.traffic import ECS_DEPLOYMENT_CONFIGS, TrafficRouting
+from turnout_sandbox.emulators.patchset import apply_all
 from turnout_sandbox.patches import AttributePatch, Internal, PatchError, resolve
 
 __all__ = [
@@ -223,8 +224,7 @@ def faults(region: str, account_id: str = DEFAULT_ACCOUNT_ID) -> Faults:
 def install() -> None:
     """Apply :data:`PATCHES` (idempotent). The sandbox's patch registry applies the same
     patch objects, so either path leaves one set applied."""
-    for patch in PATCHES:
-        patch.apply()
+    apply_all(PATCHES)
 
 
 def reset() -> None:

@@ -34,6 +34,8 @@ IAM checks of the infrastructure and hook roles.
 
 from __future__ import annotations
 
+from typing import Final
+
 from turnout_sandbox.emulators.ecs_bluegreen.config import (
     BLUE_GREEN_STRATEGIES,
     BlueGreenConfig,
@@ -51,6 +53,7 @@ from turnout_sandbox.emulators.ecs_bluegreen.lifecycle import (
 from turnout_sandbox.emulators.ecs_bluegreen.models import forget_all
 from turnout_sandbox.emulators.ecs_bluegreen.resources import INVALID_NETWORKING, rule_weights
 from turnout_sandbox.emulators.ecs_bluegreen.responses import INTERNALS, PATCHES
+from turnout_sandbox.emulators.patchset import Installer
 
 __all__ = [
     "BLUE_GREEN_STRATEGIES",
@@ -73,18 +76,12 @@ __all__ = [
 ]
 
 
-def install() -> None:
-    """Apply :data:`PATCHES` (idempotent). The sandbox will apply them through
-    :data:`turnout_sandbox.patches.REGISTRY` instead; the patches are the same objects."""
-    for patch in PATCHES:
-        patch.apply()
-
-
-def uninstall() -> None:
-    """Abort the running deployments and undo :data:`PATCHES`: moto's own ECS again."""
-    forget_all()
-    for patch in reversed(PATCHES):
-        patch.undo()
+#: ``install()`` applies :data:`PATCHES` (idempotent; the sandbox applies the same objects
+#: through :data:`turnout_sandbox.patches.REGISTRY`); ``uninstall()`` aborts the running
+#: deployments, then undoes them: moto's own ECS again.
+_INSTALLER: Final = Installer(PATCHES, stop=forget_all)
+install: Final = _INSTALLER.install
+uninstall: Final = _INSTALLER.uninstall
 
 
 def reset() -> None:

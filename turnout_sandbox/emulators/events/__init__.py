@@ -31,6 +31,8 @@ in-process, over HTTP and from state machine tasks) to do what AWS does. One mod
 
 from __future__ import annotations
 
+from typing import Final
+
 from turnout_sandbox.emulators.events.errors import (
     EventsEmulatorError,
     TargetDeliveryError,
@@ -53,6 +55,7 @@ from turnout_sandbox.emulators.events.scheduler import (
     stop_schedules,
 )
 from turnout_sandbox.emulators.events.target_input import TargetInput, render_target_input
+from turnout_sandbox.emulators.patchset import Installer
 
 __all__ = [
     "INTERNALS",
@@ -80,18 +83,12 @@ __all__ = [
 ]
 
 
-def install() -> None:
-    """Apply :data:`PATCHES` (idempotent). The sandbox will apply them through
-    :data:`turnout_sandbox.patches.REGISTRY` instead; the patches are the same objects."""
-    for patch in PATCHES:
-        patch.apply()
-
-
-def uninstall() -> None:
-    """Stop the schedules and undo :data:`PATCHES`: moto's own EventBridge behaviour again."""
-    stop_schedules()
-    for patch in reversed(PATCHES):
-        patch.undo()
+#: ``install()`` applies :data:`PATCHES` (idempotent; the sandbox applies the same objects
+#: through :data:`turnout_sandbox.patches.REGISTRY`); ``uninstall()`` stops the schedules,
+#: then undoes them: moto's own EventBridge behaviour again.
+_INSTALLER: Final = Installer(PATCHES, stop=stop_schedules)
+install: Final = _INSTALLER.install
+uninstall: Final = _INSTALLER.uninstall
 
 
 def reset() -> None:

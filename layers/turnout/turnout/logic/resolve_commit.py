@@ -10,6 +10,7 @@ from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
 from turnout.ledger import Phase, Result, build_row, started
+from turnout.logic.ignore import ignored
 from turnout.observability import logger
 
 #: Beyond the build's own timeouts: CodeBuild's finalizing and status report, and the
@@ -43,18 +44,30 @@ def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     if raw.get("source") == "aws.codecommit":
         event = parse_event(CodeCommitStateChangeEvent, raw, "CodeCommit Repository State Change")
         d = event.detail
-        reason = None
-        if d.repository_name != cfg.repository:
-            reason = f"repository {d.repository_name!r} is not {cfg.repository!r}"
-        elif d.reference_type != "branch":
-            reason = f"reference type {d.reference_type!r} is not a branch"
-        elif d.reference_name != cfg.branch:
-            reason = f"branch {d.reference_name!r} is not {cfg.branch!r}"
-        elif d.event not in ("referenceCreated", "referenceUpdated"):
-            reason = f"event {d.event!r} is not a push"
-        if reason:
-            logger.info("push ignored", extra={"reason": reason, "event_id": event.id})
-            return {"ignored": True, "reason": reason}
+        answer = ignored(
+            "push",
+            event.id,
+            [
+                (
+                    d.repository_name != cfg.repository,
+                    f"repository {d.repository_name!r} is not {cfg.repository!r}",
+                ),
+                (
+                    d.reference_type != "branch",
+                    f"reference type {d.reference_type!r} is not a branch",
+                ),
+                (
+                    d.reference_name != cfg.branch,
+                    f"branch {d.reference_name!r} is not {cfg.branch!r}",
+                ),
+                (
+                    d.event not in ("referenceCreated", "referenceUpdated"),
+                    f"event {d.event!r} is not a push",
+                ),
+            ],
+        )
+        if answer is not None:
+            return answer
         commit_id, branch, trigger = d.commit_id, d.reference_name, "push"
         deps.codecommit.commit(commit_id)
     else:

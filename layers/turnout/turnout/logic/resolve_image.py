@@ -17,6 +17,7 @@ from turnout.errors import (
     ImageProvenanceUnknown,
     InvalidEvent,
 )
+from turnout.logic.ignore import ignored
 from turnout.observability import logger
 from turnout.queue import Slot
 
@@ -44,18 +45,24 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
     event = parse_event(EcrImageActionEvent, raw, "ECR Image Action")
     check_origin(event, account, cfg.region, "ECR Image Action")
     d = event.detail
-    reason = None
-    if d.repository_name != cfg.ecr_repository:
-        reason = f"repository {d.repository_name!r} is not {cfg.ecr_repository!r}"
-    elif d.action_type != "PUSH":
-        reason = f"action {d.action_type!r} is not PUSH"
-    elif d.result != "SUCCESS":
-        reason = f"result {d.result!r} is not SUCCESS"
-    elif d.image_tag != cfg.image_tag:
-        reason = f"tag {d.image_tag!r} is not the deploy tag {cfg.image_tag!r}"
-    if reason:
-        logger.info("image push ignored", extra={"reason": reason, "event_id": event.id})
-        return {"ignored": True, "reason": reason}
+    answer = ignored(
+        "image push",
+        event.id,
+        [
+            (
+                d.repository_name != cfg.ecr_repository,
+                f"repository {d.repository_name!r} is not {cfg.ecr_repository!r}",
+            ),
+            (d.action_type != "PUSH", f"action {d.action_type!r} is not PUSH"),
+            (d.result != "SUCCESS", f"result {d.result!r} is not SUCCESS"),
+            (
+                d.image_tag != cfg.image_tag,
+                f"tag {d.image_tag!r} is not the deploy tag {cfg.image_tag!r}",
+            ),
+        ],
+    )
+    if answer is not None:
+        return answer
     image = deps.ecr.image(d.image_digest)
     commits = sorted(t for t in image.tags if _COMMIT.match(t))
     if not commits:
