@@ -10,6 +10,7 @@ import pytest
 from tests.integration.handlers.conftest import (
     ACCOUNT,
     COMMIT,
+    DEPLOY_EXECUTION,
     DIGEST,
     NOW,
     SERVICE_KEY,
@@ -18,8 +19,6 @@ from tests.integration.handlers.conftest import (
 )
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
-
-EXECUTION = "arn:aws:states:ap-northeast-2:123456789012:execution:deploy:run-1"
 
 
 def _deploy_machine(world: World) -> tuple[str, Deps]:
@@ -43,7 +42,7 @@ def _first_admitted(world: World) -> tuple[str, Deps, dict[str, Any]]:
 
 
 def _finish(world: World, deps: Deps, **payload: Any) -> dict[str, Any]:
-    return world.call("finish", {"executionArn": EXECUTION, **payload}, deps=deps)
+    return world.call("finish", {"executionArn": DEPLOY_EXECUTION, **payload}, deps=deps)
 
 
 def _row(world: World, attempt_id: str) -> dict[str, Any]:

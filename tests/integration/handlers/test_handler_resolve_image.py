@@ -9,6 +9,7 @@ import pytest
 from tests.integration.handlers.conftest import (
     ACCOUNT,
     COMMIT,
+    DEPLOY_EXECUTION,
     DIGEST,
     ECR_REPOSITORY,
     NOW,
@@ -27,11 +28,9 @@ from turnout.errors import (
     InvalidEvent,
 )
 
-EXECUTION = "arn:aws:states:ap-northeast-2:123456789012:execution:deploy:run-1"
-
 
 def _payload(raw: Any) -> dict[str, Any]:
-    return {"event": raw, "executionArn": EXECUTION}
+    return {"event": raw, "executionArn": DEPLOY_EXECUTION}
 
 
 def _built(world: World, commit: str = COMMIT, digest: str = DIGEST, **fields: Any) -> None:
@@ -66,7 +65,7 @@ def test_given_a_pushed_image_tagged_with_its_commit_when_resolving_then_the_att
     assert attempt["eventId"] == sample("ecr-push")["id"]
     assert attempt["replayName"] is None
     assert attempt["receivedAt"] == NOW
-    assert attempt["executionArn"] == EXECUTION
+    assert attempt["executionArn"] == DEPLOY_EXECUTION
     assert attempt["commitTime"] == world.codecommit.dates[COMMIT]
     assert world.attempts() == []  # the ledger row is admit's job
 
@@ -116,7 +115,7 @@ def test_given_a_handoff_of_the_running_slot_when_resolving_then_the_stored_slot
     result = world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
 
     assert result["handoff"] is True
-    assert result["attempt"] == found | {"executionArn": EXECUTION, "commitTime": 0.0}
+    assert result["attempt"] == found | {"executionArn": DEPLOY_EXECUTION, "commitTime": 0.0}
 
 
 def test_given_a_handoff_in_the_earlier_snake_case_form_when_resolving_then_only_its_id_is_read(
