@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -238,23 +239,33 @@ def test_given_two_commit_tags_on_one_digest_when_resolving_then_the_first_sorte
     assert result["attempt"]["commitId"] == other
 
 
+def _ecr_push_with(mutate: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    """events/ecr-push.json, changed by ``mutate``."""
+    event = sample("ecr-push")
+    mutate(event)
+    return event
+
+
 @pytest.mark.parametrize(
-    ("mutate", "field"),
+    ("event", "field"),
     [
-        (lambda e: e["detail"].pop("image-digest"), r"detail\.image-digest: field required"),
         (
-            lambda e: e["detail"].update({"image-digest": "sha256:xyz"}),
+            _ecr_push_with(lambda e: e["detail"].pop("image-digest")),
+            r"detail\.image-digest: field required",
+        ),
+        (
+            _ecr_push_with(lambda e: e["detail"].update({"image-digest": "sha256:xyz"})),
             r"detail\.image-digest: string should match pattern",
         ),
-        (lambda e: e.update({"source": "aws.codecommit"}), "source: input should be 'aws.ecr'"),
+        (
+            _ecr_push_with(lambda e: e.update({"source": "aws.codecommit"})),
+            "source: input should be 'aws.ecr'",
+        ),
     ],
 )
 def test_given_a_malformed_ecr_event_when_resolving_then_invalid_event_names_the_field(
-    world: World, mutate: Any, field: str
+    world: World, event: dict[str, Any], field: str
 ) -> None:
-    event = sample("ecr-push")
-    mutate(event)
-
     with pytest.raises(InvalidEvent, match=f"ECR Image Action event: .*{field}"):
         world.call("resolve_image", _payload(event))
 
