@@ -82,16 +82,7 @@ class World:
 
 
 @pytest.fixture
-def cd_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
-@pytest.fixture
-def world(cd_env: None) -> Iterator[World]:
+def world(aws_env: None) -> Iterator[World]:
     runtime = Runtime(VirtualClock(speed=SPEED))
     events: list[dict[str, Any]] = []
     runtime.event_listeners.append(events.append)
