@@ -150,7 +150,10 @@ def test_given_a_rollback_wait_when_the_original_stops_then_it_waits_for_the_rol
 
 @pytest.mark.parametrize(
     ("state", "status", "kind"),
-    [("SUCCESS", "Succeeded", "success"), ("FAILURE", "Failed", "failure")],
+    [
+        pytest.param("SUCCESS", "Succeeded", "success", id="rollback-succeeded"),
+        pytest.param("FAILURE", "Failed", "failure", id="rollback-failed"),
+    ],
 )
 def test_given_a_followed_rollback_when_the_rollback_deployment_ends_then_its_outcome_resolves_it(
     world: World, state: str, status: str, kind: str
