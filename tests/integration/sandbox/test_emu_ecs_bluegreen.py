@@ -17,6 +17,7 @@ from moto import mock_aws
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.server import ThreadedMotoServer
 
+from tests.integration.alarms import put_5xx_alarm
 from tests.integration.sandbox.conftest import wait_for as conftest_wait_for
 from turnout_sandbox.emulators import ecs_bluegreen
 from turnout_sandbox.patches import PatchRegistry
@@ -691,16 +692,7 @@ def test_given_deployment_alarms_when_one_fires_mid_deployment_then_it_rolls_bac
     world: World, state: str
 ) -> None:
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
-    cloudwatch.put_metric_alarm(
-        AlarmName="hello-5xx",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Namespace="AWS/ApplicationELB",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
+    put_5xx_alarm(cloudwatch, "hello-5xx")
     alarms = {"alarmNames": ["hello-5xx"], "enable": True, "rollback": True}
     arn = world.update(
         blue_green(alarms=alarms, lifecycleHooks=[pause("POST_PRODUCTION_TRAFFIC_SHIFT")])
