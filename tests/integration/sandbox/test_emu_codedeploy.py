@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from tests.integration.ecs_services import create_code_deploy_service
 from turnout_sandbox.emulators import codedeploy
 from turnout_sandbox.runtime import DEFAULT_REGION, Runtime, VirtualClock, set_runtime
 
@@ -142,14 +143,13 @@ def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHook
         }
     }
     v1, v2 = (_register_taskdef(ecs, f"hello:{n}") for n in (1, 2))
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName=SERVICE,
-        taskDefinition=v1,
-        desiredCount=2,
-        launchType="FARGATE",
-        deploymentController={"type": "CODE_DEPLOY"},
-        networkConfiguration=network,
+    create_code_deploy_service(
+        ecs,
+        CLUSTER,
+        SERVICE,
+        v1,
+        2,
+        network,
         loadBalancers=[
             {"targetGroupArn": tgs[0], "containerName": CONTAINER, "containerPort": PORT}
         ],
