@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -12,7 +14,13 @@ from moto import mock_aws
 
 from turnout_sandbox.emulators import catalog, codebuild, codecommit, ecr
 from turnout_sandbox.patches import PatchRegistry
-from turnout_sandbox.runtime import DEFAULT_REGION, Runtime, VirtualClock, set_runtime
+from turnout_sandbox.runtime import (
+    DEFAULT_REGION,
+    LambdaInvoker,
+    Runtime,
+    VirtualClock,
+    set_runtime,
+)
 
 _EMULATORS = (codecommit, codebuild, ecr)
 
@@ -26,6 +34,35 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", DEFAULT_REGION)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     assert os.environ["AWS_DEFAULT_REGION"] == DEFAULT_REGION
+
+
+@contextmanager
+def emulated[H: LambdaInvoker](
+    emulator: ModuleType,
+    speed: float,
+    make_hooks: Callable[[Runtime], H],
+    teardown: Callable[[], None],
+) -> Iterator[tuple[Runtime, list[dict[str, Any]], H]]:
+    """One emulator installed and reset on a fresh runtime, inside ``mock_aws()``.
+
+    Yields the runtime, the events it emits, and the hooks it invokes as Lambdas; after the
+    body, the emulator is reset, the clock stopped and ``teardown`` run."""
+    runtime = Runtime(VirtualClock(speed=speed))
+    events: list[dict[str, Any]] = []
+    runtime.event_listeners.append(events.append)
+    hooks = make_hooks(runtime)
+    runtime.invoke_lambda = hooks
+    set_runtime(runtime)
+    emulator.install()
+    emulator.reset()
+    try:
+        with mock_aws():
+            yield runtime, events, hooks
+            emulator.reset()
+    finally:
+        runtime.clock.stop()
+        teardown()
+        set_runtime(None)
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from tests.integration.ecs_services import create_code_deploy_service
+from tests.integration.sandbox.conftest import emulated
 from turnout_sandbox.emulators import codedeploy
-from turnout_sandbox.runtime import DEFAULT_REGION, Runtime, VirtualClock, set_runtime
+from turnout_sandbox.runtime import DEFAULT_REGION, Runtime
 
 REGION = DEFAULT_REGION
 CLUSTER = "cluster-hello-aws"
@@ -84,22 +84,12 @@ class World:
 
 @pytest.fixture
 def world(aws_env: None) -> Iterator[World]:
-    runtime = Runtime(VirtualClock(speed=SPEED))
-    events: list[dict[str, Any]] = []
-    runtime.event_listeners.append(events.append)
-    hooks = FakeHooks()
-    runtime.invoke_lambda = hooks
-    set_runtime(runtime)
-    codedeploy.install()
-    codedeploy.reset()
-    try:
-        with mock_aws():
-            yield _build_world(runtime, events, hooks)
-            codedeploy.reset()
-    finally:
-        runtime.clock.stop()
-        codedeploy.reset()
-        set_runtime(None)
+    with emulated(codedeploy, SPEED, lambda _: FakeHooks(), codedeploy.reset) as (
+        runtime,
+        events,
+        hooks,
+    ):
+        yield _build_world(runtime, events, hooks)
 
 
 def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHooks) -> World:

@@ -13,11 +13,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.server import ThreadedMotoServer
 
 from tests.integration.alarms import put_5xx_alarm
+from tests.integration.sandbox.conftest import emulated
 from tests.integration.sandbox.conftest import wait_for as conftest_wait_for
 from tests.integration.sandbox.patch_checks import assert_patches_round_trip
 from turnout_sandbox.emulators import ecs_bluegreen
@@ -183,22 +183,10 @@ def pause(stage: str, minutes: int = 30, action: str = "ROLLBACK") -> dict[str, 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture
 def world(aws_env: None) -> Iterator[World]:
-    runtime = Runtime(VirtualClock(speed=SPEED))
-    events: list[dict[str, Any]] = []
-    runtime.event_listeners.append(events.append)
-    hooks = FakeHookFunction(clock=runtime.clock)
-    runtime.invoke_lambda = hooks
-    set_runtime(runtime)
-    ecs_bluegreen.install()
-    ecs_bluegreen.reset()
-    try:
-        with mock_aws():
-            yield _build_world(runtime, events, hooks)
-            ecs_bluegreen.reset()
-    finally:
-        runtime.clock.stop()
-        ecs_bluegreen.uninstall()
-        set_runtime(None)
+    with emulated(
+        ecs_bluegreen, SPEED, lambda rt: FakeHookFunction(clock=rt.clock), ecs_bluegreen.uninstall
+    ) as (runtime, events, hooks):
+        yield _build_world(runtime, events, hooks)
 
 
 def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHookFunction) -> World:
