@@ -4,7 +4,6 @@ in the ledger, and the serving task set left alone."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,13 +11,6 @@ import pytest
 from turnout_sandbox.scenarios import Run
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def run() -> Iterator[Run]:
-    r = Run(None, speed=100.0)
-    yield r
-    r.close()
 
 
 def _failed_execution(run: Run, which: str, count: int) -> dict[str, Any]:
