@@ -6,9 +6,11 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -34,6 +36,18 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", DEFAULT_REGION)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     assert os.environ["AWS_DEFAULT_REGION"] == DEFAULT_REGION
+
+
+class MotoClients:
+    """The ECS and ELBv2 clients a test world talks to moto with, made on first use."""
+
+    @cached_property
+    def ecs(self) -> Any:
+        return boto3.client("ecs", region_name=DEFAULT_REGION)
+
+    @cached_property
+    def elb(self) -> Any:
+        return boto3.client("elbv2", region_name=DEFAULT_REGION)
 
 
 @contextmanager

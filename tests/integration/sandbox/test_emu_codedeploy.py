@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.integration.ecs_services import create_code_deploy_service
-from tests.integration.sandbox.conftest import emulated
+from tests.integration.sandbox.conftest import MotoClients, emulated
 from turnout_sandbox.emulators import codedeploy
 from turnout_sandbox.runtime import DEFAULT_REGION, Runtime
 
@@ -54,7 +54,7 @@ class FakeHooks:
 
 
 @dataclass
-class World:
+class World(MotoClients):
     runtime: Runtime
     events: list[dict[str, Any]]
     hooks: FakeHooks
@@ -69,14 +69,6 @@ class World:
     @cached_property
     def cd(self) -> Any:
         return boto3.client("codedeploy", region_name=REGION)
-
-    @cached_property
-    def ecs(self) -> Any:
-        return boto3.client("ecs", region_name=REGION)
-
-    @cached_property
-    def elb(self) -> Any:
-        return boto3.client("elbv2", region_name=REGION)
 
     def now(self) -> float:
         return self.runtime.clock.now()

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import boto3
@@ -17,7 +16,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.server import ThreadedMotoServer
 
 from tests.integration.alarms import put_5xx_alarm
-from tests.integration.sandbox.conftest import emulated
+from tests.integration.sandbox.conftest import MotoClients, emulated
 from tests.integration.sandbox.conftest import wait_for as conftest_wait_for
 from tests.integration.sandbox.patch_checks import assert_patches_round_trip
 from turnout_sandbox.emulators import ecs_bluegreen
@@ -71,7 +70,7 @@ class FakeHookFunction:
 
 
 @dataclass
-class World:
+class World(MotoClients):
     runtime: Runtime
     events: list[dict[str, Any]]
     hooks: FakeHookFunction
@@ -82,14 +81,6 @@ class World:
     taskdef_v1: str
     taskdef_v2: str
     digest_v2: str
-
-    @cached_property
-    def ecs(self) -> Any:
-        return boto3.client("ecs", region_name=REGION)
-
-    @cached_property
-    def elb(self) -> Any:
-        return boto3.client("elbv2", region_name=REGION)
 
     def lb(self, **advanced: Any) -> list[dict[str, Any]]:
         config = {
