@@ -24,12 +24,19 @@ def _state(machine: str, name: str) -> dict[str, Any]:
     [
         # aws-fidelity row 12: SUCCESS can come only at the end of the group's termination
         # wait, which Render reads from the deployment group.
-        ("deploy", "WaitForDeploymentSuccess", "$.render.value.completionWaitTimeoutSeconds"),
+        pytest.param(
+            "deploy",
+            "WaitForDeploymentSuccess",
+            "$.render.value.completionWaitTimeoutSeconds",
+            id="deployment-success",
+        ),
         # The gate: its budgets plus the traffic shift, from Render.
-        ("deploy", "WaitForHealthGate", "$.render.value.gateWaitTimeoutSeconds"),
+        pytest.param(
+            "deploy", "WaitForHealthGate", "$.render.value.gateWaitTimeoutSeconds", id="gate"
+        ),
         # aws-fidelity row 13: the queued timeout plus BuildTimeoutMinutes, from ResolveCommit
         # (its output is the state: OutputPath $.value).
-        ("build", "BuildImage", "$.buildTaskTimeoutSeconds"),
+        pytest.param("build", "BuildImage", "$.buildTaskTimeoutSeconds", id="build"),
     ],
 )
 def test_given_a_wait_sized_by_the_stack_when_read_then_its_timeout_comes_from_the_state(

@@ -7,12 +7,12 @@ once: the next push is admitted to run, and deploys."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from tests.e2e.executions import nth_ended_execution
 from tests.unit.test_render_bounds import alias_bomb
 from turnout_sandbox.scenarios import STACK, Run
 
@@ -21,12 +21,6 @@ pytestmark = pytest.mark.e2e
 GATE = f"CodeDeployHook_{STACK}-gate"
 EXEC_ROLE = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
 OTHER_SECRET = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:payments/db-AbCdEf"
-
-
-@pytest.fixture(scope="module")
-def run() -> Iterator[Run]:
-    with closing(Run(None, speed=100.0)) as sandbox_run:
-        yield sandbox_run
 
 
 class Notifications:
@@ -244,16 +238,6 @@ def _deployments(run: Run) -> list[str]:
     return found
 
 
-def _ended(run: Run, count: int) -> dict[str, Any]:
-    run.wait(
-        f"{count} deploy executions to end",
-        lambda: len([e for e in run.executions("deploy") if e["status"] != "RUNNING"]) >= count,
-    )
-    run.wait("the slot to be released", run.settled)
-    ended = sorted(run.executions("deploy"), key=lambda e: e["startDate"])[count - 1]
-    return dict(run.sfn.describe_execution(executionArn=ended["executionArn"]))
-
-
 def _admission(run: Run, execution_arn: str) -> str:
     events = run.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     exited = [
@@ -280,7 +264,7 @@ def test_given_a_crafted_file_when_pushed_then_refused_by_name_and_nothing_regis
 
     commit = run.demo.push("crafted", files(run))
 
-    execution = _ended(run, count)
+    execution = nth_ended_execution(run, "deploy", count)
     assert execution["status"] == "FAILED"
     assert execution["error"] == error, execution.get("cause")
     for fragment in fragments:
@@ -303,7 +287,7 @@ def test_given_the_refused_pushes_when_a_normal_push_follows_then_it_runs_at_onc
 
     commit = run.demo.push("a normal change", run.demo.files("v-normal"))
 
-    execution = _ended(run, count)
+    execution = nth_ended_execution(run, "deploy", count)
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     assert _admission(run, execution["executionArn"]) == "run"
     assert run.demo.serving()["commit"] == commit

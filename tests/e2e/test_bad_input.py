@@ -4,31 +4,14 @@ in the ledger, and the serving task set left alone."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.e2e.executions import nth_ended_execution
 from turnout_sandbox.scenarios import Run
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def run() -> Iterator[Run]:
-    r = Run(None, speed=100.0)
-    yield r
-    r.close()
-
-
-def _failed_execution(run: Run, which: str, count: int) -> dict[str, Any]:
-    run.wait(
-        f"{count} {which} executions to end",
-        lambda: len([e for e in run.executions(which) if e["status"] != "RUNNING"]) >= count,
-    )
-    run.wait("the service to settle", run.settled)
-    ended = sorted(run.executions(which), key=lambda e: e["startDate"])[count - 1]
-    return dict(run.sfn.describe_execution(executionArn=ended["executionArn"]))
 
 
 def _push_event(run: Run, digest: str, tag: str) -> None:
@@ -60,7 +43,7 @@ def test_given_an_invalid_taskdef_when_pushed_then_the_deploy_fails_naming_the_f
     commit = run.demo.push(
         "Broken task definition", {"taskdef.json": '{"family": "task-hello-aws",'}
     )
-    execution = _failed_execution(run, "deploy", 1)
+    execution = nth_ended_execution(run, "deploy", 1)
     assert execution["status"] == "FAILED"
     assert execution["error"] == "TaskDefinitionInvalid"
     assert "taskdef.json" in execution["cause"]
@@ -82,7 +65,7 @@ def test_given_an_appspec_port_not_in_the_taskdef_when_pushed_then_appspec_inval
             "appspec.yaml": files["appspec.yaml"].replace("8080", "9090"),
         },
     )
-    execution = _failed_execution(run, "deploy", 2)
+    execution = nth_ended_execution(run, "deploy", 2)
     assert execution["error"] == "AppSpecInvalid"
     assert "9090" in execution["cause"]
     assert _row(run, commit)["error"]["type"] == "AppSpecInvalid"
@@ -117,7 +100,7 @@ def test_given_a_push_event_for_an_unknown_digest_when_delivered_then_image_not_
     digest = "sha256:" + "f" * 64
     before = len(run.executions("deploy"))
     _push_event(run, digest, "latest")
-    execution = _failed_execution(run, "deploy", before + 1)
+    execution = nth_ended_execution(run, "deploy", before + 1)
     assert execution["error"] == "ImageNotFound"
     assert digest in execution["cause"]
     rejected = [r for r in run.ledger() if r.get("digest") == digest]

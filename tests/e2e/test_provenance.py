@@ -10,7 +10,6 @@ security-review row 5: a slot whose execution ended without Finish is released a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,13 +18,6 @@ from turnout.queue import ServiceState, Slot
 from turnout_sandbox.scenarios import Run
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def run() -> Iterator[Run]:
-    r = Run(None, speed=100.0)
-    yield r
-    r.close()
 
 
 def _deployments(run: Run) -> list[str]:

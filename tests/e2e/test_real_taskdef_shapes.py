@@ -5,31 +5,13 @@ TaskDefinitionInvalid naming the file and the field, and the serving task set is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import closing
-from typing import Any
 
 import pytest
 
+from tests.e2e.executions import nth_ended_execution
 from turnout_sandbox.scenarios import Run
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def run() -> Iterator[Run]:
-    with closing(Run(None, speed=100.0)) as sandbox_run:
-        yield sandbox_run
-
-
-def _ended_execution(run: Run, count: int) -> dict[str, Any]:
-    run.wait(
-        f"{count} deploy executions to end",
-        lambda: len([e for e in run.executions("deploy") if e["status"] != "RUNNING"]) >= count,
-    )
-    run.wait("the service to settle", run.settled)
-    ended = sorted(run.executions("deploy"), key=lambda e: e["startDate"])[count - 1]
-    return dict(run.sfn.describe_execution(executionArn=ended["executionArn"]))
 
 
 def test_given_console_json_with_nulls_and_a_bom_when_pushed_then_it_deploys(run: Run) -> None:
@@ -41,7 +23,7 @@ def test_given_console_json_with_nulls_and_a_bom_when_pushed_then_it_deploys(run
 
     commit = run.demo.push("Console JSON tab copy", {"taskdef.json": text})
 
-    execution = _ended_execution(run, 1)
+    execution = nth_ended_execution(run, "deploy", 1)
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     assert run.demo.serving()["commit"] == commit
 
@@ -55,7 +37,7 @@ def test_given_a_taskdef_botocore_refuses_when_pushed_then_taskdef_invalid_names
 
     commit = run.demo.push("cpu as a number", {"taskdef.json": json.dumps(taskdef)})
 
-    execution = _ended_execution(run, 2)
+    execution = nth_ended_execution(run, "deploy", 2)
     assert execution["status"] == "FAILED"
     assert execution["error"] == "TaskDefinitionInvalid"
     assert (

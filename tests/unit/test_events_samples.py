@@ -10,40 +10,31 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models.event_bridge import EventBridgeModel
 from pydantic import BaseModel
 
-from turnout.models import (
-    CodeBuildStateChangeEvent,
-    CodeCommitStateChangeEvent,
-    CodeDeployStateChangeEvent,
-    EcrImageActionEvent,
-    LifecycleHookEvent,
-    ManualBuildInput,
-    ScheduledEvent,
-    parse_event,
-)
+from turnout import models
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
 
 SAMPLES: dict[str, type[BaseModel]] = {
-    "codecommit-push.json": CodeCommitStateChangeEvent,
-    "codecommit-push-other-branch.json": CodeCommitStateChangeEvent,
-    "codecommit-tag-created.json": CodeCommitStateChangeEvent,
-    "ecr-push.json": EcrImageActionEvent,
-    "ecr-push-commit-tag.json": EcrImageActionEvent,
-    "ecr-push-failure.json": EcrImageActionEvent,
-    "ecr-delete.json": EcrImageActionEvent,
-    "ecr-push-replayed.json": EcrImageActionEvent,
-    "codebuild-succeeded.json": CodeBuildStateChangeEvent,
-    "codebuild-failed.json": CodeBuildStateChangeEvent,
-    "codedeploy-start.json": CodeDeployStateChangeEvent,
-    "codedeploy-success.json": CodeDeployStateChangeEvent,
-    "codedeploy-failure.json": CodeDeployStateChangeEvent,
-    "codedeploy-stop.json": CodeDeployStateChangeEvent,
-    "lifecycle-hook.json": LifecycleHookEvent,
-    "scheduled-tick.json": ScheduledEvent,
-    "manual-build-commit.json": ManualBuildInput,
-    "manual-build-branch.json": ManualBuildInput,
+    "codecommit-push.json": models.CodeCommitStateChangeEvent,
+    "codecommit-push-other-branch.json": models.CodeCommitStateChangeEvent,
+    "codecommit-tag-created.json": models.CodeCommitStateChangeEvent,
+    "ecr-push.json": models.EcrImageActionEvent,
+    "ecr-push-commit-tag.json": models.EcrImageActionEvent,
+    "ecr-push-failure.json": models.EcrImageActionEvent,
+    "ecr-delete.json": models.EcrImageActionEvent,
+    "ecr-push-replayed.json": models.EcrImageActionEvent,
+    "codebuild-succeeded.json": models.CodeBuildStateChangeEvent,
+    "codebuild-failed.json": models.CodeBuildStateChangeEvent,
+    "codedeploy-start.json": models.CodeDeployStateChangeEvent,
+    "codedeploy-success.json": models.CodeDeployStateChangeEvent,
+    "codedeploy-failure.json": models.CodeDeployStateChangeEvent,
+    "codedeploy-stop.json": models.CodeDeployStateChangeEvent,
+    "lifecycle-hook.json": models.LifecycleHookEvent,
+    "scheduled-tick.json": models.ScheduledEvent,
+    "manual-build-commit.json": models.ManualBuildInput,
+    "manual-build-branch.json": models.ManualBuildInput,
 }
 
 
@@ -53,7 +44,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def parsed(name: str) -> Any:
-    return parse_event(SAMPLES[name], load(name), name)
+    return models.parse_event(SAMPLES[name], load(name), name)
 
 
 def test_given_events_directory_when_listed_then_every_file_has_a_model_entry() -> None:
@@ -67,7 +58,7 @@ def test_given_events_directory_when_listed_then_every_file_has_a_model_entry() 
 def test_given_sample_when_parsed_with_its_model_then_it_validates(name: str) -> None:
     model = SAMPLES[name]
 
-    result = parse_event(model, load(name), name)
+    result = models.parse_event(model, load(name), name)
 
     assert isinstance(result, model)
 

@@ -33,6 +33,7 @@ from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 from typer.testing import CliRunner, Result  # noqa: E402
 
+from tests.cli_env import clear_aws_env  # noqa: E402
 from turnout.adapters.store import Store  # noqa: E402
 from turnout_cli.main import app  # noqa: E402
 
@@ -75,20 +76,7 @@ def endpoint() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real credentials or region: the CLI must fall back to the sandbox defaults."""
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "TURNOUT_STACK",
-        "AWS_ENDPOINT_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/turnout-test-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/turnout-test-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    clear_aws_env(monkeypatch)
 
 
 # -- a tiny CodeCommit answer for GetCommit/GetBranch (moto 5.2.5 has neither) ------------

@@ -56,6 +56,8 @@ GREEN_TG = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/tg-gree
 COMMIT = "705f74ba5bd5309ca9e6a3de50df9ea722fb280c"
 DIGEST = "sha256:59c6945a2775b1189efbc6d956de4ce089717b3cdfcdb92153b96ca2b9354b27"
 NOW = 1_790_000_000.0
+# The deploy execution a handler is called from (Step Functions passes $$.Execution.Id).
+DEPLOY_EXECUTION = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:deploy:run-1"
 
 HANDLERS = (
     "resolve_commit",

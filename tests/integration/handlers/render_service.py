@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 
+from tests.integration.ecs_services import create_code_deploy_service
 from tests.integration.handlers.conftest import CLUSTER, REGION, SERVICE, World
 
 FAMILY = "task-hello-aws"
@@ -48,14 +49,8 @@ def create_service(world: World, family: str = FAMILY) -> dict[str, Any]:
         networkMode="awsvpc",
         containerDefinitions=[{"name": "hello-aws", "image": "hello:1", "memory": 512}],
     )["taskDefinition"]["taskDefinitionArn"]
-    world.ecs.create_service(
-        cluster=CLUSTER,
-        serviceName=SERVICE,
-        taskDefinition=first,
-        desiredCount=1,
-        launchType="FARGATE",
-        deploymentController={"type": "CODE_DEPLOY"},
-        networkConfiguration={"awsvpcConfiguration": awsvpc},
+    create_code_deploy_service(
+        world.ecs, CLUSTER, SERVICE, first, 1, {"awsvpcConfiguration": awsvpc}
     )
     world.ecs.deregister_task_definition(taskDefinition=first)
     return awsvpc

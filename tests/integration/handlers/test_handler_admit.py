@@ -133,17 +133,22 @@ def test_given_the_serving_digest_replayed_when_admitting_then_it_runs_again(wor
     assert _row(world, replay["attemptId"])["replayName"] == "turnout-redeploy-1"
 
 
+def _replay_keeping_the_event_id(world: World) -> dict[str, Any]:
+    """The first attempt served, then the same event replayed by turnout-redeploy-1."""
+    first = _serve_first(world)
+    return first | {
+        "attemptId": "20261126T070000000000Z-eeeeee",
+        "trigger": "replay",
+        "replayName": "turnout-redeploy-1",
+    }
+
+
 def test_given_a_replay_that_keeps_the_original_event_id_when_admitting_then_it_runs(
     world: World,
 ) -> None:
     # AWS documents no relation between a replayed event's id and the original's
     # (aws-fidelity row 9): a replay that kept the id must still redeploy.
-    first = _serve_first(world)
-    replay = first | {
-        "attemptId": "20261126T070000000000Z-eeeeee",
-        "trigger": "replay",
-        "replayName": "turnout-redeploy-1",
-    }
+    replay = _replay_keeping_the_event_id(world)
 
     result = _admit(world, replay)
 
@@ -154,12 +159,7 @@ def test_given_a_replay_that_keeps_the_original_event_id_when_admitting_then_it_
 def test_given_a_replay_delivered_twice_when_admitting_then_the_second_is_a_duplicate(
     world: World,
 ) -> None:
-    first = _serve_first(world)
-    replay = first | {
-        "attemptId": "20261126T070000000000Z-eeeeee",
-        "trigger": "replay",
-        "replayName": "turnout-redeploy-1",
-    }
+    replay = _replay_keeping_the_event_id(world)
     _admit(world, replay)
     again = replay | {"attemptId": "20261126T070000000000Z-ffffff"}
 

@@ -32,12 +32,18 @@ def _start(world: World, machine: str, found: dict[str, Any]) -> dict[str, Any]:
     return found | {"executionArn": execution}
 
 
-def test_given_a_slot_whose_execution_was_stopped_when_a_push_arrives_then_the_push_runs(
-    world: World,
-) -> None:
+def _first_admitted(world: World) -> tuple[Deps, str, dict[str, Any]]:
+    """Deps, the deploy machine, and push 1 started there and admitted: it holds the slot."""
     deps, machine = _deps_with_step_functions(world)
     first = _start(world, machine, world.push_attempt(1))
     world.call("admit", {"attempt": first}, deps)
+    return deps, machine, first
+
+
+def test_given_a_slot_whose_execution_was_stopped_when_a_push_arrives_then_the_push_runs(
+    world: World,
+) -> None:
+    deps, machine, first = _first_admitted(world)
     # The execution ends outside every Catch (StopExecution, States.DataLimitExceeded):
     # no RecordFailure, so the slot stays taken.
     world.sfn.stop_execution(executionArn=first["executionArn"], error="Stopped")
@@ -57,9 +63,7 @@ def test_given_a_slot_whose_execution_was_stopped_when_a_push_arrives_then_the_p
 def test_given_a_slot_whose_execution_still_runs_when_a_push_arrives_then_it_is_queued(
     world: World,
 ) -> None:
-    deps, machine = _deps_with_step_functions(world)
-    first = _start(world, machine, world.push_attempt(1))
-    world.call("admit", {"attempt": first}, deps)
+    deps, machine, first = _first_admitted(world)
     second = _start(world, machine, world.push_attempt(2))
 
     result = world.call("admit", {"attempt": second}, deps)
@@ -74,9 +78,7 @@ def test_given_a_slot_whose_execution_still_runs_when_a_push_arrives_then_it_is_
 def test_given_a_stopped_slot_with_a_push_queued_when_a_push_arrives_then_the_queued_one_starts(
     world: World,
 ) -> None:
-    deps, machine = _deps_with_step_functions(world)
-    first = _start(world, machine, world.push_attempt(1))
-    world.call("admit", {"attempt": first}, deps)
+    deps, machine, first = _first_admitted(world)
     second = _start(world, machine, world.push_attempt(2))
     world.call("admit", {"attempt": second}, deps)
     world.sfn.stop_execution(executionArn=first["executionArn"])

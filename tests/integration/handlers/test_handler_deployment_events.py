@@ -20,11 +20,17 @@ def _event(state: str, **detail: str) -> dict[str, Any]:
     return event
 
 
+def _armed_in_progress(world: World, *waits: tuple[str, str]) -> None:
+    """DEPLOYMENT in progress (arm_wait checks it) and each (kind, token) wait armed on it."""
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    for kind, token in waits:
+        arm_wait(world, kind, token)
+
+
 def test_given_a_completion_wait_when_the_deployment_succeeds_then_it_resumes_with_success(
     world: World,
 ) -> None:
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "completion", "tok-done")
+    _armed_in_progress(world, ("completion", "tok-done"))
     world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
 
     result = world.call("deployment_events", sample("codedeploy-success"))
@@ -42,9 +48,7 @@ def test_given_a_completion_wait_when_the_deployment_succeeds_then_it_resumes_wi
 def test_given_a_running_gate_when_the_deployment_fails_then_gate_and_completion_fail(
     world: World,
 ) -> None:
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "gate", "tok-gate")
-    arm_wait(world, "completion", "tok-done")
+    _armed_in_progress(world, ("gate", "tok-gate"), ("completion", "tok-done"))
     world.codedeploy.statuses[DEPLOYMENT] = "Failed"
 
     result = world.call("deployment_events", sample("codedeploy-failure"))
@@ -66,8 +70,7 @@ def test_given_a_rollback_wait_when_the_deployment_ends_then_stop_resumes_it_and
     world: World, state: str, status: str, kind: str
 ) -> None:
     # A STOP without rollbackInfo.rollbackDeploymentId: nothing was rolled back.
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "rollback", "tok-rb")
+    _armed_in_progress(world, ("rollback", "tok-rb"))
     world.codedeploy.statuses[DEPLOYMENT] = status
 
     result = world.call("deployment_events", _event(state))
@@ -80,8 +83,7 @@ def test_given_a_rollback_wait_when_the_deployment_ends_then_stop_resumes_it_and
 def test_given_an_event_of_another_deployment_group_when_received_then_it_is_ignored(
     world: World,
 ) -> None:
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "completion", "tok-done")
+    _armed_in_progress(world, ("completion", "tok-done"))
 
     result = world.call("deployment_events", _event("SUCCESS", deploymentGroup="dg-other"))
 
@@ -93,8 +95,7 @@ def test_given_an_event_of_another_deployment_group_when_received_then_it_is_ign
 def test_given_a_wait_whose_task_timed_out_when_the_event_comes_then_it_is_cleared_quietly(
     world: World,
 ) -> None:
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "completion", "tok-old")
+    _armed_in_progress(world, ("completion", "tok-old"))
     world.sfn_calls.gone.add("tok-old")
     world.codedeploy.statuses[DEPLOYMENT] = "Succeeded"
 
@@ -133,8 +134,7 @@ ROLLBACK = "d-ROLLBACK1"
 def test_given_a_rollback_wait_when_the_original_stops_then_it_waits_for_the_rollback_deployment(
     world: World,
 ) -> None:
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "rollback", "tok-rb")
+    _armed_in_progress(world, ("rollback", "tok-rb"))
     world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "InProgress"}
     world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
 
@@ -150,13 +150,15 @@ def test_given_a_rollback_wait_when_the_original_stops_then_it_waits_for_the_rol
 
 @pytest.mark.parametrize(
     ("state", "status", "kind"),
-    [("SUCCESS", "Succeeded", "success"), ("FAILURE", "Failed", "failure")],
+    [
+        pytest.param("SUCCESS", "Succeeded", "success", id="rollback-succeeded"),
+        pytest.param("FAILURE", "Failed", "failure", id="rollback-failed"),
+    ],
 )
 def test_given_a_followed_rollback_when_the_rollback_deployment_ends_then_its_outcome_resolves_it(
     world: World, state: str, status: str, kind: str
 ) -> None:
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "rollback", "tok-rb")
+    _armed_in_progress(world, ("rollback", "tok-rb"))
     world.codedeploy.statuses |= {DEPLOYMENT: "Stopped", ROLLBACK: "InProgress"}
     world.codedeploy.rollbacks[DEPLOYMENT] = ROLLBACK
     world.call("deployment_events", _event("STOP"))
@@ -198,9 +200,7 @@ def test_given_the_original_stopped_and_rollback_done_when_arming_rollback_then_
 def test_given_a_forged_success_event_when_received_then_it_is_refused_and_nothing_changes(
     world: World, status: str, group: tuple[str, str] | None, reason: str
 ) -> None:
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, "gate", "tok-gate")
-    arm_wait(world, "completion", "tok-done")
+    _armed_in_progress(world, ("gate", "tok-gate"), ("completion", "tok-done"))
     world.codedeploy.statuses[DEPLOYMENT] = status
     if group:
         world.codedeploy.groups[DEPLOYMENT] = group

@@ -10,6 +10,7 @@ import pytest
 from tests.integration.handlers.conftest import (
     ACCOUNT,
     COMMIT,
+    DEPLOY_EXECUTION,
     DIGEST,
     NOW,
     SERVICE_KEY,
@@ -18,8 +19,6 @@ from tests.integration.handlers.conftest import (
 )
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
-
-EXECUTION = "arn:aws:states:ap-northeast-2:123456789012:execution:deploy:run-1"
 
 
 def _deploy_machine(world: World) -> tuple[str, Deps]:
@@ -34,8 +33,16 @@ def _deploy_machine(world: World) -> tuple[str, Deps]:
     return arn, world.with_config(sfn_client=world.sfn, DEPLOY_STATE_MACHINE_ARN=arn)
 
 
+def _first_admitted(world: World) -> tuple[str, Deps, dict[str, Any]]:
+    """The deploy machine, its Deps, and push 1 admitted: it holds the running slot."""
+    machine, deps = _deploy_machine(world)
+    first = world.push_attempt(1)
+    world.call("admit", {"attempt": first})
+    return machine, deps, first
+
+
 def _finish(world: World, deps: Deps, **payload: Any) -> dict[str, Any]:
-    return world.call("finish", {"executionArn": EXECUTION, **payload}, deps=deps)
+    return world.call("finish", {"executionArn": DEPLOY_EXECUTION, **payload}, deps=deps)
 
 
 def _row(world: World, attempt_id: str) -> dict[str, Any]:
@@ -95,9 +102,7 @@ def test_given_a_queued_push_when_the_running_deploy_succeeds_then_the_next_exec
 def test_given_a_failed_deploy_with_nothing_queued_when_finishing_then_the_slot_is_free_and_nothing_starts(
     world: World,
 ) -> None:
-    machine, deps = _deploy_machine(world)
-    first = world.push_attempt(1)
-    world.call("admit", {"attempt": first})
+    machine, deps, first = _first_admitted(world)
     error = {
         "Error": "GateFailed",
         "Cause": json.dumps(
@@ -228,9 +233,7 @@ def test_given_a_failed_build_when_finishing_then_no_digest_is_recorded(world: W
 def test_given_a_wait_that_timed_out_when_finishing_then_the_error_name_is_not_a_states_name(
     world: World,
 ) -> None:
-    _, deps = _deploy_machine(world)
-    first = world.push_attempt(1)
-    world.call("admit", {"attempt": first})
+    _, deps, first = _first_admitted(world)
 
     result = _finish(
         world,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.integration.alarms import put_5xx_alarm
 from tests.integration.handlers.conftest import (
     APPLICATION,
     CLUSTER,
@@ -128,16 +129,7 @@ def test_given_unhealthy_targets_twice_when_ticking_then_the_gate_fails(
 def test_given_an_alarm_in_alarm_when_ticking_then_the_gate_fails_at_once(world: World) -> None:
     _started_gate(world)
     world.elbv2.states[GREEN_TG] = ["healthy"]
-    world.cloudwatch.put_metric_alarm(
-        AlarmName="hello-aws-5xx",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Namespace="AWS/ApplicationELB",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
+    put_5xx_alarm(world.cloudwatch, "hello-aws-5xx")
     world.cloudwatch.set_alarm_state(
         AlarmName="hello-aws-5xx", StateValue="ALARM", StateReason="test"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from tests.integration.handlers.conftest import (
     ACCOUNT,
     COMMIT,
+    DEPLOY_EXECUTION,
     DIGEST,
     ECR_REPOSITORY,
     NOW,
@@ -27,11 +29,9 @@ from turnout.errors import (
     InvalidEvent,
 )
 
-EXECUTION = "arn:aws:states:ap-northeast-2:123456789012:execution:deploy:run-1"
-
 
 def _payload(raw: Any) -> dict[str, Any]:
-    return {"event": raw, "executionArn": EXECUTION}
+    return {"event": raw, "executionArn": DEPLOY_EXECUTION}
 
 
 def _built(world: World, commit: str = COMMIT, digest: str = DIGEST, **fields: Any) -> None:
@@ -66,7 +66,7 @@ def test_given_a_pushed_image_tagged_with_its_commit_when_resolving_then_the_att
     assert attempt["eventId"] == sample("ecr-push")["id"]
     assert attempt["replayName"] is None
     assert attempt["receivedAt"] == NOW
-    assert attempt["executionArn"] == EXECUTION
+    assert attempt["executionArn"] == DEPLOY_EXECUTION
     assert attempt["commitTime"] == world.codecommit.dates[COMMIT]
     assert world.attempts() == []  # the ledger row is admit's job
 
@@ -116,7 +116,7 @@ def test_given_a_handoff_of_the_running_slot_when_resolving_then_the_stored_slot
     result = world.call("resolve_image", _payload({"handoff": {"attemptId": found["attemptId"]}}))
 
     assert result["handoff"] is True
-    assert result["attempt"] == found | {"executionArn": EXECUTION, "commitTime": 0.0}
+    assert result["attempt"] == found | {"executionArn": DEPLOY_EXECUTION, "commitTime": 0.0}
 
 
 def test_given_a_handoff_in_the_earlier_snake_case_form_when_resolving_then_only_its_id_is_read(
@@ -239,23 +239,33 @@ def test_given_two_commit_tags_on_one_digest_when_resolving_then_the_first_sorte
     assert result["attempt"]["commitId"] == other
 
 
+def _ecr_push_with(mutate: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    """events/ecr-push.json, changed by ``mutate``."""
+    event = sample("ecr-push")
+    mutate(event)
+    return event
+
+
 @pytest.mark.parametrize(
-    ("mutate", "field"),
+    ("event", "field"),
     [
-        (lambda e: e["detail"].pop("image-digest"), r"detail\.image-digest: field required"),
         (
-            lambda e: e["detail"].update({"image-digest": "sha256:xyz"}),
+            _ecr_push_with(lambda e: e["detail"].pop("image-digest")),
+            r"detail\.image-digest: field required",
+        ),
+        (
+            _ecr_push_with(lambda e: e["detail"].update({"image-digest": "sha256:xyz"})),
             r"detail\.image-digest: string should match pattern",
         ),
-        (lambda e: e.update({"source": "aws.codecommit"}), "source: input should be 'aws.ecr'"),
+        (
+            _ecr_push_with(lambda e: e.update({"source": "aws.codecommit"})),
+            "source: input should be 'aws.ecr'",
+        ),
     ],
 )
 def test_given_a_malformed_ecr_event_when_resolving_then_invalid_event_names_the_field(
-    world: World, mutate: Any, field: str
+    world: World, event: dict[str, Any], field: str
 ) -> None:
-    event = sample("ecr-push")
-    mutate(event)
-
     with pytest.raises(InvalidEvent, match=f"ECR Image Action event: .*{field}"):
         world.call("resolve_image", _payload(event))
 

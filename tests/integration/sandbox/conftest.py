@@ -5,14 +5,24 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
 from turnout_sandbox.emulators import catalog, codebuild, codecommit, ecr
 from turnout_sandbox.patches import PatchRegistry
-from turnout_sandbox.runtime import DEFAULT_REGION, Runtime, VirtualClock, set_runtime
+from turnout_sandbox.runtime import (
+    DEFAULT_REGION,
+    LambdaInvoker,
+    Runtime,
+    VirtualClock,
+    set_runtime,
+)
 
 _EMULATORS = (codecommit, codebuild, ecr)
 
@@ -26,6 +36,47 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", DEFAULT_REGION)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     assert os.environ["AWS_DEFAULT_REGION"] == DEFAULT_REGION
+
+
+class MotoClients:
+    """The ECS and ELBv2 clients a test world talks to moto with, made on first use."""
+
+    @cached_property
+    def ecs(self) -> Any:
+        return boto3.client("ecs", region_name=DEFAULT_REGION)
+
+    @cached_property
+    def elb(self) -> Any:
+        return boto3.client("elbv2", region_name=DEFAULT_REGION)
+
+
+@contextmanager
+def emulated[H: LambdaInvoker](
+    emulator: ModuleType,
+    speed: float,
+    make_hooks: Callable[[Runtime], H],
+    teardown: Callable[[], None],
+) -> Iterator[tuple[Runtime, list[dict[str, Any]], H]]:
+    """One emulator installed and reset on a fresh runtime, inside ``mock_aws()``.
+
+    Yields the runtime, the events it emits, and the hooks it invokes as Lambdas; after the
+    body, the emulator is reset, the clock stopped and ``teardown`` run."""
+    runtime = Runtime(VirtualClock(speed=speed))
+    events: list[dict[str, Any]] = []
+    runtime.event_listeners.append(events.append)
+    hooks = make_hooks(runtime)
+    runtime.invoke_lambda = hooks
+    set_runtime(runtime)
+    emulator.install()
+    emulator.reset()
+    try:
+        with mock_aws():
+            yield runtime, events, hooks
+            emulator.reset()
+    finally:
+        runtime.clock.stop()
+        teardown()
+        set_runtime(None)
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
+from tests.integration.ecs_services import create_code_deploy_service
+from tests.integration.sandbox.conftest import MotoClients, emulated
 from turnout_sandbox.emulators import codedeploy
-from turnout_sandbox.runtime import DEFAULT_REGION, Runtime, VirtualClock, set_runtime
+from turnout_sandbox.runtime import DEFAULT_REGION, Runtime
 
 REGION = DEFAULT_REGION
 CLUSTER = "cluster-hello-aws"
@@ -53,7 +54,7 @@ class FakeHooks:
 
 
 @dataclass
-class World:
+class World(MotoClients):
     runtime: Runtime
     events: list[dict[str, Any]]
     hooks: FakeHooks
@@ -69,45 +70,18 @@ class World:
     def cd(self) -> Any:
         return boto3.client("codedeploy", region_name=REGION)
 
-    @cached_property
-    def ecs(self) -> Any:
-        return boto3.client("ecs", region_name=REGION)
-
-    @cached_property
-    def elb(self) -> Any:
-        return boto3.client("elbv2", region_name=REGION)
-
     def now(self) -> float:
         return self.runtime.clock.now()
 
 
 @pytest.fixture
-def cd_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
-@pytest.fixture
-def world(cd_env: None) -> Iterator[World]:
-    runtime = Runtime(VirtualClock(speed=SPEED))
-    events: list[dict[str, Any]] = []
-    runtime.event_listeners.append(events.append)
-    hooks = FakeHooks()
-    runtime.invoke_lambda = hooks
-    set_runtime(runtime)
-    codedeploy.install()
-    codedeploy.reset()
-    try:
-        with mock_aws():
-            yield _build_world(runtime, events, hooks)
-            codedeploy.reset()
-    finally:
-        runtime.clock.stop()
-        codedeploy.reset()
-        set_runtime(None)
+def world(aws_env: None) -> Iterator[World]:
+    with emulated(codedeploy, SPEED, lambda _: FakeHooks(), codedeploy.reset) as (
+        runtime,
+        events,
+        hooks,
+    ):
+        yield _build_world(runtime, events, hooks)
 
 
 def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHooks) -> World:
@@ -151,14 +125,13 @@ def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHook
         }
     }
     v1, v2 = (_register_taskdef(ecs, f"hello:{n}") for n in (1, 2))
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName=SERVICE,
-        taskDefinition=v1,
-        desiredCount=2,
-        launchType="FARGATE",
-        deploymentController={"type": "CODE_DEPLOY"},
-        networkConfiguration=network,
+    create_code_deploy_service(
+        ecs,
+        CLUSTER,
+        SERVICE,
+        v1,
+        2,
+        network,
         loadBalancers=[
             {"targetGroupArn": tgs[0], "containerName": CONTAINER, "containerPort": PORT}
         ],

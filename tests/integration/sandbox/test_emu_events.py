@@ -20,9 +20,9 @@ from moto import mock_aws
 from moto.events.models import EventsBackend, Rule
 from moto.server import ThreadedMotoServer
 
+from tests.integration.sandbox.patch_checks import assert_patches_round_trip
 from turnout_sandbox.emulators import events
 from turnout_sandbox.emulators.events.models import emulator_backend
-from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -662,34 +662,7 @@ def test_given_schedules_running_when_moto_resets_then_timers_stop_until_a_rule_
 
 # ------------------------------------------------------------------------------ the patches
 def test_given_patches_when_applied_and_undone_through_a_registry_then_moto_is_restored() -> None:
-    was_applied = any(p.is_applied() for p in events.PATCHES)
-    events.uninstall()
-    registry = PatchRegistry()
-    registry.extend(events.PATCHES, events.INTERNALS)
-    names = [p.name for p in events.PATCHES]
-    try:
-        assert registry.canary() == []
-        assert len(set(names)) == len(names)
-        assert all(name.startswith("events.") for name in names)
-
-        registry.apply()
-        events.install()  # idempotent: the same patch objects
-
-        assert registry.verify(expect_applied=True) == []
-        assert all(
-            owner.__dict__[name] is not original for (owner, name), original in MOTO_METHODS.items()
-        )
-
-        registry.undo()
-
-        assert registry.verify(expect_applied=False) == []
-        assert all(
-            owner.__dict__[name] is original for (owner, name), original in MOTO_METHODS.items()
-        )
-    finally:
-        registry.undo()
-        if was_applied:
-            events.install()
+    assert_patches_round_trip(events, "events.", MOTO_METHODS)
 
 
 def test_given_moto_server_when_events_put_over_http_then_delivered_like_in_process(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli_env import clear_aws_env
 from turnout_cli.errors import CliError
 from turnout_cli.main import app
 from turnout_cli.sandbox_cmds import MAX_ENTRY_BYTES, read_event
@@ -24,20 +25,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         raise AssertionError("a unit test tried to use the network")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "TURNOUT_STACK",
-        "AWS_ENDPOINT_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/turnout-test-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/turnout-test-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    clear_aws_env(monkeypatch)
     return
 
 
