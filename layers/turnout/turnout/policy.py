@@ -36,13 +36,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from turnout.errors import ConfigError, PolicyViolation
+from turnout.hooks import GATE_HOOK_EVENT
 from turnout.textfiles import clipped, short
 
 if TYPE_CHECKING:  # the settings are read by every function's Config: keep render out of it
     from turnout.render import RenderedAppSpec, RenderedTaskDefinition
 
-#: The event turnout's health gate runs on (turnout.render imports it from here).
-GATE_HOOK_EVENT = "AfterAllowTraffic"
 
 #: ECS API Reference, KernelCapabilities ``add``: "Tasks launched on AWS Fargate only support
 #: adding the SYS_PTRACE kernel capability."

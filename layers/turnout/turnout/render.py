@@ -26,7 +26,7 @@ from turnout.errors import (
     TaskDefinitionInvalid,
     UnknownContainer,
 )
-from turnout.policy import GATE_HOOK_EVENT
+from turnout.hooks import GATE_HOOK_EVENT
 from turnout.textfiles import (
     MAX_APPSPEC_BYTES,
     MAX_RENDERED_APPSPEC_BYTES,
