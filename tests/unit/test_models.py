@@ -560,3 +560,23 @@ def test_given_explicit_null_commit_id_and_a_branch_when_parsed_then_branch_is_u
 
     assert manual.commit_id is None
     assert manual.branch == "master"
+
+
+def test_given_a_codedeploy_event_without_region_and_instance_group_when_parsed_then_it_is_accepted() -> (
+    None
+):
+    # aws-fidelity row 31: neither field is read; an ECS deployment's event may lack them.
+    import json as _json
+    from pathlib import Path as _Path
+
+    from turnout.models import CodeDeployStateChangeEvent
+
+    sample = _json.loads(
+        (_Path(__file__).resolve().parents[2] / "events" / "codedeploy-success.json").read_text()
+    )
+    del sample["detail"]["region"]
+    del sample["detail"]["instanceGroupId"]
+    event = CodeDeployStateChangeEvent.model_validate(sample)
+    assert event.detail.region is None
+    assert event.detail.instance_group_id is None
+    assert event.detail.state == "SUCCESS"

@@ -186,9 +186,12 @@ class CodeDeployStateChangeDetail(BaseModel):
 
     model_config = _DETAIL_CONFIG
 
-    region: str
+    # Optional (aws-fidelity row 31): both are in the documented sample, but no capture of an
+    # ECS deployment's event shows them, and nothing here reads them; a missing one must not
+    # make every event InvalidEvent (and every wait time out).
+    region: str | None = None
     deployment_id: str = Field(alias="deploymentId", min_length=1)
-    instance_group_id: str = Field(alias="instanceGroupId")
+    instance_group_id: str | None = Field(default=None, alias="instanceGroupId")
     deployment_group: str = Field(alias="deploymentGroup", min_length=1)
     application: str = Field(min_length=1)
     state: str = Field(description="START, SUCCESS, FAILURE, STOP, READY")
