@@ -91,7 +91,9 @@ class Enforcement:
     unmapped: set[str] = field(default_factory=set)
     #: How many calls were evaluated (a benchmark and the tests read it).
     evaluated: int = 0
-    #: Every evaluated call with its principal (the least-privilege analysis replays them).
+    #: Keep every evaluated call (the least-privilege analysis replays them): on for
+    #: scenarios, off for a long-running ``sandbox serve``, where the list would only grow.
+    record_calls: bool = False
     calls: list[tuple[Principal, ApiCall]] = field(default_factory=list)
     #: Each role's policy documents as the sandbox's IAM held them.
     documents: dict[str, RoleDocuments] = field(default_factory=dict)
@@ -135,7 +137,8 @@ class Enforcement:
         try:
             with self._lock:
                 self.evaluated += 1
-                self.calls.append((principal, call))
+                if self.record_calls:
+                    self.calls.append((principal, call))
             enforce(self.mode, principal, call, warn=self._warn)
         except AccessDeniedError as denied:
             self._record(f"{principal.session_arn}: {denied.message}")

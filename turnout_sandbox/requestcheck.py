@@ -15,7 +15,7 @@ operation its model does not know.
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from turnout_sandbox.modelcheck import error_code_for, validate_request, violation_message
 from turnout_sandbox.patches import AttributePatch
@@ -27,12 +27,19 @@ log = logging.getLogger(__name__)
 _ORIGINAL: dict[str, Any] = {}
 
 
+#: Where a response keeps the request as parsed here (its own attribute, not moto's).
+_PARSED: Final = "_turnout_parsed_params"
+
+
 def request_params(response: Any, operation_model: Any) -> dict[str, Any]:
     """The parameters of the request moto's ``response`` is answering: moto's own parse when
     it made one, else the request parsed by moto's parser for the service's protocol."""
     params = getattr(response, "params", None)
     if isinstance(params, dict) and params:
         return params
+    cached = getattr(response, _PARSED, None)
+    if cached is not None:  # parsed once per request: the model check, then IAM
+        return cast("dict[str, Any]", cached)
     from moto.core.parse import PROTOCOL_PARSERS
     from moto.core.request import determine_request_protocol
 
@@ -48,6 +55,7 @@ def request_params(response: Any, operation_model: Any) -> dict[str, Any]:
             "url_params": response.uri_match,
         }
     )
+    setattr(response, _PARSED, parsed)
     return parsed
 
 

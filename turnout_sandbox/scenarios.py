@@ -90,6 +90,7 @@ class Run:
         self.on_step = on_step
         self.steps: list[Step] = []
         self.sandbox = Sandbox(speed=speed, iam=iam).start()
+        self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
         self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
         self.stack: Stack = self.sandbox.deploy_stack(
