@@ -23,7 +23,14 @@ SANDBOX_REGION = "ap-northeast-2"
 #: ``turnout_sandbox.api.DEFAULT_PORT`` (kept here so ``sandbox send`` does not import moto).
 SANDBOX_PORT = 4747
 SANDBOX_URL = f"http://127.0.0.1:{SANDBOX_PORT}"
-_DUMMY_KEY = "testing"  # the sandbox accepts any credentials
+_DUMMY_KEY = "testing"  # the sandbox accepts any credentials, unless it was given a key
+#: the key `turnout sandbox serve --access-key auto` printed (signs requests to the endpoint)
+SANDBOX_KEY_ENV = "TURNOUT_SANDBOX_ACCESS_KEY"
+
+
+def _dummy_key() -> str:
+    """The access key id for an endpoint that is not AWS (never the user's own)."""
+    return os.environ.get(SANDBOX_KEY_ENV, "").strip() or _DUMMY_KEY
 
 
 class OutputFormat(StrEnum):
@@ -171,19 +178,19 @@ class Aws:
             # (the access key id and session token travel in each request's headers)
             region = region or SANDBOX_REGION
             session = boto3.Session(
-                aws_access_key_id=_DUMMY_KEY, aws_secret_access_key=_DUMMY_KEY, region_name=region
+                aws_access_key_id=_dummy_key(), aws_secret_access_key=_DUMMY_KEY, region_name=region
             )
             credentials = session.get_credentials()
         else:
             credentials = session.get_credentials()
         endpoint = opts.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-        if endpoint and credentials is not None and credentials.access_key != _DUMMY_KEY:
+        if endpoint and credentials is not None and credentials.access_key != _dummy_key():
             refuse_plain_http(endpoint)
         if opts.endpoint_url:
             region = region or SANDBOX_REGION
             if credentials is None:
                 session = boto3.Session(
-                    aws_access_key_id=_DUMMY_KEY,
+                    aws_access_key_id=_dummy_key(),
                     aws_secret_access_key=_DUMMY_KEY,
                     region_name=region,
                 )
@@ -301,7 +308,12 @@ def translate(exc: BaseException, options: Globals) -> CliError | None:  # noqa:
         code = error_code(exc)
         operation = getattr(exc, "operation_name", "") or "AWS call"
         if code in _AUTH_CODES:
-            return CliError(f"AWS rejected the credentials ({code}): {error_message(exc)}")
+            hint = (
+                f" (a sandbox served with --access-key takes only its key: set {SANDBOX_KEY_ENV})"
+                if endpoint
+                else ""
+            )
+            return CliError(f"AWS rejected the credentials ({code}): {error_message(exc)}{hint}")
         if code.startswith("AccessDenied"):
             return OperationFailed(f"{operation}: access denied: {error_message(exc)}")
         return OperationFailed(f"{operation} failed: {code}: {error_message(exc)}")

@@ -11,16 +11,19 @@ from turnout_sandbox.server import (
     ServerOptions,
     serve,
 )
+from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
 
 __all__ = [
     "DEFAULT_PORT",
     "SCENARIOS",
+    "AccessKeyError",
     "PortInUse",
     "SandboxServer",
     "ScenarioResult",
     "ServerConfigError",
     "ServerOptions",
     "Step",
+    "resolve_access_key",
     "run_scenario",
     "serve",
 ]

@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any, Final
 
 from turnout import clock as core_clock
-from turnout_sandbox import cfn, iam_enforcement, requestcheck
+from turnout_sandbox import cfn, iam_enforcement, requestcheck, server_guard
 from turnout_sandbox.clients import cached_client, clear_clients
 from turnout_sandbox.emulators import catalog
 from turnout_sandbox.iam.principals import Mode
@@ -136,6 +136,7 @@ PROCESS_PATCHES: Final = (
     INTERPRETER_CLIENT_CACHE,
     *requestcheck.PATCHES,
     *iam_enforcement.PATCHES,
+    *server_guard.PATCHES,
 )
 
 
@@ -247,6 +248,9 @@ class Sandbox:
             config={
                 "stepfunctions": {"execute_state_machine": True},
                 "lambda": {"use_docker": False},
+                # moto Batch runs `docker run` with the job's privileges and host mounts
+                # (security-review row 9); the server refuses Batch too (server_guard)
+                "batch": {"use_docker": False},
             }
         )
         self._mock.start()

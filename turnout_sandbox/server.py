@@ -63,6 +63,9 @@ class ServerOptions:
     termination_wait_minutes: int | None = None
     #: IAM in the sandbox: enforce, warn or off (turnout_sandbox.iam_enforcement)
     iam: str = "enforce"
+    #: None or "none": any access key is accepted; "auto": a random one for this run; else
+    #: that key: requests signed with another are refused (turnout_sandbox.server_guard)
+    access_key: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -77,6 +80,7 @@ class ServerOptions:
                 raise ServerConfigError(f"{name} {value} is not in 0..2880")
         if self.timeout_minutes < 1:
             raise ServerConfigError(f"timeout_minutes {self.timeout_minutes} must be at least 1")
+        _resolve_key(self.access_key)
 
     @property
     def termination_wait(self) -> int:
@@ -91,6 +95,8 @@ class SandboxServer:
 
     def __init__(self, options: ServerOptions | None = None) -> None:
         self.options = options or ServerOptions()
+        #: the key requests must be signed with (None: any), resolved once ("auto": random)
+        self.access_key = _resolve_key(self.options.access_key)
         self.sandbox: Sandbox | None = None
         self.demo: DemoService | None = None
         self.stack: Stack | None = None
@@ -103,7 +109,7 @@ class SandboxServer:
         with self._lock:
             if self._http is not None:
                 raise RuntimeError(f"the sandbox server is already serving {self.url}")
-            http = _bind(self.options.port)
+            http = _bind(self.options.port, self.access_key)
             try:
                 self._start_sandbox()
             except BaseException:
@@ -181,14 +187,27 @@ class SandboxServer:
             sandbox.stop()
 
 
-def _bind(port: int) -> BaseWSGIServer:
-    """moto's WSGI app on a socket bound now (OSError on bind -> PortInUse)."""
+def _resolve_key(value: str | None) -> str | None:
+    from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
+
+    try:
+        return resolve_access_key(value)
+    except AccessKeyError as exc:
+        raise ServerConfigError(str(exc)) from None
+
+
+def _bind(port: int, access_key: str | None = None) -> BaseWSGIServer:
+    """moto's WSGI app behind the sandbox's Guard (turnout_sandbox.server_guard: loopback
+    Host, no Origin, no /moto-api/, signed requests, the served services, the access key) on
+    a socket bound now (OSError on bind -> PortInUse)."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
         create_backend_app,
     )
     from werkzeug.serving import make_server
+
+    from turnout_sandbox.server_guard import Guard
 
     class Handler(MotoRequestHandler):
         def date_time_string(self, timestamp: float | None = None) -> str:
@@ -212,7 +231,11 @@ def _bind(port: int) -> BaseWSGIServer:
         sock.close()
         raise PortInUse(f"{HOST}:{port}: {exc.strerror}") from None
     try:
-        app = DomainDispatcherApplication(create_backend_app)
+        app = Guard(
+            DomainDispatcherApplication(create_backend_app),
+            port=int(sock.getsockname()[1]),
+            access_key=access_key,
+        )
         return make_server(
             HOST, port, app, threaded=True, request_handler=Handler, fd=sock.fileno()
         )
@@ -233,6 +256,7 @@ def serve(
     bake_minutes: int = 5,
     timeout_minutes: int = 10,
     iam: str = "enforce",
+    access_key: str | None = None,
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
@@ -247,6 +271,7 @@ def serve(
         bake_minutes=bake_minutes,
         timeout_minutes=timeout_minutes,
         iam=iam,
+        access_key=access_key,
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)

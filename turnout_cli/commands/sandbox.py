@@ -115,17 +115,31 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
         int, typer.Option("--timeout-minutes", min=1, max=2880, help="The gate's timeout.")
     ] = 10,
     iam: IamOpt = "enforce",
+    access_key: Annotated[
+        str,
+        typer.Option(
+            "--access-key",
+            help="none: any access key is accepted (one user on this machine); auto: a "
+            "random key for this run, printed at start, others refused (a shared machine); "
+            "or the key to require.",
+        ),
+    ] = "none",
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
 
     def action(opts: Globals) -> int:
         from turnout_cli.output import say
         from turnout_cli.sandbox_cmds import sandbox_api
+        from turnout_cli.session import SANDBOX_KEY_ENV
 
         if trigger not in ("push", "manual"):
             raise CliError(f"--trigger {trigger!r} is not one of push, manual")
         _check_iam(iam)
         api = sandbox_api()
+        try:
+            key = api.resolve_access_key(access_key)
+        except api.AccessKeyError as exc:
+            raise CliError(f"--access-key: {exc}") from None
         # only what differs from the server's defaults (the same as these options')
         chosen: dict[str, Any] = {
             name: value
@@ -135,6 +149,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
                 ("bake_minutes", bake_minutes, 5),
                 ("timeout_minutes", timeout_minutes, 10),
                 ("iam", iam, "enforce"),
+                ("access_key", key, None),
             )
             if value != default
         }
@@ -145,6 +160,12 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
                 f"bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it); "
                 f"try: turnout --endpoint-url {url} status"
             )
+            if key is not None:
+                say(
+                    f"access key {key} (requests signed with another are refused): "
+                    f"export {SANDBOX_KEY_ENV}={key} for turnout, "
+                    f"AWS_ACCESS_KEY_ID={key} for the aws CLI"
+                )
 
         try:
             api.serve(port, on_ready=ready, **chosen)

@@ -31,23 +31,34 @@ def cli_env() -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"TURNOUT_STACK", "AWS_ENDPOINT_URL", "AWS_PROFILE", "TURNOUT_DEBUG"}
+        if k
+        not in {
+            "TURNOUT_STACK",
+            "AWS_ENDPOINT_URL",
+            "AWS_PROFILE",
+            "TURNOUT_DEBUG",
+            "TURNOUT_SANDBOX_ACCESS_KEY",
+        }
     }
     env["COLUMNS"] = "200"  # tables are not wrapped
     return env
 
 
 def turnout(
-    *args: str, input: str | None = None, timeout: float = 120.0
+    *args: str,
+    input: str | None = None,
+    timeout: float = 120.0,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed `turnout` command; a hang fails the test after ``timeout`` seconds."""
+    """Run the installed `turnout` command; a hang fails the test after ``timeout`` seconds
+    (``env``: variables set on top of :func:`cli_env`)."""
     return subprocess.run(
         [*TURNOUT, *args],
         input=input if input is not None else "",
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=cli_env(),
+        env={**cli_env(), **(env or {})},
         cwd=ROOT,
         check=False,
     )
@@ -75,6 +86,11 @@ class World:
         return self.server.url
 
     @property
+    def key(self) -> str:
+        """The access key the server takes (any when it was served without one)."""
+        return self.server.access_key or "testing"
+
+    @property
     def outputs(self) -> dict[str, str]:
         assert self.server.stack is not None
         return self.server.stack.outputs
@@ -85,7 +101,7 @@ class World:
                 service,
                 endpoint_url=self.url,
                 region_name=REGION,
-                aws_access_key_id="testing",
+                aws_access_key_id=self.key,
                 aws_secret_access_key="testing",
             )
         return self.clients[service]
@@ -94,7 +110,8 @@ class World:
     def cli(
         self, *args: str, input: str | None = None, timeout: float = 120.0
     ) -> subprocess.CompletedProcess[str]:
-        return turnout("--endpoint-url", self.url, *args, input=input, timeout=timeout)
+        env = {"TURNOUT_SANDBOX_ACCESS_KEY": self.server.access_key or ""}
+        return turnout("--endpoint-url", self.url, *args, input=input, timeout=timeout, env=env)
 
     def cli_json(self, *args: str) -> Any:
         done = self.cli(*args, "--output", "json")

@@ -382,7 +382,13 @@ def test_given_a_gate_item_with_its_own_budget_when_described_then_the_item_wins
 
 @pytest.fixture
 def real_keys(monkeypatch: pytest.MonkeyPatch) -> str:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TURNOUT_STACK"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "TURNOUT_STACK",
+        "TURNOUT_SANDBOX_ACCESS_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/turnout-test-config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/turnout-test-credentials")
@@ -405,6 +411,14 @@ def test_given_real_keys_and_an_endpoint_when_signing_then_dummy_keys(
     real_keys: str, url: str
 ) -> None:
     assert signing_key(endpoint_url=url) == "testing"
+
+
+def test_given_a_sandbox_access_key_when_signing_to_an_endpoint_then_that_key_not_the_users(
+    real_keys: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TURNOUT_SANDBOX_ACCESS_KEY", "AKIASANDBOXRUNKEY234")
+    assert signing_key(endpoint_url="http://127.0.0.1:4747") == "AKIASANDBOXRUNKEY234"
+    assert signing_key() == real_keys  # AWS itself: the user's own keys
 
 
 def test_given_real_keys_and_no_endpoint_when_signing_then_the_users_keys(real_keys: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from turnout_cli.main import app
+from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
 
 runner = CliRunner()
 
@@ -67,8 +68,10 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
             {"commit": "c" * 40, "result": "succeeded" if ok else "rolled_back"},
         )
 
-    def serve(port: int, on_ready: Callable[[str], None]) -> None:
+    def serve(port: int, on_ready: Callable[[str], None], **chosen: Any) -> None:
         calls.append(port)
+        if chosen:
+            calls.append(chosen)
         if port_taken:
             raise PortInUse(f"127.0.0.1:{port} is taken")
         on_ready(f"http://127.0.0.1:{port}")
@@ -81,6 +84,8 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
     api.serve = serve  # type: ignore[attr-defined]
     api.PortInUse = PortInUse  # type: ignore[attr-defined]
     api.DEFAULT_PORT = 4747  # type: ignore[attr-defined]
+    api.resolve_access_key = resolve_access_key  # type: ignore[attr-defined]
+    api.AccessKeyError = AccessKeyError  # type: ignore[attr-defined]
     return api, calls
 
 
@@ -139,7 +144,7 @@ def test_given_demo_list_when_run_then_scenarios_are_shown(monkeypatch: pytest.M
     assert json.loads(result.stdout) == api.SCENARIOS  # type: ignore[attr-defined]
 
 
-def test_given_a_free_port_when_serve_then_the_url_is_announced(
+def test_given_a_free_port_when_serve_then_the_url_is_announced_and_no_access_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     api, calls = fake_api()
@@ -148,6 +153,34 @@ def test_given_a_free_port_when_serve_then_the_url_is_announced(
     assert result.exit_code == 0
     assert calls == [5001]
     assert "sandbox listening on http://127.0.0.1:5001" in result.stdout
+    assert "access key" not in result.stdout  # none asked (calls: only the port)
+
+
+def test_given_access_key_auto_when_serve_then_the_key_is_passed_and_announced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5003", "--access-key", "auto"])
+    assert result.exit_code == 0, result.output
+    key = calls[1]["access_key"]
+    assert key.startswith("AKIA")
+    assert len(key) == 20
+    assert f"access key {key}" in result.stdout
+    assert f"export TURNOUT_SANDBOX_ACCESS_KEY={key}" in result.stdout
+
+
+def test_given_a_malformed_access_key_when_serve_then_exit_2_names_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--access-key", "short!"])
+    assert result.exit_code == 2
+    assert "--access-key: access key 'short!' is not none, auto or an access key id" in (
+        result.stderr
+    )
+    assert calls == []
 
 
 def test_given_a_taken_port_when_serve_then_exit_2_names_it(
