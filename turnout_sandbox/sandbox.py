@@ -208,6 +208,7 @@ class Sandbox:
         self.runtime = Runtime(clock=VirtualClock(speed), region=region, account=self.account)
         self.runner = LambdaRunner({**SANDBOX_LAMBDA_ENV, "POWERTOOLS_LOG_LEVEL": lambda_log_level})
         self.stacks: dict[str, Stack] = {}
+        self._partition_keys: dict[str, str] = {}  # table name -> its HASH key (IAM facts)
         self._mock: Any = None
         self._lock = threading.Lock()
         self._environ_before: dict[str, str] | None = None
@@ -404,7 +405,10 @@ class Sandbox:
 
     def _iam_facts(self, call: Any) -> dict[str, str]:
         """What a request does not carry but IAM authorizes on (the engine's "facts"): the
-        deployment group a CodeDeploy deployment belongs to, its deployment config."""
+        deployment group a CodeDeploy deployment belongs to, its deployment config, the
+        partition key of a DynamoDB table (for dynamodb:LeadingKeys)."""
+        if call.service == "dynamodb" and "TableName" in call.params:
+            return self._partition_key_fact(str(call.params["TableName"]))
         if call.service != "codedeploy":
             return {}
         codedeploy = self.client("codedeploy")
@@ -425,6 +429,16 @@ class Sandbox:
                 name = group.get("deploymentConfigName", "CodeDeployDefault.ECSAllAtOnce")
             return {"DeploymentConfigName": str(name)}
         return {}
+
+    def _partition_key_fact(self, table: str) -> dict[str, str]:
+        """{"PartitionKeyName": the table's HASH key} (a key schema never changes: kept)."""
+        name = self._partition_keys.get(table)
+        if name is None:
+            found = self.client("dynamodb").describe_table(TableName=table.rsplit("/", 1)[-1])
+            schema = found["Table"]["KeySchema"]
+            name = next(str(k["AttributeName"]) for k in schema if k["KeyType"] == "HASH")
+            self._partition_keys[table] = name
+        return {"PartitionKeyName": name}
 
     def _register_functions(
         self,

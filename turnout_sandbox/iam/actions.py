@@ -329,6 +329,50 @@ def _dynamodb_table(call: ApiCall) -> Sequence[str]:
     return [arn(call, "dynamodb", "table", TableName=table)]
 
 
+def _attribute_value(value: Any) -> str | None:
+    """The scalar of a DynamoDB AttributeValue ({"S": "x"}), or a plain value."""
+    if isinstance(value, Mapping):
+        for kind in ("S", "N", "B"):
+            if kind in value:
+                return str(value[kind])
+        return None
+    return None if value is None else str(value)
+
+
+_KEY_EQUALS = re.compile(r"([#\w.]+)\s*=\s*(:\w+)")
+
+
+def _query_partition_value(call: ApiCall, name: str) -> str | None:
+    """The partition key value of a Query: its KeyConditionExpression's ``key = :value``
+    (names through ExpressionAttributeNames), or the legacy KeyConditions."""
+    names = call.params.get("ExpressionAttributeNames") or {}
+    values = call.params.get("ExpressionAttributeValues") or {}
+    expression = str(call.params.get("KeyConditionExpression") or "")
+    for left, right in _KEY_EQUALS.findall(expression):
+        if names.get(left, left) == name and right in values:
+            return _attribute_value(values[right])
+    legacy = (call.params.get("KeyConditions") or {}).get(name) or {}
+    listed = legacy.get("AttributeValueList") or [None]
+    return _attribute_value(listed[0])
+
+
+def _dynamodb_keys(call: ApiCall) -> dict[str, ContextValue]:
+    # SAR, DynamoDB condition keys: dynamodb:LeadingKeys, "the first key attribute of a
+    # table, the partition key"; DynamoDB Developer Guide, "Using IAM policy conditions for
+    # fine-grained access control": the item's key for GetItem/PutItem/UpdateItem/
+    # DeleteItem, the key condition for Query. The partition key's name is the table's (a
+    # fact the sandbox supplies, ``PartitionKeyName``); without it the key is left out.
+    name = call.facts.get("PartitionKeyName")
+    if not name:
+        return {}
+    if call.operation == "Query":
+        value = _query_partition_value(call, name)
+    else:
+        item = call.params.get("Item" if call.operation == "PutItem" else "Key") or {}
+        value = _attribute_value(item.get(name))
+    return {} if value is None else {"dynamodb:LeadingKeys": [value]}
+
+
 def _lambda_function(call: ApiCall) -> Sequence[str]:
     # Lambda accepts a name, a partial ARN (account:function:name) or a full ARN, each with
     # an optional :qualifier; a qualified call is authorized on the qualified ARN (Lambda
@@ -550,11 +594,11 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
         extra=(pass_role("roleArn", to="states.amazonaws.com"),),
     ),
     # DynamoDB (every function's ledger; the CLI).
-    ("dynamodb", "GetItem"): _Op(_dynamodb_table),
-    ("dynamodb", "PutItem"): _Op(_dynamodb_table),
-    ("dynamodb", "UpdateItem"): _Op(_dynamodb_table),
-    ("dynamodb", "DeleteItem"): _Op(_dynamodb_table),
-    ("dynamodb", "Query"): _Op(_dynamodb_table),
+    ("dynamodb", "GetItem"): _Op(_dynamodb_table, keys=_dynamodb_keys),
+    ("dynamodb", "PutItem"): _Op(_dynamodb_table, keys=_dynamodb_keys),
+    ("dynamodb", "UpdateItem"): _Op(_dynamodb_table, keys=_dynamodb_keys),
+    ("dynamodb", "DeleteItem"): _Op(_dynamodb_table, keys=_dynamodb_keys),
+    ("dynamodb", "Query"): _Op(_dynamodb_table, keys=_dynamodb_keys),
     ("dynamodb", "Scan"): _Op(_dynamodb_table),
     # Lambda (lambda:invoke tasks; CodeDeploy's hook; the CLI's status).
     ("lambda", "Invoke"): _Op(_lambda_function, action="InvokeFunction"),

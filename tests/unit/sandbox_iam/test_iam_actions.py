@@ -379,6 +379,62 @@ def test_given_dynamodb_calls_when_authorized_then_table_or_index_arns() -> None
     ]
 
 
+def _leading_keys(operation: str, facts: dict[str, str], **params: Any) -> object:
+    call = ApiCall("dynamodb", operation, {"TableName": "ledger", **params}, R, A, facts=facts)
+    (auth,) = authorizations(call)
+    return auth.context.get("dynamodb:LeadingKeys")
+
+
+PK = {"PartitionKeyName": "pk"}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "expected"),
+    [
+        ("GetItem", {"Key": {"pk": {"S": "GATES"}, "sk": {"S": "d-1"}}}, ["GATES"]),
+        ("DeleteItem", {"Key": {"pk": {"S": "WAITS"}, "sk": {"S": "x"}}}, ["WAITS"]),
+        (
+            "UpdateItem",
+            {"Key": {"sk": {"S": "STATE"}, "pk": {"S": "SERVICE#c/s"}}},
+            ["SERVICE#c/s"],
+        ),
+        ("PutItem", {"Item": {"pk": {"S": "SERVICE#c/s"}, "sk": {"S": "STATE"}}}, ["SERVICE#c/s"]),
+        (
+            "Query",
+            {
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+                "ExpressionAttributeValues": {":pk": {"S": "SERVICE#c/s"}, ":p": {"S": "A#"}},
+            },
+            ["SERVICE#c/s"],
+        ),
+        (
+            "Query",
+            {
+                "KeyConditionExpression": "sk = :s AND #p = :v",
+                "ExpressionAttributeNames": {"#p": "pk"},
+                "ExpressionAttributeValues": {":s": {"S": "x"}, ":v": {"S": "GATES"}},
+            },
+            ["GATES"],
+        ),
+        (
+            "Query",
+            {"KeyConditions": {"pk": {"AttributeValueList": [{"S": "WAITS"}]}}},
+            ["WAITS"],
+        ),
+    ],
+)
+def test_given_an_item_call_when_authorized_then_its_partition_key_is_dynamodb_leading_keys(
+    operation: str, params: dict[str, Any], expected: list[str]
+) -> None:
+    assert _leading_keys(operation, PK, **params) == expected
+
+
+def test_given_no_partition_key_fact_when_authorized_then_no_leading_keys() -> None:
+    key = {"pk": {"S": "GATES"}, "sk": {"S": "d-1"}}
+    assert _leading_keys("GetItem", {}, Key=key) is None
+    assert _leading_keys("GetItem", {"PartitionKeyName": "id"}, Key=key) is None
+
+
 @pytest.mark.parametrize(
     ("params", "resource"),
     [
