@@ -10,6 +10,7 @@
 #   make bench      cold-start (INIT) import times and code sizes
 #   make bench-sandbox  scenario transitions/wall times, 100 pushes over 1..20 services
 #   make lock       regenerate requirements/*constraints.txt from fresh venvs
+#   make lock-layer the Lambda layer's hash lock (layers/turnout/requirements.txt)
 #   make clean      remove build and test outputs (keeps the venvs)
 
 SHELL := /bin/bash
@@ -34,7 +35,7 @@ MYPY_PACKAGES := $(wildcard $(ROOT)/layers/turnout/turnout $(ROOT)/turnout_sandb
 RUFF_PATHS    := $(wildcard $(ROOT)/layers $(ROOT)/functions $(ROOT)/turnout_sandbox \
                    $(ROOT)/turnout_cli $(ROOT)/tests $(ROOT)/bench $(ROOT)/scripts)
 
-.PHONY: help setup setup-sam demo test lint format typecheck pytest checks build bench bench-sandbox lock clean
+.PHONY: help setup setup-sam demo test lint format typecheck pytest checks build bench bench-sandbox lock lock-layer clean
 
 help:
 	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' $(ROOT)/Makefile
@@ -94,6 +95,10 @@ bench-sandbox: setup
 
 lock:
 	@bash $(ROOT)/scripts/lock.sh
+
+# The Lambda layer's hash lock (layers/turnout/requirements.in -> requirements.txt).
+lock-layer: setup
+	$(PY) $(ROOT)/scripts/lock_layer.py
 
 clean:
 	rm -rf $(ROOT)/.aws-sam $(ROOT)/.coverage $(ROOT)/.coverage.* $(ROOT)/htmlcov \

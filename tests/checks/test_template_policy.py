@@ -209,7 +209,7 @@ def test_given_template_when_reading_layers_then_every_layer_builds_for_python31
         expected = {
             "Properties.CompatibleRuntimes": [EXPECTED_RUNTIME],
             "Properties.CompatibleArchitectures": EXPECTED_ARCHITECTURES,
-            "Metadata.BuildMethod": EXPECTED_RUNTIME,
+            "Metadata.BuildMethod": "makefile",  # the hash-locked build (layers/turnout/Makefile)
             "Metadata.BuildArchitecture": EXPECTED_ARCHITECTURES[0],
         }
         wrong += [
