@@ -157,6 +157,24 @@ phases:
 _SERVICES: list[DemoService] = []
 
 
+def blue_green_style(termination_wait_minutes: int) -> dict[str, Any]:
+    """An ECS deployment group's blue/green settings: traffic shifts once the green task set
+    is ready, the blue one is terminated ``termination_wait_minutes`` after success."""
+    return {
+        "deploymentStyle": {
+            "deploymentType": "BLUE_GREEN",
+            "deploymentOption": "WITH_TRAFFIC_CONTROL",
+        },
+        "blueGreenDeploymentConfiguration": {
+            "terminateBlueInstancesOnDeploymentSuccess": {
+                "action": "TERMINATE",
+                "terminationWaitTimeInMinutes": termination_wait_minutes,
+            },
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+        },
+    }
+
+
 def _target_state(target_group_arn: str, task_definition_arn: str) -> str:
     """One target-health script for every demo service in the sandbox."""
     for demo in list(_SERVICES):
@@ -352,17 +370,7 @@ class DemoService:
             deploymentGroupName=self.n.group,
             serviceRoleArn=cd_role,
             deploymentConfigName=self.deployment_config,
-            deploymentStyle={
-                "deploymentType": "BLUE_GREEN",
-                "deploymentOption": "WITH_TRAFFIC_CONTROL",
-            },
-            blueGreenDeploymentConfiguration={
-                "terminateBlueInstancesOnDeploymentSuccess": {
-                    "action": "TERMINATE",
-                    "terminationWaitTimeInMinutes": self.termination_wait_minutes,
-                },
-                "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
-            },
+            **blue_green_style(self.termination_wait_minutes),
             autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
             ecsServices=[{"serviceName": self.n.service, "clusterName": self.n.cluster}],
             loadBalancerInfo={
