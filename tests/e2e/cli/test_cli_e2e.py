@@ -317,14 +317,20 @@ def gate_world(world: World) -> tuple[str, str]:
     return execution, new
 
 
+def gate_ended_by(world: World, verb: str, status: str) -> tuple[str, dict[str, Any]]:
+    """The gate world, then `turnout <verb> --yes`: what it printed, and the gate's execution
+    once it reached ``status``."""
+    execution, _ = gate_world(world)
+    result = world.cli(verb, "--yes")
+    assert result.exit_code == 0, result.output
+    return result.stdout, world.wait_status(execution, status)
+
+
 def test_given_a_deployment_at_its_gate_when_promoted_then_the_gate_passes_with_the_operator(
     world: World,
 ) -> None:
-    execution, _ = gate_world(world)
-    result = world.cli("promote", "--yes")
-    assert result.exit_code == 0, result.output
-    assert "promoted deployment d-NEW00002" in result.stdout
-    done = world.wait_status(execution, "SUCCEEDED")
+    said, done = gate_ended_by(world, "promote", "SUCCEEDED")
+    assert "promoted deployment d-NEW00002" in said
     output: dict[str, Any] = json.loads(done["output"])
     assert output["verdict"] == "promoted"
     assert output["reason"].startswith("promoted by ")
@@ -336,10 +342,7 @@ def test_given_a_deployment_at_its_gate_when_promoted_then_the_gate_passes_with_
 def test_given_a_deployment_at_its_gate_when_rolled_back_then_the_gate_fails_rollback_requested(
     world: World,
 ) -> None:
-    execution, _ = gate_world(world)
-    result = world.cli("rollback", "--yes")
-    assert result.exit_code == 0, result.output
-    done = world.wait_status(execution, "FAILED")
+    _, done = gate_ended_by(world, "rollback", "FAILED")
     assert done["error"] == "RollbackRequested"
     assert world.store.gate("d-NEW00002") is None
 
