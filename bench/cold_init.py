@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
+from turnout_sandbox import cfn
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -167,39 +167,12 @@ class BenchError(Exception):
     """A benchmark input (template, function folder, child run) is unusable."""
 
 
-class _Tag:
-    def __init__(self, tag: str, value: Any) -> None:
-        self.tag = tag
-        self.value = value
-
-
-class _CfnLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Tag:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        assert isinstance(node, yaml.MappingNode)
-        value = loader.construct_mapping(node, deep=True)
-    return _Tag(suffix, value)
-
-
-_CfnLoader.add_multi_constructor("!", _construct_tag)
-
-
 def load_template(path: Path) -> dict[str, Any]:
+    """The template, its intrinsics as ``{"Ref": ...}`` / ``{"Fn::X": ...}`` (the sandbox's)."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
-    except (OSError, yaml.YAMLError) as exc:
-        raise BenchError(f"{path}: cannot read the template: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
-        raise BenchError(f"{path}: no Resources mapping")
-    return data
+        return cfn.load_template(path)
+    except cfn.SandboxError as exc:
+        raise BenchError(str(exc)) from exc
 
 
 class DummyResolver:
@@ -225,32 +198,29 @@ class DummyResolver:
         return f"dummy-{name.lower()}"
 
     def resolve(self, value: Any) -> str:
-        if isinstance(value, _Tag):
-            return self._resolve_tag(value)
         if isinstance(value, dict) and len(value) == 1:
             ((key, inner),) = value.items()
             if key == "Ref" or key.startswith("Fn::"):
-                return self._resolve_tag(_Tag(key.removeprefix("Fn::"), inner))
+                return self._resolve_tag(key.removeprefix("Fn::"), inner)
         if isinstance(value, list):
             return ",".join(self.resolve(v) for v in value)
         return "" if value is None else str(value)
 
-    def _resolve_tag(self, tag: _Tag) -> str:
-        name = tag.tag.removeprefix("Fn::")
+    def _resolve_tag(self, name: str, value: Any) -> str:
         if name == "Ref":
-            return self.ref(str(tag.value))
+            return self.ref(str(value))
         if name == "Sub":
-            text, extra = (tag.value, {}) if isinstance(tag.value, str) else tag.value
+            text, extra = (value, {}) if isinstance(value, str) else value
             return self._substitute(str(text), extra)
-        if name == "Join" and isinstance(tag.value, list) and len(tag.value) == 2:
-            separator, items = tag.value
+        if name == "Join" and isinstance(value, list) and len(value) == 2:
+            separator, items = value
             parts = items if isinstance(items, list) else [items]
             return str(separator).join(self.resolve(v) for v in parts)
         if name == "GetAtt":
-            target = tag.value if isinstance(tag.value, str) else ".".join(map(str, tag.value))
+            target = value if isinstance(value, str) else ".".join(map(str, value))
             return f"dummy-{target.lower().replace('.', '-')}"
-        if name == "If" and isinstance(tag.value, list) and len(tag.value) == 3:
-            return self.resolve(tag.value[1])
+        if name == "If" and isinstance(value, list) and len(value) == 3:
+            return self.resolve(value[1])
         return f"dummy-{name.lower()}"
 
     def _substitute(self, text: str, extra: dict[str, Any]) -> str:

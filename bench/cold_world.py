@@ -119,6 +119,8 @@ class World:
 
     # -- once ---------------------------------------------------------------------------
     def _create_static(self) -> Static:
+        from turnout_sandbox.demo import blue_green_style
+
         env = self.env
         topic = self.client("sns").create_topic(Name=f"{env['STACK_NAME']}-notifications")
         commit_id = self._create_source()
@@ -133,17 +135,7 @@ class World:
             deploymentGroupName=env["DEPLOYMENT_GROUP_NAME"],
             serviceRoleArn=f"arn:aws:iam::{self.account}:role/codedeploy",
             deploymentConfigName="CodeDeployDefault.ECSAllAtOnce",
-            deploymentStyle={
-                "deploymentType": "BLUE_GREEN",
-                "deploymentOption": "WITH_TRAFFIC_CONTROL",
-            },
-            blueGreenDeploymentConfiguration={
-                "terminateBlueInstancesOnDeploymentSuccess": {
-                    "action": "TERMINATE",
-                    "terminationWaitTimeInMinutes": 5,
-                },
-                "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
-            },
+            **blue_green_style(termination_wait_minutes=5),
             ecsServices=[{"clusterName": env["CLUSTER_NAME"], "serviceName": env["SERVICE_NAME"]}],
             loadBalancerInfo={
                 "targetGroupPairInfoList": [
@@ -234,22 +226,13 @@ class World:
 
     # -- every run ----------------------------------------------------------------------
     def reset_table(self) -> None:
+        from turnout_sandbox.ledger_table import create_ledger_table
+
         ddb = self.client("dynamodb")
         table = self.env["TABLE_NAME"]
         if table in ddb.list_tables()["TableNames"]:
             ddb.delete_table(TableName=table)
-        ddb.create_table(
-            TableName=table,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_ledger_table(ddb, table)
 
     def create_deployment(self, render: dict[str, Any]) -> str:
         """What CreateDeployment leaves: a deployment (``Created``) and its green task set."""

@@ -14,8 +14,7 @@ from turnout_cli.app import app
 
 # The families of verbs, in the order ``--help`` lists them (importing one registers it).
 # isort: off
-import turnout_cli.commands.build
-import turnout_cli.commands.redeploy
+import turnout_cli.commands.deploy
 import turnout_cli.commands.status
 import turnout_cli.commands.gate
 import turnout_cli.commands.sandbox  # noqa: F401

@@ -157,6 +157,40 @@ phases:
 _SERVICES: list[DemoService] = []
 
 
+def put_5xx_alarm(cloudwatch: Any, name: str, *, more_than: int, **settings: Any) -> None:
+    """An alarm on the load balancer's target 5xx count: more than ``more_than`` 5xx responses
+    in a minute trip it (``settings``: more PutMetricAlarm parameters)."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/ApplicationELB",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=more_than,
+        ComparisonOperator="GreaterThanThreshold",
+        **settings,
+    )
+
+
+def blue_green_style(termination_wait_minutes: int) -> dict[str, Any]:
+    """An ECS deployment group's blue/green settings: traffic shifts once the green task set
+    is ready, the blue one is terminated ``termination_wait_minutes`` after success."""
+    return {
+        "deploymentStyle": {
+            "deploymentType": "BLUE_GREEN",
+            "deploymentOption": "WITH_TRAFFIC_CONTROL",
+        },
+        "blueGreenDeploymentConfiguration": {
+            "terminateBlueInstancesOnDeploymentSuccess": {
+                "action": "TERMINATE",
+                "terminationWaitTimeInMinutes": termination_wait_minutes,
+            },
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+        },
+    }
+
+
 def _target_state(target_group_arn: str, task_definition_arn: str) -> str:
     """One target-health script for every demo service in the sandbox."""
     for demo in list(_SERVICES):
@@ -352,17 +386,7 @@ class DemoService:
             deploymentGroupName=self.n.group,
             serviceRoleArn=cd_role,
             deploymentConfigName=self.deployment_config,
-            deploymentStyle={
-                "deploymentType": "BLUE_GREEN",
-                "deploymentOption": "WITH_TRAFFIC_CONTROL",
-            },
-            blueGreenDeploymentConfiguration={
-                "terminateBlueInstancesOnDeploymentSuccess": {
-                    "action": "TERMINATE",
-                    "terminationWaitTimeInMinutes": self.termination_wait_minutes,
-                },
-                "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
-            },
+            **blue_green_style(self.termination_wait_minutes),
             autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
             ecsServices=[{"serviceName": self.n.service, "clusterName": self.n.cluster}],
             loadBalancerInfo={
@@ -378,15 +402,10 @@ class DemoService:
                 ]
             },
         )
-        cw.put_metric_alarm(
-            AlarmName=self.n.alarm,
-            Namespace="AWS/ApplicationELB",
-            MetricName="HTTPCode_Target_5XX_Count",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=5,
-            ComparisonOperator="GreaterThanThreshold",
+        put_5xx_alarm(
+            cw,
+            self.n.alarm,
+            more_than=5,
             Dimensions=[{"Name": "LoadBalancer", "Value": f"app/alb-{self.n.service_name}/1"}],
             TreatMissingData="notBreaching",
         )

@@ -278,28 +278,40 @@ class _ThreadingWithRoles:
 
 
 _INTERPRETER: Final = "moto.stepfunctions.parser.asl.component"
-_THREAD_PATCHES: Final = (
-    AttributePatch(
-        name="iam: the interpreter's state threads carry the execution's role",
-        owner=f"{_INTERPRETER}.state.exec.execute_state",
-        attribute="Thread",
-        new=_RoleThread,
-        why="each state runs on a thread of its own; its calls are the state machine's",
+#: Where the interpreter starts its threads: (what runs there, the module, the name it
+#: starts them through, what replaces it, why it matters).
+_INTERPRETER_THREADS: Final = (
+    (
+        "state threads",
+        "state.exec.execute_state",
+        "Thread",
+        _RoleThread,
+        "each state runs on a thread of its own; its calls are the state machine's",
     ),
-    AttributePatch(
-        name="iam: the interpreter's program thread carries the execution's role",
-        owner=f"{_INTERPRETER}.program.program",
-        attribute="threading",
-        new=_ThreadingWithRoles(),
-        why="the program runs on a thread of its own; its calls are the state machine's",
+    (
+        "program thread",
+        "program.program",
+        "threading",
+        _ThreadingWithRoles(),
+        "the program runs on a thread of its own; its calls are the state machine's",
     ),
-    AttributePatch(
-        name="iam: the interpreter's callback threads carry the execution's role",
-        owner=f"{_INTERPRETER}.state.exec.state_task.service.state_task_service_callback",
-        attribute="threading",
-        new=_ThreadingWithRoles(),
-        why="a .waitForTaskToken task waits on a thread of its own",
+    (
+        "callback threads",
+        "state.exec.state_task.service.state_task_service_callback",
+        "threading",
+        _ThreadingWithRoles(),
+        "a .waitForTaskToken task waits on a thread of its own",
     ),
+)
+_THREAD_PATCHES: Final = tuple(
+    AttributePatch(
+        name=f"iam: the execution's role on the interpreter's {threads}",
+        owner=f"{_INTERPRETER}.{module}",
+        attribute=attribute,
+        new=new,
+        why=why,
+    )
+    for threads, module, attribute, new, why in _INTERPRETER_THREADS
 )
 
 _EXECUTION_ROLE: Final = AttributePatch(

@@ -20,6 +20,7 @@ from turnout.policy import (
 )
 from turnout.render import render_appspec, render_task_definition
 from turnout.textfiles import MAX_MESSAGE_CHARS
+from turnout_sandbox.demo import PORT, Names, appspec_for
 
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
@@ -40,19 +41,11 @@ TASKDEF: dict[str, Any] = {
     "executionRoleArn": EXEC_ROLE,
     "networkMode": "awsvpc",
     "containerDefinitions": [
-        {"name": "web", "image": "<IMAGE>", "portMappings": [{"containerPort": 8080}]}
+        {"name": "web", "image": "<IMAGE>", "portMappings": [{"containerPort": PORT}]}
     ],
 }
-APPSPEC = """version: 0.0
-Resources:
-  - TargetService:
-      Type: AWS::ECS::Service
-      Properties:
-        TaskDefinition: <TASK_DEFINITION>
-        LoadBalancerInfo:
-          ContainerName: web
-          ContainerPort: 8080
-"""
+#: The demo service's AppSpec for a container named web (on PORT), ending at its Properties.
+APPSPEC = appspec_for(Names("web"))
 SETTINGS = PolicySettings(task_role_arn=TASK_ROLE, execution_role_arn=EXEC_ROLE)
 
 
@@ -116,6 +109,13 @@ def refused(**kwargs: Any) -> str:
     return caught.value.message
 
 
+def refused_naming(field: str, rule_ending: str, **kwargs: Any) -> None:
+    """The files are refused with one message that names ``field`` and ends with the rule."""
+    message = refused(**kwargs)
+    assert field in message
+    assert message.endswith(rule_ending)
+
+
 # --------------------------------------------------------------------------- nothing asked
 
 
@@ -171,10 +171,7 @@ def test_given_files_that_ask_for_nothing_dangerous_when_checked_then_nothing_is
 def test_given_a_host_level_privilege_when_checked_then_refused_naming_file_field_and_rule(
     taskdef: dict[str, Any], field: str
 ) -> None:
-    message = refused(taskdef=taskdef)
-
-    assert field in message
-    assert message.endswith("[rule: host-privileges]")
+    refused_naming(field, "[rule: host-privileges]", taskdef=taskdef)
 
 
 def test_given_host_privileges_no_parameter_relaxes_when_everything_is_allowed_then_still_refused() -> (
@@ -468,10 +465,7 @@ SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:payments/db-AbCdEf"
 def test_given_a_secret_outside_the_prefixes_when_checked_then_refused(
     taskdef: dict[str, Any], field: str
 ) -> None:
-    message = refused(taskdef=taskdef)
-
-    assert field in message
-    assert message.endswith("not under SecretArnPrefixes (none) [rule: secrets]")
+    refused_naming(field, "not under SecretArnPrefixes (none) [rule: secrets]", taskdef=taskdef)
 
 
 def test_given_secrets_under_the_prefixes_when_checked_then_they_pass_by_arn_or_by_name() -> None:

@@ -1,3 +1,3 @@
-"""The verbs, one module per family: build, redeploy, status (status and history), gate
-(promote and rollback), sandbox (demo, sandbox serve/send). Importing a module registers its
-verbs on :data:`turnout_cli.app.app`; ``common`` holds what the verbs share."""
+"""The verbs, one module per family: deploy (build and redeploy), status (status and
+history), gate (promote and rollback), sandbox (demo, sandbox serve/send). Importing a module
+registers its verbs on :data:`turnout_cli.app.app`; ``common`` holds what the verbs share."""

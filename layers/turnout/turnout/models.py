@@ -58,24 +58,32 @@ _BRANCH_PREFIX = "refs/heads/"
 _BRANCH_MAX_LENGTH = 256
 _REF_FORBIDDEN_CHARS = frozenset(" ~^:?*[\\")
 
-_DETAIL_CONFIG = ConfigDict(
-    populate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True
-)
-_EVENT_CONFIG = ConfigDict(populate_by_name=True, serialize_by_alias=True, defer_build=True)
+
+class _AwsShaped(BaseModel):
+    """A payload AWS sends (an event's ``detail``, a hook's input): AWS's field names as
+    aliases (``model_dump()`` gives them back), frozen, built on first use."""
+
+    model_config = ConfigDict(
+        populate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True
+    )
+
+
+class _Event(EventBridgeModel):
+    """An EventBridge event; each subclass pins its ``source`` and ``detail-type``."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- CodeCommit
 
 
-class CodeCommitStateChangeDetail(BaseModel):
+class CodeCommitStateChangeDetail(_AwsShaped):
     """``detail`` of ``CodeCommit Repository State Change`` (referenceCreated/Updated).
 
     ``commitId`` is required: turnout routes only referenceCreated and referenceUpdated
     here (a referenceDeleted event has no ``commitId``), so the rule should filter on
     ``detail.event``.
     """
-
-    model_config = _DETAIL_CONFIG
 
     event: str = Field(description="referenceCreated, referenceUpdated, referenceDeleted, ...")
     repository_name: str = Field(alias="repositoryName", min_length=1)
@@ -97,9 +105,7 @@ class CodeCommitStateChangeDetail(BaseModel):
         return self.reference_type == "branch"
 
 
-class CodeCommitStateChangeEvent(EventBridgeModel):
-    model_config = _EVENT_CONFIG
-
+class CodeCommitStateChangeEvent(_Event):
     source: Literal["aws.codecommit"]
     detail_type: Literal["CodeCommit Repository State Change"] = Field(alias="detail-type")
     detail: CodeCommitStateChangeDetail
@@ -108,10 +114,8 @@ class CodeCommitStateChangeEvent(EventBridgeModel):
 # --------------------------------------------------------------------------- ECR
 
 
-class EcrImageActionDetail(BaseModel):
+class EcrImageActionDetail(_AwsShaped):
     """``detail`` of ``ECR Image Action`` (PUSH or DELETE, SUCCESS or FAILURE)."""
-
-    model_config = _DETAIL_CONFIG
 
     result: str = Field(description="SUCCESS or FAILURE")
     repository_name: str = Field(alias="repository-name", min_length=1)
@@ -126,10 +130,8 @@ class EcrImageActionDetail(BaseModel):
         return self.action_type == "PUSH" and self.result == "SUCCESS"
 
 
-class EcrImageActionEvent(EventBridgeModel):
+class EcrImageActionEvent(_Event):
     """An ECR push/delete event. ``replay_name`` is set when EventBridge replays it."""
-
-    model_config = _EVENT_CONFIG
 
     source: Literal["aws.ecr"]
     detail_type: Literal["ECR Image Action"] = Field(alias="detail-type")
@@ -143,10 +145,8 @@ class EcrImageActionEvent(EventBridgeModel):
 # --------------------------------------------------------------------------- CodeBuild
 
 
-class CodeBuildStateChangeDetail(BaseModel):
+class CodeBuildStateChangeDetail(_AwsShaped):
     """``detail`` of ``CodeBuild Build State Change``."""
-
-    model_config = _DETAIL_CONFIG
 
     build_status: str = Field(
         alias="build-status",
@@ -170,9 +170,7 @@ class CodeBuildStateChangeDetail(BaseModel):
         return value if isinstance(value, str) else None
 
 
-class CodeBuildStateChangeEvent(EventBridgeModel):
-    model_config = _EVENT_CONFIG
-
+class CodeBuildStateChangeEvent(_Event):
     source: Literal["aws.codebuild"]
     detail_type: Literal["CodeBuild Build State Change"] = Field(alias="detail-type")
     detail: CodeBuildStateChangeDetail
@@ -181,10 +179,8 @@ class CodeBuildStateChangeEvent(EventBridgeModel):
 # --------------------------------------------------------------------------- CodeDeploy
 
 
-class CodeDeployStateChangeDetail(BaseModel):
+class CodeDeployStateChangeDetail(_AwsShaped):
     """``detail`` of ``CodeDeploy Deployment State-change Notification``."""
-
-    model_config = _DETAIL_CONFIG
 
     # Optional (aws-fidelity row 31): both are in the documented sample, but no capture of an
     # ECS deployment's event shows them, and nothing here reads them; a missing one must not
@@ -197,9 +193,7 @@ class CodeDeployStateChangeDetail(BaseModel):
     state: str = Field(description="START, SUCCESS, FAILURE, STOP, READY")
 
 
-class CodeDeployStateChangeEvent(EventBridgeModel):
-    model_config = _EVENT_CONFIG
-
+class CodeDeployStateChangeEvent(_Event):
     source: Literal["aws.codedeploy"]
     detail_type: Literal["CodeDeploy Deployment State-change Notification"] = Field(
         alias="detail-type"
@@ -207,10 +201,8 @@ class CodeDeployStateChangeEvent(EventBridgeModel):
     detail: CodeDeployStateChangeDetail
 
 
-class LifecycleHookEvent(BaseModel):
+class LifecycleHookEvent(_AwsShaped):
     """The payload CodeDeploy invokes a lifecycle hook Lambda with."""
-
-    model_config = _DETAIL_CONFIG
 
     deployment_id: str = Field(alias="DeploymentId", min_length=1)
     lifecycle_event_hook_execution_id: str = Field(
@@ -221,10 +213,8 @@ class LifecycleHookEvent(BaseModel):
 # --------------------------------------------------------------------------- schedule
 
 
-class ScheduledEvent(EventBridgeModel):
+class ScheduledEvent(_Event):
     """An EventBridge schedule rule's tick (``source`` aws.events, ``detail`` {})."""
-
-    model_config = _EVENT_CONFIG
 
     source: Literal["aws.events"]
     detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")

@@ -221,6 +221,21 @@ class Refusal:
         return f"{self.path}: {self.field} {self.problem} [rule: {self.rule}]"
 
 
+def _outside(
+    path: str,
+    field: str,
+    found: str,
+    *,
+    parameter: str,
+    allowed: tuple[str, ...],
+    rule: str,
+    relation: str = "not in",
+) -> Refusal:
+    """``<field> is <found>, not in <Parameter> (<what it allows, or none>)``."""
+    listed = ", ".join(allowed) or "none"
+    return Refusal(path, field, f"is {found}, {relation} {parameter} ({listed})", rule)
+
+
 def check_policy(
     settings: PolicySettings,
     service: ServiceView,
@@ -340,12 +355,13 @@ def _container_privileges(
         added = capabilities.get("add") if isinstance(capabilities, dict) else None
         for index, capability in enumerate(added if isinstance(added, list) else []):
             if str(capability).upper() not in settings.allowed_capabilities:
-                allowed = ", ".join(settings.allowed_capabilities) or "none"
-                yield Refusal(
+                yield _outside(
                     path,
                     f"{where}.linuxParameters.capabilities.add[{index}]",
-                    f"is {short(capability)}, not in AllowedCapabilities ({allowed})",
-                    "capabilities",
+                    short(capability),
+                    parameter="AllowedCapabilities",
+                    allowed=settings.allowed_capabilities,
+                    rule="capabilities",
                 )
 
 
@@ -430,12 +446,13 @@ def _images(
                 "images",
             )
         elif not _allowed_image(image, settings.allowed_image_repositories):
-            allowed = ", ".join(settings.allowed_image_repositories) or "none"
-            yield Refusal(
+            yield _outside(
                 path,
                 f"{where}.image",
-                f"is from {repository_of(image)!r}, not in AllowedImageRepositories ({allowed})",
-                "images",
+                f"from {repository_of(image)!r}",
+                parameter="AllowedImageRepositories",
+                allowed=settings.allowed_image_repositories,
+                rule="images",
             )
 
 
@@ -475,7 +492,6 @@ def _secret_references(kwargs: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 def _secrets(
     kwargs: Mapping[str, Any], settings: PolicySettings, service: ServiceView, path: str
 ) -> Iterator[Refusal]:
-    allowed = ", ".join(settings.secret_arn_prefixes) or "none"
     for field, value in _secret_references(kwargs):
         text = str(value)
         # ECS: a parameter of the task's Region may be given by name instead of its ARN.
@@ -486,11 +502,14 @@ def _secrets(
             f"{text.lstrip('/')}"
         )
         if not any(arn.startswith(prefix) for prefix in settings.secret_arn_prefixes):
-            yield Refusal(
+            yield _outside(
                 path,
                 field,
-                f"is {short(value)}, not under SecretArnPrefixes ({allowed})",
-                "secrets",
+                short(value),
+                parameter="SecretArnPrefixes",
+                allowed=settings.secret_arn_prefixes,
+                rule="secrets",
+                relation="not under",
             )
 
 
@@ -513,7 +532,6 @@ def _hooks(
     gate_function: str,
     path: str,
 ) -> Iterator[Refusal]:
-    allowed = ", ".join(settings.allowed_hook_functions) or "none"
     for index, (event, function) in enumerate(appspec.hooks):
         if event == GATE_HOOK_EVENT and function == gate_function:
             continue  # turnout's own gate, where it belongs
@@ -539,11 +557,13 @@ def _hooks(
                 "hooks",
             )
         elif name not in settings.allowed_hook_functions:
-            yield Refusal(
+            yield _outside(
                 path,
                 where,
-                f"is {short(function)}, not in AllowedHookFunctions ({allowed})",
-                "hooks",
+                short(function),
+                parameter="AllowedHookFunctions",
+                allowed=settings.allowed_hook_functions,
+                rule="hooks",
             )
 
 

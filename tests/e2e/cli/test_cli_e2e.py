@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from cli_world import SERVICE, World, attempt_id, free_port, make_stack, put_push
+from pushes import record_push
 from typer.testing import CliRunner
 
 from turnout.queue import ServiceState, Slot
@@ -230,19 +231,7 @@ def test_given_an_archived_push_when_redeploy_since_then_replay_targets_only_the
 ) -> None:
     event_id = put_push(world, DIGEST_NEW)
     now = time.time()  # received just after it was archived
-    world.store.put_attempt(
-        SERVICE,
-        attempt_id(now, "dddddd"),
-        {
-            "kind": "deploy",
-            "trigger": "push",
-            "commitId": COMMIT_NEW,
-            "digest": DIGEST_NEW,
-            "eventId": event_id,
-            "startedAt": now,
-            "result": "succeeded",
-        },
-    )
+    record_push(world, DIGEST_NEW, COMMIT_NEW, now, "dddddd", eventId=event_id)
     result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", "--yes", "-o", "json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
@@ -261,19 +250,7 @@ def test_given_a_digest_when_redeploy_then_a_narrow_window_around_its_push_is_an
 ) -> None:
     event_id = put_push(world, DIGEST_NEW)
     received = time.time()  # the deploy execution received the push just after it was archived
-    world.store.put_attempt(
-        SERVICE,
-        attempt_id(received, "eeeeee"),
-        {
-            "kind": "deploy",
-            "trigger": "push",
-            "commitId": COMMIT_NEW,
-            "digest": DIGEST_NEW,
-            "eventId": event_id,
-            "startedAt": received,
-            "result": "succeeded",
-        },
-    )
+    record_push(world, DIGEST_NEW, COMMIT_NEW, received, "eeeeee", eventId=event_id)
     result = world.cli("redeploy", "--digest", DIGEST_NEW, "--at-least", "0s", "--yes")
     assert result.exit_code == 0, result.output
     assert "replaying the narrow window" in result.stdout
@@ -285,19 +262,7 @@ def test_given_a_redeploy_when_not_confirmed_then_nothing_is_replayed_and_exit_1
 ) -> None:
     event_id = put_push(world, DIGEST_NEW)
     now = time.time()
-    world.store.put_attempt(
-        SERVICE,
-        attempt_id(now, "ffffff"),
-        {
-            "kind": "deploy",
-            "trigger": "push",
-            "commitId": COMMIT_NEW,
-            "digest": DIGEST_NEW,
-            "eventId": event_id,
-            "startedAt": now,
-            "result": "succeeded",
-        },
-    )
+    record_push(world, DIGEST_NEW, COMMIT_NEW, now, "ffffff", eventId=event_id)
     result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", input="n\n")
     assert result.exit_code == 1
     assert "not confirmed: nothing was done" in result.stderr
@@ -352,14 +317,20 @@ def gate_world(world: World) -> tuple[str, str]:
     return execution, new
 
 
+def gate_ended_by(world: World, verb: str, status: str) -> tuple[str, dict[str, Any]]:
+    """The gate world, then `turnout <verb> --yes`: what it printed, and the gate's execution
+    once it reached ``status``."""
+    execution, _ = gate_world(world)
+    result = world.cli(verb, "--yes")
+    assert result.exit_code == 0, result.output
+    return result.stdout, world.wait_status(execution, status)
+
+
 def test_given_a_deployment_at_its_gate_when_promoted_then_the_gate_passes_with_the_operator(
     world: World,
 ) -> None:
-    execution, _ = gate_world(world)
-    result = world.cli("promote", "--yes")
-    assert result.exit_code == 0, result.output
-    assert "promoted deployment d-NEW00002" in result.stdout
-    done = world.wait_status(execution, "SUCCEEDED")
+    said, done = gate_ended_by(world, "promote", "SUCCEEDED")
+    assert "promoted deployment d-NEW00002" in said
     output: dict[str, Any] = json.loads(done["output"])
     assert output["verdict"] == "promoted"
     assert output["reason"].startswith("promoted by ")
@@ -371,10 +342,7 @@ def test_given_a_deployment_at_its_gate_when_promoted_then_the_gate_passes_with_
 def test_given_a_deployment_at_its_gate_when_rolled_back_then_the_gate_fails_rollback_requested(
     world: World,
 ) -> None:
-    execution, _ = gate_world(world)
-    result = world.cli("rollback", "--yes")
-    assert result.exit_code == 0, result.output
-    done = world.wait_status(execution, "FAILED")
+    _, done = gate_ended_by(world, "rollback", "FAILED")
     assert done["error"] == "RollbackRequested"
     assert world.store.gate("d-NEW00002") is None
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from cli_world import SERVICE, World, attempt_id, backdate_archive, make_stack, put_push
+from pushes import record_push
 
 pytestmark = pytest.mark.e2e
 
@@ -19,25 +20,6 @@ DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
 COMMIT_A = "a" * 40
 COMMIT_B = "b" * 40
-
-
-def record_push(
-    world: World, digest: str, commit: str, received: float, tag: str, **extra: Any
-) -> None:
-    world.store.put_attempt(
-        SERVICE,
-        attempt_id(received, tag),
-        {
-            "kind": "deploy",
-            "trigger": "push",
-            "commitId": commit,
-            "digest": digest,
-            "eventId": f"ev-{tag}",
-            "startedAt": received,
-            "result": "succeeded",
-        }
-        | extra,
-    )
 
 
 @pytest.fixture
@@ -59,26 +41,25 @@ def replays(world: World) -> list[dict[str, Any]]:
 # ------------------------------------------------- row 23: EventCount lags up to 24 hours
 
 
-def test_given_an_archive_counting_0_events_when_redeploy_then_a_note_and_the_replay_starts(
-    world: World,
+@pytest.mark.parametrize(
+    ("archived", "noted"),
+    [
+        # the ledger recorded a push the archive does not count yet (moto counts at once: no
+        # put_push, so the count is 0 as on AWS's first day)
+        pytest.param(False, True, id="given_an_archive_counting_0_events_then_a_count_note"),
+        pytest.param(True, False, id="given_an_archive_counting_its_events_then_no_note"),
+    ],
+)
+def test_given_an_archive_count_when_redeploy_then_the_replay_starts_noting_a_0_count(
+    world: World, archived: bool, noted: bool
 ) -> None:
-    # the ledger recorded a push the archive does not count yet (moto counts at once: no
-    # put_push here, so the count is 0 as on AWS's first day)
+    if archived:
+        put_push(world, DIGEST_A)
     record_push(world, DIGEST_A, COMMIT_A, time.time(), "a00001")
     result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", "--yes")
     assert result.exit_code == 0, result.output
-    assert "reports 0 events: its count lags up to 24 hours" in result.stdout
+    assert ("reports 0 events: its count lags up to 24 hours" in result.stdout) is noted
     assert len(replays(world)) == 1
-
-
-def test_given_an_archive_counting_its_events_when_redeploy_then_no_count_note(
-    world: World,
-) -> None:
-    put_push(world, DIGEST_A)
-    record_push(world, DIGEST_A, COMMIT_A, time.time(), "a00002")
-    result = world.cli("redeploy", "--since", "1h", "--at-least", "0s", "--yes")
-    assert result.exit_code == 0, result.output
-    assert "reports 0 events" not in result.stdout
 
 
 # ------------------------------------------------- row 24: the archive's 10-minute lag
@@ -174,26 +155,22 @@ def test_given_a_window_with_one_push_when_redeploy_then_no_newest_only_note(
     assert "only the newest" not in result.stdout
 
 
-def test_given_a_digest_with_a_neighbour_in_its_seconds_when_redeploy_then_the_neighbour_is_named(
-    world: World,
+@pytest.mark.parametrize(
+    ("apart", "named"),
+    [
+        pytest.param(1, True, id="given_a_push_1s_after_the_digest's_then_it_is_named"),
+        pytest.param(10, False, id="given_a_push_10s_after_the_digest's_then_none_named"),
+    ],
+)
+def test_given_a_digest_when_redeploy_then_a_neighbour_in_its_seconds_is_named(
+    world: World, apart: int, named: bool
 ) -> None:
     now = time.time()
     record_push(world, DIGEST_A, COMMIT_A, now - 30, "a00009", eventTime=now - 31)
-    record_push(world, DIGEST_B, COMMIT_B, now - 29, "b00009", eventTime=now - 30)
+    record_push(world, DIGEST_B, COMMIT_B, now - 30 + apart, "b00009", eventTime=now - 31 + apart)
     result = world.cli("redeploy", "--digest", DIGEST_A, "--at-least", "0s", "--yes")
     assert result.exit_code == 0, result.output
-    assert f"the window also holds the push(es) of {DIGEST_B[7:19]}" in result.stdout
-
-
-def test_given_a_digest_alone_in_its_seconds_when_redeploy_then_no_neighbour_named(
-    world: World,
-) -> None:
-    now = time.time()
-    record_push(world, DIGEST_A, COMMIT_A, now - 30, "a00010", eventTime=now - 31)
-    record_push(world, DIGEST_B, COMMIT_B, now - 20, "b00010", eventTime=now - 21)
-    result = world.cli("redeploy", "--digest", DIGEST_A, "--at-least", "0s", "--yes")
-    assert result.exit_code == 0, result.output
-    assert "also holds" not in result.stdout
+    assert (f"the window also holds the push(es) of {DIGEST_B[7:19]}" in result.stdout) is named
 
 
 # ------------------------------------------------- row 29: old windows, eventTime

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from following import followed
 from server_world import World, start_world, wait_for
 
 from turnout_sandbox.server import ServerOptions
@@ -39,18 +40,7 @@ def test_given_manual_trigger_when_pushed_then_nothing_builds_and_build_commit_w
     builds = len(world.executions("build"))
     commit = world.push("A gated change")
     assert len(world.executions("build")) == builds  # the push event was delivered: no build
-    done = world.cli(
-        "build",
-        "--commit",
-        commit,
-        "--yes",
-        "--wait",
-        "--interval",
-        "0.3",
-        "--timeout",
-        "5m",
-        timeout=180,
-    )
+    done = followed(world, "build", "--commit", commit, timeout=180)
     assert done.returncode == 0, done.stderr
     assert f"succeeded: commit {commit[:12]}" in done.stdout
     assert world.serving_commit() == commit
@@ -79,15 +69,21 @@ def test_given_a_deployment_at_its_gate_when_status_then_phase_gate_and_serving_
     world.wait_deployed(commit, "manual")
 
 
+def gate_ended_by(world: World, verb: str, said: str, timeout: float) -> tuple[str, dict[str, Any]]:
+    """A pushed change built by hand, held at its gate, then `turnout <verb> --yes` (which
+    says ``said``): the commit and its deploy row once the deployment ended."""
+    commit = world.push(f"A change to {verb}")
+    at_gate(world, commit)
+    done = world.cli(verb, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert said in done.stdout
+    return commit, world.wait_deployed(commit, "manual", timeout=timeout)
+
+
 def test_given_a_deployment_at_its_gate_when_promote_yes_then_it_succeeds_early_and_old_tasks_go(
     world: World,
 ) -> None:
-    commit = world.push("A change to promote")
-    at_gate(world, commit)
-    done = world.cli("promote", "--yes")
-    assert done.returncode == 0, done.stderr
-    assert "promoted deployment d-" in done.stdout
-    row = world.wait_deployed(commit, "manual", timeout=30)
+    commit, row = gate_ended_by(world, "promote", "promoted deployment d-", timeout=30)
     assert row["result"] == "succeeded"
     assert float(row["endedAt"]) - float(row["startedAt"]) < 30 * 60  # before the bake ended
     assert world.serving_commit() == commit
@@ -98,12 +94,7 @@ def test_given_a_deployment_at_its_gate_when_rollback_yes_then_rolled_back_and_o
     world: World,
 ) -> None:
     before = world.serving_commit()
-    commit = world.push("A change to roll back")
-    at_gate(world, commit)
-    done = world.cli("rollback", "--yes")
-    assert done.returncode == 0, done.stderr
-    assert "rollback requested" in done.stdout
-    row = world.wait_deployed(commit, "manual", timeout=60)
+    _, row = gate_ended_by(world, "rollback", "rollback requested", timeout=60)
     assert row["result"] == "rolled_back"
     assert world.serving_commit() == before
     assert len(world.task_sets()) == 1

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from following import followed
 from server_world import ROOT, World, start_world
 
 from turnout_sandbox.server import ServerOptions
@@ -57,9 +58,7 @@ def a_redeployed(world: World, two_pushes: tuple[str, str]) -> subprocess.Comple
     """`turnout redeploy --digest <A's digest> --yes --wait` after A then B."""
     a, _ = two_pushes
     digest = world.deploy_row(a, "push")["digest"]  # type: ignore[index]
-    return world.cli(
-        "redeploy", "--digest", digest, "--yes", "--wait", "--interval", "0.3", "--timeout", "5m"
-    )
+    return followed(world, "redeploy", "--digest", digest)
 
 
 def iso(epoch: float) -> str:
@@ -169,18 +168,13 @@ def test_given_a_redeployed_when_redeploy_from_to_around_bs_push_then_b_serves_a
     a = two_pushes[0]
     after = float(world.deploy_row(a, "push")["startedAt"])  # type: ignore[index]
     pushed = float(world.deploy_row(b, "push")["startedAt"])  # type: ignore[index]
-    done = world.cli(
+    done = followed(
+        world,
         "redeploy",
         "--from",
         iso(math.floor(after) + 1),
         "--to",
         iso(math.floor(pushed) + 1),
-        "--yes",
-        "--wait",
-        "--interval",
-        "0.3",
-        "--timeout",
-        "5m",
         "--output",
         "json",
     )

@@ -34,6 +34,7 @@ from turnout.adapters.sfn import StepFunctions
 from turnout.adapters.store import Store
 from turnout.config import Config
 from turnout.deps import Deps
+from turnout_sandbox.ledger_table import create_ledger_table
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "events"
@@ -59,17 +60,8 @@ NOW = 1_790_000_000.0
 # The deploy execution a handler is called from (Step Functions passes $$.Execution.Id).
 DEPLOY_EXECUTION = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:deploy:run-1"
 
-HANDLERS = (
-    "resolve_commit",
-    "resolve_image",
-    "admit",
-    "render",
-    "arm_wait",
-    "gate_hook",
-    "gate_tick",
-    "deployment_events",
-    "finish",
-)
+#: Every handler of the stack: the folders under functions/ with an app.py.
+HANDLERS = tuple(sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py")))
 _LOADED: dict[str, ModuleType] = {}
 
 
@@ -535,18 +527,7 @@ def fixed_clock() -> Iterator[Callable[[float], None]]:
 def world(fixed_clock: Callable[[float], None]) -> Iterator[World]:
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
-        ddb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_ledger_table(ddb, TABLE)
         ecr = boto3.client("ecr", region_name=REGION)
         ecr.create_repository(repositoryName=ECR_REPOSITORY)
         ecs = boto3.client("ecs", region_name=REGION)

@@ -12,25 +12,14 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from turnout_sandbox.emulators import codebuild, codecommit
+from turnout_sandbox.emulators.codebuild.models import PHASES
 from turnout_sandbox.runtime import Runtime
 
 REPO = "hello-aws"
 ECR_REPO = "ecr-hello-aws"
 PROJECT = "build-hello-aws"
 BUILDSPEC = "version: 0.2\nphases:\n  build:\n    commands: [docker build .]\n"
-ALL_PHASES = [
-    "SUBMITTED",
-    "QUEUED",
-    "PROVISIONING",
-    "DOWNLOAD_SOURCE",
-    "INSTALL",
-    "PRE_BUILD",
-    "BUILD",
-    "POST_BUILD",
-    "UPLOAD_ARTIFACTS",
-    "FINALIZING",
-    "COMPLETED",
-]
+ALL_PHASES = list(PHASES)  # AWS's order, as the emulator's models cite it
 
 
 def _project(cb: Any, region: str, buildspec: str | None = None) -> None:

@@ -30,6 +30,14 @@ def cc(aws: Runtime) -> Any:
     return client
 
 
+def _put(cc: Any, path: str, content: bytes, parent: str | None = None) -> Any:
+    """put_file to master of REPO, on top of parent when given."""
+    after = {"parentCommitId": parent} if parent else {}
+    return cc.put_file(
+        repositoryName=REPO, branchName="master", fileContent=content, filePath=path, **after
+    )
+
+
 def _code(info: pytest.ExceptionInfo[ClientError]) -> str:
     return str(info.value.response["Error"]["Code"])
 
@@ -74,16 +82,8 @@ def test_given_an_empty_repository_when_put_file_then_git_ids_and_the_file_are_r
 def test_given_two_commits_when_get_file_at_the_old_commit_then_old_content_and_head_new(
     cc: Any,
 ) -> None:
-    first = cc.put_file(
-        repositoryName=REPO, branchName="master", fileContent=b"v1", filePath="taskdef.json"
-    )["commitId"]
-    second = cc.put_file(
-        repositoryName=REPO,
-        branchName="master",
-        fileContent=b"v2",
-        filePath="taskdef.json",
-        parentCommitId=first,
-    )["commitId"]
+    first = _put(cc, "taskdef.json", b"v1")["commitId"]
+    second = _put(cc, "taskdef.json", b"v2", parent=first)["commitId"]
 
     old = cc.get_file(repositoryName=REPO, commitSpecifier=first, filePath="taskdef.json")
     head = cc.get_file(repositoryName=REPO, commitSpecifier="master", filePath="taskdef.json")
@@ -98,33 +98,15 @@ def test_given_two_commits_when_get_file_at_the_old_commit_then_old_content_and_
 def test_given_an_existing_branch_when_put_file_without_or_with_a_stale_parent_then_aws_errors(
     cc: Any,
 ) -> None:
-    first = cc.put_file(repositoryName=REPO, branchName="master", fileContent=b"1", filePath="a")
-    cc.put_file(
-        repositoryName=REPO,
-        branchName="master",
-        fileContent=b"2",
-        filePath="a",
-        parentCommitId=first["commitId"],
-    )
+    first = _put(cc, "a", b"1")
+    _put(cc, "a", b"2", parent=first["commitId"])
 
     with pytest.raises(ClientError) as missing:
-        cc.put_file(repositoryName=REPO, branchName="master", fileContent=b"3", filePath="a")
+        _put(cc, "a", b"3")
     with pytest.raises(ClientError) as stale:
-        cc.put_file(
-            repositoryName=REPO,
-            branchName="master",
-            fileContent=b"3",
-            filePath="a",
-            parentCommitId=first["commitId"],
-        )
+        _put(cc, "a", b"3", parent=first["commitId"])
     with pytest.raises(ClientError) as unknown:
-        cc.put_file(
-            repositoryName=REPO,
-            branchName="master",
-            fileContent=b"3",
-            filePath="a",
-            parentCommitId="0" * 40,
-        )
+        _put(cc, "a", b"3", parent="0" * 40)
 
     assert _code(missing) == "ParentCommitIdRequiredException"
     assert _code(stale) == "ParentCommitIdOutdatedException"
@@ -133,7 +115,7 @@ def test_given_an_existing_branch_when_put_file_without_or_with_a_stale_parent_t
 
 
 def test_given_a_commit_when_reading_missing_things_then_aws_error_codes(cc: Any) -> None:
-    head = cc.put_file(repositoryName=REPO, branchName="master", fileContent=b"x", filePath="a")
+    head = _put(cc, "a", b"x")
 
     with pytest.raises(ClientError) as no_file:
         cc.get_file(repositoryName=REPO, commitSpecifier="master", filePath="nope.txt")
@@ -144,13 +126,7 @@ def test_given_a_commit_when_reading_missing_things_then_aws_error_codes(cc: Any
     with pytest.raises(ClientError) as no_branch:
         cc.get_branch(repositoryName=REPO, branchName="develop")
     with pytest.raises(ClientError) as same:
-        cc.put_file(
-            repositoryName=REPO,
-            branchName="master",
-            fileContent=b"x",
-            filePath="a",
-            parentCommitId=head["commitId"],
-        )
+        _put(cc, "a", b"x", parent=head["commitId"])
     with pytest.raises(ClientError) as no_commit_id:
         cc.get_commit(repositoryName=REPO, commitId="e" * 40)
 
@@ -213,7 +189,7 @@ def test_given_files_when_create_commit_puts_and_deletes_then_result_lists_and_d
 
 
 def test_given_no_change_when_create_commit_then_no_change_exception(cc: Any) -> None:
-    base = cc.put_file(repositoryName=REPO, branchName="master", fileContent=b"a", filePath="a")
+    base = _put(cc, "a", b"a")
 
     with pytest.raises(ClientError) as info:
         cc.create_commit(
@@ -229,14 +205,8 @@ def test_given_no_change_when_create_commit_then_no_change_exception(cc: Any) ->
 def test_given_pushes_when_branches_move_then_aws_shaped_events_in_order(
     cc: Any, aws: Runtime, events: list[dict[str, Any]]
 ) -> None:
-    first = cc.put_file(repositoryName=REPO, branchName="master", fileContent=b"1", filePath="a")
-    second = cc.put_file(
-        repositoryName=REPO,
-        branchName="master",
-        fileContent=b"2",
-        filePath="a",
-        parentCommitId=first["commitId"],
-    )
+    first = _put(cc, "a", b"1")
+    second = _put(cc, "a", b"2", parent=first["commitId"])
     cc.create_branch(repositoryName=REPO, branchName="release", commitId=first["commitId"])
 
     repo_id = cc.get_repository(repositoryName=REPO)["repositoryMetadata"]["repositoryId"]
@@ -291,7 +261,7 @@ def test_given_an_eventbridge_rule_when_pushing_then_the_event_reaches_its_targe
     )
     bus.put_targets(Rule="push", Targets=[{"Id": "q", "Arn": arn}])
 
-    out = cc.put_file(repositoryName=REPO, branchName="master", fileContent=b"1", filePath="a")
+    out = _put(cc, "a", b"1")
 
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     delivered = json.loads(messages[0]["Body"])

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from tests.integration.ecs_services import create_code_deploy_service
 from tests.integration.sandbox.conftest import MotoClients, emulated
+from tests.integration.sandbox.conftest import wait_for as conftest_wait_for
 from turnout_sandbox.emulators import codedeploy
 from turnout_sandbox.runtime import DEFAULT_REGION, Runtime
 
@@ -248,13 +249,7 @@ def deploy(world: World, group: str, content: str) -> str:
 
 
 def wait_for(what: str, predicate: Callable[[], Any]) -> Any:
-    deadline = time.monotonic() + REAL_DEADLINE
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+    return conftest_wait_for(predicate, timeout=REAL_DEADLINE, what=what)
 
 
 def info(world: World, deployment_id: str) -> dict[str, Any]:

@@ -165,6 +165,45 @@ def epoch(iso: str) -> float:
     return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
+def one_task(name: str, resource: str, **fields: Any) -> dict[str, Any]:
+    """A machine of one Task state; with a Catch, its Next is a Pass state named Caught."""
+    task = {"Type": "Task", "Resource": resource, **fields}
+    if "Next" not in fields:
+        task["End"] = True
+    states: dict[str, Any] = {name: task}
+    if "Catch" in fields:
+        states["Caught"] = {"Type": "Pass", "End": True}
+    return {"StartAt": name, "States": states}
+
+
+def one_pass(parameters: dict[str, Any]) -> dict[str, Any]:
+    """A machine of one Pass state named P that outputs its Parameters."""
+    return {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Parameters": parameters, "End": True}},
+    }
+
+
+def parked(heartbeat_seconds: int, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A one-state machine: a lambda invoke that waits for its task token."""
+    return one_task(
+        "Park",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters=parameters or {"FunctionName": "park", "Payload": {"token.$": "$$.Task.Token"}},
+        HeartbeatSeconds=heartbeat_seconds,
+    )
+
+
+def create_table() -> None:
+    """A DynamoDB table t keyed by the string pk."""
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def stamp(name: str, next_state: str) -> dict[str, Any]:
     """A Pass state recording $$.State.EnteredTime at $.times.<name>."""
     return {
@@ -305,19 +344,7 @@ def test_given_wait_for_task_token_when_task_success_sent_later_then_output_is_t
         clock.call_later(1200, succeed, name="callback")
 
     lambdas.handlers["park"] = park
-    definition = {
-        "StartAt": "Park",
-        "States": {
-            "Park": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                "Parameters": {"FunctionName": "park", "Payload": {"token.$": "$$.Task.Token"}},
-                "HeartbeatSeconds": 3000,
-                "End": True,
-            }
-        },
-    }
-    result = run(definition)
+    result = run(parked(3000))
     assert result.status == "SUCCEEDED", result.cause
     assert result.output == {"gate": "passed"}
 
@@ -326,19 +353,7 @@ def test_given_heartbeat_seconds_when_no_heartbeat_arrives_then_states_timeout(
     aws: None, lambdas: InProcessLambdas
 ) -> None:
     lambdas.handlers["park"] = lambda event: None
-    definition = {
-        "StartAt": "Park",
-        "States": {
-            "Park": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                "Parameters": {"FunctionName": "park", "Payload": {"token.$": "$$.Task.Token"}},
-                "HeartbeatSeconds": 600,
-                "End": True,
-            }
-        },
-    }
-    result = run(definition)
+    result = run(parked(600))
     assert (result.status, result.error) == ("FAILED", "States.Timeout")
 
 
@@ -346,22 +361,7 @@ def test_given_task_with_only_heartbeat_when_built_then_timeout_is_aws_default()
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
     emu.install()
-    program = AmazonStateLanguageParser.parse(
-        json.dumps(
-            {
-                "StartAt": "Park",
-                "States": {
-                    "Park": {
-                        "Type": "Task",
-                        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                        "Parameters": {"FunctionName": "f"},
-                        "HeartbeatSeconds": 600,
-                        "End": True,
-                    }
-                },
-            }
-        )
-    )[0]
+    program = AmazonStateLanguageParser.parse(json.dumps(parked(600, {"FunctionName": "f"})))[0]
     state = program.states.states["Park"]
     assert state.timeout.timeout_seconds == 99999999
 
@@ -370,21 +370,14 @@ def test_given_task_with_only_heartbeat_when_built_then_timeout_is_aws_default()
 def test_given_context_object_when_read_then_ids_and_start_time_match_aws(
     aws: None, clock: VirtualClock
 ) -> None:
-    definition = {
-        "StartAt": "P",
-        "States": {
-            "P": {
-                "Type": "Pass",
-                "Parameters": {
-                    "id.$": "$$.Execution.Id",
-                    "name.$": "$$.Execution.Name",
-                    "start.$": "$$.Execution.StartTime",
-                    "sm.$": "$$.StateMachine.Id",
-                },
-                "End": True,
-            }
-        },
-    }
+    definition = one_pass(
+        {
+            "id.$": "$$.Execution.Id",
+            "name.$": "$$.Execution.Name",
+            "start.$": "$$.Execution.StartTime",
+            "sm.$": "$$.StateMachine.Id",
+        }
+    )
     before = clock.now()
     result = run(definition)
     assert result.status == "SUCCEEDED"
@@ -447,23 +440,16 @@ def test_given_definite_path_through_an_index_when_selected_then_scalar_like_aws
 
 
 def test_given_intrinsics_when_evaluated_then_results_match_aws(aws: None) -> None:
-    definition = {
-        "StartAt": "P",
-        "States": {
-            "P": {
-                "Type": "Pass",
-                "Parameters": {
-                    "f.$": "States.Format('{}/{}', $.cluster, $.service)",
-                    "j.$": "States.StringToJson($.raw)",
-                    "m.$": "States.JsonMerge($.x, $.y, false)",
-                    "g.$": "States.ArrayGetItem($.list, 1)",
-                    "n.$": "States.MathAdd($.count, -1)",
-                    "u.$": "States.UUID()",
-                },
-                "End": True,
-            }
-        },
-    }
+    definition = one_pass(
+        {
+            "f.$": "States.Format('{}/{}', $.cluster, $.service)",
+            "j.$": "States.StringToJson($.raw)",
+            "m.$": "States.JsonMerge($.x, $.y, false)",
+            "g.$": "States.ArrayGetItem($.list, 1)",
+            "n.$": "States.MathAdd($.count, -1)",
+            "u.$": "States.UUID()",
+        }
+    )
     result = run(
         definition,
         {
@@ -488,6 +474,9 @@ def test_given_intrinsics_when_evaluated_then_results_match_aws(aws: None) -> No
 
 
 # ------------------------------------------------------------------------------ aws-sdk
+GET_APPLICATION = "arn:aws:states:::aws-sdk:codedeploy:getApplication"
+
+
 def _codedeploy_app() -> None:
     codedeploy = boto3.client("codedeploy", region_name=REGION)
     codedeploy.create_application(applicationName="app-hello-aws", computePlatform="ECS")
@@ -497,21 +486,15 @@ def test_given_pascal_case_sdk_parameters_when_task_runs_then_boto_gets_them_and
     aws: None,
 ) -> None:
     _codedeploy_app()
-    definition = {
-        "StartAt": "Get",
-        "States": {
-            "Get": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:codedeploy:getApplication",
-                "Parameters": {"ApplicationName.$": "$.app"},
-                "ResultSelector": {
-                    "name.$": "$.Application.ApplicationName",
-                    "created.$": "$.Application.CreateTime",
-                },
-                "End": True,
-            }
+    definition = one_task(
+        "Get",
+        GET_APPLICATION,
+        Parameters={"ApplicationName.$": "$.app"},
+        ResultSelector={
+            "name.$": "$.Application.ApplicationName",
+            "created.$": "$.Application.CreateTime",
         },
-    }
+    )
     result = run(definition, {"app": "app-hello-aws"})
     assert result.status == "SUCCEEDED", result.cause
     assert result.output["name"] == "app-hello-aws"
@@ -522,40 +505,28 @@ def test_given_pascal_case_sdk_parameters_when_task_runs_then_boto_gets_them_and
 def test_given_nested_sdk_parameters_when_mapped_then_structures_lists_and_maps_convert(
     aws: None,
 ) -> None:
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table()
     ecs = boto3.client("ecs", region_name=REGION)
-    definition = {
-        "StartAt": "Register",
-        "States": {
-            "Register": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:ecs:registerTaskDefinition",
-                "Parameters": {
-                    "Family": "task-hello-aws",
-                    "ContainerDefinitions": [
-                        {
-                            "Name": "hello-aws",
-                            "Image": "img:latest",
-                            "Memory": 512,
-                            "PortMappings": [{"ContainerPort": 8080}],
-                            "DockerLabels": {"someLabel": "kept-as-is"},
-                        }
-                    ],
-                },
-                "ResultSelector": {
-                    "arn.$": "$.TaskDefinition.TaskDefinitionArn",
-                    "labels.$": "$.TaskDefinition.ContainerDefinitions[0].DockerLabels",
-                },
-                "End": True,
-            }
+    definition = one_task(
+        "Register",
+        "arn:aws:states:::aws-sdk:ecs:registerTaskDefinition",
+        Parameters={
+            "Family": "task-hello-aws",
+            "ContainerDefinitions": [
+                {
+                    "Name": "hello-aws",
+                    "Image": "img:latest",
+                    "Memory": 512,
+                    "PortMappings": [{"ContainerPort": 8080}],
+                    "DockerLabels": {"someLabel": "kept-as-is"},
+                }
+            ],
         },
-    }
+        ResultSelector={
+            "arn.$": "$.TaskDefinition.TaskDefinitionArn",
+            "labels.$": "$.TaskDefinition.ContainerDefinitions[0].DockerLabels",
+        },
+    )
     result = run(definition)
     assert result.status == "SUCCEEDED", result.cause
     assert result.output["labels"] == {"someLabel": "kept-as-is"}
@@ -567,18 +538,7 @@ def test_given_nested_sdk_parameters_when_mapped_then_structures_lists_and_maps_
 def test_given_unknown_sdk_parameter_when_task_runs_then_failure_names_the_field(
     aws: None,
 ) -> None:
-    definition = {
-        "StartAt": "Get",
-        "States": {
-            "Get": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:codedeploy:getApplication",
-                "Parameters": {"AppName": "x"},
-                "End": True,
-            }
-        },
-    }
-    result = run(definition)
+    result = run(one_task("Get", GET_APPLICATION, Parameters={"AppName": "x"}))
     assert result.status == "FAILED"
     assert "'AppName'" in (result.cause or "")
     assert "ApplicationName" in (result.cause or "")
@@ -592,24 +552,12 @@ def test_given_sdk_service_error_when_caught_then_name_is_service_pascal_dot_exc
     codedeploy.create_deployment_group(
         applicationName="app-hello-aws", deploymentGroupName="dg", serviceRoleArn=ROLE
     )
-    definition = {
-        "StartAt": "Get",
-        "States": {
-            "Get": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:codedeploy:getApplication",
-                "Parameters": {"ApplicationName": "missing"},
-                "Catch": [
-                    {
-                        "ErrorEquals": ["CodeDeploy.ApplicationDoesNotExistException"],
-                        "Next": "Caught",
-                    }
-                ],
-                "End": True,
-            },
-            "Caught": {"Type": "Pass", "End": True},
-        },
-    }
+    definition = one_task(
+        "Get",
+        GET_APPLICATION,
+        Parameters={"ApplicationName": "missing"},
+        Catch=[{"ErrorEquals": ["CodeDeploy.ApplicationDoesNotExistException"], "Next": "Caught"}],
+    )
     result = run(definition)
     assert result.status == "SUCCEEDED"
     assert result.output["Error"] == "CodeDeploy.ApplicationDoesNotExistException"
@@ -619,19 +567,12 @@ def test_given_sdk_service_error_when_caught_then_name_is_service_pascal_dot_exc
 def test_given_elasticloadbalancingv2_service_name_when_task_runs_then_elbv2_answers(
     aws: None,
 ) -> None:
-    definition = {
-        "StartAt": "D",
-        "States": {
-            "D": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:elasticloadbalancingv2:describeTargetGroups",
-                "Parameters": {"Names": ["nope"]},
-                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
-                "End": True,
-            },
-            "Caught": {"Type": "Pass", "End": True},
-        },
-    }
+    definition = one_task(
+        "D",
+        "arn:aws:states:::aws-sdk:elasticloadbalancingv2:describeTargetGroups",
+        Parameters={"Names": ["nope"]},
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+    )
     result = run(definition)
     assert result.status == "SUCCEEDED"
     assert result.output["Error"] == "ElasticLoadBalancingV2.TargetGroupNotFoundException"
@@ -723,13 +664,7 @@ def test_given_lambda_function_error_when_caught_by_error_type_then_catch_matche
 def test_given_optimized_integrations_when_run_then_pascal_parameters_and_aws_outputs(
     aws: None,
 ) -> None:
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table()
     topic = boto3.client("sns", region_name=REGION).create_topic(Name="n")["TopicArn"]
     sfn = boto3.client("stepfunctions", region_name=REGION)
     child = sfn.create_state_machine(
@@ -898,24 +833,18 @@ def _scripted(statuses: list[str]) -> ScriptedCodeBuild:
 
 
 def _codebuild_definition(**task: Any) -> dict[str, Any]:
-    return {
-        "StartAt": "Build",
-        "States": {
-            "Build": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::codebuild:startBuild.sync",
-                "Parameters": {
-                    "ProjectName": "build-hello-aws",
-                    "SourceVersion.$": "$.commit",
-                    "EnvironmentVariablesOverride": [
-                        {"Name": "COMMIT_ID", "Value.$": "$.commit", "Type": "PLAINTEXT"}
-                    ],
-                },
-                **task,
-                "End": True,
-            }
+    return one_task(
+        "Build",
+        "arn:aws:states:::codebuild:startBuild.sync",
+        Parameters={
+            "ProjectName": "build-hello-aws",
+            "SourceVersion.$": "$.commit",
+            "EnvironmentVariablesOverride": [
+                {"Name": "COMMIT_ID", "Value.$": "$.commit", "Type": "PLAINTEXT"}
+            ],
         },
-    }
+        **task,
+    )
 
 
 def test_given_start_build_sync_when_build_succeeds_then_polls_virtually_and_outputs_build(

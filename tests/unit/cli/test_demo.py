@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -13,29 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from turnout_cli.main import app
+from turnout_sandbox.scenarios import ScenarioResult, Step
 from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
 
 runner = CliRunner()
-
-
-@dataclass
-class Step:
-    at_real: float
-    at_virtual: float
-    source: str
-    text: str
-
-
-@dataclass
-class ScenarioResult:
-    name: str
-    ok: bool
-    expected: str
-    checks: list[tuple[str, bool]]
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class PortInUse(Exception):
@@ -64,8 +44,8 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
             name,
             ok,
             "succeeded",
-            [("original task set terminated", ok)],
-            {"commit": "c" * 40, "result": "succeeded" if ok else "rolled_back"},
+            checks=[("original task set terminated", ok)],
+            summary={"commit": "c" * 40, "result": "succeeded" if ok else "rolled_back"},
         )
 
     def serve(port: int, on_ready: Callable[[str], None], **chosen: Any) -> None:

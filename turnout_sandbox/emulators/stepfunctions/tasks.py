@@ -95,15 +95,51 @@ def _task_classes() -> tuple[type, type]:
     )
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-    class AwsSdkTask(StateTaskServiceAwsSdk):
+    class BotoCall:
+        """A task that calls boto itself, mapping the state's names and timestamps both ways
+        with the integration's own conventions (``rename``, ``timestamps``)."""
+
+        resource: Any
+        rename: Callable[[str], str]
+        timestamps: Callable[[Any], Any]
+
         def _normalise_parameters(self, parameters: dict[str, Any], *args: Any) -> None:
             return None  # _eval_service_task maps names itself
 
         def _normalise_response(self, response: Any, *args: Any, **kwargs: Any) -> None:
             return None
 
+        def _service_client(self, region: str, state_credentials: Any) -> Any:
+            raise NotImplementedError
+
+        def _eval_service_task(
+            self,
+            env: Any,
+            resource_runtime_part: Any,
+            normalised_parameters: dict[str, Any],
+            state_credentials: Any,
+        ) -> None:
+            client = self._service_client(resource_runtime_part.region, state_credentials)
+            env.stack.append(
+                _call(
+                    client,
+                    self.resource.api_action,
+                    normalised_parameters,
+                    where=self.resource.resource_arn,
+                    timestamps=self.timestamps,
+                    rename=self.rename,
+                )
+            )
+
+    class AwsSdkTask(BotoCall, StateTaskServiceAwsSdk):
+        rename = staticmethod(sdk_member_name)
+        timestamps = staticmethod(_datetime_to_iso)
+
         def _boto_service(self) -> str:
             return sdk_service_to_boto(self.resource.api_name)
+
+        def _service_client(self, region: str, state_credentials: Any) -> Any:
+            return _client(self._boto_service(), region, state_credentials)
 
         def _from_error(self, env: Any, ex: Exception) -> Any:
             if not isinstance(ex, ClientError):
@@ -121,25 +157,6 @@ def _task_classes() -> tuple[type, type]:
             )
             return self._get_task_failure_event(env=env, error=error, cause=cause)
 
-        def _eval_service_task(
-            self,
-            env: Any,
-            resource_runtime_part: Any,
-            normalised_parameters: dict[str, Any],
-            state_credentials: Any,
-        ) -> None:
-            client = _client(self._boto_service(), resource_runtime_part.region, state_credentials)
-            env.stack.append(
-                _call(
-                    client,
-                    self.resource.api_action,
-                    normalised_parameters,
-                    where=self.resource.resource_arn,
-                    timestamps=_datetime_to_iso,
-                    rename=sdk_member_name,
-                )
-            )
-
     _sync_actions = {
         "startbuild": "Build",
         "startbuildbatch": "BuildBatch",
@@ -156,7 +173,10 @@ def _task_classes() -> tuple[type, type]:
         "deletebuildbatch",
     }
 
-    class CodeBuildTask(StateTaskServiceCallback):
+    class CodeBuildTask(BotoCall, StateTaskServiceCallback):
+        rename = staticmethod(_upper_first)
+        timestamps = staticmethod(_epoch_millis)
+
         def __init__(self) -> None:
             # moto's callback machinery needs a task-token endpoint even for .sync.
             super().__init__(
@@ -179,33 +199,8 @@ def _task_classes() -> tuple[type, type]:
                 return None
             return {_upper_first(member) for member in operation.input_shape.members}
 
-        def _normalise_parameters(self, parameters: dict[str, Any], *args: Any) -> None:
-            return None  # _eval_service_task maps names itself
-
-        def _normalise_response(self, response: Any, *args: Any, **kwargs: Any) -> None:
-            return None
-
-        def _client(self, region: str, state_credentials: Any) -> Any:
+        def _service_client(self, region: str, state_credentials: Any) -> Any:
             return _client("codebuild", region, state_credentials)
-
-        def _eval_service_task(
-            self,
-            env: Any,
-            resource_runtime_part: Any,
-            normalised_parameters: dict[str, Any],
-            state_credentials: Any,
-        ) -> None:
-            client = self._client(resource_runtime_part.region, state_credentials)
-            env.stack.append(
-                _call(
-                    client,
-                    self.resource.api_action,
-                    normalised_parameters,
-                    where=self.resource.resource_arn,
-                    timestamps=_epoch_millis,
-                    rename=_upper_first,
-                )
-            )
 
         def _build_sync_resolver(
             self,
@@ -217,7 +212,7 @@ def _task_classes() -> tuple[type, type]:
             key = _sync_actions[self.resource.api_action.lower()]
             started = env.stack.pop()
             build_id = started[key]["Id"]
-            client = self._client(resource_runtime_part.region, state_credentials)
+            client = self._service_client(resource_runtime_part.region, state_credentials)
             batch = key == "BuildBatch"
 
             def resolve() -> Any:
