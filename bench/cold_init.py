@@ -63,6 +63,22 @@ LAYER_SOURCE = ROOT / "layers" / "turnout"
 DUMMY_ACCOUNT = "123456789012"
 DUMMY_REGION = "ap-northeast-2"
 DUMMY_STACK = "turnout-bench"
+#: The stack parameters of the benchmark's user: the console pipeline's taskdef.json and
+#: appspec.yaml (the world's repository) ask for these roles, secrets, hooks, network and
+#: capacity providers, so a user deploying turnout for them passes them (README, "What the
+#: repository may ask for"); with the defaults Render refuses the files (PolicyViolation).
+BENCH_PARAMETERS: dict[str, str] = {
+    "TaskRoleArn": f"arn:aws:iam::{DUMMY_ACCOUNT}:role/task-hello-aws-role",
+    "ExecutionRoleArn": f"arn:aws:iam::{DUMMY_ACCOUNT}:role/ecsTaskExecutionRole",
+    "TaskDefinitionFamily": "task-hello-aws",
+    "SecretArnPrefixes": (
+        f"arn:aws:secretsmanager:{DUMMY_REGION}:{DUMMY_ACCOUNT}:secret:hello-aws/,"
+        f"arn:aws:ssm:{DUMMY_REGION}:{DUMMY_ACCOUNT}:parameter/hello-aws/"
+    ),
+    "AllowedHookFunctions": "hello-aws-before-install,hello-aws-smoke-test",
+    "AllowNetworkChange": "true",
+    "AllowCapacityProviderChange": "true",
+}
 WORLD = ROOT / "bench" / "cold_world.py"
 WORLD_MARK = "COLDWORLD "
 CHILD_MARK = "COLDSTART "
@@ -178,8 +194,9 @@ def load_template(path: Path) -> dict[str, Any]:
 class DummyResolver:
     """Turns template values (intrinsics included) into plausible dummy strings."""
 
-    def __init__(self, template: dict[str, Any]) -> None:
+    def __init__(self, template: dict[str, Any], overrides: dict[str, str] | None = None) -> None:
         self._parameters: dict[str, Any] = template.get("Parameters") or {}
+        self._overrides = BENCH_PARAMETERS if overrides is None else overrides
         self._pseudo = {
             "AWS::StackName": DUMMY_STACK,
             "AWS::Region": DUMMY_REGION,
@@ -191,6 +208,8 @@ class DummyResolver:
     def ref(self, name: str) -> str:
         if name in self._pseudo:
             return self._pseudo[name]
+        if name in self._overrides:
+            return self._overrides[name]
         parameter = self._parameters.get(name)
         if isinstance(parameter, dict) and "Default" in parameter:
             default = parameter["Default"]  # "" stays "" (e.g. no alarms, no HTTP probe)
@@ -668,8 +687,18 @@ def _options(parser: argparse.ArgumentParser, argv: list[str] | None) -> argpars
     return args
 
 
-def _selected(args: argparse.Namespace) -> list[Handler]:
-    handlers = handlers_of(load_template(args.template))
+def world_environment(handlers: list[Handler]) -> dict[str, str]:
+    """What the world process runs the pipeline's handlers with: every function's variables
+    (each function gets only those it reads, and the world runs them all up to the target)."""
+    merged: dict[str, str] = {}
+    for handler in handlers:
+        merged.update(handler.environment)
+    return merged
+
+
+def _selected(args: argparse.Namespace) -> tuple[list[Handler], dict[str, str]]:
+    """The functions to measure, and the world's environment (of all functions)."""
+    handlers = every = handlers_of(load_template(args.template))
     if args.only:
         unknown = sorted(set(args.only) - {h.code_dir.name for h in handlers})
         if unknown:
@@ -677,15 +706,15 @@ def _selected(args: argparse.Namespace) -> list[Handler]:
         handlers = [h for h in handlers if h.code_dir.name in args.only]
     if not handlers:
         raise BenchError(f"{args.template}: no AWS::Serverless::Function")
-    return handlers
+    return handlers, world_environment(every)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _options(_parser(), argv)
     world: WorldProcess | None = None
     try:
-        handlers = _selected(args)
-        world = WorldProcess(args.python, handlers[0].environment)
+        handlers, world_env = _selected(args)
+        world = WorldProcess(args.python, world_env)
         targets = targets_of(handlers, world, args.layer, args.extra_env)
         measure(args.python, targets, world, args.runs)
         explained = explain(args.python, targets, world) if args.explain else []

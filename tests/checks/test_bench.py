@@ -209,24 +209,32 @@ def test_given_a_candidate_layer_and_child_env_when_targeting_then_only_function
         assert target.env["TOPIC_ARN"] == "arn:topic"
 
 
+@pytest.mark.parametrize(
+    "function",
+    [
+        pytest.param("admit", id="given_admit_the_first_function"),
+        # the world runs every handler before it with ITS variables (Render's policy ones)
+        pytest.param("finish", id="given_finish_the_last_so_the_whole_pipeline_is_set_up"),
+    ],
+)
 def test_given_the_repository_when_benchmarking_one_function_then_its_first_call_is_measured(
-    capsys: pytest.CaptureFixture[str],
+    function: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The real thing, once: the local endpoint, the state before Admit, a cold Admit."""
-    status = cold_init.main(["--runs", "1", "--only", "admit", "--json", "--target", "1000"])
+    """The real thing, once: the local endpoint, the state before the function, a cold call."""
+    status = cold_init.main(["--runs", "1", "--only", function, "--json", "--target", "1000"])
 
     out = capsys.readouterr().out
     assert status == 0, out
     report = json.loads(out)
     rows = {r["function"]: r for r in report["rows"]}
-    assert set(rows) == {"baseline", "admit"}
-    admit = rows["admit"]
-    assert admit["init_ms"] > 0
-    # the first call imported boto3, botocore's clients and talked to DynamoDB
-    assert admit["first_ms"] > admit["init_ms"]
-    assert admit["modules_first"] > 100
-    assert admit["ratio"] == round(admit["total_ms"] / rows["baseline"]["total_ms"], 2)
-    assert admit["peak_rss_mib"] > 10
+    assert set(rows) == {"baseline", function}
+    measured = rows[function]
+    assert measured["init_ms"] > 0
+    # the first call imported boto3, botocore's clients and talked to the local endpoint
+    assert measured["first_ms"] > measured["init_ms"]
+    assert measured["modules_first"] > 100
+    assert measured["ratio"] == round(measured["total_ms"] / rows["baseline"]["total_ms"], 2)
+    assert measured["peak_rss_mib"] > 10
 
 
 def test_given_an_unknown_function_when_benchmarking_then_exit_2_names_it(
