@@ -357,8 +357,13 @@ class Sandbox:
         )
         described = cf.describe_stacks(StackName=name)["Stacks"][0]
         if described["StackStatus"] != "CREATE_COMPLETE":
+            failed = [
+                f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+                for e in cf.describe_stack_events(StackName=name)["StackEvents"]
+                if e.get("ResourceStatus") == "CREATE_FAILED"
+            ]
             raise cfn.SandboxError(
-                f"stack {name}: {described['StackStatus']} {described.get('StackStatusReason', '')}"
+                f"stack {name}: {described['StackStatus']} {'; '.join(failed)}".rstrip()
             )
         resources = cf.describe_stack_resources(StackName=name)["StackResources"]
         for r in resources:

@@ -85,6 +85,7 @@ class Run:
         *,
         iam: str = "enforce",
         template: Path | None = None,
+        stack_name: str = STACK,
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
@@ -93,8 +94,9 @@ class Run:
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
         self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
+        self.stack_name = stack_name
         self.stack: Stack = self.sandbox.deploy_stack(
-            STACK,
+            stack_name,
             self.demo.stack_parameters(
                 trigger=trigger, bake_minutes=bake_minutes, timeout_minutes=timeout_minutes
             ),
@@ -107,7 +109,8 @@ class Run:
         self._seen: dict[str, int] = {}
         self._stop = threading.Event()
         self.sandbox.runtime.event_listeners.append(self._on_event)
-        self.step("sandbox", f"ready: stack {STACK} deployed in {time.monotonic() - self.t0:.1f}s")
+        took = time.monotonic() - self.t0
+        self.step("sandbox", f"ready: stack {stack_name} deployed in {took:.1f}s")
         self._watcher = threading.Thread(target=self._watch, daemon=True)
         self._watcher.start()
 
@@ -265,8 +268,10 @@ def run_scenario(
     speed: float = DEFAULT_SPEED,
     termination_wait_minutes: int | None = None,
     iam: str = "enforce",
+    stack_name: str = STACK,
 ) -> ScenarioResult:
-    """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``).
+    """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``), its stack
+    named ``stack_name``.
 
     ``termination_wait_minutes`` is the demo deployment group's own wait: shorter than the
     gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
@@ -285,7 +290,7 @@ def run_scenario(
         options["trigger"] = "manual"
     if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
         speed = min(speed, 60.0)
-    run = Run(on_step, speed, iam=iam, **options)
+    run = Run(on_step, speed, iam=iam, stack_name=stack_name, **options)
     result = ScenarioResult(name, False, SCENARIOS[name])
     checks = result.checks
     try:
