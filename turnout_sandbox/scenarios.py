@@ -25,6 +25,7 @@ SCENARIOS: dict[str, str] = {
     "duplicate": "the same ECR push event delivered three times deploys once",
     "burst": "five pushes in quick succession: the last commit serves, none is lost",
     "stuck": "the new task set never gets healthy: the gate times out and rolls back",
+    "short-tag": "the buildspec tags the image with a 7-character commit id: it deploys",
 }
 
 
@@ -561,6 +562,33 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
     return _latest_row(by_commit[commits[-1]])
 
 
+def _short_tag(run: Run, checks: Checks) -> dict[str, Any] | None:
+    from turnout_sandbox.demo import SHORT_TAG_BUILDSPEC
+
+    commit = run.demo.push(
+        "Tag images with the short commit id", {"buildspec.yml": SHORT_TAG_BUILDSPEC}
+    )
+    run.wait("the deployment to finish", lambda: run.deploys_done(1))
+    row = _latest_row(run.deploy_rows(commit))
+    ecr = run.sandbox.client("ecr")
+    tags = {
+        tag
+        for image in ecr.describe_images(repositoryName=run.demo.n.ecr)["imageDetails"]
+        if row and image["imageDigest"] == row.get("digest")
+        for tag in image.get("imageTags", [])
+    }
+    checks.append(("the image's commit tag is the short id", tags == {commit[:7], "latest"}))
+    serving = run.demo.serving()["commit"]
+    checks.append(("production traffic goes to the new commit", serving == commit))
+    checks.append(
+        (
+            "the ledger holds the full commit and the digest the build pushed",
+            bool(row and row.get("result") == "succeeded" and row.get("digest")),
+        )
+    )
+    return row
+
+
 _BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "happy": _happy,
     "unhealthy": _failing("unhealthy", "GateFailed"),
@@ -570,4 +598,5 @@ _BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "duplicate": _duplicate,
     "burst": _burst,
     "stuck": _failing("stuck", "GateTimedOut"),
+    "short-tag": _short_tag,
 }
