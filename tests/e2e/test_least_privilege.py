@@ -59,6 +59,11 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     "wait mode (a bake longer than the hook may hold: the 60-minute scenario)",
     ("GateTickFunctionRole", "codedeploy:GetDeployment"): "reconciling a wait whose event was lost",
     ("ResolveCommitFunctionRole", "codecommit:GetBranch"): "a manual build by branch",
+    **{
+        (role, "sqs:SendMessage"): "Lambda's delivery of an asynchronous event that still "
+        "failed after its retries to the dead-letter queue (no scenario fails one)"
+        for role in ("GateHookFunctionRole", "GateTickFunctionRole", "DeploymentEventsFunctionRole")
+    },
 }
 
 #: Needed in some runs and not others: which comes first (the event or the arming of its
