@@ -97,11 +97,12 @@ def test_given_the_template_then_every_checkov_skip_has_a_reason(template: dict[
     assert not unexplained, unexplained
 
 
-def test_given_the_asynchronous_functions_then_each_keeps_its_failed_events_and_the_tick_is_bound(
+def test_given_the_asynchronous_targets_then_each_keeps_its_failed_events_and_the_tick_is_bound(
     template: dict[str, Any],
 ) -> None:
     """What the stack fixes rather than skips: the functions EventBridge and CodeDeploy invoke
-    asynchronously send a failed event to the queue, and a runaway tick has a bound."""
+    asynchronously send a failed event to the queue, so do the rules' targets (aws-fidelity
+    row 43), and a runaway tick has a bound."""
     resources = template["Resources"]
     for logical in ("GateHookFunction", "GateTickFunction", "DeploymentEventsFunction"):
         dlq = resources[logical]["Properties"].get("DeadLetterQueue")
@@ -109,6 +110,19 @@ def test_given_the_asynchronous_functions_then_each_keeps_its_failed_events_and_
         assert dlq["Type"] == "SQS"
         assert isinstance(dlq["TargetArn"], CfnTag), dlq
         assert dlq["TargetArn"].value == ["AsyncFailureQueue", "Arn"], dlq
+    targets = [
+        target
+        for logical in ("PushRule", "ImagePushRule")
+        for target in resources[logical]["Properties"]["Targets"]
+    ]
+    events = [
+        resources["GateTickFunction"]["Properties"]["Events"]["Tick"],
+        resources["DeploymentEventsFunction"]["Properties"]["Events"]["StateChange"],
+    ]
+    for where in [*targets, *(e["Properties"] for e in events)]:
+        dead = where.get("DeadLetterConfig")
+        assert dead is not None, f"an EventBridge target without a DeadLetterConfig: {where}"
+        assert dead["Arn"].value == ["AsyncFailureQueue", "Arn"], dead
     reserved = resources["GateTickFunction"]["Properties"]["ReservedConcurrentExecutions"]
     assert isinstance(reserved, CfnTag), reserved
     assert reserved.tag == "Fn::If", reserved

@@ -9,10 +9,12 @@ cloudformation.py: the resource fails, the stack rolls back).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.test_scenarios import EXPECTED_PATHS
-from turnout_sandbox.scenarios import run_scenario
+from turnout_sandbox.scenarios import Run, run_scenario
 
 pytestmark = pytest.mark.e2e
 
@@ -26,3 +28,26 @@ def test_given_a_100_character_stack_name_when_the_happy_scenario_runs_then_it_d
 
     assert result.ok, (result.checks, result.log[-20:])
     assert result.paths == EXPECTED_PATHS["happy"], result.paths
+
+
+def test_given_the_deployed_stack_then_eventbridge_may_send_undelivered_events_to_the_queue(
+    run: Run,
+) -> None:
+    """The AWS::SQS::QueuePolicy the sandbox provides (moto's CloudFormation has none): the
+    dead-letter queue of the rules' targets lets EventBridge send (aws-fidelity row 43)."""
+    sqs = run.sandbox.client("sqs")
+    url = next(
+        r["PhysicalResourceId"]
+        for r in run.sandbox.client("cloudformation").describe_stack_resources(
+            StackName=run.stack_name
+        )["StackResources"]
+        if r["LogicalResourceId"] == "AsyncFailureQueue"
+    )
+
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy", "QueueArn"])
+
+    policy = json.loads(attributes["Attributes"]["Policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == attributes["Attributes"]["QueueArn"]
