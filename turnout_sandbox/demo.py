@@ -132,49 +132,34 @@ Resources:
           ContainerName: "{CONTAINER}"
           ContainerPort: {PORT}
 """
-BUILDSPEC = """version: 0.2
+_BUILDSPEC = """version: 0.2
 phases:
   install:
     runtime-versions: {java: corretto17}
   pre_build:
     commands:
-      - REGISTRY=${REPOSITORY_URI%%/*}
+<SHORTEN>      - REGISTRY=${REPOSITORY_URI%%/*}
       - aws ecr get-login-password | docker login -u AWS --password-stdin $REGISTRY
       - chmod +x ./gradlew
   build:
     commands:
       - ./gradlew build
-      - docker build -t $REPOSITORY_URI:$CODEBUILD_RESOLVED_SOURCE_VERSION .
-      - docker tag $REPOSITORY_URI:$CODEBUILD_RESOLVED_SOURCE_VERSION $REPOSITORY_URI:$IMAGE_TAG
+      - docker build -t $REPOSITORY_URI:<COMMIT_TAG> .
+      - docker tag $REPOSITORY_URI:<COMMIT_TAG> $REPOSITORY_URI:$IMAGE_TAG
   post_build:
     commands:
       # the commit tag first: turnout finds the commit from the tag on the same digest
-      - docker push $REPOSITORY_URI:$CODEBUILD_RESOLVED_SOURCE_VERSION
+      - docker push $REPOSITORY_URI:<COMMIT_TAG>
       - docker push $REPOSITORY_URI:$IMAGE_TAG
 """
-
+BUILDSPEC = _BUILDSPEC.replace("<SHORTEN>", "").replace(
+    "<COMMIT_TAG>", "$CODEBUILD_RESOLVED_SOURCE_VERSION"
+)
 #: The buildspec as most real ones are (9 of the 11 in the corpus of public buildspecs): the
 #: image tagged with the commit id's first 7 characters (the ``short-tag`` scenario).
-SHORT_TAG_BUILDSPEC = """version: 0.2
-phases:
-  install:
-    runtime-versions: {java: corretto17}
-  pre_build:
-    commands:
-      - COMMIT_HASH=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)
-      - REGISTRY=${REPOSITORY_URI%%/*}
-      - aws ecr get-login-password | docker login -u AWS --password-stdin $REGISTRY
-      - chmod +x ./gradlew
-  build:
-    commands:
-      - ./gradlew build
-      - docker build -t $REPOSITORY_URI:$COMMIT_HASH .
-      - docker tag $REPOSITORY_URI:$COMMIT_HASH $REPOSITORY_URI:$IMAGE_TAG
-  post_build:
-    commands:
-      - docker push $REPOSITORY_URI:$COMMIT_HASH
-      - docker push $REPOSITORY_URI:$IMAGE_TAG
-"""
+SHORT_TAG_BUILDSPEC = _BUILDSPEC.replace(
+    "<SHORTEN>", "      - COMMIT_HASH=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)\n"
+).replace("<COMMIT_TAG>", "$COMMIT_HASH")
 
 _SERVICES: list[DemoService] = []
 

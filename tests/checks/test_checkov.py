@@ -18,29 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_template import ROOT, CfnTag
+from cfn_template import ROOT, CfnTag, find_tool
 
 pytestmark = [pytest.mark.checks, pytest.mark.slow]
 
 CHECKOV_TIMEOUT_S = 300
 
 
-def _checkov() -> Path:
-    override = os.environ.get("TURNOUT_CHECKOV")
-    candidate = Path(override) if override else ROOT / ".venv-checkov" / "bin" / "checkov"
-    if not candidate.is_file():
-        pytest.fail(
-            f"checkov not found at {candidate}: run `make setup-checkov` (or set "
-            "TURNOUT_CHECKOV to a checkov executable)"
-        )
-    return candidate
-
-
 def run_checkov(template_path: Path, tmp_path: Path) -> dict[str, Any]:
     env = {**os.environ, "HOME": str(tmp_path), "BC_SKIP_MAPPING": "TRUE"}
     result = subprocess.run(
         [
-            str(_checkov()),
+            str(find_tool("checkov", ".venv-checkov", "TURNOUT_CHECKOV", "checkov")),
             "--file",
             str(template_path),
             "--framework",
