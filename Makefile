@@ -1,11 +1,11 @@
 # turnout: the two commands are `make demo` and `make test`.
 #
 #   make demo       set up .venv (Python 3.13) and run the offline demo (`turnout demo`)
-#   make test       set up .venv and .venv-sam, lint, type-check, then every test with branch
+#   make test       set up .venv, .venv-sam and .venv-checkov, lint, type-check, then every test with branch
 #                   coverage of the core package (fails under 90 %)
 #   make lint       ruff
 #   make typecheck  mypy --strict on the core, the sandbox, the CLI, the handlers, bench/
-#   make checks     template / ASL / build checks only (sam validate --lint, statelint, sam build)
+#   make checks     template / ASL / build checks only (sam validate --lint, checkov, statelint, sam build)
 #   make build      sam build (offline, no Docker) into .aws-sam/build
 #   make bench      cold-start (INIT) import times and code sizes
 #   make bench-sandbox  scenario transitions/wall times, 100 pushes over 1..20 services
@@ -35,7 +35,7 @@ MYPY_PACKAGES := $(wildcard $(ROOT)/layers/turnout/turnout $(ROOT)/turnout_sandb
 RUFF_PATHS    := $(wildcard $(ROOT)/layers $(ROOT)/functions $(ROOT)/turnout_sandbox \
                    $(ROOT)/turnout_cli $(ROOT)/tests $(ROOT)/bench $(ROOT)/scripts)
 
-.PHONY: help setup setup-sam demo test lint format typecheck pytest checks build bench bench-sandbox lock lock-layer clean
+.PHONY: help setup setup-sam setup-checkov demo test lint format typecheck pytest checks build bench bench-sandbox lock lock-layer clean
 
 help:
 	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' $(ROOT)/Makefile
@@ -46,11 +46,14 @@ setup:
 setup-sam:
 	@$(SETUP) sam
 
+setup-checkov:
+	@$(SETUP) checkov
+
 demo: setup
 	$(VENV)/bin/turnout demo
 
 # -k: run all three even when one fails, so one CI run shows every problem.
-test: setup setup-sam
+test: setup setup-sam setup-checkov
 	@$(MAKE) -k lint typecheck pytest
 
 lint: setup
@@ -69,11 +72,11 @@ typecheck: setup
 	cd $(ROOT) && $(PY) -m mypy $(MYPY_PACKAGES) $(FUNCTION_APPS) $(wildcard $(ROOT)/bench/*.py)
 
 # pytest's exit code 5 ("no tests collected") is a failure here.
-pytest: setup setup-sam
+pytest: setup setup-sam setup-checkov
 	@echo "== pytest (branch coverage of the core package, fail under 90 %; e2e files one process each)"
 	cd $(ROOT) && PY=$(PY) PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/run_tests.sh
 
-checks: setup setup-sam
+checks: setup setup-sam setup-checkov
 	cd $(ROOT) && rc=0; $(PY) -m pytest -m checks tests/checks $(PYTEST_ARGS) || rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "pytest collected no checks: failing" >&2; exit 1; fi; exit $$rc
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerate requirements/constraints.txt and requirements/sam-constraints.txt: install the
-# direct pins (dev.txt, sam.txt) into fresh throw-away venvs and freeze what they resolved to.
+# Regenerate requirements/constraints.txt, sam-constraints.txt and checkov-constraints.txt:
+# install the direct pins (dev.txt, sam.txt, checkov.txt) into fresh throw-away venvs and freeze what they resolved to.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="$(bash "$ROOT/scripts/setup.sh" python)"
@@ -27,3 +27,4 @@ lock() {  # lock REQUIREMENTS OUTPUT EXCLUDE_REGEX
 
 lock "$ROOT/requirements/dev.txt" "$ROOT/requirements/constraints.txt" '^(-e |turnout==)'
 lock "$ROOT/requirements/sam.txt" "$ROOT/requirements/sam-constraints.txt" '^aws-sam-cli=='
+lock "$ROOT/requirements/checkov.txt" "$ROOT/requirements/checkov-constraints.txt" '^checkov=='

@@ -4,6 +4,7 @@
 #   scripts/setup.sh python   print the path of a Python 3.13 interpreter (PATH, then pyenv)
 #   scripts/setup.sh dev      .venv      <- requirements/dev.txt + the project (editable)
 #   scripts/setup.sh sam      .venv-sam  <- requirements/sam.txt (aws-sam-cli, own boto3)
+#   scripts/setup.sh checkov  .venv-checkov <- requirements/checkov.txt (checkov, own boto3)
 #
 # Each venv holds a stamp file with the sha256 of the files it was built from; when the stamp
 # matches, nothing is installed (a no-op takes well under a second). Everything comes from
@@ -109,13 +110,19 @@ setup_sam() {
     ensure_venv "$ROOT/.venv-sam" "$(hash_files "${files[@]}")" -r "$ROOT/requirements/sam.txt"
 }
 
+setup_checkov() {
+    local files=("$ROOT/requirements/checkov.txt" "$ROOT/requirements/checkov-constraints.txt")
+    ensure_venv "$ROOT/.venv-checkov" "$(hash_files "${files[@]}")" -r "$ROOT/requirements/checkov.txt"
+}
+
 main() {
     case "${1:-}" in
         python) find_python ;;
         dev) setup_dev ;;
         sam) setup_sam ;;
-        all) setup_dev; setup_sam ;;
-        *) die "usage: $0 {python|dev|sam|all}" ;;
+        checkov) setup_checkov ;;
+        all) setup_dev; setup_sam; setup_checkov ;;
+        *) die "usage: $0 {python|dev|sam|checkov|all}" ;;
     esac
 }
 

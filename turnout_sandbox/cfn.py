@@ -235,7 +235,12 @@ def apply_definition_substitutions(template: dict[str, Any]) -> None:
 
 
 #: Types moto's CloudFormation skips but the sandbox creates itself (after the stack).
-PROVIDED_TYPES = ("AWS::CodeBuild::Project", "AWS::CloudWatch::Alarm", "AWS::SNS::Subscription")
+PROVIDED_TYPES = (
+    "AWS::CodeBuild::Project",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Subscription",
+    "AWS::SQS::QueuePolicy",
+)
 
 
 def split_unsupported(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -362,16 +362,16 @@ class Sandbox:
         )
         described = cf.describe_stacks(StackName=name)["Stacks"][0]
         if described["StackStatus"] != "CREATE_COMPLETE":
+            failed = [
+                f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+                for e in cf.describe_stack_events(StackName=name)["StackEvents"]
+                if e.get("ResourceStatus") == "CREATE_FAILED"
+            ]
             raise cfn.SandboxError(
-                f"stack {name}: {described['StackStatus']} {described.get('StackStatusReason', '')}"
+                f"stack {name}: {described['StackStatus']} {'; '.join(failed)}".rstrip()
             )
         resources = cf.describe_stack_resources(StackName=name)["StackResources"]
-        for r in resources:
-            if r.get("PhysicalResourceId"):
-                resolver.physical[r["LogicalResourceId"]] = r["PhysicalResourceId"]
-            if r.get("ResourceType") == "AWS::IAM::Role" and r.get("PhysicalResourceId"):
-                role = self.client("iam").get_role(RoleName=r["PhysicalResourceId"])["Role"]
-                resolver.attributes[(r["LogicalResourceId"], "Arn")] = role["Arn"]
+        self._learn_created(resources, resolver)
         self._create_provided(provided, resolver, physical)
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
         expected = set(cfn_template.get("Outputs", {}))
@@ -383,6 +383,24 @@ class Sandbox:
         self._register_state_machines(resources)
         self.stacks[name] = stack
         return stack
+
+    def _learn_created(self, resources: list[dict[str, Any]], resolver: cfn.Resolver) -> None:
+        """What the resources the sandbox provides may refer to: each created resource's
+        physical id, and the ARNs of roles and queues (Fn::GetAtt ... Arn)."""
+        for r in resources:
+            physical = r.get("PhysicalResourceId")
+            if not physical:
+                continue
+            resolver.physical[r["LogicalResourceId"]] = physical
+            if r.get("ResourceType") == "AWS::IAM::Role":
+                role = self.client("iam").get_role(RoleName=physical)["Role"]
+                resolver.attributes[(r["LogicalResourceId"], "Arn")] = role["Arn"]
+            elif r.get("ResourceType") == "AWS::SQS::Queue":
+                queue = self.client("sqs").get_queue_attributes(
+                    QueueUrl=physical, AttributeNames=["QueueArn"]
+                )
+                arn = queue["Attributes"]["QueueArn"]
+                resolver.attributes[(r["LogicalResourceId"], "Arn")] = arn
 
     # -- IAM: each principal of the stack calls with its own role's credentials ---------------
     def principal(self, role_arn: str, session: str) -> iam_enforcement.Credentials:
@@ -519,6 +537,12 @@ class Sandbox:
                     TreatMissingData=props.get("TreatMissingData", "missing"),
                     AlarmActions=props.get("AlarmActions", []),
                 )
+            elif kind == "AWS::SQS::QueuePolicy":
+                # AWS::SQS::QueuePolicy: the document becomes each queue's Policy attribute.
+                for url in props["Queues"]:
+                    self.client("sqs").set_queue_attributes(
+                        QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
+                    )
             elif kind == "AWS::SNS::Subscription":
                 self.client("sns").subscribe(
                     TopicArn=props["TopicArn"],

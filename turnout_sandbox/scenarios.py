@@ -25,6 +25,7 @@ SCENARIOS: dict[str, str] = {
     "duplicate": "the same ECR push event delivered three times deploys once",
     "burst": "five pushes in quick succession: the last commit serves, none is lost",
     "stuck": "the new task set never gets healthy: the gate times out and rolls back",
+    "short-tag": "the buildspec tags the image with a 7-character commit id: it deploys",
 }
 
 
@@ -85,6 +86,7 @@ class Run:
         *,
         iam: str = "enforce",
         template: Path | None = None,
+        stack_name: str = STACK,
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
@@ -93,8 +95,9 @@ class Run:
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
         self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
+        self.stack_name = stack_name
         self.stack: Stack = self.sandbox.deploy_stack(
-            STACK,
+            stack_name,
             self.demo.stack_parameters(
                 trigger=trigger, bake_minutes=bake_minutes, timeout_minutes=timeout_minutes
             ),
@@ -107,7 +110,8 @@ class Run:
         self._seen: dict[str, int] = {}
         self._stop = threading.Event()
         self.sandbox.runtime.event_listeners.append(self._on_event)
-        self.step("sandbox", f"ready: stack {STACK} deployed in {time.monotonic() - self.t0:.1f}s")
+        took = time.monotonic() - self.t0
+        self.step("sandbox", f"ready: stack {stack_name} deployed in {took:.1f}s")
         self._watcher = threading.Thread(target=self._watch, daemon=True)
         self._watcher.start()
 
@@ -265,8 +269,10 @@ def run_scenario(
     speed: float = DEFAULT_SPEED,
     termination_wait_minutes: int | None = None,
     iam: str = "enforce",
+    stack_name: str = STACK,
 ) -> ScenarioResult:
-    """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``).
+    """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``), its stack
+    named ``stack_name``.
 
     ``termination_wait_minutes`` is the demo deployment group's own wait: shorter than the
     gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
@@ -285,7 +291,7 @@ def run_scenario(
         options["trigger"] = "manual"
     if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
         speed = min(speed, 60.0)
-    run = Run(on_step, speed, iam=iam, **options)
+    run = Run(on_step, speed, iam=iam, stack_name=stack_name, **options)
     result = ScenarioResult(name, False, SCENARIOS[name])
     checks = result.checks
     try:
@@ -556,6 +562,33 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
     return _latest_row(by_commit[commits[-1]])
 
 
+def _short_tag(run: Run, checks: Checks) -> dict[str, Any] | None:
+    from turnout_sandbox.demo import SHORT_TAG_BUILDSPEC
+
+    commit = run.demo.push(
+        "Tag images with the short commit id", {"buildspec.yml": SHORT_TAG_BUILDSPEC}
+    )
+    run.wait("the deployment to finish", lambda: run.deploys_done(1))
+    row = _latest_row(run.deploy_rows(commit))
+    ecr = run.sandbox.client("ecr")
+    tags = {
+        tag
+        for image in ecr.describe_images(repositoryName=run.demo.n.ecr)["imageDetails"]
+        if row and image["imageDigest"] == row.get("digest")
+        for tag in image.get("imageTags", [])
+    }
+    checks.append(("the image's commit tag is the short id", tags == {commit[:7], "latest"}))
+    serving = run.demo.serving()["commit"]
+    checks.append(("production traffic goes to the new commit", serving == commit))
+    checks.append(
+        (
+            "the ledger holds the full commit and the digest the build pushed",
+            bool(row and row.get("result") == "succeeded" and row.get("digest")),
+        )
+    )
+    return row
+
+
 _BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "happy": _happy,
     "unhealthy": _failing("unhealthy", "GateFailed"),
@@ -565,4 +598,5 @@ _BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "duplicate": _duplicate,
     "burst": _burst,
     "stuck": _failing("stuck", "GateTimedOut"),
+    "short-tag": _short_tag,
 }

@@ -94,15 +94,22 @@ def load_template(path: Path) -> dict[str, Any]:
     return data
 
 
-def find_sam() -> Path:
-    override = os.environ.get("TURNOUT_SAM")
-    candidate = Path(override) if override else ROOT / ".venv-sam" / "bin" / "sam"
+def find_tool(name: str, venv: str, override_env: str, what: str) -> Path:
+    """A tool of its own venv (``make setup-<venv suffix>``), or ``$override_env``; the
+    check fails (it does not skip) when it is missing."""
+    override = os.environ.get(override_env)
+    candidate = Path(override) if override else ROOT / venv / "bin" / name
     if not candidate.is_file():
+        target = venv.removeprefix(".venv-")
         pytest.fail(
-            f"AWS SAM CLI not found at {candidate}: run `make setup-sam` (or set TURNOUT_SAM "
-            "to a sam executable)"
+            f"{what} not found at {candidate}: run `make setup-{target}` (or set "
+            f"{override_env} to a {name} executable)"
         )
     return candidate
+
+
+def find_sam() -> Path:
+    return find_tool("sam", ".venv-sam", "TURNOUT_SAM", "AWS SAM CLI")
 
 
 def sam_environment(tmp_home: Path) -> dict[str, str]:

@@ -27,15 +27,22 @@ LIMIT_BYTES = 4 * 1024
 
 #: Worst-case lengths of pseudo parameters and generated names.
 PSEUDO: dict[str, int] = {
-    # The hook function is named CodeDeployHook_${AWS::StackName}-gate and a function name
-    # is at most 64 characters (Lambda API, CreateFunction FunctionName), so no stack with a
-    # longer name can be created at all (aws-fidelity row 3).
-    "AWS::StackName": 64 - len("CodeDeployHook_") - len("-gate"),
+    # CloudFormation CreateStack: a stack name has at most 128 characters (botocore
+    # cloudformation StackName); no name the template derives from it may exceed its own
+    # limit (aws-fidelity row 3, tests/e2e/test_long_stack_name.py).
+    "AWS::StackName": 128,
     "AWS::Region": 20,  # the longest today is 14 (ap-southeast-7); room to spare
     "AWS::AccountId": 12,
     "AWS::Partition": len("aws-iso-b") + 7,  # aws, aws-cn, aws-us-gov, aws-iso-b ...: spare
     "AWS::URLSuffix": len("amazonaws.com.cn"),
 }
+#: The longest stack id, as text (its pieces are selected: template.yaml's StackKey):
+#: arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid>; a stack name has
+#: no "/" (CreateStack StackName pattern [a-zA-Z][-a-zA-Z0-9]*).
+WORST_STACK_ID = (
+    f"arn:{'p' * 16}:cloudformation:{'r' * 20}:{'1' * 12}:stack/{'n' * 128}/"
+    "00000000-0000-0000-0000-000000000000"
+)
 #: Resources whose Ref lands in an environment: the longest value AWS allows.
 RESOURCE_REFS: dict[str, int] = {
     # DynamoDB table names are 3-255 characters (DynamoDB Developer Guide, naming rules).
@@ -74,11 +81,15 @@ def _worst(template: dict[str, Any], value: Any) -> int:
     if value.tag == "Ref":
         return _param_max(template, str(value.value))
     if value.tag == "Fn::Sub":
-        text = value.value if isinstance(value.value, str) else value.value[0]
+        text, mapping = (value.value, {}) if isinstance(value.value, str) else value.value
         total = len(re.sub(r"\$\{[^}]+\}", "", text))
         for name in re.findall(r"\$\{([^}]+)\}", text):
-            total += _param_max(template, name)
+            total += (
+                _worst(template, mapping[name]) if name in mapping else _param_max(template, name)
+            )
         return total
+    if value.tag == "Fn::Select":
+        return len(_worst_text(template, value))
     if value.tag == "Fn::If":
         return max(_worst(template, branch) for branch in value.value[1:])
     if value.tag == "Fn::Join":
@@ -86,6 +97,19 @@ def _worst(template: dict[str, Any], value: Any) -> int:
         assert isinstance(parts, list), f"!Join over a list parameter is unbounded: {value!r}"
         return sum(_worst(template, p) for p in parts) + len(separator) * max(0, len(parts) - 1)
     raise AssertionError(f"cannot bound {value!r} in an environment")
+
+
+def _worst_text(template: dict[str, Any], value: Any) -> str:
+    """A longest text of a value whose pieces are selected (the stack id, pieces of it)."""
+    if isinstance(value, CfnTag) and value.tag == "Ref" and value.value == "AWS::StackId":
+        return WORST_STACK_ID
+    if isinstance(value, CfnTag) and value.tag == "Fn::Select":
+        index, source = value.value
+        assert isinstance(source, CfnTag), f"cannot bound {value!r}"
+        assert source.tag == "Fn::Split", f"cannot bound {value!r}"
+        separator, inner = source.value
+        return _worst_text(template, inner).split(separator)[int(index)]
+    raise AssertionError(f"cannot bound the pieces of {value!r} in an environment")
 
 
 def _environments(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

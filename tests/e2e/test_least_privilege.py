@@ -61,6 +61,11 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     ("GateTickFunctionRole", "dynamodb:GetItem"): "reconciling a wait whose event was lost "
     "(it reads the wait, then the gate it resolves)",
     ("ResolveCommitFunctionRole", "codecommit:GetBranch"): "a manual build by branch",
+    **{
+        (role, "sqs:SendMessage"): "Lambda's delivery of an asynchronous event that still "
+        "failed after its retries to the dead-letter queue (no scenario fails one)"
+        for role in ("GateHookFunctionRole", "GateTickFunctionRole", "DeploymentEventsFunctionRole")
+    },
 }
 
 #: Needed in some runs and not others: which comes first (the event or the arming of its

@@ -52,6 +52,7 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "gated": {"build": [BUILT], "deploy": [DEPLOYED]},
     "replay": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED, DEPLOYED]},
     "duplicate": {"build": [BUILT], "deploy": [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]},
+    "short-tag": {"build": [BUILT], "deploy": [DEPLOYED]},
 }
 
 

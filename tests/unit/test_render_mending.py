@@ -8,13 +8,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 import botocore.validate
 import pytest
 import yaml
 
+from turnout.adapters.ecs import Ecs
 from turnout.errors import AppSpecInvalid, PlaceholderMissing, TaskDefinitionInvalid
-from turnout.render import RenderedTaskDefinition, render_appspec, render_task_definition
+from turnout.render import (
+    REGISTER_FIELDS,
+    RenderedTaskDefinition,
+    render_appspec,
+    render_task_definition,
+)
 
 BUILT = (
     "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ecr-hello-aws"
@@ -372,3 +379,40 @@ def test_given_container_port_quoted_in_the_appspec_when_rendering_then_the_mess
         "appspec.yml: Resources[0].TargetService.Properties.LoadBalancerInfo.ContainerPort is "
         "the string '8080', but it must be a number: write ContainerPort: 8080 (no quotes)"
     )
+
+
+# ---------------------------------------------------------------- the runtime's own model
+
+
+def test_given_a_field_the_runtimes_botocore_lacks_when_rendering_then_the_error_names_it() -> None:
+    """aws-fidelity row 18: Lambda's python3.13 runtime bundles its own boto3, which may be
+    older than the one turnout knows; a field its model lacks is named, not sent."""
+    older = set(REGISTER_FIELDS) - {"trustedExecutionConfiguration"}
+    text = json.dumps(taskdef(trustedExecutionConfiguration={"type": "sev-snp"}))
+
+    with pytest.raises(TaskDefinitionInvalid) as raised:
+        render_task_definition(text, BUILT_KEYS, accepted=older)
+
+    message = str(raised.value)
+    assert "field 'trustedExecutionConfiguration' is newer than the botocore" in message
+    assert "drop the field, or ship a newer boto3 in the layer" in message
+
+
+def test_given_a_field_the_runtimes_botocore_has_when_rendering_then_it_is_sent() -> None:
+    older = set(REGISTER_FIELDS) - {"trustedExecutionConfiguration"}
+
+    rendered = render_task_definition(
+        json.dumps(taskdef(pidMode="task")), BUILT_KEYS, accepted=older
+    )
+
+    assert rendered.register_kwargs["pidMode"] == "task"
+
+
+def test_given_a_boto3_ecs_client_then_the_adapter_reads_the_fields_from_its_own_model() -> None:
+    client = boto3.client(
+        "ecs", region_name="ap-northeast-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    ecs = Ecs("cluster", "service", client=client)
+
+    assert ecs.register_fields() == frozenset(REGISTER_FIELDS)  # the tests' botocore: 1.44
+    assert Ecs("cluster", "service", client=object()).register_fields() is None  # type: ignore[arg-type]

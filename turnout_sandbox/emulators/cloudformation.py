@@ -151,7 +151,188 @@ _ROLE_PUT_POLICY: Final = AttributePatch(
     "moto kept CloudFormation's dict and answered its repr",
 )
 
+
+def reset() -> None:
+    """Nothing to clear: this module only adds attributes."""
+
+
+# -- physical names: AWS's length limits, and a stack whose resource fails to create -------
+#
+# A resource's physical name is checked by the service that creates it, and a name over its
+# limit fails that resource, then the stack rolls back (CloudFormation User Guide,
+# "Troubleshooting CloudFormation": "the stack creation fails ... ROLLBACK_COMPLETE";
+# a captured failure: "1 validation error detected: Value 'MyStackDev-...-MyLambdaFunctionName'
+# at 'functionName' failed to satisfy constraint: Member must have length less than or equal
+# to 64", gist.github.com/christianklotz/468a240a75f4ae3e73bd52722f926acb). moto creates
+# names of any length, or raises the service's error out of CreateStack itself.
+
+#: Per resource type: the limit of its physical name, the member the service names in its
+#: error, and the source of the limit.
+NAME_LIMITS: Final[dict[str, tuple[int, str, str]]] = {
+    # Lambda API CreateFunction: "If you specify only the function name, it is limited to
+    # 64 characters in length" (the model's 140 counts a whole ARN).
+    "AWS::Lambda::Function": (64, "functionName", "Lambda API reference, CreateFunction"),
+    "AWS::IAM::Role": (64, "roleName", "botocore iam roleNameType max 64"),
+    "AWS::StepFunctions::StateMachine": (80, "name", "botocore stepfunctions Name max 80"),
+    "AWS::Events::Rule": (64, "name", "botocore events RuleName max 64"),
+    "AWS::Events::Archive": (48, "archiveName", "botocore events ArchiveName max 48"),
+    "AWS::Lambda::LayerVersion": (140, "layerName", "botocore lambda LayerName {1,140}"),
+    "AWS::Logs::LogGroup": (512, "logGroupName", "botocore logs LogGroupName max 512"),
+    # DynamoDB Developer Guide, "Naming rules": table names are 3 to 255 characters.
+    "AWS::DynamoDB::Table": (255, "tableName", "DynamoDB Developer Guide, naming rules"),
+    # SNS API CreateTopic: "Topic names must ... be between 1 and 256 characters long".
+    "AWS::SNS::Topic": (256, "name", "SNS API reference, CreateTopic"),
+    # SQS API CreateQueue: "A queue name can have up to 80 characters".
+    "AWS::SQS::Queue": (80, "queueName", "SQS API reference, CreateQueue"),
+}
+
+
+class ResourceCreateFailed(Exception):
+    """One resource of a stack could not be created (CREATE_FAILED, with the reason)."""
+
+    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
+        super().__init__(f"{logical_id} ({resource_type}): {reason}")
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.reason = reason
+
+
+def _generate_resource_name(resource_type: str, stack_name: str, logical_id: str) -> str:
+    """CloudFormation names a resource ``<stack>-<logical id>-<random>`` and trims it to the
+    type's limit, the stack part first, keeping the random suffix (the gist above: the
+    70-character ``MyStackDev-MyNestedApplicationStack-MyLambdaFunctionName-1U44TLUZ7OR55``
+    became ``MyStackDev-MyNestedApplicatio-MyLambdaFunctionName-1U44TLUZ7OR55``)."""
+    name = str(_GENERATE_NAME.original(resource_type, stack_name, logical_id))
+    limit = NAME_LIMITS.get(resource_type, (0, "", ""))[0]
+    if not limit or len(name) <= limit or not name.startswith(f"{stack_name}-{logical_id}-"):
+        return name
+    suffix = name[len(stack_name) + len(logical_id) + 2 :]
+    room = limit - len(suffix) - 2  # the two dashes
+    logical = logical_id[: max(room - len(stack_name), room // 2, 1)]
+    stack = stack_name[: max(room - len(logical), 1)]
+    return f"{stack}-{logical}-{suffix}"
+
+
+def _parse_resource_and_generate_name(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any
+) -> Any:
+    """moto's parse, then the service's check of the physical name it will create."""
+    from turnout_sandbox.modelcheck import ModelViolation, violation_message
+
+    parsed = _PARSE_AND_NAME.original(logical_id, resource_json, resources_map)
+    kind = str(resource_json.get("Type", ""))
+    limit = NAME_LIMITS.get(kind)
+    if parsed and limit is not None and len(str(parsed[2])) > limit[0]:
+        constraint = f"Member must have length less than or equal to {limit[0]}"
+        reason = violation_message([ModelViolation(limit[1], str(parsed[2]), constraint)])
+        raise ResourceCreateFailed(logical_id, kind, reason)
+    return parsed
+
+
+def _parse_and_create_resource(
+    logical_id: str,
+    resource_json: dict[str, Any],
+    resources_map: Any,
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """A service's refusal of a resource (its error) fails that resource, not CreateStack."""
+    from moto.core.exceptions import JsonRESTError, ServiceException
+
+    try:
+        return _PARSE_AND_CREATE.original(
+            logical_id, resource_json, resources_map, account_id, region_name
+        )
+    except ResourceCreateFailed:
+        raise
+    except (JsonRESTError, ServiceException) as exc:
+        kind = str(resource_json.get("Type", ""))
+        raise ResourceCreateFailed(logical_id, kind, str(getattr(exc, "message", exc))) from exc
+
+
+class _NoOutputs:
+    """A stack that rolled back has no outputs (DescribeStacks lists none)."""
+
+    @property
+    def exports(self) -> list[Any]:
+        return []
+
+    def values(self) -> list[Any]:
+        return []
+
+
+def _create_resources(self: Any) -> None:
+    """A resource that fails to create fails the stack: its CREATE_FAILED event carries the
+    service's message, the stack rolls back and ends ROLLBACK_COMPLETE (CloudFormation User
+    Guide, "Stack status codes"; rollback on failure is CreateStack's default). moto's
+    backends keep what was created before the failure: the sandbox refuses the stack anyway."""
+    from moto.cloudformation.models import Event
+
+    try:
+        _CREATE_RESOURCES.original(self)
+    except ResourceCreateFailed as failed:
+        self.events.append(
+            Event(
+                stack_id=self.stack_id,
+                stack_name=self.name,
+                logical_resource_id=failed.logical_id,
+                physical_resource_id="",
+                resource_type=failed.resource_type,
+                resource_status="CREATE_FAILED",
+                resource_status_reason=f'Resource handler returned message: "{failed.reason}"',
+                resource_properties=None,
+            )
+        )
+        self._add_stack_event(
+            "ROLLBACK_IN_PROGRESS",
+            resource_status_reason=(
+                f"The following resource(s) failed to create: [{failed.logical_id}]. "
+                "Rollback requested by user."
+            ),
+        )
+        self._add_stack_event("ROLLBACK_COMPLETE")
+        self.status = "ROLLBACK_COMPLETE"
+        self.output_map = _NoOutputs()
+
+
+_GENERATE_NAME: Final = AttributePatch(
+    name="cloudformation.generated-names-within-limits",
+    owner="moto.cloudformation.parsing",
+    attribute="generate_resource_name",
+    new=_generate_resource_name,
+    why="CloudFormation trims a generated name to its type's limit; moto's can exceed it",
+)
+_PARSE_AND_NAME: Final = AttributePatch(
+    name="cloudformation.physical-name-limits",
+    owner="moto.cloudformation.parsing",
+    attribute="parse_resource_and_generate_name",
+    new=_parse_resource_and_generate_name,
+    why="a physical name over its service's limit fails the resource (CREATE_FAILED); moto "
+    "creates it whatever its length",
+)
+_PARSE_AND_CREATE: Final = AttributePatch(
+    name="cloudformation.service-refusal-fails-the-resource",
+    owner="moto.cloudformation.parsing",
+    attribute="parse_and_create_resource",
+    new=_parse_and_create_resource,
+    why="a service that refuses a resource fails it (CREATE_FAILED); moto raised the "
+    "service's error out of CreateStack",
+)
+_CREATE_RESOURCES: Final = AttributePatch(
+    name="cloudformation.failed-resource-rolls-back",
+    owner="moto.cloudformation.models:Stack",
+    attribute="create_resources",
+    new=_create_resources,
+    why="a resource that fails to create rolls the stack back (ROLLBACK_COMPLETE, the "
+    "CREATE_FAILED event naming why); moto answered CreateStack with the service's error",
+)
+
+
 PATCHES: Final[tuple[Patch, ...]] = (
+    _GENERATE_NAME,
+    _PARSE_AND_NAME,
+    _PARSE_AND_CREATE,
+    _CREATE_RESOURCES,
     _ROLE_PUT_POLICY,
     _HAS_CFN_ATTR,
     _GET_CFN_ATTRIBUTE,
@@ -161,7 +342,3 @@ PATCHES: Final[tuple[Patch, ...]] = (
     _CLEAN_JSON,
 )
 INTERNALS: Final[tuple[Internal, ...]] = ()
-
-
-def reset() -> None:
-    """Nothing to clear: this module only adds attributes."""

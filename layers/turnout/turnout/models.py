@@ -163,7 +163,9 @@ class CodeBuildStateChangeDetail(_AwsShaped):
 
     @property
     def source_version(self) -> str | None:
-        """``additional-information.source-version`` (the commit id for CodeCommit builds)."""
+        """``additional-information.source-version``: the version the build was *asked* for
+        (a branch, a commit id or ``refs/heads/x^{sha}``), not necessarily a commit id; the
+        commit built is the build's resolved source version (aws-fidelity row 38)."""
         if self.additional_information is None:
             return None
         value = self.additional_information.get("source-version")

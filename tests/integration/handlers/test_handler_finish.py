@@ -220,6 +220,29 @@ def test_given_a_build_that_pushed_its_commit_tag_when_finishing_then_the_digest
     assert (build["buildResult"], build["digest"]) == ("succeeded", DIGEST)
 
 
+def test_given_a_build_that_pushed_a_short_commit_tag_when_finishing_then_the_digest_is_recorded(
+    world: World,
+) -> None:
+    _, deps = _deploy_machine(world)
+    world.push_image(DIGEST, [COMMIT[:8], "latest"])  # ${CODEBUILD_RESOLVED_SOURCE_VERSION:0:8}
+    world.push_image(digest_of(3), [COMMIT[:6]])  # six characters are no commit id
+
+    build = _recorded_build(world, deps, "succeeded")
+
+    assert (build["buildResult"], build["digest"]) == ("succeeded", DIGEST)
+
+
+def test_given_a_build_that_pushed_no_commit_tag_when_finishing_then_no_digest_is_recorded(
+    world: World,
+) -> None:
+    _, deps = _deploy_machine(world)
+    world.push_image(DIGEST, [COMMIT[:6], "latest"])
+
+    build = _recorded_build(world, deps, "succeeded")
+
+    assert (build["buildResult"], build["digest"]) == ("succeeded", "")
+
+
 def test_given_a_failed_build_when_finishing_then_no_digest_is_recorded(world: World) -> None:
     _, deps = _deploy_machine(world)
     world.push_image(DIGEST, [COMMIT])

@@ -226,6 +226,85 @@ def test_given_an_image_without_a_commit_tag_when_resolving_then_image_commit_un
         world.call("resolve_image", _payload(sample("ecr-push")))
 
 
+@pytest.mark.parametrize("length", [7, 8, 12, 39])
+def test_given_a_short_commit_tag_of_a_commit_this_stack_built_when_resolving_then_it_is_that_commit(
+    world: World, length: int
+) -> None:
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT[:length]])
+    _built(world)
+
+    result = world.call("resolve_image", _payload(sample("ecr-push")))
+
+    assert result["attempt"]["commitId"] == COMMIT
+    assert result["attempt"]["digest"] == DIGEST
+
+
+def test_given_a_short_tag_that_starts_two_built_commits_when_resolving_then_it_is_ambiguous(
+    world: World,
+) -> None:
+    twin = COMMIT[:7] + "0" * 33
+    world.push_image(DIGEST, ["latest", COMMIT[:7]])
+    _built(world)
+    _built(world, commit=twin, digest=digest_of(2))
+
+    with pytest.raises(
+        ImageCommitUnknown,
+        match=(
+            rf"the short commit id is ambiguous \('{COMMIT[:7]}' starts {twin}, {COMMIT}\); "
+            "tag the image with more characters"
+        ),
+    ):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+def test_given_short_tags_naming_two_built_commits_when_resolving_then_it_is_ambiguous(
+    world: World,
+) -> None:
+    other = "1234567" + COMMIT[7:]
+    world.push_image(DIGEST, ["latest", COMMIT[:8], other[:7]])
+    _built(world)
+    _built(world, commit=other, digest=digest_of(2))
+
+    with pytest.raises(ImageCommitUnknown, match="the short commit id is ambiguous"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
+@pytest.mark.parametrize(
+    ("tag", "why"),
+    [
+        (COMMIT[:6], "six characters: no short commit id"),
+        (COMMIT[:7].upper(), "not lower-case hex, as git writes ids"),
+        ("g" + COMMIT[1:8], "not hex"),
+        ("1234567", "hex, but no commit this stack built starts so"),
+    ],
+)
+def test_given_a_tag_that_is_no_short_id_of_a_built_commit_when_resolving_then_commit_unknown(
+    world: World, tag: str, why: str
+) -> None:
+    world.push_image(DIGEST, ["latest", tag])
+    _built(world)
+
+    with pytest.raises(ImageCommitUnknown, match="none is a 40-hex commit id") as raised:
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+    assert tag in str(raised.value), why
+    short = tag == "1234567"
+    assert ("no short one (1234567) starts a commit this stack built" in str(raised.value)) is (
+        short
+    ), why
+
+
+def test_given_a_short_tag_of_a_digest_the_build_did_not_push_when_resolving_then_provenance_fails(
+    world: World,
+) -> None:
+    world.push_image(DIGEST, ["latest", COMMIT[:7]])
+    _built(world, digest=digest_of(2))  # the build pushed another digest under that commit
+
+    with pytest.raises(ImageProvenanceUnknown, match=f"build of commit {COMMIT} pushed"):
+        world.call("resolve_image", _payload(sample("ecr-push")))
+
+
 def test_given_two_commit_tags_on_one_digest_when_resolving_then_the_first_sorted_is_used(
     world: World,
 ) -> None:

@@ -96,6 +96,9 @@ class Build:
     failure: Failure | None = None
     commit_id: str | None = None
     image_digest: str | None = None
+    #: How many characters of the commit id the image's commit tag keeps (the buildspec's
+    #: own choice, :func:`.buildspec.commit_tag_length`): 40, the whole id, by default.
+    commit_tag_length: int = 40
     done: bool = False
     events: list[str] = field(default_factory=list)
 

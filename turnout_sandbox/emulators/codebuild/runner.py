@@ -8,8 +8,9 @@ merged over the project's environment variables. Each phase ends at its planned 
 DOWNLOAD_SOURCE fails with CLIENT_ERROR for an unknown source version (and checks the
 buildspec, :mod:`.buildspec`); POST_BUILD pushes the image (:mod:`.image`) into the ECR
 repository named by ``REPOSITORY_URI`` through :func:`turnout_sandbox.emulators.ecr.push_image`,
-tagged with the commit id (or ``COMMIT_ID``) and ``IMAGE_TAG`` (default ``latest``); a failed
-phase skips to FINALIZING (no image is pushed).
+tagged with the commit id (or ``COMMIT_ID``; the resolved commit's first N characters where
+the buildspec shortens it so, :func:`.buildspec.commit_tag_length`) and ``IMAGE_TAG``
+(default ``latest``); a failed phase skips to FINALIZING (no image is pushed).
 """
 
 from __future__ import annotations
@@ -225,7 +226,12 @@ def _push_image(build: Build) -> Failure | None:
     repo_name = uri.split("/", 1)[1].split(":", 1)[0]
     commit_id = str(build.commit_id)
     commit = codecommit.get_commit(str(build.repository), commit_id)
-    tags = [build.env.get("COMMIT_ID") or commit_id, build.env.get("IMAGE_TAG") or "latest"]
+    commit_tag = (
+        commit_id[: build.commit_tag_length]  # the buildspec shortens the resolved commit
+        if build.commit_tag_length < len(commit_id)
+        else build.env.get("COMMIT_ID") or commit_id
+    )
+    tags = [commit_tag, build.env.get("IMAGE_TAG") or "latest"]
     manifest = build_manifest(commit_id, commit.tree_id)
     try:
         digest = ecr.push_image(

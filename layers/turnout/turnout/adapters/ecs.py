@@ -36,6 +36,17 @@ class Ecs(ServiceAdapter["ECSClient"]):
         self.service = service
         super().__init__(client)
 
+    def register_fields(self) -> frozenset[str] | None:
+        """The members RegisterTaskDefinition takes in the botocore model this client was
+        made with: in Lambda, the runtime's boto3, which may be older than the one turnout
+        was tested with (aws-fidelity row 18); None when the client carries no model (a
+        fake)."""
+        model = getattr(getattr(self.api, "meta", None), "service_model", None)
+        if model is None:
+            return None
+        shape = model.operation_model("RegisterTaskDefinition").input_shape
+        return frozenset(shape.members) if shape is not None else None
+
     def register(self, kwargs: dict[str, Any]) -> tuple[str, int]:
         td = self.api.register_task_definition(**kwargs)["taskDefinition"]
         return str(td["taskDefinitionArn"]), int(td["revision"])

@@ -255,6 +255,12 @@ class Store:
     def get_build(self, service: str, commit_id: str) -> dict[str, Any] | None:
         return self.get(f"SERVICE#{service}", f"BUILD#{commit_id}")
 
+    def built_commits(self, service: str, prefix: str, limit: int = 2) -> list[str]:
+        """Commits of this service's BUILD# rows that start with ``prefix`` (at most
+        ``limit``: two are enough to tell that a short commit id is ambiguous)."""
+        rows = self.query(f"SERVICE#{service}", f"BUILD#{prefix}", limit=limit)
+        return [str(r["sk"]).removeprefix("BUILD#") for r in rows]
+
     # -- waits (task tokens) -------------------------------------------------------
     def gate(self, deployment_id: str) -> dict[str, Any] | None:
         return self.get("GATES", deployment_id)

@@ -61,7 +61,9 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "IMAGE1_NAME": slot.image_uri,
         **parse_extra_images(cfg.extra_images),
     }
-    taskdef = render_task_definition(taskdef_text, images, path=cfg.taskdef_path)
+    taskdef = render_task_definition(
+        taskdef_text, images, path=cfg.taskdef_path, accepted=deps.ecs.register_fields()
+    )
     if taskdef.dropped_fields:
         logger.info(
             "read-only task definition fields dropped",

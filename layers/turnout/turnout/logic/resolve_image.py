@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from turnout import clock
-from turnout.adapters.ecr import image_uri
+from turnout.adapters.ecr import Ecr, image_uri
 from turnout.config import Config
 from turnout.deps import Deps
 from turnout.errors import (
@@ -22,6 +22,11 @@ from turnout.observability import logger
 from turnout.queue import Slot
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+#: A shortened commit id as buildspecs tag with (``cut -c 1-7``, ``${VERSION:0:8}``: 9 of the
+#: 11 real buildspecs in the corpus): 7 hex characters at least (git's default abbreviation),
+#: fewer than 40.
+SHORT_COMMIT = re.compile(r"^[0-9a-f]{7,39}$")
+SHORT_COMMIT_MIN = 7
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
@@ -64,17 +69,7 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
     if answer is not None:
         return answer
     image = deps.ecr.image(d.image_digest)
-    commits = sorted(t for t in image.tags if _COMMIT.match(t))
-    if not commits:
-        raise ImageCommitUnknown(
-            f"image {d.image_digest} in ECR repository {cfg.ecr_repository} has tags {list(image.tags)}; none is a "  # noqa: E501
-            "40-hex commit id: tag the image with $CODEBUILD_RESOLVED_SOURCE_VERSION in buildspec.yml"  # noqa: E501
-        )
-    commit_id = commits[0]
-    if len(commits) > 1:
-        logger.warning(
-            "several commit tags on one digest; using the first", extra={"tags": commits}
-        )
+    commit_id = commit_of_tags(d.image_digest, image.tags, deps)
     build = deps.store.get_build(cfg.service_key, commit_id) or {}
     check_provenance(d.image_digest, commit_id, build, cfg)
     replay_name = event.replay_name
@@ -98,6 +93,51 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
         "image resolved", extra={"digest": d.image_digest, "commit": commit_id, "trigger": trigger}
     )
     return {"ignored": False, "handoff": False, "attempt": slot.to_item()}
+
+
+def commit_of_tags(digest: str, tags: tuple[str, ...], deps: Deps) -> str:
+    """The commit an image's tags name: a 40-hex tag, else a short one (7 to 39 hex
+    characters) that is the prefix of exactly one commit this stack's build built (its
+    BUILD# row in the ledger); ImageCommitUnknown naming the tags otherwise."""
+    cfg = deps.config
+    commits = sorted(t for t in tags if _COMMIT.match(t))
+    if commits:
+        if len(commits) > 1:
+            logger.warning(
+                "several commit tags on one digest; using the first", extra={"tags": commits}
+            )
+        return commits[0]
+    found: dict[str, list[str]] = {
+        tag: deps.store.built_commits(cfg.service_key, tag)
+        for tag in sorted(t for t in tags if SHORT_COMMIT.match(t))
+    }
+    named = sorted({c for built in found.values() for c in built})
+    ambiguous = {tag: built for tag, built in found.items() if len(built) > 1}
+    where = f"image {digest} in ECR repository {cfg.ecr_repository} has tags {list(tags)}"
+    if ambiguous or len(named) > 1:
+        shown = "; ".join(f"{tag!r} starts {', '.join(b)}" for tag, b in found.items() if b)
+        raise ImageCommitUnknown(
+            f"{where}: the short commit id is ambiguous ({shown}); tag the image with more "
+            "characters of $CODEBUILD_RESOLVED_SOURCE_VERSION (or all 40) in buildspec.yml"
+        )
+    if named:
+        logger.info("short commit tag resolved", extra={"tags": list(found), "commit": named[0]})
+        return named[0]
+    short = f"; no short one ({', '.join(found)}) starts a commit this stack built" if found else ""
+    raise ImageCommitUnknown(
+        f"{where}; none is a 40-hex commit id{short}: tag the image with "
+        "$CODEBUILD_RESOLVED_SOURCE_VERSION (or its first 7 or more characters) in buildspec.yml"
+    )
+
+
+def built_digest(ecr: Ecr, commit_id: str) -> str:
+    """The digest a build of ``commit_id`` pushed under the commit's id: the whole id as the
+    tag, else the shortest prefix of 7 or more characters that is one ("" when none is)."""
+    for length in (40, *range(SHORT_COMMIT_MIN, 40)):
+        digest = ecr.digest_of_tag(commit_id[:length])
+        if digest:
+            return digest
+    return ""
 
 
 def _handed_over(handoff: Any, execution: str, deps: Deps, account: str) -> Slot:
