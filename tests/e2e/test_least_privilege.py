@@ -18,7 +18,7 @@ from turnout_sandbox.scenarios import run_scenario
 
 pytestmark = pytest.mark.e2e
 
-SCENARIOS = ("happy", "unhealthy", "build-fails", "gated")
+SCENARIOS = ("happy", "unhealthy", "build-fails", "gated", "short-tag")
 
 #: (logical role, action) -> why no scenario above needs it, yet the stack keeps it.
 NOT_EXERCISED: dict[tuple[str, str], str] = {
@@ -73,13 +73,16 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
 EITHER_WAY: dict[tuple[str, str], str] = {
     ("ArmWaitFunctionRole", "states:SendTaskSuccess"): "a wait armed after its deployment "
     "already succeeded",
+    ("DeploymentEventsFunctionRole", "dynamodb:UpdateItem"): "the original deployment's STOP "
+    "arriving after the rollback wait was armed (the wait moves to the rollback deployment); "
+    "before, ArmWait finds the rollback itself",
 }
 
 #: Each function's ledger actions: what its code calls (turnout.adapters.store through its
 #: logic module), nothing more.
 LEDGER_ACTIONS: dict[str, set[str]] = {
     "ResolveCommitFunctionRole": {"UpdateItem"},
-    "ResolveImageFunctionRole": {"GetItem"},
+    "ResolveImageFunctionRole": {"GetItem", "Query"},
     "AdmitFunctionRole": {"GetItem", "PutItem", "UpdateItem"},
     "RenderFunctionRole": {"UpdateItem"},
     "ArmWaitFunctionRole": {"GetItem", "UpdateItem", "DeleteItem"},
@@ -100,6 +103,8 @@ MUST_BE_NEEDED = {
     ("BuildStateMachineRole", "codebuild:StartBuild"),
     ("FinishFunctionRole", "sns:Publish"),
     ("GateTickFunctionRole", "cloudwatch:DescribeAlarms"),
+    # the build of a short commit tag (aws-fidelity row 17's buildspecs; short-tag)
+    ("ResolveImageFunctionRole", "dynamodb:Query"),
 }
 
 
