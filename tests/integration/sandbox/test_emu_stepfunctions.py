@@ -390,6 +390,36 @@ def test_given_context_object_when_read_then_ids_and_start_time_match_aws(
     assert before - 1 <= epoch(start_time) <= clock.now()
 
 
+def test_given_a_wait_when_run_then_history_and_dates_are_on_the_virtual_clock(
+    aws: None, clock: VirtualClock
+) -> None:
+    """GetExecutionHistory's timestamps say when each event happened (on the clock the
+    states ran on): the state after a 1-hour Wait is entered an hour after the one before."""
+    definition = {
+        "StartAt": "Before",
+        "States": {
+            "Before": {"Type": "Pass", "Next": "Wait"},
+            "Wait": {"Type": "Wait", "Seconds": 3600, "Next": "After"},
+            "After": {"Type": "Pass", "End": True},
+        },
+    }
+    before = clock.now()
+    result = run(definition)
+    assert result.status == "SUCCEEDED"
+    entered = {
+        e["stateEnteredEventDetails"]["name"]: e["timestamp"].timestamp()
+        for e in result.events
+        if e["type"].endswith("StateEntered")
+    }
+    assert 3600 <= entered["After"] - entered["Before"] < 3600 + 0.5 * SPEED
+    assert before - 1 <= entered["Before"]
+    described = boto3.client("stepfunctions", region_name=REGION).describe_execution(
+        executionArn=result.arn
+    )
+    assert described["startDate"].timestamp() <= entered["Before"]
+    assert described["stopDate"].timestamp() >= entered["After"]
+
+
 def test_given_fail_state_with_error_and_cause_paths_when_run_then_execution_fails_with_them(
     aws: None,
 ) -> None:
@@ -961,7 +991,7 @@ def test_given_the_declared_patches_when_checked_then_every_target_and_internal_
         emu.install()
 
     assert [p for p in problems if p] == []
-    assert len(names) == len(set(names)) == 20
+    assert len(names) == len(set(names)) == 23
     assert all(p.is_applied() for p in emu.PATCHES)
 
 

@@ -4,10 +4,11 @@ Wait ``Seconds``/``SecondsPath``/``Timestamp``/``TimestampPath`` (timestamps com
 ``clock.now()``), Retry ``IntervalSeconds``/``BackoffRate``/``MaxDelaySeconds`` (moto's own
 interval arithmetic, slept virtually), ``TimeoutSeconds``/``TimeoutSecondsPath`` and
 ``HeartbeatSeconds`` of tasks (``States.Timeout``) and ``$$.State.EnteredTime`` (ISO-8601 UTC
-with milliseconds, ``2019-03-26T20:14:13.192Z``, as AWS gives it). Without an active sandbox
-runtime the patched code falls back to the wall clock. A Task with ``HeartbeatSeconds`` but
-no ``TimeoutSeconds`` keeps AWS's default timeout of 99999999 s (moto used 60 s, the old
-ASL-spec value; https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html).
+with milliseconds, ``2019-03-26T20:14:13.192Z``, as AWS gives it); the history events'
+timestamps and the executions' startDate/stopDate too, so a timeline orders them as they ran.
+Without an active sandbox runtime the patched code falls back to the wall clock. A Task
+with ``HeartbeatSeconds`` but no ``TimeoutSeconds`` keeps AWS's default timeout of
+99999999 s (moto used 60 s, the old ASL-spec value; https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html).
 """
 
 # moto's interpreter is imported lazily (when a patch applies or runs), never at import time.
@@ -238,5 +239,20 @@ PATCHES: Final[tuple[AttributePatch, ...]] = (
         attribute="datetime",
         new=_STATE_DATETIME,
         why="$$.State.EnteredTime is the virtual clock's now, ISO-8601 UTC with milliseconds",
+    ),
+    *(
+        AttributePatch(
+            name=f"stepfunctions.{what}_on_the_virtual_clock",
+            owner=module,
+            attribute="datetime",
+            new=_STATE_DATETIME,
+            why=f"{why} on the clock the states run on (GetExecutionHistory's timestamp is "
+            "when the event happened: API Reference, HistoryEvent)",
+        )
+        for what, module, why in (
+            ("history", f"{_ASL}.eval.event.event_manager", "every history event's timestamp"),
+            ("start_date", "moto.stepfunctions.parser.models", "an execution's startDate"),
+            ("stop_date", "moto.stepfunctions.parser.backend.execution", "its stopDate"),
+        )
     ),
 )
