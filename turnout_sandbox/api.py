@@ -6,9 +6,11 @@ from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, Step, run_scena
 from turnout_sandbox.server import (
     DEFAULT_PORT,
     PortInUse,
+    Ready,
     SandboxServer,
     ServerConfigError,
     ServerOptions,
+    default_region,
     serve,
 )
 
@@ -16,11 +18,13 @@ __all__ = [
     "DEFAULT_PORT",
     "SCENARIOS",
     "PortInUse",
+    "Ready",
     "SandboxServer",
     "ScenarioResult",
     "ServerConfigError",
     "ServerOptions",
     "Step",
+    "default_region",
     "run_scenario",
     "serve",
 ]

@@ -19,11 +19,13 @@ ledger, archived events) reads it from there.
 
 from __future__ import annotations
 
+import os
+import re
 import signal
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,17 @@ DEFAULT_PORT = 4747
 DEFAULT_SPEED = 60.0
 TRIGGERS = ("push", "manual")
 HOST = "127.0.0.1"
+#: The region served when neither --region nor the environment names one.
+FALLBACK_REGION = "ap-northeast-2"
+#: A region name as botocore's endpoint rules take it (us-east-1, ap-northeast-2, eu-central-2,
+#: us-gov-west-1, cn-north-1): the user's typo fails here, not as an empty region.
+_REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
+def default_region() -> str:
+    """The environment's region as boto3 reads it (AWS_REGION, then AWS_DEFAULT_REGION), else
+    ap-northeast-2: a user's usual region is the one their clients will call."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or FALLBACK_REGION
 
 
 class PortInUse(Exception):
@@ -63,8 +76,14 @@ class ServerOptions:
     termination_wait_minutes: int | None = None
     #: IAM in the sandbox: enforce, warn or off (turnout_sandbox.iam_enforcement)
     iam: str = "enforce"
+    #: where the demo service and the stack live; every other region is empty, as in AWS
+    region: str = field(default_factory=default_region)
 
     def __post_init__(self) -> None:
+        if not _REGION_PATTERN.match(self.region):
+            raise ServerConfigError(
+                f"region {self.region!r} is not a region name (e.g. us-east-1, ap-northeast-2)"
+            )
         if not 0 <= self.port <= 65535:
             raise ServerConfigError(f"port {self.port} is not in 0..65535")
         if not self.speed > 0:
@@ -84,6 +103,21 @@ class ServerOptions:
             return self.termination_wait_minutes
         gate = self.bake_minutes + self.timeout_minutes
         return gate + 10 if gate > 55 else 5
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What a client needs to call the served sandbox (the banner prints it): the endpoint,
+    the region the demo service and the stack live in, the account, the stack's name."""
+
+    url: str
+    region: str
+    account: str
+    stack: str | None
+
+    def banner(self) -> str:
+        stack = f"stack {self.stack}" if self.stack else "no turnout stack"
+        return f"on {self.url}, region {self.region}, account {self.account}, {stack}"
 
 
 class SandboxServer:
@@ -152,6 +186,13 @@ class SandboxServer:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    def ready(self) -> Ready:
+        """The endpoint, region, account and stack being served (after start())."""
+        if self.sandbox is None:
+            raise RuntimeError("the sandbox server is not serving: call start() first")
+        stack = self.stack.name if self.stack is not None else None
+        return Ready(self.url, self.sandbox.region, self.sandbox.account, stack)
+
     # -- the sandbox ------------------------------------------------------------------------
     def _start_sandbox(self) -> None:
         from turnout_sandbox.demo import DemoService
@@ -160,7 +201,7 @@ class SandboxServer:
         from turnout_sandbox.scenarios import STACK
 
         opts = self.options
-        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam).start()
+        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam, region=opts.region).start()
         self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
         self.stack = self.sandbox.deploy_stack(
             STACK,
@@ -225,7 +266,7 @@ def _bind(port: int) -> BaseWSGIServer:
 
 def serve(
     port: int = DEFAULT_PORT,
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[Ready], None] | None = None,
     stop: threading.Event | None = None,
     speed: float = DEFAULT_SPEED,
     *,
@@ -233,12 +274,14 @@ def serve(
     bake_minutes: int = 5,
     timeout_minutes: int = 10,
     iam: str = "enforce",
+    region: str | None = None,
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
 
-    Raises PortInUse (before the sandbox starts) when the port is taken, ServerConfigError
-    for an option out of range.
+    ``on_ready`` gets the endpoint, region, account and stack once serving. Raises PortInUse
+    (before the sandbox starts) when the port is taken, ServerConfigError for an option out
+    of range.
     """
     opts = options or ServerOptions(
         port=port,
@@ -247,13 +290,14 @@ def serve(
         bake_minutes=bake_minutes,
         timeout_minutes=timeout_minutes,
         iam=iam,
+        region=region or default_region(),
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)
     try:
         with SandboxServer(opts) as server:
             if on_ready:
-                on_ready(server.url)
+                on_ready(server.ready())
             try:
                 while not done.wait(0.5):
                     pass

@@ -115,6 +115,14 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
         int, typer.Option("--timeout-minutes", min=1, max=2880, help="The gate's timeout.")
     ] = 10,
     iam: IamOpt = "enforce",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="Where the demo service and the stack are deployed (default: AWS_REGION or "
+            "AWS_DEFAULT_REGION, else ap-northeast-2); every other region is empty, as in AWS.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
 
@@ -138,18 +146,26 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             )
             if value != default
         }
+        if region is not None:
+            chosen["region"] = region
 
-        def ready(url: str) -> None:
+        def ready(served: Any) -> None:
             say(
-                f"sandbox listening on {url} (virtual clock x{speed:g}, BuildTrigger {trigger}, "
-                f"bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it); "
-                f"try: turnout --endpoint-url {url} status"
+                f"sandbox listening {served.banner()} (virtual clock x{speed:g}, BuildTrigger "
+                f"{trigger}, bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it)"
+            )
+            say(
+                f"try: turnout --endpoint-url {served.url} --region {served.region} status;  "
+                f"aws --endpoint-url {served.url} --region {served.region} cloudformation "
+                "describe-stacks"
             )
 
         try:
             api.serve(port, on_ready=ready, **chosen)
         except api.PortInUse as exc:
             raise CliError(f"--port {port} is in use ({exc}): pick another with --port") from None
+        except api.ServerConfigError as exc:
+            raise CliError(f"--{exc}") from None
         except KeyboardInterrupt:
             pass
         say("sandbox stopped")

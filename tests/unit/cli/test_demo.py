@@ -41,6 +41,21 @@ class PortInUse(Exception):
     pass
 
 
+class ServerConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Ready:
+    url: str
+    region: str = "ap-northeast-2"
+    account: str = "123456789012"
+    stack: str | None = "turnout-hello-aws"
+
+    def banner(self) -> str:
+        return f"on {self.url}, region {self.region}, account {self.account}, stack {self.stack}"
+
+
 def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, list[Any]]:
     calls: list[Any] = []
     iams: list[str] = []
@@ -67,11 +82,13 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
             {"commit": "c" * 40, "result": "succeeded" if ok else "rolled_back"},
         )
 
-    def serve(port: int, on_ready: Callable[[str], None]) -> None:
+    def serve(port: int, on_ready: Callable[[Ready], None], **chosen: Any) -> None:
         calls.append(port)
         if port_taken:
             raise PortInUse(f"127.0.0.1:{port} is taken")
-        on_ready(f"http://127.0.0.1:{port}")
+        if "region" in chosen and chosen["region"] == "Seoul":
+            raise ServerConfigError("region 'Seoul' is not a region name")
+        on_ready(Ready(f"http://127.0.0.1:{port}", chosen.get("region", "ap-northeast-2")))
 
     api.SCENARIOS = {
         "happy-path": "push, gate passes, old tasks terminated",
@@ -80,6 +97,7 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
     api.run_scenario = run_scenario  # type: ignore[attr-defined]
     api.serve = serve  # type: ignore[attr-defined]
     api.PortInUse = PortInUse  # type: ignore[attr-defined]
+    api.ServerConfigError = ServerConfigError  # type: ignore[attr-defined]
     api.DEFAULT_PORT = 4747  # type: ignore[attr-defined]
     return api, calls
 
@@ -148,6 +166,27 @@ def test_given_a_free_port_when_serve_then_the_url_is_announced(
     assert result.exit_code == 0
     assert calls == [5001]
     assert "sandbox listening on http://127.0.0.1:5001" in result.stdout
+
+
+def test_given_a_region_when_serve_then_the_banner_names_it_and_the_try_lines_use_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5003", "--region", "us-east-1"])
+    assert result.exit_code == 0, result.output
+    assert "on http://127.0.0.1:5003, region us-east-1, account 123456789012" in result.stdout
+    assert "--endpoint-url http://127.0.0.1:5003 --region us-east-1 status" in result.stdout
+
+
+def test_given_a_bad_region_when_serve_then_exit_2_names_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5004", "--region", "Seoul"])
+    assert result.exit_code == 2
+    assert "--region 'Seoul' is not a region name" in result.stderr
 
 
 def test_given_a_taken_port_when_serve_then_exit_2_names_it(
