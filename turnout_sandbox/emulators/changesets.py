@@ -1,0 +1,208 @@
+"""CloudFormation change sets as the SAM CLI uses them (``sam deploy``), where moto's differ.
+
+What ``sam deploy`` does (SAM CLI 1.170, ``samcli/lib/deploy/deployer.py`` and
+``samcli/lib/utils/managed_cloudformation_stack.py``): CreateChangeSet (ChangeSetType CREATE
+or UPDATE, TemplateURL in the SAM-managed bucket), the ``change_set_create_complete`` waiter
+(DescribeChangeSet until ``Status`` CREATE_COMPLETE), ExecuteChangeSet, then the
+``stack_create_complete`` / ``stack_update_complete`` waiters while it prints
+DescribeStackEvents, then the stack's Outputs. Its managed stack ``aws-sam-cli-managed-default``
+must answer DescribeStacks with ``Tags`` (ManagedStackSource=AwsSamCli) and ``Outputs``
+(SourceBucket), else "is missing Tags and/or Outputs information".
+
+moto lacks two things:
+
+* **Outputs after ExecuteChangeSet.** moto creates a CREATE change set's stack with an empty
+  template and never parses the executed one, so the stack has no Outputs; here ExecuteChangeSet
+  creates (or updates) the stack from the change set's template as CreateStack/UpdateStack do.
+* **TemplateURL on the sandbox's own endpoint.** The SAM CLI names the template by its S3
+  client's endpoint, path-style (``http://127.0.0.1:4747/<bucket>/<key>``); moto reads a host
+  that is not ``localhost`` as a virtual-hosted bucket (bucket ``127``: NoSuchBucket).
+
+A template that needs the sandbox's own deploy path (the Serverless transform: code to run in
+process, the resource types moto skips) goes through ``Runtime.template_deployer``; when it
+cannot create a resource the stack fails as CloudFormation fails one: the resource's
+``CREATE_FAILED`` event with the reason, then ``ROLLBACK_IN_PROGRESS`` ("The following
+resource(s) failed to create: [X]. Rollback requested by user.") and ``ROLLBACK_COMPLETE``
+(CloudFormation User Guide, "Stack status codes" and "Troubleshooting CloudFormation").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import urlparse
+
+from turnout_sandbox.cfn import ResourceFailed
+from turnout_sandbox.patches import AttributePatch, Internal, Patch
+from turnout_sandbox.runtime import get_runtime, has_runtime
+
+__all__ = ["INTERNALS", "PATCHES", "ResourceFailed", "reset", "s3_location"]
+
+_BACKEND: Final = "moto.cloudformation.models:CloudFormationBackend"
+
+
+# ---------------------------------------------------------------------------- TemplateURL
+
+
+def s3_location(template_url: str) -> tuple[str, str]:
+    """(bucket, key) of a TemplateURL: virtual-hosted on an S3 host
+    (``https://bucket.s3.region.amazonaws.com/key``), path-style on any other
+    (``https://s3.region.amazonaws.com/bucket/key``, the sandbox's own endpoint). Amazon S3
+    User Guide, "Virtual hosting of buckets" / "Path-style requests"."""
+    parts = urlparse(template_url)
+    host = parts.hostname or ""
+    path = parts.path.lstrip("/")
+    virtual = host.endswith(".amazonaws.com") and ".s3" in f".{host}" and not host.startswith("s3")
+    if virtual:
+        return host.split(".s3", 1)[0], path
+    bucket, _, key = path.partition("/")
+    return bucket, key
+
+
+def _get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
+    from moto.s3.models import s3_backends
+
+    bucket, key = s3_location(template_url)
+    found = s3_backends[account_id][partition].get_object(bucket, key)
+    return str(found.value.decode("utf-8"))  # type: ignore[union-attr]
+
+
+def _url_patch(owner: str) -> AttributePatch:
+    return AttributePatch(
+        name=f"cloudformation.template-url.{owner.rsplit('.', 1)[-1]}",
+        owner=owner,
+        attribute="get_stack_from_s3_url",
+        new=_get_stack_from_s3_url,
+        why="a TemplateURL on the sandbox's endpoint is path-style (the SAM CLI's upload URL); "
+        "moto took any host but localhost for a virtual-hosted bucket",
+    )
+
+
+# ---------------------------------------------------------------------------- ExecuteChangeSet
+
+
+def _find_change_set(backend: Any, change_set_name: str, stack_name: str | None) -> Any:
+    from moto.cloudformation.exceptions import ValidationError
+
+    found = backend.change_sets.get(change_set_name)
+    if found is None:
+        for change_set in backend.change_sets.values():
+            if change_set.change_set_name == change_set_name and (
+                stack_name in (None, change_set.stack_name, change_set.stack_id)
+            ):
+                found = change_set
+    if found is None:
+        # CloudFormation: "ChangeSet [name] does not exist" (ChangeSetNotFound)
+        raise ValidationError(stack_name, message=f"ChangeSet [{change_set_name}] does not exist")
+    return found
+
+
+def _fail(stack: Any, kind: str, failed: ResourceFailed) -> None:
+    """The resource's *_FAILED event, then the stack's rollback (nothing was kept)."""
+    from moto.cloudformation.models import Event
+
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=failed.logical_id,
+            physical_resource_id="",
+            resource_type=failed.resource_type,
+            resource_status=f"{kind}_FAILED",
+            resource_status_reason=failed.reason,
+            resource_properties=None,
+        )
+    )
+    verb = "create" if kind == "CREATE" else "update"
+    reason = f"The following resource(s) failed to {verb}: [{failed.logical_id}]. "
+    prefix = "" if kind == "CREATE" else "UPDATE_"
+    if kind == "CREATE":
+        reason += "Rollback requested by user."
+    stack._add_stack_event(f"{prefix}ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    stack._add_stack_event(f"{prefix}ROLLBACK_COMPLETE")
+    stack.status = f"{prefix}ROLLBACK_COMPLETE"
+    stack.status_reason = reason
+    stack.stack_status_reason = reason
+
+
+def _create(backend: Any, placeholder: Any, body: str, change_set: Any) -> Any:
+    """CreateStack's work on the stack the change set made (REVIEW_IN_PROGRESS), its id kept."""
+    from moto.cloudformation.models import Stack
+
+    # moto instantiates its Stack so too (mypy sees it abstract)
+    stack = Stack(  # type: ignore[abstract]
+        stack_id=placeholder.stack_id,
+        name=placeholder.name,
+        template=body,
+        parameters=change_set.parameters,
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        notification_arns=change_set.notification_arns,
+        tags=change_set.tags,
+        role_arn=change_set.role_arn,
+        cross_stack_resources=backend.exports,
+    )
+    stack.events = placeholder.events
+    backend.stacks[stack.stack_id] = stack
+    stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    stack.create_resources()
+    for export in stack.exports:
+        backend.exports[export.name] = export
+    return stack
+
+
+def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+    change_set = _find_change_set(self, change_set_name, stack_name)
+    stack = self.stacks[change_set.stack_id]
+    kind = change_set.change_set_type
+    deployer = get_runtime().template_deployer if has_runtime() else None
+    try:
+        prepared = (
+            deployer.prepare(stack.name, change_set.template, change_set.parameters, kind)
+            if deployer is not None
+            else None
+        )
+        body = prepared.body if prepared is not None else change_set.template
+        if kind == "CREATE":
+            stack = _create(self, stack, body, change_set)
+        else:
+            stack.update(
+                body, change_set.role_arn, parameters=change_set.parameters, tags=change_set.tags
+            )
+        if prepared is not None and deployer is not None:
+            deployer.finish(prepared)
+    except ResourceFailed as failed:
+        _fail(self.stacks[change_set.stack_id], kind, failed)
+        change_set.execution_status = "EXECUTE_FAILED"
+        return
+    change_set.execution_status = "EXECUTE_COMPLETE"
+
+
+_EXECUTE: Final = AttributePatch(
+    name="cloudformation.execute-change-set",
+    owner=_BACKEND,
+    attribute="execute_change_set",
+    new=_execute_change_set,
+    why="ExecuteChangeSet creates/updates the stack from its template as CreateStack/UpdateStack "
+    "do (moto's left a CREATE change set's stack without Outputs), through the sandbox's deploy "
+    "path when one is active; a resource it cannot create fails the stack (ROLLBACK_COMPLETE)",
+)
+
+PATCHES: Final[tuple[Patch, ...]] = (
+    _url_patch("moto.cloudformation.responses"),
+    _url_patch("moto.cloudformation.models"),
+    _EXECUTE,
+)
+INTERNALS: Final[tuple[Internal, ...]] = (
+    Internal(
+        "moto.cloudformation.models:Stack._add_stack_event",
+        "the stack events of a change set's execution and rollback",
+    ),
+    Internal(
+        "moto.cloudformation.models:Stack.create_resources",
+        "ExecuteChangeSet creates the stack's resources as CreateStack does",
+    ),
+)
+
+
+def reset() -> None:
+    """Nothing to clear: the change sets live in moto's CloudFormation backend."""
