@@ -25,7 +25,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +77,10 @@ class ServerOptions:
     #: IAM in the sandbox: enforce, warn or off (turnout_sandbox.iam_enforcement)
     iam: str = "enforce"
     #: where the demo service and the stack live; every other region is empty, as in AWS
-    region: str = field(default_factory=default_region)
+    #: (``serve()`` and ``turnout sandbox serve`` default to the environment's region)
+    region: str = FALLBACK_REGION
+    #: False: the demo service only; the user deploys turnout with ``sam deploy``
+    with_stack: bool = True
 
     def __post_init__(self) -> None:
         if not _REGION_PATTERN.match(self.region):
@@ -114,6 +117,8 @@ class Ready:
     region: str
     account: str
     stack: str | None
+    #: without the stack: the ``sam deploy`` line that deploys turnout for the demo service
+    sam_deploy: str | None = None
 
     def banner(self) -> str:
         stack = f"stack {self.stack}" if self.stack else "no turnout stack"
@@ -191,7 +196,33 @@ class SandboxServer:
         if self.sandbox is None:
             raise RuntimeError("the sandbox server is not serving: call start() first")
         stack = self.stack.name if self.stack is not None else None
-        return Ready(self.url, self.sandbox.region, self.sandbox.account, stack)
+        sam = None if self.options.with_stack else self.sam_deploy_line()
+        return Ready(self.url, self.sandbox.region, self.sandbox.account, stack, sam)
+
+    def stack_parameters(self) -> dict[str, str]:
+        """The turnout stack's parameters for the demo service (after start())."""
+        if self.demo is None:
+            raise RuntimeError("the sandbox server is not serving: call start() first")
+        opts = self.options
+        return self.demo.stack_parameters(
+            trigger=opts.trigger,
+            bake_minutes=opts.bake_minutes,
+            timeout_minutes=opts.timeout_minutes,
+        )
+
+    def sam_deploy_line(self) -> str:
+        """The one command that deploys turnout for the demo service, as the README deploys
+        it into AWS (``sam build`` first; AWS_ENDPOINT_URL names this endpoint)."""
+        import shlex
+
+        from turnout_sandbox.scenarios import STACK
+
+        overrides = " ".join(shlex.quote(f"{k}={v}") for k, v in self.stack_parameters().items())
+        return (
+            f"sam deploy --resolve-s3 --stack-name {STACK} --region {self.options.region} "
+            "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-confirm-changeset "
+            f"--parameter-overrides {overrides}"
+        )
 
     # -- the sandbox ------------------------------------------------------------------------
     def _start_sandbox(self) -> None:
@@ -203,15 +234,9 @@ class SandboxServer:
         opts = self.options
         self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam, region=opts.region).start()
         self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
-        self.stack = self.sandbox.deploy_stack(
-            STACK,
-            self.demo.stack_parameters(
-                trigger=opts.trigger,
-                bake_minutes=opts.bake_minutes,
-                timeout_minutes=opts.timeout_minutes,
-            ),
-        )
-        events.start_schedules()
+        if opts.with_stack:
+            self.stack = self.sandbox.deploy_stack(STACK, self.stack_parameters())
+        events.start_schedules()  # a stack deployed later: its rules are picked up
 
     def _stop_sandbox(self) -> None:
         demo, sandbox = self.demo, self.sandbox
@@ -275,6 +300,7 @@ def serve(
     timeout_minutes: int = 10,
     iam: str = "enforce",
     region: str | None = None,
+    with_stack: bool = True,
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
@@ -291,6 +317,7 @@ def serve(
         timeout_minutes=timeout_minutes,
         iam=iam,
         region=region or default_region(),
+        with_stack=with_stack,
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)

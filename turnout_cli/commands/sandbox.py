@@ -123,6 +123,14 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             "AWS_DEFAULT_REGION, else ap-northeast-2); every other region is empty, as in AWS.",
         ),
     ] = None,
+    no_stack: Annotated[
+        bool,
+        typer.Option(
+            "--no-stack",
+            help="Set up the demo service only, and print the `sam deploy` line that deploys "
+            "turnout for it (rehearse your own template).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
 
@@ -148,12 +156,21 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
         }
         if region is not None:
             chosen["region"] = region
+        if no_stack:
+            chosen["with_stack"] = False
 
         def ready(served: Any) -> None:
             say(
                 f"sandbox listening {served.banner()} (virtual clock x{speed:g}, BuildTrigger "
                 f"{trigger}, bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it)"
             )
+            if served.sam_deploy:
+                say(
+                    f"deploy turnout: sam build, then with AWS_ENDPOINT_URL={served.url} "
+                    "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing (never your own keys):"
+                )
+                say(served.sam_deploy, unwrapped=True)
+                return
             say(
                 f"try: turnout --endpoint-url {served.url} --region {served.region} status;  "
                 f"aws --endpoint-url {served.url} --region {served.region} cloudformation "

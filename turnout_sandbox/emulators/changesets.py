@@ -174,6 +174,12 @@ def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None 
         _fail(self.stacks[change_set.stack_id], kind, failed)
         change_set.execution_status = "EXECUTE_FAILED"
         return
+    except Exception as exc:  # moto could not create or update a resource: the stack fails
+        reason = f"the sandbox could not {kind.lower()} the stack: {type(exc).__name__}: {exc}"
+        whole = ResourceFailed(stack.name, "AWS::CloudFormation::Stack", reason)
+        _fail(self.stacks[change_set.stack_id], kind, whole)
+        change_set.execution_status = "EXECUTE_FAILED"
+        return
     change_set.execution_status = "EXECUTE_COMPLETE"
 
 
@@ -187,7 +193,91 @@ _EXECUTE: Final = AttributePatch(
     "path when one is active; a resource it cannot create fails the stack (ROLLBACK_COMPLETE)",
 )
 
+
+def _parse_and_update_resource(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any, **kwargs: Any
+) -> Any:
+    """moto's, but a resource whose type moto cannot update keeps its resource (moto dropped it
+    from the stack: a later Ref of it failed), and the sandbox log says so."""
+    updated = _UPDATE_RESOURCE.original(logical_id, resource_json, resources_map, **kwargs)
+    if updated is not None:
+        return updated
+    kept = resources_map._parsed_resources.get(logical_id)
+    if kept is not None and has_runtime():
+        get_runtime().log(
+            "cloudformation",
+            f"{logical_id} ({resource_json.get('Type')}): moto cannot update this type; "
+            "the resource is kept as it was",
+        )
+    return kept
+
+
+_UPDATE_RESOURCE: Final = AttributePatch(
+    name="cloudformation.update-keeps-unsupported",
+    owner="moto.cloudformation.parsing",
+    attribute="parse_and_update_resource",
+    new=_parse_and_update_resource,
+    why="UpdateStack of a resource type moto cannot update (AWS::Logs::LogGroup) kept None "
+    "for it: the resource vanished from the stack; here it stays as it was",
+)
+
+
+def _conditions_of(value: Any) -> set[str]:
+    """The conditions a resource's JSON uses (``Fn::If`` and its ``Condition`` key)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Fn::If" and isinstance(inner, list) and inner:
+                found.add(str(inner[0]))
+            elif key == "Condition" and isinstance(inner, str):
+                found.add(inner)
+            found |= _conditions_of(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _conditions_of(inner)
+    return found
+
+
+def _build_resource_diff(
+    self: Any, other_template: dict[str, Any], parameters: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """moto's diff, and a resource is modified when a condition it uses reads a changed
+    parameter (moto followed only direct Refs: ``State: !If [IsPush, ENABLED, DISABLED]``
+    stayed as it was). CloudFormation re-evaluates conditions on every stack update
+    (CloudFormation User Guide, "Conditions")."""
+    from moto.cloudformation.parsing import get_references_from_template
+
+    diff: dict[str, Any] = _RESOURCE_DIFF.original(self, other_template, parameters)
+    if not parameters:
+        return diff
+    changed = {p for p in parameters if self.input_parameters.get(p) != parameters[p]}
+    conditions = other_template.get("Conditions", {})
+    moved = {
+        name
+        for name, expression in conditions.items()
+        if changed & set(get_references_from_template(expression))
+    }
+    for name, resource in other_template["Resources"].items():
+        if name in diff["Modify"] or name in diff["Add"]:
+            continue
+        # a resource's own Condition flipping adds or removes it: not a modification
+        if moved & _conditions_of(resource.get("Properties", {})):
+            diff["Modify"].append(name)
+    return diff
+
+
+_RESOURCE_DIFF: Final = AttributePatch(
+    name="cloudformation.diff-follows-conditions",
+    owner="moto.cloudformation.parsing:ResourceMap",
+    attribute="build_resource_diff",
+    new=_build_resource_diff,
+    why="UpdateStack re-evaluates conditions: a resource whose Fn::If reads a changed "
+    "parameter is updated (moto followed only direct Refs)",
+)
+
 PATCHES: Final[tuple[Patch, ...]] = (
+    _RESOURCE_DIFF,
+    _UPDATE_RESOURCE,
     _url_patch("moto.cloudformation.responses"),
     _url_patch("moto.cloudformation.models"),
     _EXECUTE,

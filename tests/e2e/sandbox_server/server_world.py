@@ -76,8 +76,11 @@ class World:
 
     @property
     def outputs(self) -> dict[str, str]:
-        assert self.server.stack is not None
-        return self.server.stack.outputs
+        if self.server.stack is not None:
+            return self.server.stack.outputs
+        # a stack the user deployed (sam deploy): its outputs as CloudFormation answers them
+        found = self.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+        return {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
 
     def client(self, service: str) -> Any:
         if service not in self.clients:

@@ -51,6 +51,7 @@ class Ready:
     region: str = "ap-northeast-2"
     account: str = "123456789012"
     stack: str | None = "turnout-hello-aws"
+    sam_deploy: str | None = None
 
     def banner(self) -> str:
         return f"on {self.url}, region {self.region}, account {self.account}, stack {self.stack}"
@@ -88,7 +89,14 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
             raise PortInUse(f"127.0.0.1:{port} is taken")
         if "region" in chosen and chosen["region"] == "Seoul":
             raise ServerConfigError("region 'Seoul' is not a region name")
-        on_ready(Ready(f"http://127.0.0.1:{port}", chosen.get("region", "ap-northeast-2")))
+        url, region = f"http://127.0.0.1:{port}", chosen.get("region", "ap-northeast-2")
+        if chosen.get("with_stack") is False:
+            line = "sam deploy --resolve-s3 --stack-name turnout-hello-aws " + " ".join(
+                f"Param{i}=value-{i}" for i in range(40)
+            )
+            on_ready(Ready(url, region, stack=None, sam_deploy=line))
+        else:
+            on_ready(Ready(url, region))
 
     api.SCENARIOS = {
         "happy-path": "push, gate passes, old tasks terminated",
@@ -177,6 +185,20 @@ def test_given_a_region_when_serve_then_the_banner_names_it_and_the_try_lines_us
     assert result.exit_code == 0, result.output
     assert "on http://127.0.0.1:5003, region us-east-1, account 123456789012" in result.stdout
     assert "--endpoint-url http://127.0.0.1:5003 --region us-east-1 status" in result.stdout
+
+
+def test_given_no_stack_when_serve_then_the_sam_deploy_line_is_printed_on_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5005", "--no-stack"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    deploy = [line for line in lines if line.startswith("sam deploy")]
+    assert len(deploy) == 1  # one line, however long (a command to copy)
+    assert deploy[0].endswith("Param39=value-39")
+    assert "AWS_ENDPOINT_URL=http://127.0.0.1:5005" in result.stdout
 
 
 def test_given_a_bad_region_when_serve_then_exit_2_names_it(
