@@ -4,6 +4,7 @@
 #   scripts/setup.sh python   print the path of a Python 3.13 interpreter (PATH, then pyenv)
 #   scripts/setup.sh dev      .venv      <- requirements/dev.txt + the project (editable)
 #   scripts/setup.sh sam      .venv-sam  <- requirements/sam.txt (aws-sam-cli, own boto3)
+#   scripts/setup.sh aws      .venv-aws  <- requirements/aws.txt (the aws CLI v1, for e2e tests)
 #
 # Each venv holds a stamp file with the sha256 of the files it was built from; when the stamp
 # matches, nothing is installed (a no-op takes well under a second). Everything comes from
@@ -109,13 +110,19 @@ setup_sam() {
     ensure_venv "$ROOT/.venv-sam" "$(hash_files "${files[@]}")" -r "$ROOT/requirements/sam.txt"
 }
 
+setup_aws() {
+    local files=("$ROOT/requirements/aws.txt")
+    ensure_venv "$ROOT/.venv-aws" "$(hash_files "${files[@]}")" -r "$ROOT/requirements/aws.txt"
+}
+
 main() {
     case "${1:-}" in
         python) find_python ;;
         dev) setup_dev ;;
         sam) setup_sam ;;
-        all) setup_dev; setup_sam ;;
-        *) die "usage: $0 {python|dev|sam|all}" ;;
+        aws) setup_aws ;;
+        all) setup_dev; setup_sam; setup_aws ;;
+        *) die "usage: $0 {python|dev|sam|aws|all}" ;;
     esac
 }
 
