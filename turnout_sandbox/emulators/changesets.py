@@ -77,6 +77,52 @@ def _url_patch(owner: str) -> AttributePatch:
     )
 
 
+# ---------------------------------------------------------------------------- CreateChangeSet
+
+
+def _create_change_set(
+    self: Any,
+    stack_name: str,
+    change_set_name: str,
+    template: str,
+    parameters: dict[str, str],
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """CloudFormation refuses a change set whose template declares a parameter without a
+    Default that is given no value: ValidationError "Parameters: [A, B] must have values"
+    (the error users meet, e.g. aws/serverless-application-model#1107); moto accepted it
+    and the stack failed later."""
+    from moto.cloudformation.exceptions import ValidationError
+
+    from turnout_sandbox.cfn import SandboxError, parse_template
+
+    try:
+        declared = parse_template(template).get("Parameters") or {}
+    except SandboxError:
+        declared = {}  # moto's own parsing reports what is wrong with the template
+    missing = [
+        name
+        for name, spec in declared.items()
+        if isinstance(spec, dict) and "Default" not in spec and name not in parameters
+    ]
+    if missing:
+        raise ValidationError(message=f"Parameters: [{', '.join(missing)}] must have values")
+    return _CREATE.original(
+        self, stack_name, change_set_name, template, parameters, *args, **kwargs
+    )
+
+
+_CREATE: Final = AttributePatch(
+    name="cloudformation.create-change-set-parameters",
+    owner=_BACKEND,
+    attribute="create_change_set",
+    new=_create_change_set,
+    why="CreateChangeSet refuses a template parameter without a Default and without a value "
+    '(ValidationError "Parameters: [X] must have values"); moto accepted it',
+)
+
+
 # ---------------------------------------------------------------------------- ExecuteChangeSet
 
 
@@ -276,6 +322,7 @@ _RESOURCE_DIFF: Final = AttributePatch(
 )
 
 PATCHES: Final[tuple[Patch, ...]] = (
+    _CREATE,
     _RESOURCE_DIFF,
     _UPDATE_RESOURCE,
     _url_patch("moto.cloudformation.responses"),

@@ -143,3 +143,18 @@ def test_given_a_type_the_sandbox_cannot_create_when_sam_deploys_then_the_stack_
         "ROLLBACK_COMPLETE",
         "ROLLBACK_IN_PROGRESS",
     ]
+
+
+def test_given_a_parameter_without_a_value_when_sam_deploys_then_create_change_set_refuses(
+    world: World, bucket: str, tmp_path: Path
+) -> None:
+    project = project_with(tmp_path, FUNCTION)
+    text = (project / "template.yaml").read_text()
+    (project / "template.yaml").write_text(
+        text.replace("Resources:", "Parameters:\n  Greeting:\n    Type: String\nResources:", 1)
+    )
+    done = sam_deploy(world, project, "unset")
+    assert done.returncode != 0
+    assert "Parameters: [Greeting] must have values" in done.stdout + done.stderr
+    stacks = world.client("cloudformation").list_stacks()["StackSummaries"]
+    assert "unset" not in {s["StackName"] for s in stacks}  # refused before any stack exists
