@@ -9,12 +9,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from server_world import ROOT, STACK, TURNOUT, cli_env, turnout
+from server_world import STACK, cli_env, serving, turnout
 
 from turnout_sandbox.server import ServerConfigError, ServerOptions, default_region
 
@@ -65,30 +64,14 @@ class Served:
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     """`turnout sandbox serve --port 0 --region eu-west-3` as a user starts it."""
-    proc = subprocess.Popen(
-        [*TURNOUT, "sandbox", "serve", "--port", "0", "--region", "eu-west-3", "--speed", "100"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=cli_env(),
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 120
-        first = ""
-        while time.monotonic() < deadline and not first and proc.poll() is None:
-            first = proc.stdout.readline()
+    args = ("--port", "0", "--region", "eu-west-3", "--speed", "100")
+    with serving(*args, timeout=120) as (proc, first):
         found = BANNER.search(first)
         assert found, f"no banner: {first!r}"
         yield Served(**found.groupdict())
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
         assert proc.returncode == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def test_given_serve_with_a_region_when_started_then_the_banner_names_region_account_and_stack(

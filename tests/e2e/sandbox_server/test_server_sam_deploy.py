@@ -9,7 +9,6 @@ status` reads it), and a second `sam deploy` with BuildTrigger=manual updates it
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from server_world import REGION, ROOT, STACK, World, cli_env, start_world
+from server_world import REGION, ROOT, STACK, World, sam_env, start_world
 
 from turnout_sandbox.server import ServerOptions
 
@@ -29,17 +28,6 @@ MANAGED = "aws-sam-cli-managed-default"
 PROJECT = ("template.yaml", "samconfig.toml", "functions", "layers", "statemachines")
 
 pytestmark = pytest.mark.skipif(not SAM.exists(), reason="no .venv-sam (scripts/setup.sh sam)")
-
-
-def python_313_dir() -> str:
-    """Where `sam build` finds python3.13 (the runtime of the template's functions)."""
-    found = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "setup.sh"), "python"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return str(Path(found).parent)
 
 
 def failures(cf: object) -> list[str]:
@@ -89,17 +77,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     ):
         ready = world.server.ready()
         assert ready.sam_deploy is not None
-        env = {
-            **cli_env(),
-            "PATH": python_313_dir() + os.pathsep + os.environ.get("PATH", ""),
-            "AWS_ENDPOINT_URL": ready.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "SAM_CLI_TELEMETRY": "0",
-        }
-        env.pop("AWS_SESSION_TOKEN", None)
-        env.pop("AWS_REGION", None)
-        env.pop("AWS_DEFAULT_REGION", None)
+        env = sam_env(ready.url, tmp_path_factory.mktemp("sam-home"))
         found = Deployed(world, project, env, ready.sam_deploy, 0.0, None, 0.0)  # type: ignore[arg-type]
         started = time.monotonic()
         build = found.sam("build")

@@ -5,14 +5,13 @@ stack (the resource's CREATE_FAILED naming it, then ROLLBACK_COMPLETE), never a 
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from server_world import REGION, ROOT, World, cli_env, start_world
+from server_world import REGION, ROOT, World, sam_env, start_world
 
 from turnout_sandbox.server import ServerOptions
 
@@ -51,15 +50,6 @@ def world() -> Iterator[World]:
 
 
 def sam_deploy(world: World, project: Path, stack: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **cli_env(),
-        "AWS_ENDPOINT_URL": world.url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "SAM_CLI_TELEMETRY": "0",
-    }
-    for key in ("AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
-        env.pop(key, None)
     return subprocess.run(
         [
             str(SAM),
@@ -77,7 +67,7 @@ def sam_deploy(world: World, project: Path, stack: str) -> subprocess.CompletedP
             "--no-confirm-changeset",
         ],
         cwd=project,
-        env={**env, "PATH": os.environ.get("PATH", "")},
+        env=sam_env(world.url, project / ".sam-home"),
         capture_output=True,
         text=True,
         input="",
