@@ -130,10 +130,15 @@ class Prepared(Protocol):
 
 
 class TemplateDeployer(Protocol):
-    """The sandbox's deploy path for a change set's template: ``prepare`` (the Serverless
+    """The sandbox's deploy path for a change set's template: ``expand`` (the Serverless
+    transform alone, at CreateChangeSet), ``prepare`` (the Serverless
     transform, the code fetched from S3; raises ``cfn.ResourceFailed``; None: moto alone
     creates this template) before moto creates or updates the stack from ``body``, ``finish``
     (what moto skips, the Lambdas run in process) after."""
+
+    def expand(
+        self, stack_name: str, template: str, parameters: Mapping[str, str]
+    ) -> dict[str, Any] | None: ...
 
     def prepare(
         self, stack_name: str, template: str, parameters: Mapping[str, str], kind: str

@@ -39,6 +39,17 @@ class ChangeSetDeployer:
         self._workdir = tempfile.TemporaryDirectory(prefix="turnout-sam-deploy-")
         self._deploys = 0
 
+    def expand(
+        self, stack_name: str, template: str, parameters: Mapping[str, str]
+    ) -> dict[str, Any] | None:
+        """The template after the Serverless transform (what CreateChangeSet lists the changes
+        of); None without the transform. SandboxError when the transform fails."""
+        sam = cfn.parse_template(template, f"stack {stack_name}")
+        if not is_serverless(sam):
+            return None
+        pseudo = self.sandbox.pseudo_parameters(stack_name)
+        return cfn.sam_transform(sam, {**pseudo, **parameters})
+
     def prepare(
         self, stack_name: str, template: str, parameters: Mapping[str, str], kind: str
     ) -> cfn.PreparedTemplate | None:

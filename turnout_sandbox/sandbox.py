@@ -358,13 +358,7 @@ class Sandbox:
         unknown = [p for p in parameters if p not in declared]
         if unknown:
             raise cfn.SandboxError(f"stack {name}: unknown parameters: {', '.join(unknown)}")
-        pseudo = {
-            "AWS::Region": self.region,
-            "AWS::AccountId": self.account,
-            "AWS::StackName": name,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-        }
+        pseudo = self.pseudo_parameters(name)
         cfn_template = cfn.sam_transform(sam, {**pseudo, **parameters})
         cfn.apply_definition_substitutions(cfn_template)
         provided = cfn.split_unsupported(cfn_template)
@@ -391,6 +385,16 @@ class Sandbox:
             handlers=handlers,
             update=update,
         )
+
+    def pseudo_parameters(self, stack: str) -> dict[str, str]:
+        """CloudFormation's pseudo parameters for ``stack`` in this sandbox."""
+        return {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::StackName": stack,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
 
     def finish_template(self, prepared: cfn.PreparedTemplate) -> Stack:
         """After moto created (or updated) the stack: the resources moto skips, the Lambdas

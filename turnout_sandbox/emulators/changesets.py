@@ -108,9 +108,35 @@ def _create_change_set(
     ]
     if missing:
         raise ValidationError(message=f"Parameters: [{', '.join(missing)}] must have values")
-    return _CREATE.original(
+    made = _CREATE.original(
         self, stack_name, change_set_name, template, parameters, *args, **kwargs
     )
+    _expand(self.change_sets[made[0]], stack_name, template, parameters)
+    return made
+
+
+def _expand(change_set: Any, stack_name: str, template: str, parameters: dict[str, str]) -> None:
+    """CloudFormation processes a change set's transforms when it creates the change set: its
+    Changes are the processed template's resources, and a transform that fails fails the
+    change set, ``Status`` FAILED with ``StatusReason`` "Transform AWS::Serverless-2016-10-31
+    failed with: ..." (CloudFormation User Guide, "Create a change set" and "Template
+    macros"; DescribeChangeSet API reference, Status and StatusReason)."""
+    from turnout_sandbox.cfn import SandboxError
+
+    deployer = get_runtime().template_deployer if has_runtime() else None
+    if deployer is None:
+        return
+    try:
+        expanded = deployer.expand(stack_name, template, parameters)
+    except SandboxError as exc:
+        change_set.status = "FAILED"
+        change_set.execution_status = "UNAVAILABLE"
+        text = str(exc).removeprefix("SAM transform failed: ")
+        change_set.status_reason = f"Transform AWS::Serverless-2016-10-31 failed with: {text}"
+        return
+    if expanded is not None:
+        change_set.template_dict = expanded
+        change_set.changes = change_set.diff()
 
 
 _CREATE: Final = AttributePatch(
@@ -216,6 +242,10 @@ def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None 
             )
         if prepared is not None and deployer is not None:
             deployer.finish(prepared)
+            # GetTemplate answers the template as submitted (TemplateStage "Original", the
+            # default: GetTemplate API reference), and the next change set is compared with it
+            # ("The submitted information didn't contain changes")
+            stack.template = change_set.template
     except ResourceFailed as failed:
         _fail(self.stacks[change_set.stack_id], kind, failed)
         change_set.execution_status = "EXECUTE_FAILED"

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from server_world import REGION, ROOT, STACK, World, sam_env, start_world
@@ -38,6 +39,12 @@ def failures(cf: object) -> list[str]:
         for e in found
         if e["ResourceStatus"].endswith("_FAILED")
     ]
+
+
+def change_sets(cf: Any) -> list[dict[str, Any]]:
+    """The stack's change sets, oldest first (moto lists every stack's: filtered here)."""
+    found: list[dict[str, Any]] = cf.list_change_sets(StackName=STACK)["Summaries"]
+    return [c for c in found if c["StackName"] == STACK]
 
 
 @dataclass
@@ -176,3 +183,34 @@ def test_given_build_trigger_manual_when_sam_deploys_again_then_the_push_rule_is
         for p in cf.describe_stacks(StackName=STACK)["Stacks"][0]["Parameters"]
     }
     assert parameters["BuildTrigger"] == "manual"
+
+
+def test_given_nothing_changed_when_sam_deploys_again_then_there_is_no_change_to_deploy(
+    deployed: Deployed,
+) -> None:
+    assert deployed.deploy.returncode == 0
+    cf = deployed.world.client("cloudformation")
+    parameters = cf.describe_stacks(StackName=STACK)["Stacks"][0]["Parameters"]
+    trigger = {p["ParameterKey"]: p["ParameterValue"] for p in parameters}["BuildTrigger"]
+    words = shlex.split(deployed.line.replace("BuildTrigger=push", f"BuildTrigger={trigger}"))
+    done = deployed.sam(*words[1:])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"No changes to deploy. Stack {STACK} is up to date" in done.stdout + done.stderr
+    changes = change_sets(cf)
+    assert changes[-1]["Status"] == "FAILED"
+    assert changes[-1]["StatusReason"].startswith("The submitted information didn't contain")
+
+
+def test_given_the_sam_stack_when_its_change_set_is_described_then_it_lists_processed_types(
+    deployed: Deployed,
+) -> None:
+    cf = deployed.world.client("cloudformation")
+    first = change_sets(cf)[0]
+    described = cf.describe_change_set(ChangeSetName=first["ChangeSetId"], StackName=STACK)
+    assert (described["Status"], described["ExecutionStatus"]) == (
+        "CREATE_COMPLETE",
+        "EXECUTE_COMPLETE",
+    )
+    types = {c["ResourceChange"]["ResourceType"] for c in described["Changes"]}
+    assert {"AWS::Lambda::Function", "AWS::StepFunctions::StateMachine"} <= types
+    assert not any(t.startswith("AWS::Serverless::") for t in types)

@@ -148,3 +148,16 @@ def test_given_a_parameter_without_a_value_when_sam_deploys_then_create_change_s
     assert "Parameters: [Greeting] must have values" in done.stdout + done.stderr
     stacks = world.client("cloudformation").list_stacks()["StackSummaries"]
     assert "unset" not in {s["StackName"] for s in stacks}  # refused before any stack exists
+
+
+def test_given_an_invalid_serverless_resource_when_sam_deploys_then_the_change_set_fails(
+    world: World, bucket: str, tmp_path: Path
+) -> None:
+    bad = FUNCTION + "      Events:\n        Nightly:\n          Type: NotAnEventSource\n"
+    done = sam_deploy(world, project_with(tmp_path, bad), "invalid")
+    assert done.returncode != 0
+    assert "Transform AWS::Serverless-2016-10-31 failed with:" in done.stdout + done.stderr
+    summaries = world.client("cloudformation").list_change_sets(StackName="invalid")["Summaries"]
+    failed = [c for c in summaries if c["StackName"] == "invalid"]
+    assert [(c["Status"], c["ExecutionStatus"]) for c in failed] == [("FAILED", "UNAVAILABLE")]
+    assert "Nightly" in failed[0]["StatusReason"]
