@@ -327,6 +327,14 @@ class PreparedTemplate:
     def body(self) -> str:
         return json.dumps(self.template)
 
+    @property
+    def extra_resources(self) -> dict[str, tuple[str, str]]:
+        """The resources the sandbox creates itself: logical id -> (type, physical id)."""
+        return {
+            logical: (str(resource["Type"]), self.physical.get(logical, ""))
+            for logical, resource in self.provided.items()
+        }
+
 
 def _s3_object(value: Any) -> tuple[str, str] | None:
     """(bucket, key) of a packaged artifact: ``s3://bucket/key`` or ``{Bucket, Key}``."""

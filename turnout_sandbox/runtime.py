@@ -128,6 +128,9 @@ class Prepared(Protocol):
     @property
     def body(self) -> str: ...
 
+    @property
+    def extra_resources(self) -> Mapping[str, tuple[str, str]]: ...
+
 
 class TemplateDeployer(Protocol):
     """The sandbox's deploy path for a change set's template: ``expand`` (the Serverless

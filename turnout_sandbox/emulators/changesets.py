@@ -28,6 +28,7 @@ resource(s) failed to create: [X]. Rollback requested by user.") and ``ROLLBACK_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlparse
 
@@ -222,6 +223,39 @@ def _create(backend: Any, placeholder: Any, body: str, change_set: Any) -> Any:
     return stack
 
 
+def _resource_events(stack: Any, extra: Mapping[str, tuple[str, str]]) -> None:
+    """Each created resource's CREATE_IN_PROGRESS and CREATE_COMPLETE, before the stack's
+    CREATE_COMPLETE, as CloudFormation lists a stack's events (DescribeStackEvents: one event
+    per resource status change); moto recorded the stack's own events only."""
+    from moto.cloudformation.models import Event
+
+    created: dict[str, tuple[str, str]] = {}
+    for logical, resource_json in stack.resource_map._resource_json_map.items():
+        resource = stack.resource_map._parsed_resources.get(logical)
+        physical = getattr(resource, "physical_resource_id", None)
+        if resource is not None and isinstance(physical, str):
+            created[logical] = (str(resource_json.get("Type", "")), physical)
+    created.update(extra)
+    done = stack.events.pop() if stack.events else None  # the stack's CREATE_COMPLETE
+    for logical, (kind, physical) in created.items():
+        for status, before in (("CREATE_IN_PROGRESS", ""), ("CREATE_COMPLETE", physical)):
+            stack.events.append(
+                Event(
+                    stack_id=stack.stack_id,
+                    stack_name=stack.name,
+                    logical_resource_id=logical,
+                    physical_resource_id=before,
+                    resource_type=kind,
+                    resource_status=status,
+                    resource_status_reason=None,
+                    resource_properties=None,
+                )
+            )
+    if done is not None:
+        done.timestamp = stack.events[-1].timestamp
+        stack.events.append(done)
+
+
 def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
     change_set = _find_change_set(self, change_set_name, stack_name)
     stack = self.stacks[change_set.stack_id]
@@ -242,6 +276,8 @@ def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None 
             )
         if prepared is not None and deployer is not None:
             deployer.finish(prepared)
+            if kind == "CREATE":
+                _resource_events(stack, prepared.extra_resources)
             # GetTemplate answers the template as submitted (TemplateStage "Original", the
             # default: GetTemplate API reference), and the next change set is compared with it
             # ("The submitted information didn't contain changes")

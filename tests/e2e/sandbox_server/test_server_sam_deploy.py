@@ -126,6 +126,15 @@ def test_given_the_line_when_sam_deploys_then_the_stack_is_created_with_its_outp
     ]
     assert statuses[0] == "CREATE_COMPLETE"  # newest first, as CloudFormation lists them
     assert "REVIEW_IN_PROGRESS" in statuses
+    events = cf.describe_stack_events(StackName=STACK)["StackEvents"]
+    created = {
+        (e["LogicalResourceId"], e["ResourceType"])
+        for e in events
+        if e["ResourceStatus"] == "CREATE_COMPLETE" and e["LogicalResourceId"] != STACK
+    }
+    # one per resource, moto's and the sandbox's own (the CodeBuild project)
+    assert ("LedgerTable", "AWS::DynamoDB::Table") in created
+    assert ("BuildProject", "AWS::CodeBuild::Project") in created
 
 
 def test_given_resolve_s3_when_sam_deployed_then_its_managed_stack_has_tags_and_source_bucket(
