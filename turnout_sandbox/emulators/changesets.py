@@ -29,8 +29,11 @@ resource(s) failed to create: [X]. Rollback requested by user.") and ``ROLLBACK_
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any, Final
 from urllib.parse import urlparse
+
+from moto.cloudformation.exceptions import CloudFormationError
 
 from turnout_sandbox.cfn import ResourceFailed
 from turnout_sandbox.patches import AttributePatch, Internal, Patch
@@ -99,9 +102,10 @@ def _create_change_set(
     from turnout_sandbox.cfn import SandboxError, parse_template
 
     try:
-        declared = parse_template(template).get("Parameters") or {}
+        parsed = parse_template(template)
     except SandboxError:
-        declared = {}  # moto's own parsing reports what is wrong with the template
+        parsed = {}  # moto's own parsing reports what is wrong with the template
+    declared = parsed.get("Parameters") or {}
     missing = [
         name
         for name, spec in declared.items()
@@ -109,35 +113,101 @@ def _create_change_set(
     ]
     if missing:
         raise ValidationError(message=f"Parameters: [{', '.join(missing)}] must have values")
+    expanded, failure = _expand(stack_name, template, parameters)
+    _check_capabilities(expanded or parsed, _CAPABILITIES.get())
     made = _CREATE.original(
         self, stack_name, change_set_name, template, parameters, *args, **kwargs
     )
-    _expand(self.change_sets[made[0]], stack_name, template, parameters)
+    change_set = self.change_sets[made[0]]
+    if failure is not None:
+        change_set.status = "FAILED"
+        change_set.execution_status = "UNAVAILABLE"
+        change_set.status_reason = failure
+    elif expanded is not None:
+        change_set.template_dict = expanded
+        change_set.changes = change_set.diff()
     return made
 
 
-def _expand(change_set: Any, stack_name: str, template: str, parameters: dict[str, str]) -> None:
+def _expand(
+    stack_name: str, template: str, parameters: dict[str, str]
+) -> tuple[dict[str, Any] | None, str | None]:
     """CloudFormation processes a change set's transforms when it creates the change set: its
     Changes are the processed template's resources, and a transform that fails fails the
     change set, ``Status`` FAILED with ``StatusReason`` "Transform AWS::Serverless-2016-10-31
     failed with: ..." (CloudFormation User Guide, "Create a change set" and "Template
-    macros"; DescribeChangeSet API reference, Status and StatusReason)."""
+    macros"; DescribeChangeSet API reference, Status and StatusReason).
+
+    Returns (the processed template or None, the failure's reason or None)."""
     from turnout_sandbox.cfn import SandboxError
 
     deployer = get_runtime().template_deployer if has_runtime() else None
     if deployer is None:
-        return
+        return None, None
     try:
-        expanded = deployer.expand(stack_name, template, parameters)
+        return deployer.expand(stack_name, template, parameters), None
     except SandboxError as exc:
-        change_set.status = "FAILED"
-        change_set.execution_status = "UNAVAILABLE"
         text = str(exc).removeprefix("SAM transform failed: ")
-        change_set.status_reason = f"Transform AWS::Serverless-2016-10-31 failed with: {text}"
+        return None, f"Transform AWS::Serverless-2016-10-31 failed with: {text}"
+
+
+#: The Capabilities of the CreateChangeSet request being served (the response sets it; None
+#: for a call that did not come through the API, which is not checked).
+_CAPABILITIES: ContextVar[tuple[str, ...] | None] = ContextVar("capabilities", default=None)
+
+#: "If your template includes any of the following resources, you must specify either
+#: CAPABILITY_IAM or CAPABILITY_NAMED_IAM ... If you have IAM resources with custom names, you
+#: must specify CAPABILITY_NAMED_IAM" (CreateChangeSet API reference, Capabilities).
+_IAM_TYPES: Final = {
+    "AWS::IAM::AccessKey": None,
+    "AWS::IAM::Group": "GroupName",
+    "AWS::IAM::InstanceProfile": "InstanceProfileName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::IAM::Policy": None,
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::User": "UserName",
+    "AWS::IAM::UserToGroupAddition": None,
+}
+
+
+class InsufficientCapabilitiesException(CloudFormationError):
+    """CreateChangeSet's error for a missing capability (CreateChangeSet API reference)."""
+
+    code = "InsufficientCapabilitiesException"
+
+
+def _check_capabilities(template: dict[str, Any], given: tuple[str, ...] | None) -> None:
+    """InsufficientCapabilitiesException "Requires capabilities : [CAPABILITY_IAM]" for a
+    template with IAM resources and neither capability (CAPABILITY_NAMED_IAM for named ones)."""
+    if given is None:
         return
-    if expanded is not None:
-        change_set.template_dict = expanded
-        change_set.changes = change_set.diff()
+    resources = template.get("Resources") or {}
+    iam = [r for r in resources.values() if isinstance(r, dict) and r.get("Type") in _IAM_TYPES]
+    named = [r for r in iam if _IAM_TYPES[r["Type"]] in (r.get("Properties") or {})]
+    needed = "CAPABILITY_NAMED_IAM" if named else "CAPABILITY_IAM" if iam else None
+    enough = {"CAPABILITY_NAMED_IAM"} if named else {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}
+    if needed is None or enough & set(given):
+        return
+    raise InsufficientCapabilitiesException(f"Requires capabilities : [{needed}]")
+
+
+def _create_change_set_response(self: Any) -> Any:
+    raw = self._get_param("Capabilities", [])
+    token = _CAPABILITIES.set(tuple(str(c) for c in raw) if isinstance(raw, list) else ())
+    try:
+        return _CREATE_RESPONSE.original(self)
+    finally:
+        _CAPABILITIES.reset(token)
+
+
+_CREATE_RESPONSE: Final = AttributePatch(
+    name="cloudformation.create-change-set-capabilities",
+    owner="moto.cloudformation.responses:CloudFormationResponse",
+    attribute="create_change_set",
+    new=_create_change_set_response,
+    why="CreateChangeSet checks the Capabilities a template's IAM resources need "
+    "(InsufficientCapabilitiesException); moto read no Capabilities",
+)
 
 
 _CREATE: Final = AttributePatch(
@@ -388,6 +458,7 @@ _RESOURCE_DIFF: Final = AttributePatch(
 )
 
 PATCHES: Final[tuple[Patch, ...]] = (
+    _CREATE_RESPONSE,
     _CREATE,
     _RESOURCE_DIFF,
     _UPDATE_RESOURCE,

@@ -49,7 +49,9 @@ def world() -> Iterator[World]:
     yield from start_world(ServerOptions(port=0, speed=100, with_stack=False))
 
 
-def sam_deploy(world: World, project: Path, stack: str) -> subprocess.CompletedProcess[str]:
+def sam_deploy(
+    world: World, project: Path, stack: str, capabilities: tuple[str, ...] = ("CAPABILITY_IAM",)
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             str(SAM),
@@ -62,8 +64,7 @@ def sam_deploy(world: World, project: Path, stack: str) -> subprocess.CompletedP
             stack,
             "--region",
             REGION,
-            "--capabilities",
-            "CAPABILITY_IAM",
+            *(("--capabilities", *capabilities) if capabilities else ()),
             "--no-confirm-changeset",
         ],
         cwd=project,
@@ -161,3 +162,13 @@ def test_given_an_invalid_serverless_resource_when_sam_deploys_then_the_change_s
     failed = [c for c in summaries if c["StackName"] == "invalid"]
     assert [(c["Status"], c["ExecutionStatus"]) for c in failed] == [("FAILED", "UNAVAILABLE")]
     assert "Nightly" in failed[0]["StatusReason"]
+
+
+def test_given_no_capabilities_when_sam_deploys_a_function_then_create_change_set_refuses(
+    world: World, bucket: str, tmp_path: Path
+) -> None:
+    done = sam_deploy(world, project_with(tmp_path, FUNCTION), "uncapable", capabilities=())
+    assert done.returncode != 0
+    assert "Requires capabilities : [CAPABILITY_IAM]" in done.stdout + done.stderr
+    stacks = world.client("cloudformation").list_stacks()["StackSummaries"]
+    assert "uncapable" not in {s["StackName"] for s in stacks}
