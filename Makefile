@@ -1,8 +1,8 @@
 # turnout: the two commands are `make demo` and `make test`.
 #
 #   make demo       set up .venv (Python 3.13) and run the offline demo (`turnout demo`)
-#   make test       set up .venv, .venv-sam and .venv-checkov, lint, type-check, then every test with branch
-#                   coverage of the core package (fails under 90 %)
+#   make test       set up .venv, .venv-sam, .venv-checkov and .venv-aws, lint, type-check, then
+#                   every test with branch coverage of the core package (fails under 90 %)
 #   make lint       ruff
 #   make typecheck  mypy --strict on the core, the sandbox, the CLI, the handlers, bench/
 #   make checks     template / ASL / build checks only (sam validate --lint, checkov, statelint, sam build)
@@ -35,7 +35,7 @@ MYPY_PACKAGES := $(wildcard $(ROOT)/layers/turnout/turnout $(ROOT)/turnout_sandb
 RUFF_PATHS    := $(wildcard $(ROOT)/layers $(ROOT)/functions $(ROOT)/turnout_sandbox \
                    $(ROOT)/turnout_cli $(ROOT)/tests $(ROOT)/bench $(ROOT)/scripts)
 
-.PHONY: help setup setup-sam setup-checkov demo test lint format typecheck pytest checks build bench bench-sandbox lock lock-layer clean
+.PHONY: help setup setup-sam setup-checkov setup-aws demo test lint format typecheck pytest checks build bench bench-sandbox lock lock-layer clean
 
 help:
 	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' $(ROOT)/Makefile
@@ -49,11 +49,14 @@ setup-sam:
 setup-checkov:
 	@$(SETUP) checkov
 
+setup-aws:
+	@$(SETUP) aws
+
 demo: setup
 	$(VENV)/bin/turnout demo
 
 # -k: run all three even when one fails, so one CI run shows every problem.
-test: setup setup-sam setup-checkov
+test: setup setup-sam setup-checkov setup-aws
 	@$(MAKE) -k lint typecheck pytest
 
 lint: setup
@@ -72,7 +75,7 @@ typecheck: setup
 	cd $(ROOT) && $(PY) -m mypy $(MYPY_PACKAGES) $(FUNCTION_APPS) $(wildcard $(ROOT)/bench/*.py)
 
 # pytest's exit code 5 ("no tests collected") is a failure here.
-pytest: setup setup-sam setup-checkov
+pytest: setup setup-sam setup-checkov setup-aws
 	@echo "== pytest (branch coverage of the core package, fail under 90 %; e2e files one process each)"
 	cd $(ROOT) && PY=$(PY) PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/run_tests.sh
 

@@ -5,6 +5,7 @@
 #   scripts/setup.sh dev      .venv      <- requirements/dev.txt + the project (editable)
 #   scripts/setup.sh sam      .venv-sam  <- requirements/sam.txt (aws-sam-cli, own boto3)
 #   scripts/setup.sh checkov  .venv-checkov <- requirements/checkov.txt (checkov, own boto3)
+#   scripts/setup.sh aws      .venv-aws  <- requirements/aws.txt (the aws CLI v1, for e2e tests)
 #
 # Each venv holds a stamp file with the sha256 of the files it was built from; when the stamp
 # matches, nothing is installed (a no-op takes well under a second). Everything comes from
@@ -115,14 +116,20 @@ setup_checkov() {
     ensure_venv "$ROOT/.venv-checkov" "$(hash_files "${files[@]}")" -r "$ROOT/requirements/checkov.txt"
 }
 
+setup_aws() {
+    local files=("$ROOT/requirements/aws.txt")
+    ensure_venv "$ROOT/.venv-aws" "$(hash_files "${files[@]}")" -r "$ROOT/requirements/aws.txt"
+}
+
 main() {
     case "${1:-}" in
         python) find_python ;;
         dev) setup_dev ;;
         sam) setup_sam ;;
         checkov) setup_checkov ;;
-        all) setup_dev; setup_sam; setup_checkov ;;
-        *) die "usage: $0 {python|dev|sam|checkov|all}" ;;
+        aws) setup_aws ;;
+        all) setup_dev; setup_sam; setup_checkov; setup_aws ;;
+        *) die "usage: $0 {python|dev|sam|checkov|aws|all}" ;;
     esac
 }
 

@@ -73,9 +73,10 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     console().print(table(title, columns, rows))
 
 
-def say(line: str) -> None:
-    """A line for people on stdout (plain, no markup, controls escaped)."""
-    console().print(clean(line), markup=False)
+def say(line: str, *, unwrapped: bool = False) -> None:
+    """A line for people on stdout (plain, no markup, controls escaped); ``unwrapped``: never
+    broken into several lines (a command to copy)."""
+    console().print(clean(line), markup=False, soft_wrap=unwrapped)
 
 
 def note(line: str) -> None:

@@ -6,9 +6,11 @@ from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, Step, run_scena
 from turnout_sandbox.server import (
     DEFAULT_PORT,
     PortInUse,
+    Ready,
     SandboxServer,
     ServerConfigError,
     ServerOptions,
+    default_region,
     serve,
 )
 from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
@@ -18,11 +20,13 @@ __all__ = [
     "SCENARIOS",
     "AccessKeyError",
     "PortInUse",
+    "Ready",
     "SandboxServer",
     "ScenarioResult",
     "ServerConfigError",
     "ServerOptions",
     "Step",
+    "default_region",
     "resolve_access_key",
     "run_scenario",
     "serve",

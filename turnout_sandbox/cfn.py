@@ -23,6 +23,17 @@ class SandboxError(Exception):
     """The sandbox cannot do what was asked; the message says why."""
 
 
+class ResourceFailed(SandboxError):
+    """A resource of a stack cannot be created or updated: CloudFormation's *_FAILED event
+    names ``logical_id`` with ``reason``."""
+
+    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
+        super().__init__(f"{logical_id} ({resource_type}): {reason}")
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.reason = reason
+
+
 # ---------------------------------------------------------------- YAML with CloudFormation tags
 class _CfnLoader(yaml.SafeLoader):
     pass
@@ -68,11 +79,20 @@ for _fn in (
 
 def load_template(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 (SafeLoader subclass)
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text()
+    except OSError as exc:
         raise SandboxError(f"{path}: cannot read the template: {exc}") from None
+    return parse_template(text, str(path))
+
+
+def parse_template(text: str, where: str = "the template") -> dict[str, Any]:
+    """A template's YAML or JSON, short-form intrinsics (``!Ref``) as their long form."""
+    try:
+        data = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 (SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        raise SandboxError(f"{where}: cannot read the template: {exc}") from None
     if not isinstance(data, dict) or "Resources" not in data:
-        raise SandboxError(f"{path}: not a CloudFormation template (no Resources)")
+        raise SandboxError(f"{where}: not a CloudFormation template (no Resources)")
     return data
 
 
@@ -240,6 +260,7 @@ PROVIDED_TYPES = (
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Subscription",
     "AWS::SQS::QueuePolicy",
+    "AWS::S3::BucketPolicy",  # the SAM CLI's managed bucket stack has one
 )
 
 
@@ -249,7 +270,7 @@ def split_unsupported(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
     supported = set(get_model_map()) | set(NULL_MODELS)
     provided: dict[str, dict[str, Any]] = {}
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []
     for logical, resource in list(template["Resources"].items()):
         kind = resource.get("Type", "")
         if kind in supported or kind.startswith("Custom::"):
@@ -257,9 +278,16 @@ def split_unsupported(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if kind in PROVIDED_TYPES:
             provided[logical] = template["Resources"].pop(logical)
         else:
-            missing.append(f"{logical} ({kind})")
+            missing.append((logical, kind))
     if missing:
-        raise SandboxError("the sandbox cannot provide these resource types: " + ", ".join(missing))
+        logical, kind = missing[0]
+        rest = ", ".join(f"{name} ({of})" for name, of in missing[1:])
+        raise ResourceFailed(
+            logical,
+            kind,
+            f"the sandbox cannot create a resource of type {kind}"
+            + (f" (nor these: {rest})" if rest else ""),
+        )
     return provided
 
 
@@ -278,3 +306,85 @@ def replace_refs(value: Any, physical: Mapping[str, str], arns: Mapping[str, str
             if logical in arns:
                 return arns[logical]
     return {k: replace_refs(v, physical, arns) for k, v in value.items()}
+
+
+# ---------------------------------------------------------------- a template made ready for moto
+@dataclass
+class PreparedTemplate:
+    """What the sandbox made of a SAM template for moto's CloudFormation, and what it needs
+    after moto created the stack (the resources moto skips, the functions' code and handlers)."""
+
+    name: str
+    template: dict[str, Any]
+    parameters: dict[str, str]
+    provided: dict[str, dict[str, Any]]
+    physical: dict[str, str]
+    resolver: Resolver
+    code_dirs: dict[str, str]
+    handlers: dict[str, str]
+    update: bool = False
+
+    @property
+    def body(self) -> str:
+        return json.dumps(self.template)
+
+    @property
+    def extra_resources(self) -> dict[str, tuple[str, str]]:
+        """The resources the sandbox creates itself: logical id -> (type, physical id)."""
+        return {
+            logical: (str(resource["Type"]), self.physical.get(logical, ""))
+            for logical, resource in self.provided.items()
+        }
+
+
+def _s3_object(value: Any) -> tuple[str, str] | None:
+    """(bucket, key) of a packaged artifact: ``s3://bucket/key`` or ``{Bucket, Key}``."""
+    if isinstance(value, str) and value.startswith("s3://"):
+        bucket, _, key = value[5:].partition("/")
+        return bucket, key
+    if isinstance(value, dict) and "Bucket" in value and "Key" in value:
+        return str(value["Bucket"]), str(value["Key"])
+    return None
+
+
+def fetch_packaged(template: dict[str, Any], s3: Any, workdir: Path) -> dict[str, str]:
+    """What Lambda and Step Functions do with a packaged template's artifacts (what
+    ``sam package`` uploaded): each function's zip unpacked to ``workdir/<logical id>`` to run
+    in process, each state machine's DefinitionUri read from S3 as its definition.
+
+    Returns logical id -> code directory; ResourceFailed names an artifact S3 does not hold."""
+    code_dirs: dict[str, str] = {}
+    for logical, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        kind = resource.get("Type")
+        if kind == "AWS::Serverless::Function":
+            uri = props.get(
+                "CodeUri", template.get("Globals", {}).get("Function", {}).get("CodeUri")
+            )
+            where = _s3_object(uri)
+            if where is None:
+                raise ResourceFailed(
+                    logical, kind, f"CodeUri {uri!r} is not in S3: run sam build, then sam deploy"
+                )
+            target = workdir / logical
+            target.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(io.BytesIO(_read_s3(s3, where, logical, kind))) as archive:
+                archive.extractall(target)
+            code_dirs[logical] = str(target)
+        elif kind == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
+            where = _s3_object(props["DefinitionUri"])
+            if where is None:
+                continue  # a local path: the SAM transform says what is wrong with it
+            try:
+                props["Definition"] = json.loads(_read_s3(s3, where, logical, kind))
+            except ValueError as exc:
+                raise ResourceFailed(logical, kind, f"DefinitionUri is not JSON: {exc}") from None
+            del props["DefinitionUri"]
+    return code_dirs
+
+
+def _read_s3(s3: Any, where: tuple[str, str], logical: str, kind: str) -> bytes:
+    try:
+        return bytes(s3.get_object(Bucket=where[0], Key=where[1])["Body"].read())
+    except Exception as exc:  # NoSuchKey / NoSuchBucket: S3's own words
+        raise ResourceFailed(logical, kind, f"s3://{where[0]}/{where[1]}: {exc}") from None

@@ -122,6 +122,34 @@ class LogLine:
     message: str
 
 
+class Prepared(Protocol):
+    """A template made ready for moto's CloudFormation by a :class:`TemplateDeployer`."""
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def extra_resources(self) -> Mapping[str, tuple[str, str]]: ...
+
+
+class TemplateDeployer(Protocol):
+    """The sandbox's deploy path for a change set's template: ``expand`` (the Serverless
+    transform alone, at CreateChangeSet), ``prepare`` (the Serverless
+    transform, the code fetched from S3; raises ``cfn.ResourceFailed``; None: moto alone
+    creates this template) before moto creates or updates the stack from ``body``, ``finish``
+    (what moto skips, the Lambdas run in process) after."""
+
+    def expand(
+        self, stack_name: str, template: str, parameters: Mapping[str, str]
+    ) -> dict[str, Any] | None: ...
+
+    def prepare(
+        self, stack_name: str, template: str, parameters: Mapping[str, str], kind: str
+    ) -> Prepared | None: ...
+
+    def finish(self, prepared: Prepared) -> None: ...
+
+
 @dataclass
 class Runtime:
     """What emulators share. Created by the sandbox; emulators read it via get_runtime()."""
@@ -130,6 +158,8 @@ class Runtime:
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
     invoke_lambda: LambdaInvoker | None = None
+    #: ExecuteChangeSet deploys through it (the sandbox sets it; None: moto's stack only)
+    template_deployer: TemplateDeployer | None = None
     #: Observers of emitted events (the timeline, tests). Called with the entry dict.
     event_listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)

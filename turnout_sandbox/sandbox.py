@@ -259,6 +259,9 @@ class Sandbox:
         iam_enforcement.activate(self.iam)
         set_runtime(self.runtime)
         self.runtime.invoke_lambda = self.runner.invoke  # type: ignore[assignment]
+        from turnout_sandbox.sam_deploy import ChangeSetDeployer
+
+        self.runtime.template_deployer = ChangeSetDeployer(self)
         core_clock.set_clock(self.runtime.clock.now)
         catalog.reset_all()
 
@@ -271,6 +274,9 @@ class Sandbox:
         if _ACTIVE is self:
             catalog.reset_all()
         self.runtime.clock.stop()
+        deployer, self.runtime.template_deployer = self.runtime.template_deployer, None
+        if deployer is not None:
+            deployer.close()  # type: ignore[attr-defined]
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -312,6 +318,32 @@ class Sandbox:
         except s3.exceptions.BucketAlreadyOwnedByYou:
             pass
         code_dirs = cfn.package(sam, path.parent, s3, bucket)
+        prepared = self.prepare_template(name, sam, parameters, code_dirs)
+        cf = self.client("cloudformation")
+        cf.create_stack(
+            StackName=name,
+            TemplateBody=prepared.body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
+        described = cf.describe_stacks(StackName=name)["Stacks"][0]
+        if described["StackStatus"] != "CREATE_COMPLETE":
+            raise cfn.SandboxError(
+                f"stack {name}: {described['StackStatus']} {described.get('StackStatusReason', '')}"
+            )
+        return self.finish_template(prepared)
+
+    def prepare_template(
+        self,
+        name: str,
+        sam: dict[str, Any],
+        parameters: dict[str, str],
+        code_dirs: dict[str, str],
+        *,
+        update: bool = False,
+    ) -> cfn.PreparedTemplate:
+        """The SAM template, its code packaged (``code_dirs``: logical id -> local directory),
+        made into the CloudFormation template moto creates (SandboxError says what is wrong)."""
         handlers = {
             logical: str(
                 r["Properties"].get("Handler")
@@ -331,13 +363,7 @@ class Sandbox:
         unknown = [p for p in parameters if p not in declared]
         if unknown:
             raise cfn.SandboxError(f"stack {name}: unknown parameters: {', '.join(unknown)}")
-        pseudo = {
-            "AWS::Region": self.region,
-            "AWS::AccountId": self.account,
-            "AWS::StackName": name,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-        }
+        pseudo = self.pseudo_parameters(name)
         cfn_template = cfn.sam_transform(sam, {**pseudo, **parameters})
         cfn.apply_definition_substitutions(cfn_template)
         provided = cfn.split_unsupported(cfn_template)
@@ -353,33 +379,53 @@ class Sandbox:
         resolver.evaluate_conditions(cfn_template.get("Conditions", {}))
         physical, arns = self._plan_provided(provided, resolver)
         cfn_template = cfn.replace_refs(cfn_template, physical, arns)
-        cf = self.client("cloudformation")
-        cf.create_stack(
-            StackName=name,
-            TemplateBody=json.dumps(cfn_template),
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        return cfn.PreparedTemplate(
+            name=name,
+            template=cfn_template,
+            parameters=dict(parameters),
+            provided=provided,
+            physical=physical,
+            resolver=resolver,
+            code_dirs=code_dirs,
+            handlers=handlers,
+            update=update,
         )
+
+    def pseudo_parameters(self, stack: str) -> dict[str, str]:
+        """CloudFormation's pseudo parameters for ``stack`` in this sandbox."""
+        return {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::StackName": stack,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+
+    def finish_template(self, prepared: cfn.PreparedTemplate) -> Stack:
+        """After moto created (or updated) the stack: the resources moto skips, the Lambdas
+        run in process, the state machines' principals; the stack as the sandbox knows it."""
+        name, resolver = prepared.name, prepared.resolver
+        cf = self.client("cloudformation")
         described = cf.describe_stacks(StackName=name)["Stacks"][0]
-        if described["StackStatus"] != "CREATE_COMPLETE":
+        if described["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
             failed = [
                 f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
                 for e in cf.describe_stack_events(StackName=name)["StackEvents"]
-                if e.get("ResourceStatus") == "CREATE_FAILED"
+                if e.get("ResourceStatus") in ("CREATE_FAILED", "UPDATE_FAILED")
             ]
             raise cfn.SandboxError(
                 f"stack {name}: {described['StackStatus']} {'; '.join(failed)}".rstrip()
             )
         resources = cf.describe_stack_resources(StackName=name)["StackResources"]
         self._learn_created(resources, resolver)
-        self._create_provided(provided, resolver, physical)
+        self._create_provided(prepared.provided, resolver, prepared.physical, prepared.update)
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-        expected = set(cfn_template.get("Outputs", {}))
+        expected = set(prepared.template.get("Outputs", {}))
         lost = expected - set(outputs)
         if lost:
             raise cfn.SandboxError(f"stack {name}: moto dropped outputs {sorted(lost)}")
-        stack = Stack(name, outputs, dict(parameters))
-        self._register_functions(stack, code_dirs, handlers, resolver)
+        stack = Stack(name, outputs, dict(prepared.parameters))
+        self._register_functions(stack, prepared.code_dirs, prepared.handlers, resolver)
         self._register_state_machines(resources)
         self.stacks[name] = stack
         return stack
@@ -506,13 +552,21 @@ class Sandbox:
                 )
                 physical[logical] = name
                 arns[logical] = f"arn:aws:cloudwatch:{self.region}:{self.account}:alarm:{name}"
+            elif kind == "AWS::S3::BucketPolicy":
+                # Ref of an AWS::S3::BucketPolicy is a generated id (it has no attributes)
+                physical[logical] = f"{resolver.params['AWS::StackName']}-{logical}"
+                arns[logical] = physical[logical]
             else:
                 physical[logical] = f"{logical}-subscription"
                 arns[logical] = physical[logical]
         return physical, arns
 
     def _create_provided(
-        self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver, physical: dict[str, str]
+        self,
+        provided: dict[str, dict[str, Any]],
+        resolver: cfn.Resolver,
+        physical: dict[str, str],
+        update: bool = False,
     ) -> None:
         for logical, resource in provided.items():
             condition = resource.get("Condition")
@@ -521,7 +575,7 @@ class Sandbox:
             kind = resource["Type"]
             props = resolver.resolve(resource.get("Properties", {}))
             if kind == "AWS::CodeBuild::Project":
-                self._create_project(props)
+                self._create_project(props, update)
             elif kind == "AWS::CloudWatch::Alarm":
                 self.client("cloudwatch").put_metric_alarm(
                     AlarmName=physical[logical],
@@ -543,6 +597,10 @@ class Sandbox:
                     self.client("sqs").set_queue_attributes(
                         QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
                     )
+            elif kind == "AWS::S3::BucketPolicy":
+                self.client("s3").put_bucket_policy(
+                    Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
+                )
             elif kind == "AWS::SNS::Subscription":
                 self.client("sns").subscribe(
                     TopicArn=props["TopicArn"],
@@ -550,10 +608,13 @@ class Sandbox:
                     Endpoint=props["Endpoint"],
                 )
 
-    def _create_project(self, props: dict[str, Any]) -> None:
+    def _create_project(self, props: dict[str, Any], update: bool = False) -> None:
         env = props["Environment"]
         source = props["Source"]
-        self.client("codebuild").create_project(
+        codebuild = self.client("codebuild")
+        if update:  # UpdateStack replaces a project's properties (moto has no UpdateProject)
+            codebuild.delete_project(name=props["Name"])
+        codebuild.create_project(
             name=props["Name"],
             description=props.get("Description", ""),
             source={

@@ -19,6 +19,8 @@ ledger, archived events) reads it from there.
 
 from __future__ import annotations
 
+import os
+import re
 import signal
 import socket
 import threading
@@ -37,6 +39,17 @@ DEFAULT_PORT = 4747
 DEFAULT_SPEED = 60.0
 TRIGGERS = ("push", "manual")
 HOST = "127.0.0.1"
+#: The region served when neither --region nor the environment names one.
+FALLBACK_REGION = "ap-northeast-2"
+#: A region name as botocore's endpoint rules take it (us-east-1, ap-northeast-2, eu-central-2,
+#: us-gov-west-1, cn-north-1): the user's typo fails here, not as an empty region.
+_REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
+def default_region() -> str:
+    """The environment's region as boto3 reads it (AWS_REGION, then AWS_DEFAULT_REGION), else
+    ap-northeast-2: a user's usual region is the one their clients will call."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or FALLBACK_REGION
 
 
 class PortInUse(Exception):
@@ -66,8 +79,17 @@ class ServerOptions:
     #: None or "none": any access key is accepted; "auto": a random one for this run; else
     #: that key: requests signed with another are refused (turnout_sandbox.server_guard)
     access_key: str | None = None
+    #: where the demo service and the stack live; every other region is empty, as in AWS
+    #: (``serve()`` and ``turnout sandbox serve`` default to the environment's region)
+    region: str = FALLBACK_REGION
+    #: False: the demo service only; the user deploys turnout with ``sam deploy``
+    with_stack: bool = True
 
     def __post_init__(self) -> None:
+        if not _REGION_PATTERN.match(self.region):
+            raise ServerConfigError(
+                f"region {self.region!r} is not a region name (e.g. us-east-1, ap-northeast-2)"
+            )
         if not 0 <= self.port <= 65535:
             raise ServerConfigError(f"port {self.port} is not in 0..65535")
         if not self.speed > 0:
@@ -88,6 +110,23 @@ class ServerOptions:
             return self.termination_wait_minutes
         gate = self.bake_minutes + self.timeout_minutes
         return gate + 10 if gate > 55 else 5
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What a client needs to call the served sandbox (the banner prints it): the endpoint,
+    the region the demo service and the stack live in, the account, the stack's name."""
+
+    url: str
+    region: str
+    account: str
+    stack: str | None
+    #: without the stack: the ``sam deploy`` line that deploys turnout for the demo service
+    sam_deploy: str | None = None
+
+    def banner(self) -> str:
+        stack = f"stack {self.stack}" if self.stack else "no turnout stack"
+        return f"on {self.url}, region {self.region}, account {self.account}, {stack}"
 
 
 class SandboxServer:
@@ -158,6 +197,39 @@ class SandboxServer:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    def ready(self) -> Ready:
+        """The endpoint, region, account and stack being served (after start())."""
+        if self.sandbox is None:
+            raise RuntimeError("the sandbox server is not serving: call start() first")
+        stack = self.stack.name if self.stack is not None else None
+        sam = None if self.options.with_stack else self.sam_deploy_line()
+        return Ready(self.url, self.sandbox.region, self.sandbox.account, stack, sam)
+
+    def stack_parameters(self) -> dict[str, str]:
+        """The turnout stack's parameters for the demo service (after start())."""
+        if self.demo is None:
+            raise RuntimeError("the sandbox server is not serving: call start() first")
+        opts = self.options
+        return self.demo.stack_parameters(
+            trigger=opts.trigger,
+            bake_minutes=opts.bake_minutes,
+            timeout_minutes=opts.timeout_minutes,
+        )
+
+    def sam_deploy_line(self) -> str:
+        """The one command that deploys turnout for the demo service, as the README deploys
+        it into AWS (``sam build`` first; AWS_ENDPOINT_URL names this endpoint)."""
+        import shlex
+
+        from turnout_sandbox.scenarios import STACK
+
+        overrides = " ".join(shlex.quote(f"{k}={v}") for k, v in self.stack_parameters().items())
+        return (
+            f"sam deploy --resolve-s3 --stack-name {STACK} --region {self.options.region} "
+            "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-confirm-changeset "
+            f"--parameter-overrides {overrides}"
+        )
+
     # -- the sandbox ------------------------------------------------------------------------
     def _start_sandbox(self) -> None:
         from turnout_sandbox.demo import DemoService
@@ -166,17 +238,11 @@ class SandboxServer:
         from turnout_sandbox.scenarios import STACK
 
         opts = self.options
-        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam).start()
+        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam, region=opts.region).start()
         self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
-        self.stack = self.sandbox.deploy_stack(
-            STACK,
-            self.demo.stack_parameters(
-                trigger=opts.trigger,
-                bake_minutes=opts.bake_minutes,
-                timeout_minutes=opts.timeout_minutes,
-            ),
-        )
-        events.start_schedules()
+        if opts.with_stack:
+            self.stack = self.sandbox.deploy_stack(STACK, self.stack_parameters())
+        events.start_schedules()  # a stack deployed later: its rules are picked up
 
     def _stop_sandbox(self) -> None:
         demo, sandbox = self.demo, self.sandbox
@@ -248,7 +314,7 @@ def _bind(port: int, access_key: str | None = None) -> BaseWSGIServer:
 
 def serve(
     port: int = DEFAULT_PORT,
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[Ready], None] | None = None,
     stop: threading.Event | None = None,
     speed: float = DEFAULT_SPEED,
     *,
@@ -257,12 +323,15 @@ def serve(
     timeout_minutes: int = 10,
     iam: str = "enforce",
     access_key: str | None = None,
+    region: str | None = None,
+    with_stack: bool = True,
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
 
-    Raises PortInUse (before the sandbox starts) when the port is taken, ServerConfigError
-    for an option out of range.
+    ``on_ready`` gets the endpoint, region, account and stack once serving. Raises PortInUse
+    (before the sandbox starts) when the port is taken, ServerConfigError for an option out
+    of range.
     """
     opts = options or ServerOptions(
         port=port,
@@ -272,13 +341,15 @@ def serve(
         timeout_minutes=timeout_minutes,
         iam=iam,
         access_key=access_key,
+        region=region or default_region(),
+        with_stack=with_stack,
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)
     try:
         with SandboxServer(opts) as server:
             if on_ready:
-                on_ready(server.url)
+                on_ready(server.ready())
             try:
                 while not done.wait(0.5):
                     pass

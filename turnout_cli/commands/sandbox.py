@@ -124,6 +124,22 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             "or the key to require.",
         ),
     ] = "none",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="Where the demo service and the stack are deployed (default: AWS_REGION or "
+            "AWS_DEFAULT_REGION, else ap-northeast-2); every other region is empty, as in AWS.",
+        ),
+    ] = None,
+    no_stack: Annotated[
+        bool,
+        typer.Option(
+            "--no-stack",
+            help="Set up the demo service only, and print the `sam deploy` line that deploys "
+            "turnout for it (rehearse your own template).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C (for the CLI and aws --endpoint-url)."""
 
@@ -153,12 +169,15 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             )
             if value != default
         }
+        if region is not None:
+            chosen["region"] = region
+        if no_stack:
+            chosen["with_stack"] = False
 
-        def ready(url: str) -> None:
+        def ready(served: Any) -> None:
             say(
-                f"sandbox listening on {url} (virtual clock x{speed:g}, BuildTrigger {trigger}, "
-                f"bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it); "
-                f"try: turnout --endpoint-url {url} status"
+                f"sandbox listening {served.banner()} (virtual clock x{speed:g}, BuildTrigger "
+                f"{trigger}, bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it)"
             )
             if key is not None:
                 say(
@@ -166,11 +185,26 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
                     f"export {SANDBOX_KEY_ENV}={key} for turnout, "
                     f"AWS_ACCESS_KEY_ID={key} for the aws CLI"
                 )
+            if served.sam_deploy:
+                say(
+                    f"deploy turnout: sam build, then with AWS_ENDPOINT_URL={served.url} "
+                    f"AWS_ACCESS_KEY_ID={key or 'testing'} AWS_SECRET_ACCESS_KEY=testing "
+                    "(never your own keys):"
+                )
+                say(served.sam_deploy, unwrapped=True)
+                return
+            say(
+                f"try: turnout --endpoint-url {served.url} --region {served.region} status;  "
+                f"aws --endpoint-url {served.url} --region {served.region} cloudformation "
+                "describe-stacks"
+            )
 
         try:
             api.serve(port, on_ready=ready, **chosen)
         except api.PortInUse as exc:
             raise CliError(f"--port {port} is in use ({exc}): pick another with --port") from None
+        except api.ServerConfigError as exc:
+            raise CliError(f"--{exc}") from None
         except KeyboardInterrupt:
             pass
         say("sandbox stopped")

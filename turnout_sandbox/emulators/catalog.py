@@ -7,6 +7,7 @@ from types import ModuleType
 from typing import Final
 
 from turnout_sandbox.emulators import (
+    changesets,
     cloudformation,
     codebuild,
     codecommit,
@@ -15,6 +16,7 @@ from turnout_sandbox.emulators import (
     ecr,
     ecs_bluegreen,
     events,
+    s3,
     stepfunctions,
 )
 from turnout_sandbox.patches import REGISTRY, PatchRegistry
@@ -24,6 +26,7 @@ __all__ = ["EMULATORS", "register_all", "reset_all"]
 #: Every emulator, in the order the sandbox installs and resets them.
 EMULATORS: Final[tuple[ModuleType, ...]] = (
     cloudformation,
+    changesets,
     dynamodb,
     codecommit,
     ecr,
@@ -32,6 +35,7 @@ EMULATORS: Final[tuple[ModuleType, ...]] = (
     ecs_bluegreen,
     events,
     stepfunctions,
+    s3,
 )
 
 

@@ -114,6 +114,16 @@ _ARCHIVE_REF: Final = AttributePatch(
     why="AWS: Ref of an AWS::Events::Archive is the archive name; moto's Archive has no Ref",
     must_exist=False,
 )
+_LAYER_REF: Final = AttributePatch(
+    name="cloudformation.layer-version-ref-is-arn",
+    owner="moto.awslambda.models:LayerVersion",
+    attribute="physical_resource_id",
+    new=property(lambda self: self.arn),
+    why="AWS: Ref of an AWS::Lambda::LayerVersion is the layer version's ARN (CloudFormation "
+    "User Guide, AWS::Lambda::LayerVersion, Return values); moto's had no Ref, so a "
+    "function's Layers held the object and UpdateStack of the function failed",
+    must_exist=False,
+)
 _PARSER_BACKENDS: Final = AttributePatch(
     name="cloudformation.state-machines-in-parser-backend",
     owner="moto.stepfunctions.models",
@@ -338,6 +348,7 @@ PATCHES: Final[tuple[Patch, ...]] = (
     _GET_CFN_ATTRIBUTE,
     _CREATE_ARCHIVE,
     _ARCHIVE_REF,
+    _LAYER_REF,
     _PARSER_BACKENDS,
     _CLEAN_JSON,
 )

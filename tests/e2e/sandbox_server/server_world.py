@@ -10,12 +10,14 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from tests.checks.cfn_template import sam_environment
 from turnout_sandbox.server import SandboxServer, ServerOptions
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,6 +44,49 @@ def cli_env() -> dict[str, str]:
     }
     env["COLUMNS"] = "200"  # tables are not wrapped
     return env
+
+
+def sam_env(url: str, tmp_home: Path) -> dict[str, str]:
+    """What a user deploying into the sandbox at ``url`` has set: the SAM CLI's environment
+    (python3.13 first on PATH, no telemetry, sam's own files under ``tmp_home``), the endpoint
+    and dummy keys (never their own), no region (the command names it), nothing of turnout's
+    or of a profile."""
+    drop = {"TURNOUT_STACK", "TURNOUT_DEBUG", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"}
+    drop.add("AWS_DEFAULT_REGION")
+    env = {k: v for k, v in sam_environment(tmp_home).items() if k not in drop}
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+    )
+    return env
+
+
+@contextmanager
+def serving(*args: str, timeout: float = 90.0) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`turnout sandbox serve ARGS` as a user starts it: the process and the first line it
+    prints once it serves (empty when it ended or the deadline passed); killed on exit."""
+    proc = subprocess.Popen(
+        [*TURNOUT, "sandbox", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=cli_env(),
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        first = ""
+        while time.monotonic() < deadline and not first and proc.poll() is None:
+            first = proc.stdout.readline()
+        yield proc, first
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def turnout(
@@ -92,8 +137,11 @@ class World:
 
     @property
     def outputs(self) -> dict[str, str]:
-        assert self.server.stack is not None
-        return self.server.stack.outputs
+        if self.server.stack is not None:
+            return self.server.stack.outputs
+        # a stack the user deployed (sam deploy): its outputs as CloudFormation answers them
+        found = self.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+        return {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
 
     def client(self, service: str) -> Any:
         if service not in self.clients:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server_world import ROOT, TURNOUT, cli_env, turnout
+from server_world import ROOT, serving, turnout
 
 from turnout_sandbox.server import PortInUse, SandboxServer, ServerConfigError, ServerOptions
 
@@ -97,22 +96,7 @@ def test_given_no_server_on_the_endpoint_when_a_verb_runs_then_one_error_line_an
 
 def test_given_sandbox_serve_when_a_client_calls_then_sigterm_stops_it_and_frees_the_port() -> None:
     port = closed_port()
-    proc = subprocess.Popen(
-        [*TURNOUT, "sandbox", "serve", "--port", str(port), "--speed", "100"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=cli_env(),
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 90
-        first = ""
-        while time.monotonic() < deadline and not first:
-            first = proc.stdout.readline()  # the server prints one line once it serves
-            if proc.poll() is not None:
-                break
+    with serving("--port", str(port), "--speed", "100") as (proc, first):
         assert f"sandbox listening on http://127.0.0.1:{port}" in first, first
         assert "x100" in first
 
@@ -126,10 +110,6 @@ def test_given_sandbox_serve_when_a_client_calls_then_sigterm_stops_it_and_frees
         out, _ = proc.communicate(timeout=30)
         assert proc.returncode == 0
         assert "sandbox stopped" in out
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
     with socket.socket() as probe:  # the port is free again
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))

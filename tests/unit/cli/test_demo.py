@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -20,6 +21,22 @@ runner = CliRunner()
 
 class PortInUse(Exception):
     pass
+
+
+class ServerConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Ready:
+    url: str
+    region: str = "ap-northeast-2"
+    account: str = "123456789012"
+    stack: str | None = "turnout-hello-aws"
+    sam_deploy: str | None = None
+
+    def banner(self) -> str:
+        return f"on {self.url}, region {self.region}, account {self.account}, stack {self.stack}"
 
 
 def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, list[Any]]:
@@ -48,13 +65,22 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
             summary={"commit": "c" * 40, "result": "succeeded" if ok else "rolled_back"},
         )
 
-    def serve(port: int, on_ready: Callable[[str], None], **chosen: Any) -> None:
+    def serve(port: int, on_ready: Callable[[Ready], None], **chosen: Any) -> None:
         calls.append(port)
         if chosen:
             calls.append(chosen)
         if port_taken:
             raise PortInUse(f"127.0.0.1:{port} is taken")
-        on_ready(f"http://127.0.0.1:{port}")
+        if "region" in chosen and chosen["region"] == "Seoul":
+            raise ServerConfigError("region 'Seoul' is not a region name")
+        url, region = f"http://127.0.0.1:{port}", chosen.get("region", "ap-northeast-2")
+        if chosen.get("with_stack") is False:
+            line = "sam deploy --resolve-s3 --stack-name turnout-hello-aws " + " ".join(
+                f"Param{i}=value-{i}" for i in range(40)
+            )
+            on_ready(Ready(url, region, stack=None, sam_deploy=line))
+        else:
+            on_ready(Ready(url, region))
 
     api.SCENARIOS = {
         "happy-path": "push, gate passes, old tasks terminated",
@@ -63,6 +89,7 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
     api.run_scenario = run_scenario  # type: ignore[attr-defined]
     api.serve = serve  # type: ignore[attr-defined]
     api.PortInUse = PortInUse  # type: ignore[attr-defined]
+    api.ServerConfigError = ServerConfigError  # type: ignore[attr-defined]
     api.DEFAULT_PORT = 4747  # type: ignore[attr-defined]
     api.resolve_access_key = resolve_access_key  # type: ignore[attr-defined]
     api.AccessKeyError = AccessKeyError  # type: ignore[attr-defined]
@@ -161,6 +188,41 @@ def test_given_a_malformed_access_key_when_serve_then_exit_2_names_it(
         result.stderr
     )
     assert calls == []
+
+
+def test_given_a_region_when_serve_then_the_banner_names_it_and_the_try_lines_use_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5003", "--region", "us-east-1"])
+    assert result.exit_code == 0, result.output
+    assert "on http://127.0.0.1:5003, region us-east-1, account 123456789012" in result.stdout
+    assert "--endpoint-url http://127.0.0.1:5003 --region us-east-1 status" in result.stdout
+
+
+def test_given_no_stack_when_serve_then_the_sam_deploy_line_is_printed_on_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5005", "--no-stack"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    deploy = [line for line in lines if line.startswith("sam deploy")]
+    assert len(deploy) == 1  # one line, however long (a command to copy)
+    assert deploy[0].endswith("Param39=value-39")
+    assert "AWS_ENDPOINT_URL=http://127.0.0.1:5005" in result.stdout
+
+
+def test_given_a_bad_region_when_serve_then_exit_2_names_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, _ = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5004", "--region", "Seoul"])
+    assert result.exit_code == 2
+    assert "--region 'Seoul' is not a region name" in result.stderr
 
 
 def test_given_a_taken_port_when_serve_then_exit_2_names_it(
