@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -12,6 +13,7 @@ from typing import Any
 
 from turnout_sandbox.demo import REPO, DemoService
 from turnout_sandbox.sandbox import Sandbox, Stack
+from turnout_sandbox.timeline import Step, Timeline, gate_check
 
 STACK = "turnout-hello-aws"
 DEFAULT_SPEED = 200.0
@@ -27,14 +29,6 @@ SCENARIOS: dict[str, str] = {
     "stuck": "the new task set never gets healthy: the gate times out and rolls back",
     "short-tag": "the buildspec tags the image with a 7-character commit id: it deploys",
 }
-
-
-@dataclass
-class Step:
-    at_real: float
-    at_virtual: float
-    source: str
-    text: str
 
 
 @dataclass
@@ -90,10 +84,10 @@ class Run:
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
-        self.steps: list[Step] = []
         self.sandbox = Sandbox(speed=speed, iam=iam).start()
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
+        self.timeline = Timeline(self.v0, self.t0, on_step)
         self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
         self.stack_name = stack_name
         self.stack: Stack = self.sandbox.deploy_stack(
@@ -108,6 +102,7 @@ class Run:
         events.start_schedules()
         self.sfn = self.sandbox.client("stepfunctions")
         self._seen: dict[str, int] = {}
+        self._logs_seen = 0
         self._stop = threading.Event()
         self.sandbox.runtime.event_listeners.append(self._on_event)
         took = time.monotonic() - self.t0
@@ -116,16 +111,13 @@ class Run:
         self._watcher.start()
 
     # -- timeline -------------------------------------------------------------------
-    def step(self, source: str, text: str) -> None:
-        s = Step(
-            round(time.monotonic() - self.t0, 3),
-            round(self.sandbox.runtime.clock.now() - self.v0, 1),
-            source,
-            text,
-        )
-        self.steps.append(s)
-        if self.on_step:
-            self.on_step(s)
+    @property
+    def steps(self) -> list[Step]:
+        return self.timeline.steps
+
+    def step(self, source: str, text: str, at: float | None = None) -> None:
+        """A step that happened at virtual time ``at`` (now when None), in true order."""
+        self.timeline.add(self.sandbox.runtime.clock.now() if at is None else at, source, text)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         d = event.get("detail", {})
@@ -143,28 +135,50 @@ class Run:
             self.step("codedeploy", f"{d.get('deploymentId')} {d.get('state')}")
 
     def _watch(self) -> None:
+        """Poll the histories and the gate's log; emit what nothing earlier can precede."""
+        watermark: float | None = None
         while not self._stop.is_set():
+            began = self.sandbox.runtime.clock.now()
             try:
-                for label, arn in (
-                    ("build", self.stack.outputs["BuildStateMachineArn"]),
-                    ("deploy", self.stack.outputs["DeployStateMachineArn"]),
-                ):
-                    for ex in self.sfn.list_executions(stateMachineArn=arn)["executions"]:
-                        events = self.sfn.get_execution_history(executionArn=ex["executionArn"])[
-                            "events"
-                        ]
-                        entered = [
-                            e["stateEnteredEventDetails"]["name"]
-                            for e in events
-                            if e["type"].endswith("StateEntered")
-                        ]
-                        seen = self._seen.get(ex["executionArn"], 0)
-                        for name in entered[seen:]:
-                            self.step(label, f"{ex['name'][:14]} {name}")
-                        self._seen[ex["executionArn"]] = len(entered)
-            except Exception:  # noqa: S110
+                self._poll()
+            except Exception:  # noqa: S110 (a poll racing the sandbox's stop)
                 pass
+            else:
+                if watermark is not None:
+                    self.timeline.flush(watermark)
+                watermark = began
             self._stop.wait(0.2)
+
+    def _poll(self) -> None:
+        for label, arn in (
+            ("build", self.stack.outputs["BuildStateMachineArn"]),
+            ("deploy", self.stack.outputs["DeployStateMachineArn"]),
+        ):
+            for ex in self.sfn.list_executions(stateMachineArn=arn)["executions"]:
+                events = self.sfn.get_execution_history(
+                    executionArn=ex["executionArn"], maxResults=1000
+                )["events"]
+                entered = [e for e in events if e["type"].endswith("StateEntered")]
+                seen = self._seen.get(ex["executionArn"], 0)
+                for e in entered[seen:]:
+                    name = e["stateEnteredEventDetails"]["name"]
+                    self.step(label, f"{ex['name'][:14]} {name}", at=e["timestamp"].timestamp())
+                self._seen[ex["executionArn"]] = len(entered)
+        logs = self.sandbox.runtime.logs
+        for line in logs[self._logs_seen :]:
+            text = gate_check(line.message) if line.source == "lambda" else None
+            if text:
+                self.step("gate", text, at=line.at)
+        self._logs_seen = len(logs)
+
+    def stop_watching(self) -> None:
+        """Stop the watcher after one last poll, and emit every step left, in order."""
+        if not self._stop.is_set():
+            self._stop.set()
+            self._watcher.join(timeout=5)
+            with contextlib.suppress(Exception):  # the sandbox may be gone
+                self._poll()
+        self.timeline.close()
 
     # -- driving and waiting --------------------------------------------------------
     def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None:
@@ -230,7 +244,7 @@ class Run:
         }
 
     def close(self) -> None:
-        self._stop.set()
+        self.stop_watching()
         self.demo.stop()
         self.sandbox.stop()
 
@@ -309,6 +323,7 @@ def run_scenario(
         checks.append((str(exc), False))
         result.ok = False
     finally:
+        run.stop_watching()
         result.steps = run.steps
         rt = run.sandbox.runtime
         result.log = [
