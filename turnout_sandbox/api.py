@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, Step, run_scenario
+from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, run_scenario
 from turnout_sandbox.server import (
     DEFAULT_PORT,
     PortInUse,
@@ -14,6 +14,7 @@ from turnout_sandbox.server import (
     serve,
 )
 from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
+from turnout_sandbox.timeline import Step
 
 __all__ = [
     "DEFAULT_PORT",

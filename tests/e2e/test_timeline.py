@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from turnout_sandbox.scenarios import Step, run_scenario
+from turnout_sandbox.scenarios import run_scenario
+from turnout_sandbox.timeline import Step
 
 pytestmark = pytest.mark.e2e
 

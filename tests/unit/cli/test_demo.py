@@ -13,8 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from turnout_cli.main import app
-from turnout_sandbox.scenarios import ScenarioResult, Step
+from turnout_sandbox.scenarios import ScenarioResult
 from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
+from turnout_sandbox.timeline import Step
 
 runner = CliRunner()
 
