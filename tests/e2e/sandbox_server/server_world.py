@@ -234,6 +234,14 @@ class World:
         wait_for("the service to settle", self.settled, timeout)
         return row
 
+    def push_deployed(self, message: str) -> str:
+        """A push that must deploy: its commit, once it succeeded and serves."""
+        commit = self.push(message)
+        row = self.wait_deployed(commit)
+        assert row["result"] == "succeeded", row
+        assert self.serving_commit() == commit
+        return commit
+
     def serving_commit(self) -> str | None:
         assert self.server.demo is not None
         commit = self.server.demo.serving()["commit"]

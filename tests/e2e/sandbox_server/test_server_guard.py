@@ -253,10 +253,7 @@ def test_given_a_run_key_when_the_cli_has_it_then_status_works_and_without_it_re
 
 
 def test_given_the_guard_when_a_push_is_made_with_the_key_then_it_deploys(world: World) -> None:
-    commit = world.push("Version guarded")
-    row = world.wait_deployed(commit)
-    assert row["result"] == "succeeded", row
-    assert world.serving_commit() == commit
+    commit = world.push_deployed("Version guarded")
     deploys = world.executions("deploy")
     assert [e["status"] for e in deploys] == ["SUCCEEDED"]
     history = world.history()

@@ -152,10 +152,7 @@ def test_given_the_sam_stack_when_a_push_lands_then_it_deploys_through_it(
 ) -> None:
     assert deployed.deploy.returncode == 0
     world = deployed.world
-    commit = world.push("Version via sam")
-    row = world.wait_deployed(commit)
-    assert row["result"] == "succeeded", row
-    assert world.serving_commit() == commit
+    world.push_deployed("Version via sam")
     build = world.executions("build")
     assert [e["status"] for e in build] == ["SUCCEEDED"]
 
