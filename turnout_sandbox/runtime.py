@@ -130,6 +130,8 @@ class Runtime:
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
     invoke_lambda: LambdaInvoker | None = None
+    #: Invoke asynchronously, with Lambda's retries (function, payload); None: not offered
+    invoke_lambda_async: Callable[[str, Mapping[str, Any]], None] | None = None
     #: Observers of emitted events (the timeline, tests). Called with the entry dict.
     event_listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)

@@ -52,6 +52,9 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "gated": {"build": [BUILT], "deploy": [DEPLOYED]},
     "replay": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED, DEPLOYED]},
     "duplicate": {"build": [BUILT], "deploy": [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]},
+    # Faults are retried inside the states they hit: the paths are the happy path's.
+    "throttled": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED]},
+    "lambda-faults": {"build": [BUILT], "deploy": [DEPLOYED]},
 }
 
 

@@ -125,6 +125,18 @@ def _invoke_lambda_async(rule: Rule, arn: str, payload: TargetInput, entry: dict
         )
     if not payload.is_json:
         raise TargetDeliveryError(f"Lambda target {arn} needs a JSON payload, got {payload.text!r}")
+    queue = get_runtime().invoke_lambda_async
+    if queue is not None:
+        # Lambda queues the event (202) and retries a failing function itself: for
+        # EventBridge the target was delivered (EventBridge UG, "Retrying events" covers
+        # only a target that refused the call; Lambda DG, "asynchronous invocation").
+        try:
+            queue(arn, cast("Mapping[str, Any]", payload.value))
+        except LambdaFunctionError as exc:
+            _finish(rule, entry, f"{exc.error_type}: {exc.message}")
+        else:
+            _finish(rule, entry, None)
+        return
 
     def invoke() -> None:
         try:

@@ -74,6 +74,9 @@ def _task_classes() -> tuple[type, type]:
     """Build the Task classes lazily: importing moto's interpreter is not free."""
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -108,17 +111,7 @@ def _task_classes() -> tuple[type, type]:
         def _from_error(self, env: Any, ex: Exception) -> Any:
             if not isinstance(ex, ClientError):
                 return super()._from_error(env=env, ex=ex)
-            service = sdk_error_service_name(self._boto_service())
-            code = str(ex.response.get("Error", {}).get("Code") or "Unknown")
-            code = code.rsplit("#", 1)[-1]
-            if not code.endswith("Exception"):
-                code += "Exception"
-            error = f"{service}.{code}"
-            meta = ex.response.get("ResponseMetadata", {})
-            cause = (
-                f"{ex.response.get('Error', {}).get('Message', '')} (Service: {service}, "
-                f"Status Code: {meta.get('HTTPStatusCode')}, Request ID: {meta.get('RequestId')})"
-            )
+            error, cause = _service_error(ex, sdk_error_service_name(self._boto_service()))
             return self._get_task_failure_event(env=env, error=error, cause=cause)
 
         def _eval_service_task(
@@ -255,6 +248,26 @@ def _task_classes() -> tuple[type, type]:
             resolve.stop = stop  # type: ignore[attr-defined]
             return resolve
 
+        def _from_error(self, env: Any, ex: Exception) -> Any:
+            # A refused call fails the task as the aws-sdk integration names it
+            # (CodeBuild.ThrottlingException), which the state machines' Retry lists match.
+            if not isinstance(ex, ClientError):
+                return super()._from_error(env=env, ex=ex)
+            error, cause = _service_error(ex, "CodeBuild")
+            return FailureEvent(
+                env=env,
+                error_name=CustomErrorName(error),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=cast(Any, EventDetails)(
+                    taskFailedEventDetails=TaskFailedEventDetails(
+                        resource=self._get_sfn_resource(),
+                        resourceType=self._get_sfn_resource_type(),
+                        error=error,
+                        cause=cause,
+                    )
+                ),
+            )
+
         def _sync_failure(self, env: Any, cause: str) -> Any:
             error = StatesErrorNameType.StatesTaskFailed.to_name()
             return FailureEvent(
@@ -294,6 +307,20 @@ def _task_classes() -> tuple[type, type]:
             return None
 
     return AwsSdkTask, CodeBuildTask
+
+
+def _service_error(ex: Any, service: str) -> tuple[str, str]:
+    """(error, cause) of a refused service call, as Step Functions names them."""
+    code = str(ex.response.get("Error", {}).get("Code") or "Unknown")
+    code = code.rsplit("#", 1)[-1]
+    if not code.endswith("Exception"):
+        code += "Exception"
+    meta = ex.response.get("ResponseMetadata", {})
+    cause = (
+        f"{ex.response.get('Error', {}).get('Message', '')} (Service: {service}, "
+        f"Status Code: {meta.get('HTTPStatusCode')}, Request ID: {meta.get('RequestId')})"
+    )
+    return f"{service}.{code}", cause
 
 
 def _state_task_service_for(service_name: str) -> Any:
