@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from turnout_sandbox.faults import FaultSpec, FaultSpecError
 from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, Step, run_scenario
 from turnout_sandbox.server import (
     DEFAULT_PORT,
@@ -17,6 +18,8 @@ __all__ = [
     "DEFAULT_PORT",
     "SCENARIOS",
     "AccessKeyError",
+    "FaultSpec",
+    "FaultSpecError",
     "PortInUse",
     "SandboxServer",
     "ScenarioResult",

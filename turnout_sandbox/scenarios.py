@@ -304,6 +304,8 @@ def run_scenario(
         result.summary["iamCallsEvaluated"] = run.sandbox.iam.evaluated
         result.summary["iamDenied"] = len(run.sandbox.iam.denials)
         result.summary["faultsInjected"] = len(run.sandbox.faults.injected)
+        if run.sandbox.faults.spec:
+            result.summary["faults"] = run.sandbox.faults.spec.text
         result.iam_calls = list(run.sandbox.iam.calls)
         result.iam_documents = dict(run.sandbox.iam.documents)
         result.paths = run.paths()

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from turnout_sandbox.faults import FaultSpec, FaultSpecError
+
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
@@ -66,6 +68,8 @@ class ServerOptions:
     #: None or "none": any access key is accepted; "auto": a random one for this run; else
     #: that key: requests signed with another are refused (turnout_sandbox.server_guard)
     access_key: str | None = None
+    #: faults to inject on the stack's own calls (a spec: turnout_sandbox.faults)
+    faults: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -74,6 +78,10 @@ class ServerOptions:
             raise ServerConfigError(f"speed {self.speed} must be positive")
         if self.trigger not in TRIGGERS:
             raise ServerConfigError(f"trigger {self.trigger!r} is not one of {', '.join(TRIGGERS)}")
+        try:
+            FaultSpec.parse(self.faults)
+        except FaultSpecError as exc:
+            raise ServerConfigError(f"faults: {exc}") from None
         for name in ("bake_minutes", "timeout_minutes", "termination_wait_minutes"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 2880:
@@ -166,7 +174,7 @@ class SandboxServer:
         from turnout_sandbox.scenarios import STACK
 
         opts = self.options
-        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam).start()
+        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam, faults=opts.faults).start()
         self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
         self.stack = self.sandbox.deploy_stack(
             STACK,
@@ -257,6 +265,7 @@ def serve(
     timeout_minutes: int = 10,
     iam: str = "enforce",
     access_key: str | None = None,
+    faults: str | None = None,
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
@@ -272,6 +281,7 @@ def serve(
         timeout_minutes=timeout_minutes,
         iam=iam,
         access_key=access_key,
+        faults=faults,
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)
