@@ -393,8 +393,10 @@ def invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> Patch:
 def _runtime_failure(fault: str, spec: FunctionSpec, request_id: str, runtime: Any) -> NoReturn:
     """Raise what Lambda answers when the function outlives its timeout or its runtime exits
     (Lambda DG, "Troubleshoot invocation issues": Sandbox.Timedout, "Task timed out after
-    N.00 seconds"; Runtime.ExitError, "Runtime exited with error"). Step Functions reports
-    both as Lambda.Unknown (Step Functions DG, "Handle Lambda service exceptions")."""
+    N.00 seconds"; Runtime.ExitError, "Runtime exited with error"). The Step Functions DG
+    ("Handle Lambda service exceptions") says a task sees such unhandled errors as
+    Lambda.Unknown; moto's interpreter names them by the payload's errorType: the state
+    machines' States.TaskFailed retrier matches either."""
     if fault == "lambda-timeout":
         runtime.clock.sleep(spec.timeout)  # Lambda waited the whole timeout
         error, message = (
