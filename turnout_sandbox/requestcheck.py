@@ -15,6 +15,7 @@ operation its model does not know.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from typing import Any, Final, cast
 
@@ -26,6 +27,12 @@ __all__ = ["FAULT_HOOK", "PATCHES", "error_answer", "request_params", "request_v
 log = logging.getLogger(__name__)
 
 _ORIGINAL: dict[str, Any] = {}
+
+# moto's serializer warns when an error code is not one of the service's modeled shapes: the
+# errors answered here (validation, injected faults) are serialized by code on purpose.
+warnings.filterwarnings(
+    "ignore", message=r"Exception\(ModelValidationError\) with code", category=UserWarning
+)
 
 
 #: Where a response keeps the request as parsed here (its own attribute, not moto's).
