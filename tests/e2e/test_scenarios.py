@@ -97,6 +97,22 @@ def test_given_the_demo_service_when_the_scenario_runs_then_it_ends_as_expected(
     _assert_paths(result)
 
 
+#: duplicate and burst with faults on (issue 9 item 3): throttling everywhere, and the
+#: functions that admit a push failing once after they did their work.
+_FAULTS_ON = (
+    "throttle=0.2,seed=3,lambda-crash:AdmitFunction=first,lambda-timeout:ResolveImageFunction=first"
+)
+
+
+@pytest.mark.parametrize("name", ["duplicate", "burst"])
+def test_given_faults_on_when_the_scenario_runs_then_it_still_ends_as_expected(name: str) -> None:
+    result = run_scenario(name, speed=SPEED, faults=_FAULTS_ON)
+    assert result.ok, _explain(result)
+    assert result.summary["faultsInjected"] > 0
+    assert result.summary["faults"] == _FAULTS_ON
+    _assert_paths(result)
+
+
 def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5_minute_bake() -> (
     None
 ):
