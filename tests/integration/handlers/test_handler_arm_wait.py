@@ -118,13 +118,7 @@ def test_given_an_armed_wait_when_armed_again_with_another_token_then_refused_an
         arm_wait(world, kind, "tok-forged", attempt=attempt() | {"attemptId": "another-attempt"})
     arm_wait(world, kind, "tok-real")  # the same token again: fine
 
-    stored = (
-        world.deps.store.gate(DEPLOYMENT)
-        if kind == "gate"
-        else world.deps.store.wait(DEPLOYMENT, kind)
-    )
-    assert stored is not None
-    assert stored["taskToken"] == "tok-real"
+    assert _stored_token(world, kind) == "tok-real"
 
 
 @pytest.mark.parametrize("kind", ["gate", "completion"])
@@ -138,10 +132,14 @@ def test_given_an_armed_wait_when_its_own_attempt_arms_again_then_the_new_token_
 
     arm_wait(world, kind, "tok-retry")
 
+    assert _stored_token(world, kind) == "tok-retry"
+
+
+def _stored_token(world: World, kind: str) -> Any:
     stored = (
         world.deps.store.gate(DEPLOYMENT)
         if kind == "gate"
         else world.deps.store.wait(DEPLOYMENT, kind)
     )
     assert stored is not None
-    assert stored["taskToken"] == "tok-retry"
+    return stored["taskToken"]

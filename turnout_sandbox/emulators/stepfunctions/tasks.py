@@ -254,25 +254,17 @@ def _task_classes() -> tuple[type, type]:
             if not isinstance(ex, ClientError):
                 return super()._from_error(env=env, ex=ex)
             error, cause = _service_error(ex, "CodeBuild")
-            return FailureEvent(
-                env=env,
-                error_name=CustomErrorName(error),
-                event_type=HistoryEventType.TaskFailed,
-                event_details=cast(Any, EventDetails)(
-                    taskFailedEventDetails=TaskFailedEventDetails(
-                        resource=self._get_sfn_resource(),
-                        resourceType=self._get_sfn_resource_type(),
-                        error=error,
-                        cause=cause,
-                    )
-                ),
-            )
+            return self._failure(env, CustomErrorName(error), error, cause)
 
         def _sync_failure(self, env: Any, cause: str) -> Any:
             error = StatesErrorNameType.StatesTaskFailed.to_name()
+            name = StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed)
+            return self._failure(env, name, error, cause)
+
+        def _failure(self, env: Any, error_name: Any, error: str, cause: str) -> Any:
             return FailureEvent(
                 env=env,
-                error_name=StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed),
+                error_name=error_name,
                 event_type=HistoryEventType.TaskFailed,
                 event_details=cast(Any, EventDetails)(
                     taskFailedEventDetails=TaskFailedEventDetails(
