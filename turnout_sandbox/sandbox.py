@@ -261,6 +261,7 @@ class Sandbox:
             now=self.runtime.clock.now,
         )
         self.runner.faults = self.faults
+        self.runtime.faults = self.faults
         self.runner.caller_of = self._caller_of
 
     # -- lifecycle ---------------------------------------------------------------------

@@ -17,9 +17,7 @@ from turnout.errors import ALL_ERRORS, PolicyViolation
 
 STATEMACHINES = Path(__file__).resolve().parents[2] / "statemachines"
 #: What turnout raises (or answers a wait with) on purpose and must not be retried.
-PERMANENT = {c.__name__ for c in (*ALL_ERRORS, PolicyViolation) if c.permanent} | {
-    "RollbackRequested"
-}
+PERMANENT = {c.__name__ for c in (*ALL_ERRORS, PolicyViolation) if c.permanent}
 
 
 def _lambda_tasks() -> list[tuple[str, str, dict[str, Any]]]:

@@ -141,3 +141,50 @@ def test_given_a_fault_naming_no_function_when_the_stack_is_checked_then_refused
 def test_given_a_bad_spec_when_the_sandbox_is_made_then_one_line_names_it() -> None:
     with pytest.raises(SandboxError, match=r"--faults: fault 'throttle=2'"):
         Sandbox(faults="throttle=2")
+
+
+def test_given_a_throttled_target_when_eventbridge_delivers_then_it_retries_per_the_policy() -> (
+    None
+):
+    from turnout_sandbox.emulators import events
+
+    box = Sandbox(speed=1000, faults="throttle:stepfunctions=1").start()
+    try:
+        role = "arn:aws:iam::123456789012:role/events-role"
+        machine = box.client("stepfunctions").create_state_machine(
+            name="m",
+            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+            roleArn="arn:aws:iam::123456789012:role/sfn-role",
+        )["stateMachineArn"]
+        eb = box.client("events")
+        eb.put_rule(Name="r", EventPattern=json.dumps({"source": ["demo.app"]}))
+        eb.put_targets(
+            Rule="r",
+            Targets=[
+                {
+                    "Id": "m",
+                    "Arn": machine,
+                    "RoleArn": role,
+                    "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600},
+                }
+            ],
+        )
+
+        box.runtime.put_event("demo.app", "Demo Happened", {"n": 1})
+
+        deadline = time.monotonic() + 10
+        while not events.delivered_log() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (entry,) = events.delivered_log()
+        assert entry["status"] == "failed"
+        assert "ThrottlingException (HTTP 400); dropped after 3 attempts" in entry["error"]
+        assert [(f.where, f.caller) for f in box.faults.injected] == [
+            ("stepfunctions.StartExecution", role)
+        ] * 3
+        retries = [line.message for line in box.runtime.logs if "refused" in line.message]
+        assert [m.split("retry ")[1].split(" in ")[0] for m in retries] == ["1 of 2", "2 of 2"]
+        assert (
+            box.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == []
+        )
+    finally:
+        box.stop()
