@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from turnout_sandbox.faults import FaultSpec, FaultSpecError
 from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, run_scenario
 from turnout_sandbox.server import (
     DEFAULT_PORT,
@@ -20,6 +21,8 @@ __all__ = [
     "DEFAULT_PORT",
     "SCENARIOS",
     "AccessKeyError",
+    "FaultSpec",
+    "FaultSpecError",
     "PortInUse",
     "Ready",
     "SandboxServer",

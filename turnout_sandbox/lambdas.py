@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
+from turnout_sandbox.faults import FaultInjector
 from turnout_sandbox.patches import CallbackPatch, Patch, resolve
 from turnout_sandbox.runtime import LambdaFunctionError, get_runtime, has_runtime
 
@@ -133,6 +134,8 @@ class FunctionSpec:
     env: dict[str, str]
     timeout: int
     memory: int
+    #: its logical id in the template (fault specs name functions by it)
+    logical: str = ""
 
 
 @dataclass
@@ -152,6 +155,10 @@ class LambdaRunner:
         self._lock = threading.Lock()
         self.base_env = dict(base_env)
         self.invocations: list[Invocation] = []
+        #: fault injection (set by the sandbox): what an invocation or an Invoke call gets
+        self.faults: FaultInjector | None = None
+        #: the principal an access key signs as (IAM enforcement), None for the sandbox's own
+        self.caller_of: Callable[[str], str | None] = lambda key: None
 
     def add(self, spec: FunctionSpec) -> None:
         self.functions[spec.name] = spec
@@ -219,13 +226,20 @@ class LambdaRunner:
             log_stream_name="sandbox",
             deadline=time.monotonic() + spec.timeout,
         )
+        fault = self.faults.lambda_fault(spec.name, spec.logical) if self.faults else None
         previous = env.enter(lambda_env)
         started = time.monotonic()
         error: str | None = None
         try:
+            if fault == "lambda-error":  # the handler raises before it does anything
+                raise RuntimeError(f"injected function error (--faults) in {spec.name}")
             handler = self._handler(spec)  # INIT runs with the function's environment too
-            return handler(json.loads(json.dumps(payload)), context)
-        except LambdaFunctionError:
+            result = handler(json.loads(json.dumps(payload)), context)
+            if fault is not None:  # it ran to the end; its answer is lost
+                _runtime_failure(fault, spec, context.aws_request_id, runtime)
+            return result
+        except LambdaFunctionError as exc:
+            error = exc.error_type
             raise
         except Exception as exc:
             error = type(exc).__name__
@@ -309,7 +323,7 @@ def invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> Patch:
     boto3 a fresh default session), so the state machine interpreter's own clients get it
     too. ``runner_of`` answers the running sandbox's runner (None: let moto answer)."""
 
-    def before_invoke(params: dict[str, Any], model: Any, **kwargs: Any) -> Any:
+    def before_invoke(params: dict[str, Any], model: Any, **kwargs: Any) -> Any:  # noqa: PLR0911
         runner = runner_of()
         if runner is None:
             return None
@@ -330,8 +344,11 @@ def invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> Patch:
         denied = _invoke_denied(kwargs.get("request_signer"), name)
         if denied is not None:
             return denied
+        fault = _invoke_fault(runner, kwargs.get("request_signer"), name)
+        if fault is not None:
+            return fault
         if invocation_type == "Event":
-            threading.Thread(target=_safe_invoke, args=(runner, name, payload), daemon=True).start()
+            invoke_async(runner, name, payload)
             return _response(202, b"", None)
         try:
             result = runner.invoke(name, payload)
@@ -373,11 +390,81 @@ def invoke_interceptor(runner_of: Callable[[], LambdaRunner | None]) -> Patch:
     )
 
 
-def _safe_invoke(runner: LambdaRunner, name: str, payload: Any) -> None:
-    try:  # noqa: SIM105
-        runner.invoke(name, payload)
-    except LambdaFunctionError:
-        pass  # already logged; async invocations report nothing to the caller
+def _runtime_failure(fault: str, spec: FunctionSpec, request_id: str, runtime: Any) -> NoReturn:
+    """Raise what Lambda answers when the function outlives its timeout or its runtime exits
+    (Lambda DG, "Troubleshoot invocation issues": Sandbox.Timedout, "Task timed out after
+    N.00 seconds"; Runtime.ExitError, "Runtime exited with error"). The Step Functions DG
+    ("Handle Lambda service exceptions") says a task sees such unhandled errors as
+    Lambda.Unknown; moto's interpreter names them by the payload's errorType: the state
+    machines' States.TaskFailed retrier matches either."""
+    if fault == "lambda-timeout":
+        runtime.clock.sleep(spec.timeout)  # Lambda waited the whole timeout
+        error, message = (
+            "Sandbox.Timedout",
+            (f"RequestId: {request_id} Error: Task timed out after {spec.timeout:.2f} seconds"),
+        )
+    else:
+        error, message = (
+            "Runtime.ExitError",
+            (f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
+        )
+    runtime.log(spec.name, f"{error}: {message}")
+    raise LambdaFunctionError(error, message)
+
+
+#: Lambda's retries of an asynchronous invocation whose function failed: two more attempts,
+#: one minute after the first, two after the second (Lambda DG, "How Lambda handles errors
+#: and retries with asynchronous invocation").
+ASYNC_RETRY_DELAYS: Final = (60.0, 120.0)
+
+
+def invoke_async(
+    runner: LambdaRunner,
+    name: str,
+    payload: Any,
+    on_failure: Callable[[LambdaFunctionError], None] | None = None,
+) -> None:
+    """Queue an asynchronous invocation (Lambda answers 202 at once) and run it with
+    Lambda's retries on the virtual clock; ``on_failure`` gets the last error once every
+    attempt failed. Raises LambdaFunctionError at once for a function that does not exist."""
+    spec = runner.find(name)
+    clock = get_runtime().clock
+
+    def attempt(n: int) -> None:
+        try:
+            runner.invoke(name, payload)
+        except LambdaFunctionError as exc:
+            if n < len(ASYNC_RETRY_DELAYS):
+                delay = ASYNC_RETRY_DELAYS[n]
+                get_runtime().log(
+                    spec.name,
+                    f"async invocation failed ({exc.error_type}): retry {n + 1} of "
+                    f"{len(ASYNC_RETRY_DELAYS)} in {delay:.0f} s",
+                )
+                clock.call_later(delay, lambda: attempt(n + 1), name=f"lambda-retry-{spec.name}")
+            else:
+                get_runtime().log(
+                    spec.name, f"async invocation dropped after {n + 1} attempts: {exc}"
+                )
+                if on_failure is not None:
+                    on_failure(exc)
+
+    clock.call_later(0, lambda: attempt(0), name=f"lambda-async-{spec.name}")
+
+
+def _invoke_fault(runner: LambdaRunner, request_signer: Any, name: str) -> Any:
+    """An injected throttle or service error of Lambda's Invoke for a call the stack's own
+    principal makes (fault injection): None, or Lambda's answer."""
+    if runner.faults is None or not runner.faults.spec:
+        return None
+    key = getattr(getattr(request_signer, "_credentials", None), "access_key", None)
+    caller = runner.caller_of(str(key)) if key else None
+    if caller is None:
+        return None
+    fault = runner.faults.api_fault("lambda", "Invoke", caller)
+    if fault is None:
+        return None
+    return _error_response(fault.status, fault.code, fault.message)
 
 
 def _invoke_denied(request_signer: Any, name: str) -> Any:
@@ -389,15 +476,24 @@ def _invoke_denied(request_signer: Any, name: str) -> Any:
     try:
         authorize_invoke(request_signer, name, get_runtime().region)
     except AccessDeniedError as denied:
-        body = json.dumps({"Type": "User", "message": denied.message}).encode()
-        response, _ = _response(denied.status, body, None)
-        response.headers["x-amzn-ErrorType"] = denied.code
-        parsed = {
-            "Error": {"Code": denied.code, "Message": denied.message},
-            "ResponseMetadata": {"HTTPStatusCode": denied.status, "HTTPHeaders": {}},
-        }
-        return response, parsed
+        return _error_response(denied.status, denied.code, denied.message)
     return None
+
+
+def _error_response(status: int, code: str, message: str) -> Any:
+    """Lambda's error answer to Invoke (REST-JSON: the code in x-amzn-ErrorType)."""
+    body = json.dumps({"Type": "User", "message": message}).encode()
+    response, _ = _response(status, body, None)
+    response.headers["x-amzn-ErrorType"] = code
+    parsed = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {
+            "RequestId": str(uuid.uuid4()),
+            "HTTPStatusCode": status,
+            "HTTPHeaders": {},
+        },
+    }
+    return response, parsed
 
 
 def _response(status: int, body: bytes, function_error: str | None) -> Any:

@@ -15,16 +15,24 @@ operation its model does not know.
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Callable
 from typing import Any, Final, cast
 
 from turnout_sandbox.modelcheck import error_code_for, validate_request, violation_message
 from turnout_sandbox.patches import AttributePatch
 
-__all__ = ["PATCHES", "request_params", "request_violations"]
+__all__ = ["FAULT_HOOK", "PATCHES", "error_answer", "request_params", "request_violations"]
 
 log = logging.getLogger(__name__)
 
 _ORIGINAL: dict[str, Any] = {}
+
+# moto's serializer warns when an error code is not one of the service's modeled shapes: the
+# errors answered here (validation, injected faults) are serialized by code on purpose.
+warnings.filterwarnings(
+    "ignore", message=r"Exception\(ModelValidationError\) with code", category=UserWarning
+)
 
 
 #: Where a response keeps the request as parsed here (its own attribute, not moto's).
@@ -84,19 +92,34 @@ def _validation_error(code: str, message: str) -> Exception:
     return ModelValidationError(code, message)
 
 
+def error_answer(response: Any, code: str, message: str, status: int | None = None) -> Any:
+    """``(status, headers, body)`` of the error ``code`` as the request's protocol serializes
+    it (HTTP ``status``; None: the serializer's, 400 for a code outside moto's models)."""
+    from moto.core.responses import ActionResult
+
+    serialized, headers, body = response.serialized(ActionResult(_validation_error(code, message)))
+    status = serialized if status is None else status
+    headers["status"] = str(status)
+    return status, headers, body
+
+
+#: Asked first for every request (fault injection, :mod:`turnout_sandbox.faults`): returns
+#: ``(code, message, status)`` to answer instead, or None. Set while a sandbox runs.
+FAULT_HOOK: list[Callable[[Any], tuple[str, str, int] | None]] = []
+
+
 def _checked_call_action(self: Any) -> Any:
+    for hook in list(FAULT_HOOK):
+        fault = hook(self)
+        if fault is not None:
+            return error_answer(self, *fault)
     try:
         found = request_violations(self)
     except Exception as exc:  # unparsable or unmodelled: moto answers it
         log.debug("request not validated (%s: %s)", type(exc).__name__, exc)
         found = None
     if found is not None:
-        from moto.core.responses import ActionResult
-
-        code, message = found
-        status, headers, body = self.serialized(ActionResult(_validation_error(code, message)))
-        headers["status"] = str(status)
-        return status, headers, body
+        return error_answer(self, *found)
     return _ORIGINAL["call_action"](self)
 
 

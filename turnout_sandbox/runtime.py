@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from turnout_sandbox.clients import cached_client
+from turnout_sandbox.faults import FaultInjector
 
 DEFAULT_REGION = "ap-northeast-2"
 DEFAULT_ACCOUNT = "123456789012"
@@ -160,6 +161,10 @@ class Runtime:
     invoke_lambda: LambdaInvoker | None = None
     #: ExecuteChangeSet deploys through it (the sandbox sets it; None: moto's stack only)
     template_deployer: TemplateDeployer | None = None
+    #: Invoke asynchronously, with Lambda's retries (function, payload); None: not offered
+    invoke_lambda_async: Callable[[str, Mapping[str, Any]], None] | None = None
+    #: Fault injection (set by the sandbox): what an emulated service's own call gets
+    faults: FaultInjector | None = None
     #: Observers of emitted events (the timeline, tests). Called with the entry dict.
     event_listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)

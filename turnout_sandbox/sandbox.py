@@ -14,7 +14,9 @@ import json
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
@@ -23,16 +25,19 @@ from turnout import clock as core_clock
 from turnout_sandbox import cfn, iam_enforcement, requestcheck, server_guard
 from turnout_sandbox.clients import cached_client, clear_clients
 from turnout_sandbox.emulators import catalog
+from turnout_sandbox.faults import FaultInjector, FaultSpec, FaultSpecError
 from turnout_sandbox.iam.principals import Mode
 from turnout_sandbox.lambdas import (
     LAYERED_ENVIRON,
     LOG_SINK,
     FunctionSpec,
     LambdaRunner,
+    invoke_async,
     invoke_interceptor,
 )
 from turnout_sandbox.patches import (
     REGISTRY,
+    AttributePatch,
     CallbackPatch,
     Internal,
     PatchError,
@@ -123,6 +128,32 @@ INTERPRETER_CLIENT_CACHE: Final = CallbackPatch(
 )
 
 
+class _BackoffOnClock:
+    """``time`` as botocore's endpoint sees it: the sleep between a call's retries is a wait
+    on the virtual clock, like every other wait in the sandbox (botocore/endpoint.py sleeps
+    the retry handler's delay; standard mode: up to 20 s, botocore/retries/standard.py)."""
+
+    def sleep(self, seconds: float) -> None:
+        sandbox = _ACTIVE
+        if sandbox is None:
+            time.sleep(seconds)
+        else:
+            sandbox.runtime.clock.sleep(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+RETRY_BACKOFF_ON_CLOCK: Final = AttributePatch(
+    name="botocore.retry-backoff-on-the-virtual-clock",
+    owner="botocore.endpoint",
+    attribute="time",
+    new=_BackoffOnClock(),
+    why="a throttled call's retry backoff passes in virtual time, not as wall time that the "
+    "virtual clock would multiply into minutes",
+)
+
+
 def _active_runner() -> LambdaRunner | None:
     sandbox = _ACTIVE
     return sandbox.runner if sandbox is not None else None
@@ -134,6 +165,7 @@ PROCESS_PATCHES: Final = (
     LOG_SINK,
     invoke_interceptor(_active_runner),
     INTERPRETER_CLIENT_CACHE,
+    RETRY_BACKOFF_ON_CLOCK,
     *requestcheck.PATCHES,
     *iam_enforcement.PATCHES,
     *server_guard.PATCHES,
@@ -196,8 +228,13 @@ class Sandbox:
         root: Path = REPO_ROOT,
         lambda_log_level: str = "WARNING",
         iam: str = "enforce",
+        faults: str | FaultSpec | None = None,
     ) -> None:
         self.region = region
+        try:
+            spec = faults if isinstance(faults, FaultSpec) else FaultSpec.parse(faults)
+        except FaultSpecError as exc:
+            raise cfn.SandboxError(f"--faults: {exc}") from None
         try:
             self.iam_mode = Mode(iam)
         except ValueError:
@@ -217,6 +254,15 @@ class Sandbox:
             log=lambda message: self.runtime.log("iam", message),
             facts_of=self._iam_facts,
         )
+        #: fault injection (``faults``): what it injected is in ``self.faults.injected``
+        self.faults = FaultInjector(
+            spec,
+            log=lambda message: self.runtime.log("faults", message),
+            now=self.runtime.clock.now,
+        )
+        self.runner.faults = self.faults
+        self.runtime.faults = self.faults
+        self.runner.caller_of = self._caller_of
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -262,6 +308,8 @@ class Sandbox:
         from turnout_sandbox.sam_deploy import ChangeSetDeployer
 
         self.runtime.template_deployer = ChangeSetDeployer(self)
+        self.runtime.invoke_lambda_async = partial(invoke_async, self.runner)
+        requestcheck.FAULT_HOOK[:] = [self._api_fault]
         core_clock.set_clock(self.runtime.clock.now)
         catalog.reset_all()
 
@@ -281,6 +329,7 @@ class Sandbox:
             self._mock.stop()
             self._mock = None
         core_clock.set_clock(None)
+        requestcheck.FAULT_HOOK.clear()
         set_runtime(None)
         iam_enforcement.deactivate()
         clear_clients()
@@ -302,6 +351,40 @@ class Sandbox:
 
     def client(self, service: str) -> Any:
         return cached_client(service, self.region)
+
+    # -- fault injection: only on calls the stack's own principals make -----------------------
+    def _caller_of(self, access_key: str) -> str | None:
+        principal = self.iam.principal_of(access_key)
+        return principal.session_arn if principal is not None else None
+
+    def _api_fault(self, response: Any) -> tuple[str, str, int] | None:
+        """The fault a request moto is about to answer gets (requestcheck's hook): None for
+        the sandbox's own calls and a user's (not a principal of the stack)."""
+        if not self.faults.spec:
+            return None
+        try:
+            caller = self._caller_of(response.get_access_key())
+            if caller is None:
+                return None
+            from moto.core.utils import get_service_model
+
+            service = response.boto3_service_name
+            operation = get_service_model(service).operation_model(response._get_action()).name
+        except Exception:  # an unsigned or unmodelled request: moto answers it
+            return None
+        fault = self.faults.api_fault(service, operation, caller)
+        return None if fault is None else (fault.code, fault.message, fault.status)
+
+    def _check_fault_targets(self) -> None:
+        """A lambda-* fault naming a function no stack has is a typo: refused, named."""
+        known = {n for spec in self.runner.functions.values() for n in (spec.name, spec.logical)}
+        unknown = sorted(self.faults.spec.lambda_targets() - known)
+        if unknown:
+            logicals = sorted({s.logical for s in self.runner.functions.values()})
+            raise cfn.SandboxError(
+                f"--faults: no function {', '.join(unknown)} in the stack "
+                f"(functions: {', '.join(logicals)})"
+            )
 
     # -- deploying the real template ----------------------------------------------------
     def deploy_stack(
@@ -428,6 +511,7 @@ class Sandbox:
         self._register_functions(stack, prepared.code_dirs, prepared.handlers, resolver)
         self._register_state_machines(resources)
         self.stacks[name] = stack
+        self._check_fault_targets()
         return stack
 
     def _learn_created(self, resources: list[dict[str, Any]], resolver: cfn.Resolver) -> None:
@@ -525,6 +609,7 @@ class Sandbox:
                 },
                 timeout=int(conf.get("Timeout", 3)),
                 memory=int(conf.get("MemorySize", 128)),
+                logical=logical,
             )
             # Lambda hands the function its execution role's session credentials in its
             # environment (Lambda Developer Guide, "Defined runtime environment variables").

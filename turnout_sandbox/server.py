@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from turnout_sandbox.faults import FaultSpec, FaultSpecError
+
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
@@ -84,6 +86,8 @@ class ServerOptions:
     region: str = FALLBACK_REGION
     #: False: the demo service only; the user deploys turnout with ``sam deploy``
     with_stack: bool = True
+    #: faults to inject on the stack's own calls (a spec: turnout_sandbox.faults)
+    faults: str | None = None
 
     def __post_init__(self) -> None:
         if not _REGION_PATTERN.match(self.region):
@@ -96,6 +100,10 @@ class ServerOptions:
             raise ServerConfigError(f"speed {self.speed} must be positive")
         if self.trigger not in TRIGGERS:
             raise ServerConfigError(f"trigger {self.trigger!r} is not one of {', '.join(TRIGGERS)}")
+        try:
+            FaultSpec.parse(self.faults)
+        except FaultSpecError as exc:
+            raise ServerConfigError(f"faults: {exc}") from None
         for name in ("bake_minutes", "timeout_minutes", "termination_wait_minutes"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 2880:
@@ -238,7 +246,9 @@ class SandboxServer:
         from turnout_sandbox.scenarios import STACK
 
         opts = self.options
-        self.sandbox = Sandbox(speed=opts.speed, iam=opts.iam, region=opts.region).start()
+        self.sandbox = Sandbox(
+            speed=opts.speed, iam=opts.iam, region=opts.region, faults=opts.faults
+        ).start()
         self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
         if opts.with_stack:
             self.stack = self.sandbox.deploy_stack(STACK, self.stack_parameters())
@@ -325,6 +335,7 @@ def serve(
     access_key: str | None = None,
     region: str | None = None,
     with_stack: bool = True,
+    faults: str | None = None,
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
@@ -343,6 +354,7 @@ def serve(
         access_key=access_key,
         region=region or default_region(),
         with_stack=with_stack,
+        faults=faults,
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)

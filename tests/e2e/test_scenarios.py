@@ -53,6 +53,9 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "replay": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED, DEPLOYED]},
     "duplicate": {"build": [BUILT], "deploy": [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]},
     "short-tag": {"build": [BUILT], "deploy": [DEPLOYED]},
+    # Faults are retried inside the states they hit: the paths are the happy path's.
+    "throttled": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED]},
+    "lambda-faults": {"build": [BUILT], "deploy": [DEPLOYED]},
 }
 
 
@@ -92,6 +95,22 @@ def test_given_the_demo_service_when_the_scenario_runs_then_it_ends_as_expected(
     result = run_scenario(name, speed=SPEED)
     assert result.ok, _explain(result)
     assert result.checks, "a scenario without checks proves nothing"
+    _assert_paths(result)
+
+
+#: duplicate and burst with faults on (issue 9 item 3): throttling everywhere, and the
+#: functions that admit a push failing once after they did their work.
+_FAULTS_ON = (
+    "throttle=0.2,seed=3,lambda-crash:AdmitFunction=first,lambda-timeout:ResolveImageFunction=first"
+)
+
+
+@pytest.mark.parametrize("name", ["duplicate", "burst"])
+def test_given_faults_on_when_the_scenario_runs_then_it_still_ends_as_expected(name: str) -> None:
+    result = run_scenario(name, speed=SPEED, faults=_FAULTS_ON)
+    assert result.ok, _explain(result)
+    assert result.summary["faultsInjected"] > 0
+    assert result.summary["faults"] == _FAULTS_ON
     _assert_paths(result)
 
 

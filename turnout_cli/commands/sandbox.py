@@ -24,6 +24,17 @@ IamOpt = Annotated[
     ),
 ]
 
+#: ``--faults``, what the sandbox injects (``demo`` and ``sandbox serve`` take it alike).
+FaultsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--faults",
+        help="Inject faults on the stack's own calls, e.g. 'throttle=0.2,seed=1', "
+        "'throttle:dynamodb=0.3', '5xx:ecs=0.05', 'lambda-timeout:RenderFunction=first' "
+        "(kinds: throttle, 5xx, lambda-error, lambda-timeout, lambda-crash).",
+    ),
+]
+
 
 @verb(
     app,
@@ -32,7 +43,7 @@ IamOpt = Annotated[
     epilog="Examples: turnout demo;  turnout demo --scenario NAME --bake-minutes 2;  "
     "turnout demo --list",
 )
-def demo(
+def demo(  # noqa: PLR0917  (typer options are parameters)
     opts: Globals,
     scenario: Annotated[
         str | None, typer.Option("--scenario", "-s", help="Scenario to run (see --list).")
@@ -42,6 +53,7 @@ def demo(
         int | None, typer.Option("--bake-minutes", min=0, max=2880, help="Gate bake time.")
     ] = None,
     iam: IamOpt = "enforce",
+    faults: FaultsOpt = None,
 ) -> int:
     """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
     from turnout_cli.output import clean, console, print_json, print_table
@@ -60,6 +72,8 @@ def demo(
         raise CliError(
             f"--scenario {name!r} is not a scenario: choose one of {', '.join(scenarios)}"
         )
+    _check_iam(iam)
+    _check_faults(api, faults)
     out = console()
 
     def on_step(step: Any) -> None:
@@ -71,8 +85,9 @@ def demo(
 
     if not opts.json:
         out.print(clean(f"scenario {name}: {scenarios[name]}"), markup=False)
-    _check_iam(iam)
-    result = api.run_scenario(name, on_step=on_step, bake_minutes=bake_minutes, iam=iam)
+    result = api.run_scenario(
+        name, on_step=on_step, bake_minutes=bake_minutes, iam=iam, faults=faults
+    )
     if opts.json:
         print_json(result.to_dict())
     else:
@@ -115,6 +130,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
         int, typer.Option("--timeout-minutes", min=1, max=2880, help="The gate's timeout.")
     ] = 10,
     iam: IamOpt = "enforce",
+    faults: FaultsOpt = None,
     access_key: Annotated[
         str,
         typer.Option(
@@ -152,6 +168,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             raise CliError(f"--trigger {trigger!r} is not one of push, manual")
         _check_iam(iam)
         api = sandbox_api()
+        _check_faults(api, faults)
         try:
             key = api.resolve_access_key(access_key)
         except api.AccessKeyError as exc:
@@ -166,6 +183,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
                 ("timeout_minutes", timeout_minutes, 10),
                 ("iam", iam, "enforce"),
                 ("access_key", key, None),
+                ("faults", faults, None),
             )
             if value != default
         }
@@ -177,7 +195,8 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
         def ready(served: Any) -> None:
             say(
                 f"sandbox listening {served.banner()} (virtual clock x{speed:g}, BuildTrigger "
-                f"{trigger}, bake {bake_minutes}m, IAM {iam}; Ctrl-C stops it)"
+                f"{trigger}, bake {bake_minutes}m, IAM {iam}"
+                f"{f', faults {faults}' if faults else ''}; Ctrl-C stops it)"
             )
             if key is not None:
                 say(
@@ -257,3 +276,11 @@ IAM_MODES = ("enforce", "warn", "off")
 def _check_iam(iam: str) -> None:
     if iam not in IAM_MODES:
         raise CliError(f"--iam {iam!r} is not one of {', '.join(IAM_MODES)}")
+
+
+def _check_faults(api: Any, faults: str | None) -> None:
+    """A bad --faults spec is refused before the sandbox starts, in one line."""
+    try:
+        api.FaultSpec.parse(faults)
+    except api.FaultSpecError as exc:
+        raise CliError(f"--faults: {exc}") from None

@@ -78,6 +78,10 @@ class DeploymentFailed(TurnoutError):
     """CodeDeploy reported the deployment failed or stopped."""
 
 
+class RollbackRequested(TurnoutError):
+    """An operator asked to roll back: the gate's wait is failed with this name."""
+
+
 class UntrustedInvocation(TurnoutError):
     """An invocation CodeDeploy does not confirm (another application or group, a deployment
     that is not running, a wait already armed with another token): refused, nothing changed."""
@@ -117,6 +121,7 @@ ALL_ERRORS: tuple[type[TurnoutError], ...] = (
     GateFailed,
     GateTimedOut,
     DeploymentFailed,
+    RollbackRequested,
     UntrustedInvocation,
     TransientError,
     ImageProvenanceUnknown,

@@ -117,6 +117,21 @@ def test_given_an_event_delivered_twice_when_admitting_then_the_second_is_a_dupl
     assert _row(world, redelivered["attemptId"])["result"] == "duplicate"
 
 
+def test_given_admit_retried_after_a_crash_when_admitting_again_then_the_same_attempt_runs(
+    world: World,
+) -> None:
+    # Step Functions retries Admit when the function timed out or crashed after it had
+    # taken the slot: the same attempt asks again and must not be its own duplicate.
+    first = _push(world, 1)
+    _admit(world, first)
+
+    result = _admit(world, first)
+
+    assert result["decision"] == "run"
+    assert world.state()["running"]["attemptId"] == first["attemptId"]
+    assert _row(world, first["attemptId"])["result"] == "running"
+
+
 def test_given_the_serving_digest_replayed_when_admitting_then_it_runs_again(world: World) -> None:
     first = _serve_first(world)
     replay = first | {

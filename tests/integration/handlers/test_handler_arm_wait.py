@@ -115,13 +115,31 @@ def test_given_an_armed_wait_when_armed_again_with_another_token_then_refused_an
     arm_wait(world, kind, "tok-real")
 
     with pytest.raises(UntrustedInvocation, match="already armed with another task token"):
-        arm_wait(world, kind, "tok-forged")
-    arm_wait(world, kind, "tok-real")  # a state machine retry sends the same token: fine
+        arm_wait(world, kind, "tok-forged", attempt=attempt() | {"attemptId": "another-attempt"})
+    arm_wait(world, kind, "tok-real")  # the same token again: fine
 
+    assert _stored_token(world, kind) == "tok-real"
+
+
+@pytest.mark.parametrize("kind", ["gate", "completion"])
+def test_given_an_armed_wait_when_its_own_attempt_arms_again_then_the_new_token_replaces_it(
+    world: World, kind: str
+) -> None:
+    # Step Functions retries the task after ArmWait timed out or crashed once the token was
+    # stored; the retry has a task token of its own, the first one died with its attempt.
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, kind, "tok-first-try")
+
+    arm_wait(world, kind, "tok-retry")
+
+    assert _stored_token(world, kind) == "tok-retry"
+
+
+def _stored_token(world: World, kind: str) -> Any:
     stored = (
         world.deps.store.gate(DEPLOYMENT)
         if kind == "gate"
         else world.deps.store.wait(DEPLOYMENT, kind)
     )
     assert stored is not None
-    assert stored["taskToken"] == "tok-real"
+    return stored["taskToken"]

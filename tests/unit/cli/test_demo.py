@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from turnout_cli.main import app
+from turnout_sandbox.faults import FaultSpec, FaultSpecError
 from turnout_sandbox.scenarios import ScenarioResult
 from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
 from turnout_sandbox.timeline import Step
@@ -52,9 +53,12 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
         on_step: Callable[[Step], None] | None = None,
         bake_minutes: int | None = None,
         iam: str = "enforce",
+        faults: str | None = None,
     ) -> ScenarioResult:
         calls.append((name, bake_minutes))
         iams.append(iam)
+        if faults is not None:
+            calls.append(("faults", faults))
         if on_step:
             on_step(Step(0.4, 0.0, "codecommit", "push on master"))
             on_step(Step(1.2, 300.0, "gate", "gate passed"))
@@ -94,6 +98,8 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
     api.DEFAULT_PORT = 4747  # type: ignore[attr-defined]
     api.resolve_access_key = resolve_access_key  # type: ignore[attr-defined]
     api.AccessKeyError = AccessKeyError  # type: ignore[attr-defined]
+    api.FaultSpec = FaultSpec  # type: ignore[attr-defined]
+    api.FaultSpecError = FaultSpecError  # type: ignore[attr-defined]
     return api, calls
 
 
@@ -262,3 +268,36 @@ def test_given_an_unknown_iam_mode_when_demo_then_exit_2_names_the_modes(
     assert result.exit_code == 2
     assert "--iam 'strict' is not one of enforce, warn, off" in result.output
     assert calls == []
+
+
+def test_given_faults_when_demo_then_the_scenario_runs_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "--faults", "throttle:dynamodb=0.3,seed=2"])
+    assert result.exit_code == 0, result.output
+    assert ("faults", "throttle:dynamodb=0.3,seed=2") in calls
+
+
+@pytest.mark.parametrize("verb", [["demo"], ["sandbox", "serve"]])
+def test_given_a_bad_fault_spec_when_run_then_exit_2_names_the_bad_part(
+    monkeypatch: pytest.MonkeyPatch, verb: list[str]
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, [*verb, "--faults", "throttle=0.2,lambda-oops=first"])
+    assert result.exit_code == 2
+    assert "--faults: fault 'lambda-oops=first': kind 'lambda-oops' is not one of" in result.output
+    assert calls == []
+
+
+def test_given_faults_when_serve_then_they_are_passed_and_announced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5004", "--faults", "5xx:ecs=0.05"])
+    assert result.exit_code == 0, result.output
+    assert calls == [5004, {"faults": "5xx:ecs=0.05"}]
+    assert "faults 5xx:ecs=0.05" in result.stdout

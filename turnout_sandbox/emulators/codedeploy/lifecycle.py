@@ -100,6 +100,16 @@ def _run_hook(dep: Deployment, event: str, function: str) -> None:
             "LifecycleEventHookExecutionId": hook.execution_id,
         }
         invoker = get_runtime().invoke_lambda
+        queue = get_runtime().invoke_lambda_async
+        if queue is not None:
+            # CodeDeploy invokes a hook asynchronously: Lambda retries a failing function
+            # (Lambda DG, "How Lambda handles errors and retries with asynchronous invocation").
+            try:
+                queue(function, payload)
+            except LambdaFunctionError as exc:
+                hook.invoke_error = f"the {event} hook {function} could not be invoked: {exc}"
+                dep.changed.set()
+            return
         if invoker is None:
             hook.invoke_error = (
                 f"no Lambda invoker is configured to run the {event} hook {function}"

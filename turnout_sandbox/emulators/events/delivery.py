@@ -13,6 +13,7 @@ AWS's rules: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets
 from __future__ import annotations
 
 import copy
+import random
 import threading
 import time
 import urllib.request
@@ -125,6 +126,18 @@ def _invoke_lambda_async(rule: Rule, arn: str, payload: TargetInput, entry: dict
         )
     if not payload.is_json:
         raise TargetDeliveryError(f"Lambda target {arn} needs a JSON payload, got {payload.text!r}")
+    queue = get_runtime().invoke_lambda_async
+    if queue is not None:
+        # Lambda queues the event (202) and retries a failing function itself: for
+        # EventBridge the target was delivered (EventBridge UG, "Retrying events" covers
+        # only a target that refused the call; Lambda DG, "asynchronous invocation").
+        try:
+            queue(arn, cast("Mapping[str, Any]", payload.value))
+        except LambdaFunctionError as exc:
+            _finish(rule, entry, f"{exc.error_type}: {exc.message}")
+        else:
+            _finish(rule, entry, None)
+        return
 
     def invoke() -> None:
         try:
@@ -150,8 +163,65 @@ def _finish(rule: Rule, entry: dict[str, Any], error: str | None) -> None:
     emulator_backend(rule.account_id, rule.region_name).record_delivery(entry)
 
 
+#: EventBridge's retries of a target that refused the event (EventBridge UG, "How EventBridge
+#: retries delivering events"): by default for 24 hours and up to 185 times, with an
+#: exponential back off and jitter; a target's RetryPolicy narrows both (RetryPolicy API:
+#: MaximumRetryAttempts 0..185, MaximumEventAgeInSeconds 60..86400). The cap of one back off
+#: (5 minutes here) is the sandbox's: AWS does not publish it.
+_DEFAULT_RETRY_ATTEMPTS: Final = 185
+_DEFAULT_EVENT_AGE: Final = 86400.0
+_MAX_BACKOFF: Final = 300.0
+
+
+def _delivery_fault(kind: str, target: Mapping[str, Any]) -> str | None:
+    """An injected throttle or internal error of EventBridge's own call to the target
+    (fault injection: StartExecution with the target's role, Lambda's Invoke), or None."""
+    faults = get_runtime().faults if has_runtime() else None
+    if faults is None or kind not in ("stepfunctions", "lambda"):
+        return None
+    if kind == "stepfunctions":
+        service, operation = "stepfunctions", "StartExecution"
+        caller = str(target.get("RoleArn") or "events.amazonaws.com")
+    else:
+        service, operation, caller = "lambda", "Invoke", "events.amazonaws.com"
+    fault = faults.api_fault(service, operation, caller)
+    return None if fault is None else f"{fault.code} (HTTP {fault.status})"
+
+
+def _retry_later(  # noqa: PLR0917
+    rule: Rule,
+    target: Mapping[str, Any],
+    event: Mapping[str, Any],
+    ingestion_time: float,
+    attempt: int,
+    entry: dict[str, Any],
+    error: str,
+) -> None:
+    policy = target.get("RetryPolicy") or {}
+    attempts = int(policy.get("MaximumRetryAttempts", _DEFAULT_RETRY_ATTEMPTS))
+    max_age = float(policy.get("MaximumEventAgeInSeconds", _DEFAULT_EVENT_AGE))
+    if attempt >= attempts or now() - ingestion_time >= max_age:
+        _finish(rule, entry, f"{error}; dropped after {attempt + 1} attempts")
+        return
+    draw = random.Random(f"{event.get('id')}:{entry['target_id']}:{attempt}")  # noqa: S311
+    delay = min(_MAX_BACKOFF, 2.0**attempt) * (0.5 + draw.random() / 2)
+    log(
+        f"delivery of event {event.get('id')} to target {entry['target_id']} refused: {error}; "
+        f"retry {attempt + 1} of {attempts} in {delay:.1f} s"
+    )
+    get_runtime().clock.call_later(
+        delay,
+        lambda: _deliver_to_target(rule, target, event, ingestion_time, attempt + 1),
+        name=f"events-retry-{entry['target_id']}",
+    )
+
+
 def _deliver_to_target(
-    rule: Rule, target: Mapping[str, Any], event: Mapping[str, Any], ingestion_time: float
+    rule: Rule,
+    target: Mapping[str, Any],
+    event: Mapping[str, Any],
+    ingestion_time: float,
+    attempt: int = 0,
 ) -> None:
     arn = str(target.get("Arn", ""))
     kind = _target_type(arn)
@@ -176,6 +246,10 @@ def _deliver_to_target(
             target, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_time=ingestion_time
         )
         entry["input"] = copy.deepcopy(payload.value) if payload.is_json else payload.text
+        refused = _delivery_fault(kind, target)
+        if refused is not None:
+            _retry_later(rule, target, event, ingestion_time, attempt, entry, refused)
+            return
         if kind == "lambda":
             _invoke_lambda_async(rule, arn, payload, entry)
             return

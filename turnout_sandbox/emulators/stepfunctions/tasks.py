@@ -74,6 +74,9 @@ def _task_classes() -> tuple[type, type]:
     """Build the Task classes lazily: importing moto's interpreter is not free."""
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -144,17 +147,7 @@ def _task_classes() -> tuple[type, type]:
         def _from_error(self, env: Any, ex: Exception) -> Any:
             if not isinstance(ex, ClientError):
                 return super()._from_error(env=env, ex=ex)
-            service = sdk_error_service_name(self._boto_service())
-            code = str(ex.response.get("Error", {}).get("Code") or "Unknown")
-            code = code.rsplit("#", 1)[-1]
-            if not code.endswith("Exception"):
-                code += "Exception"
-            error = f"{service}.{code}"
-            meta = ex.response.get("ResponseMetadata", {})
-            cause = (
-                f"{ex.response.get('Error', {}).get('Message', '')} (Service: {service}, "
-                f"Status Code: {meta.get('HTTPStatusCode')}, Request ID: {meta.get('RequestId')})"
-            )
+            error, cause = _service_error(ex, sdk_error_service_name(self._boto_service()))
             return self._get_task_failure_event(env=env, error=error, cause=cause)
 
     _sync_actions = {
@@ -250,11 +243,23 @@ def _task_classes() -> tuple[type, type]:
             resolve.stop = stop  # type: ignore[attr-defined]
             return resolve
 
+        def _from_error(self, env: Any, ex: Exception) -> Any:
+            # A refused call fails the task as the aws-sdk integration names it
+            # (CodeBuild.ThrottlingException), which the state machines' Retry lists match.
+            if not isinstance(ex, ClientError):
+                return super()._from_error(env=env, ex=ex)
+            error, cause = _service_error(ex, "CodeBuild")
+            return self._failure(env, CustomErrorName(error), error, cause)
+
         def _sync_failure(self, env: Any, cause: str) -> Any:
             error = StatesErrorNameType.StatesTaskFailed.to_name()
+            name = StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed)
+            return self._failure(env, name, error, cause)
+
+        def _failure(self, env: Any, error_name: Any, error: str, cause: str) -> Any:
             return FailureEvent(
                 env=env,
-                error_name=StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed),
+                error_name=error_name,
                 event_type=HistoryEventType.TaskFailed,
                 event_details=cast(Any, EventDetails)(
                     taskFailedEventDetails=TaskFailedEventDetails(
@@ -289,6 +294,20 @@ def _task_classes() -> tuple[type, type]:
             return None
 
     return AwsSdkTask, CodeBuildTask
+
+
+def _service_error(ex: Any, service: str) -> tuple[str, str]:
+    """(error, cause) of a refused service call, as Step Functions names them."""
+    code = str(ex.response.get("Error", {}).get("Code") or "Unknown")
+    code = code.rsplit("#", 1)[-1]
+    if not code.endswith("Exception"):
+        code += "Exception"
+    meta = ex.response.get("ResponseMetadata", {})
+    cause = (
+        f"{ex.response.get('Error', {}).get('Message', '')} (Service: {service}, "
+        f"Status Code: {meta.get('HTTPStatusCode')}, Request ID: {meta.get('RequestId')})"
+    )
+    return f"{service}.{code}", cause
 
 
 def _state_task_service_for(service_name: str) -> Any:

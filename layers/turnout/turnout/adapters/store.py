@@ -229,7 +229,12 @@ class Store:
         return list(self.query(f"SERVICE#{service}", "ATTEMPT#", newest_first=True, limit=limit))
 
     def first_delivery(
-        self, service: str, event_id: str, now: float, replay_name: str | None = None
+        self,
+        service: str,
+        event_id: str,
+        now: float,
+        replay_name: str | None = None,
+        attempt_id: str = "",
     ) -> bool:
         """True the first time an event is seen (EventBridge delivers at least once).
 
@@ -239,6 +244,19 @@ class Store:
         row 9), so whether a replay keeps the id or gets a new one, a replay is never
         taken for a redelivery of the original, and a redelivered replay is."""
         key = f"{event_id}#replay#{replay_name}" if replay_name else event_id
+        if attempt_id:
+            # The marker names the attempt that took it: the same attempt asking again (Step
+            # Functions retrying Admit after a timeout or crash that came after the marker
+            # was written) is still the first delivery; another attempt is a redelivery.
+            taken = self.update_if(
+                f"SERVICE#{service}",
+                f"EVENT#{key}",
+                {"seenAt": now, "expiresAt": int(now) + EVENT_TTL_SECONDS, "attemptId": attempt_id},
+                condition="attribute_not_exists(pk) OR #attempt = :attempt",
+                names={"#attempt": "attemptId"},
+                values={":attempt": attempt_id},
+            )
+            return taken is not None
         return self.put(
             {
                 "pk": f"SERVICE#{service}",

@@ -24,7 +24,9 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     if (
         not state.get("handoff")
         and slot.event_id
-        and not deps.store.first_delivery(service, slot.event_id, now, slot.replay_name)
+        and not deps.store.first_delivery(
+            service, slot.event_id, now, slot.replay_name, slot.attempt_id
+        )
     ):
         reason = f"event {slot.event_id} was already delivered"
         logger.info("duplicate delivery", extra={"event_id": slot.event_id})

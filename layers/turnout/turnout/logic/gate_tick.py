@@ -9,6 +9,7 @@ from turnout import clock
 from turnout.adapters.aws import error_code
 from turnout.adapters.health import probe
 from turnout.deps import Deps
+from turnout.errors import RollbackRequested
 from turnout.gate import (
     Evaluation,
     GateConfig,
@@ -240,7 +241,7 @@ def reject(
 
     def send(gate: dict[str, Any]) -> bool:
         answered = sfn.fail(
-            str(gate["taskToken"]), "RollbackRequested", f"rollback requested by {who}"
+            str(gate["taskToken"]), RollbackRequested.__name__, f"rollback requested by {who}"
         )
         if hooks is not None:
             _fail_held_hook(hooks, deployment_id, gate)

@@ -50,13 +50,19 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         if kind == "gate"
         else (f"DEPLOYMENT#{deployment_id}", f"WAIT#{kind}")
     )
-    # Never replace another execution's token (a state machine retry sends the same one).
+    # Never replace another execution's token. The same attempt may arm again: Step Functions
+    # retries the task after a timeout or crash of this function that came after the token
+    # was stored, and each retry gets a task token of its own ($$.Task.Token), the earlier
+    # one dead with its attempt.
+    condition = "attribute_not_exists(#token) OR #token = :token"
+    names = {"#token": "taskToken"}
+    values = {":token": token}
+    if fields["attemptId"]:
+        condition += " OR #attempt = :attempt"
+        names["#attempt"] = "attemptId"
+        values[":attempt"] = str(fields["attemptId"])
     item = deps.store.update_if(
-        *key,
-        fields | {"expiresAt": ttl},
-        condition="attribute_not_exists(#token) OR #token = :token",
-        names={"#token": "taskToken"},
-        values={":token": token},
+        *key, fields | {"expiresAt": ttl}, condition=condition, names=names, values=values
     )
     if item is None:
         reason = f"the {kind} wait of {deployment_id} is already armed with another task token"

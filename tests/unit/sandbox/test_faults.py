@@ -1,0 +1,136 @@
+"""The fault spec (parsed once, refused with one line naming the bad part) and the injector
+(rates drawn from the seed, first-call-only, the most specific rule wins)."""
+
+from __future__ import annotations
+
+import pytest
+
+from turnout_sandbox.faults import (
+    EXEMPT,
+    FaultInjector,
+    FaultRule,
+    FaultSpec,
+    FaultSpecError,
+    api_fault_answer,
+)
+
+
+def test_given_every_kind_when_parsed_then_rules_keep_target_rate_and_first() -> None:
+    spec = FaultSpec.parse(
+        "throttle=0.2, throttle:dynamodb=0.3, 5xx:ecs=0.05, "
+        "lambda-error:RenderFunction=first, lambda-timeout:*=first, lambda-crash=0.5, seed=7"
+    )
+    assert spec.seed == 7
+    assert spec.rules == (
+        FaultRule("throttle", "*", 0.2),
+        FaultRule("throttle", "dynamodb", 0.3),
+        FaultRule("5xx", "ecs", 0.05),
+        FaultRule("lambda-error", "RenderFunction", 1.0, first=True),
+        FaultRule("lambda-timeout", "*", 1.0, first=True),
+        FaultRule("lambda-crash", "*", 0.5),
+    )
+    assert spec.lambda_targets() == {"RenderFunction"}
+
+
+def test_given_no_spec_when_parsed_then_it_injects_nothing() -> None:
+    assert not FaultSpec.parse(None)
+    assert not FaultSpec.parse("  ")
+
+
+def test_given_an_alias_when_parsed_then_the_botocore_name_is_kept() -> None:
+    assert FaultSpec.parse("throttle:states=0.1").rules[0].target == "stepfunctions"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("throttle", "expected KIND[:TARGET]=VALUE"),
+        ("throttel=0.2", "kind 'throttel' is not one of"),
+        ("throttle=1.5", "rate 1.5 is not in [0, 1]"),
+        ("throttle=lots", "'lots' is not a rate"),
+        ("throttle=first", "'first' is for lambda-* faults"),
+        ("throttle:dynamo=0.2", "'dynamo' is not an AWS service name"),
+        ("seed=x", "seed 'x' is not an integer"),
+        ("throttle=0.2,,seed=1", "an empty item"),
+    ],
+)
+def test_given_a_bad_spec_when_parsed_then_one_line_names_the_bad_part(
+    text: str, named: str
+) -> None:
+    with pytest.raises(FaultSpecError) as caught:
+        FaultSpec.parse(text)
+    assert named in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def _injector(text: str) -> FaultInjector:
+    lines: list[str] = []
+    return FaultInjector(FaultSpec.parse(text), log=lines.append)
+
+
+def test_given_a_rate_and_a_seed_when_called_then_about_that_share_fails_the_same_way() -> None:
+    first, again = _injector("throttle=0.2,seed=3"), _injector("throttle=0.2,seed=3")
+    hits = [first.api_fault("dynamodb", "GetItem", "role") is not None for _ in range(1000)]
+    assert hits == [again.api_fault("dynamodb", "GetItem", "role") is not None for _ in range(1000)]
+    assert 150 <= sum(hits) <= 250
+    other = _injector("throttle=0.2,seed=4")
+    assert hits != [other.api_fault("dynamodb", "GetItem", "role") is not None for _ in range(1000)]
+
+
+def test_given_a_throttle_when_it_hits_then_it_answers_the_services_own_code_and_is_logged() -> (
+    None
+):
+    injector = _injector("throttle=1")
+    fault = injector.api_fault("dynamodb", "UpdateItem", "arn:role/session")
+    assert fault is not None
+    assert (fault.code, fault.status) == ("ProvisionedThroughputExceededException", 400)
+    (injected,) = injector.injected
+    assert (injected.kind, injected.where, injected.caller) == (
+        "throttle",
+        "dynamodb.UpdateItem",
+        "arn:role/session",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "service", "operation", "answer"),
+    [
+        ("throttle", "lambda", "Invoke", ("TooManyRequestsException", 429)),
+        ("throttle", "codedeploy", "CreateDeployment", ("ThrottlingException", 400)),
+        ("throttle", "dynamodb", "DescribeTable", ("ThrottlingException", 400)),
+        ("throttle", "elbv2", "DescribeTargetHealth", ("Throttling", 400)),
+        ("throttle", "s3", "GetObject", ("SlowDown", 503)),
+        ("5xx", "ecs", "DescribeServices", ("InternalFailure", 500)),
+        ("5xx", "lambda", "Invoke", ("ServiceException", 500)),
+    ],
+)
+def test_given_a_service_when_faulted_then_the_answer_is_its_own(
+    kind: str, service: str, operation: str, answer: tuple[str, int]
+) -> None:
+    assert api_fault_answer(kind, service, operation) == answer
+
+
+def test_given_a_service_rule_and_an_everywhere_rule_when_called_then_the_specific_one_wins() -> (
+    None
+):
+    injector = _injector("throttle=1,throttle:dynamodb=0")
+    assert injector.api_fault("dynamodb", "GetItem", "role") is None
+    assert injector.api_fault("ecs", "DescribeServices", "role") is not None
+
+
+def test_given_step_functions_own_polling_when_throttled_everywhere_then_it_is_spared() -> None:
+    injector = _injector("throttle=1")
+    for service, operation in EXEMPT:
+        assert injector.api_fault(service, operation, "state machine") is None
+
+
+def test_given_first_when_a_function_is_invoked_then_only_its_first_call_fails() -> None:
+    injector = _injector("lambda-timeout:RenderFunction=first,lambda-error=first")
+    assert injector.lambda_fault("stack-Render-ABC", "RenderFunction") == "lambda-timeout"
+    assert injector.lambda_fault("stack-Render-ABC", "RenderFunction") is None
+    assert injector.lambda_fault("stack-Admit-XYZ", "AdmitFunction") == "lambda-error"
+    assert injector.lambda_fault("stack-Admit-XYZ", "AdmitFunction") is None
+    assert [f.where for f in injector.injected] == [
+        "function RenderFunction",
+        "function AdmitFunction",
+    ]
