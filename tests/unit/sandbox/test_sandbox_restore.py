@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -157,3 +159,28 @@ def test_given_a_log_handler_left_on_a_closed_stream_when_a_lambda_runs_then_it_
 
     assert answer == {"ok": True}
     assert "hello from the lambda" in logged
+
+
+def test_given_a_running_execution_when_the_sandbox_stops_then_its_thread_ends() -> None:
+    """moto runs each execution on a thread of its own: one still running must not outlive
+    the sandbox, or its next state calls whatever runs next (another sandbox's services, or
+    a moto server on MOTO_PORT once the mock is off)."""
+    definition = {
+        "StartAt": "Hold",
+        "States": {"Hold": {"Type": "Wait", "Seconds": 360000, "End": True}},
+    }
+    with Sandbox(speed=100) as sandbox:
+        sfn = sandbox.client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name="holds",
+            roleArn="arn:aws:iam::123456789012:role/holds",
+            definition=json.dumps(definition),
+        )["stateMachineArn"]
+        before = set(threading.enumerate())
+        sfn.start_execution(stateMachineArn=machine)
+        started = set(threading.enumerate()) - before
+        assert started  # the execution's worker (its Wait lasts an hour of real time)
+
+    for thread in started:
+        thread.join(timeout=10)
+    assert [t.name for t in started if t.is_alive()] == []
