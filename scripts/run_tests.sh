@@ -4,15 +4,19 @@
 #      branch coverage of the core package (fails under 90 %); then every end-to-end file in a
 #      pytest process of its own.
 #   one: everything (unit, integration, checks and e2e) in ONE pytest process, coverage of
-#      the core as above. Possible since Sandbox.stop() undoes every patch it applied and
-#      restores the process (tests/unit/sandbox/test_sandbox_restore.py). Not the default:
-#      measured on the shared 2-core machine at 660 s and 1108 s against 677 s per-file, and
-#      red, because coverage then traces the core inside the sandbox's Lambdas and the
-#      server-mode replay tests (tests/e2e/sandbox_server/test_server_push.py, the 100x
-#      clock) miss their window; they fail the same way alone with --cov. Even without
-#      coverage, tests/e2e in one process is red today: tests/e2e/cli/cli_world.py's
-#      session-scoped `endpoint` fixture keeps a plain moto server and MOTO_PORT for the
-#      whole session, so later sandboxes' state machine tasks call into it.
+#      the core as above. Green since Sandbox.stop() restores the process
+#      (tests/unit/sandbox/test_sandbox_restore.py) and no longer lets an earlier test leak
+#      into a later sandbox: a Lambda log handler left on a stream typer's CliRunner had
+#      closed made every later Lambda fail (ValueError from setStream's flush), and
+#      executions still RUNNING at stop() kept their moto threads, which then called into
+#      whatever ran next (cli_world's moto server and MOTO_PORT is module-scoped too).
+#      Not the default: measured once each on the shared 2-core machine (other helpers'
+#      tests running), 2026-12-02: one 1361 s (at 526956f; pytest 1284 s, 1652 passed),
+#      per-file 806 s (at 48ba3d4: the sum of its 13 suites, 352 s of them the coverage
+#      run; wall time the same). One is 1.7 times slower: in one process coverage traces
+#      the core inside every sandbox Lambda too, so the e2e files run slower than per-file's
+#      without coverage, and per-file's coverage run already enforces the floor.
+#      Earlier: one 660 s and 1108 s against 677 s per-file.
 # pytest's exit 5 (no tests collected) counts as a failure. Every suite runs even when an
 # earlier one failed, so one run shows every problem.
 set -uo pipefail

@@ -285,7 +285,21 @@ def _route_logs_to_runtime() -> None:
             for handler in logging.getLogger(name).handlers:
                 if isinstance(handler, logging.StreamHandler) and handler.stream is not _SINK:
                     _REROUTED.setdefault(handler, handler.stream)
-                    handler.setStream(_SINK)
+                    _point(handler, _SINK)
+
+
+def _point(handler: Any, stream: Any) -> None:
+    """``handler.setStream(stream)``, which flushes the old stream first: a stream closed
+    under its handler (typer's CliRunner closes the stdout it lent, and a logger created
+    meanwhile keeps it) has nothing to flush and would raise, so it is just replaced."""
+    if getattr(handler.stream, "closed", False):
+        handler.acquire()
+        try:
+            handler.stream = stream
+        finally:
+            handler.release()
+    else:
+        handler.setStream(stream)
 
 
 def _start_routing() -> None:
@@ -297,7 +311,7 @@ def _stop_routing() -> None:
     with _ROUTING_LOCK:
         for handler, stream in _REROUTED.items():
             if handler.stream is _SINK:
-                handler.setStream(stream)
+                _point(handler, stream)
         _REROUTED.clear()
         _ROUTING["on"] = False
 

@@ -10,6 +10,7 @@ moto's mock), so another sandbox can start in the same process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -320,6 +321,10 @@ class Sandbox:
             self.runtime.clock.stop()
             return  # another sandbox runs: nothing of the process is this one's
         if _ACTIVE is self:
+            try:
+                self._stop_executions()
+            except Exception as exc:  # the process must be restored all the same
+                self.runtime.log("sandbox", f"could not stop the running executions: {exc!r}")
             catalog.reset_all()
         self.runtime.clock.stop()
         deployer, self.runtime.template_deployer = self.runtime.template_deployer, None
@@ -342,6 +347,26 @@ class Sandbox:
         left = REGISTRY.verify(expect_applied=False)
         if left:
             raise PatchError("Sandbox.stop() left patches applied: " + "; ".join(left))
+
+    def _stop_executions(self) -> None:
+        """StopExecution on every RUNNING execution: moto runs each on a thread of its own,
+        which would outlive this sandbox and call whatever runs next from its next state
+        (another sandbox's services, or a moto server on MOTO_PORT once the mock is off).
+        A stopped execution's Wait and Retry wake at once and its thread ends."""
+        sfn = self.client("stepfunctions")
+        for page in sfn.get_paginator("list_state_machines").paginate():
+            for machine in page["stateMachines"]:
+                running = sfn.get_paginator("list_executions").paginate(
+                    stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+                )
+                for listed in running:
+                    for execution in listed["executions"]:
+                        with contextlib.suppress(sfn.exceptions.ExecutionDoesNotExist):
+                            sfn.stop_execution(
+                                executionArn=execution["executionArn"],
+                                error="Sandbox.Stopped",
+                                cause="the sandbox stopped",
+                            )
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -4,6 +4,7 @@ boto3 clients on the endpoint, and waits with deadlines."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -241,6 +242,29 @@ class World:
         assert row["result"] == "succeeded", row
         assert self.serving_commit() == commit
         return commit
+
+    def virtual_now(self) -> float:
+        """The sandbox's clock (virtual epoch seconds, ahead of the wall clock)."""
+        assert self.server.sandbox is not None
+        return self.server.sandbox.runtime.clock.now()
+
+    def wait_archived(self, commit: str) -> None:
+        """Wait until the push of ``commit`` is old enough on the sandbox's clock for
+        `turnout redeploy` to replay its narrow window without --wait (the window's end plus
+        ARCHIVE_DELAY): a condition on the virtual clock, not a number of real seconds that
+        happened to pass since the push."""
+        from turnout_cli.ops.replay import ARCHIVE_DELAY, EVENT_MARGIN_SECONDS, event_time
+
+        row = self.deploy_row(commit, "push")
+        assert row is not None, f"no push of {commit[:12]} in the ledger"
+        at = event_time(row)
+        moment = math.floor(at if at is not None else float(row["startedAt"]))
+        ready = moment + EVENT_MARGIN_SECONDS + ARCHIVE_DELAY.total_seconds()
+        wait_for(
+            f"the push of {commit[:12]} to be {ARCHIVE_DELAY} old on the sandbox clock",
+            lambda: self.virtual_now() >= ready,
+            60,
+        )
 
     def serving_commit(self) -> str | None:
         assert self.server.demo is not None

@@ -150,6 +150,9 @@ def test_given_pushes_when_redeploy_since_a_day_and_answered_no_then_preview_lis
     world: World, two_pushes: tuple[str, str]
 ) -> None:
     a, b = two_pushes
+    # B's push is the newest: the window the CLI narrows to must be old enough to replay,
+    # else it refuses (exit 2) before asking; wait for that on the sandbox's clock
+    world.wait_archived(b)
     replays_before = world.client("events").list_replays()["Replays"]
     done = world.cli("redeploy", "--since", "1d", input="n\n")
     assert done.returncode == 1, done.stderr

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import botocore.handlers
@@ -14,6 +19,7 @@ from moto.stepfunctions.parser.asl.utils import boto_client
 from turnout import clock as core_clock
 from turnout_sandbox import clients
 from turnout_sandbox.cfn import SandboxError
+from turnout_sandbox.lambdas import FunctionSpec
 from turnout_sandbox.patches import REGISTRY
 from turnout_sandbox.runtime import has_runtime
 from turnout_sandbox.sandbox import Sandbox, active
@@ -113,3 +119,68 @@ def test_given_a_running_sandbox_when_another_starts_then_it_is_refused_and_noth
         assert REGISTRY.applied() == applied
         assert active() is running
     assert dict(os.environ) == environ_before
+
+
+def test_given_a_log_handler_left_on_a_closed_stream_when_a_lambda_runs_then_it_logs_to_the_runtime(
+    tmp_path: Path,
+) -> None:
+    """A test before (typer's CliRunner) may leave the core's logger writing to a stream it
+    has closed: the sandbox routes the handler to its log all the same, and gives the closed
+    stream back on stop."""
+    (tmp_path / "app.py").write_text(
+        "import logging\n\n\n"
+        "def handler(event, context):\n"
+        "    logging.getLogger('turnout').warning('hello from the lambda')\n"
+        "    return {'ok': True}\n"
+    )
+    closed = io.TextIOWrapper(io.BytesIO())  # what CliRunner gives sys.stdout, then closes
+    closed.close()
+    left = logging.StreamHandler(closed)
+    turnout_logger = logging.getLogger("turnout")
+    turnout_logger.addHandler(left)
+    try:
+        with Sandbox(speed=100) as sandbox:
+            sandbox.runner.add(
+                FunctionSpec(
+                    name="fn",
+                    arn="arn:aws:lambda:ap-northeast-2:123456789012:function:fn",
+                    code_dir=str(tmp_path),
+                    handler="app.handler",
+                    env={},
+                    timeout=3,
+                    memory=128,
+                )
+            )
+            answer = sandbox.runner.invoke("fn", {})
+            logged = [line.message for line in sandbox.runtime.logs]
+        assert left.stream is closed
+    finally:
+        turnout_logger.removeHandler(left)
+
+    assert answer == {"ok": True}
+    assert "hello from the lambda" in logged
+
+
+def test_given_a_running_execution_when_the_sandbox_stops_then_its_thread_ends() -> None:
+    """moto runs each execution on a thread of its own: one still running must not outlive
+    the sandbox, or its next state calls whatever runs next (another sandbox's services, or
+    a moto server on MOTO_PORT once the mock is off)."""
+    definition = {
+        "StartAt": "Hold",
+        "States": {"Hold": {"Type": "Wait", "Seconds": 360000, "End": True}},
+    }
+    with Sandbox(speed=100) as sandbox:
+        sfn = sandbox.client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name="holds",
+            roleArn="arn:aws:iam::123456789012:role/holds",
+            definition=json.dumps(definition),
+        )["stateMachineArn"]
+        before = set(threading.enumerate())
+        sfn.start_execution(stateMachineArn=machine)
+        started = set(threading.enumerate()) - before
+        assert started  # the execution's worker (its Wait lasts an hour of real time)
+
+    for thread in started:
+        thread.join(timeout=10)
+    assert [t.name for t in started if t.is_alive()] == []
