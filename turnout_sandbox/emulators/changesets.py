@@ -297,8 +297,6 @@ def _resource_events(stack: Any, extra: Mapping[str, tuple[str, str]]) -> None:
     """Each created resource's CREATE_IN_PROGRESS and CREATE_COMPLETE, before the stack's
     CREATE_COMPLETE, as CloudFormation lists a stack's events (DescribeStackEvents: one event
     per resource status change); moto recorded the stack's own events only."""
-    from moto.cloudformation.models import Event
-
     created: dict[str, tuple[str, str]] = {}
     for logical, resource_json in stack.resource_map._resource_json_map.items():
         resource = stack.resource_map._parsed_resources.get(logical)
@@ -306,23 +304,66 @@ def _resource_events(stack: Any, extra: Mapping[str, tuple[str, str]]) -> None:
         if resource is not None and isinstance(physical, str):
             created[logical] = (str(resource_json.get("Type", "")), physical)
     created.update(extra)
-    done = stack.events.pop() if stack.events else None  # the stack's CREATE_COMPLETE
-    for logical, (kind, physical) in created.items():
-        for status, before in (("CREATE_IN_PROGRESS", ""), ("CREATE_COMPLETE", physical)):
+    _insert_before_stack_event(
+        stack,
+        [(logical, kind, physical, "CREATE") for logical, (kind, physical) in created.items()],
+    )
+
+
+#: moto's change set actions -> the resource statuses an update goes through (DescribeStackEvents,
+#: "Stack resource status codes" in the CloudFormation User Guide: an added resource is created,
+#: a modified one updated, a removed one deleted in the cleanup phase)
+_ACTION_STATUS: Final = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE"}
+
+
+def _update_events(stack: Any, changes: list[Any]) -> None:
+    """An update's resource events (moto recorded the stack's UPDATE_IN_PROGRESS and
+    UPDATE_COMPLETE only): each changed resource's IN_PROGRESS and COMPLETE, deletions last."""
+    found = []
+    for change in changes:
+        status = _ACTION_STATUS.get(str(change.action))
+        if status is None:
+            continue
+        resource = stack.resource_map._parsed_resources.get(change.logical_resource_id)
+        physical = getattr(resource, "physical_resource_id", None)
+        found.append(
+            (
+                str(change.logical_resource_id),
+                str(change.resource_type),
+                physical if isinstance(physical, str) else "",
+                status,
+            )
+        )
+    found.sort(key=lambda item: item[3] == "DELETE")
+    _insert_before_stack_event(stack, found)
+
+
+def _insert_before_stack_event(stack: Any, resources: list[tuple[str, str, str, str]]) -> None:
+    """(logical id, type, physical id, CREATE|UPDATE|DELETE) as IN_PROGRESS/COMPLETE events
+    between the stack's IN_PROGRESS and its last (COMPLETE) event."""
+    from moto.cloudformation.models import Event
+
+    done = stack.events.pop() if stack.events else None  # the stack's *_COMPLETE
+    for logical, kind, physical, status in resources:
+        for suffix, shown in (
+            ("IN_PROGRESS", "" if status == "CREATE" else physical),
+            ("COMPLETE", physical),
+        ):
             stack.events.append(
                 Event(
                     stack_id=stack.stack_id,
                     stack_name=stack.name,
                     logical_resource_id=logical,
-                    physical_resource_id=before,
+                    physical_resource_id=shown,
                     resource_type=kind,
-                    resource_status=status,
+                    resource_status=f"{status}_{suffix}",
                     resource_status_reason=None,
                     resource_properties=None,
                 )
             )
     if done is not None:
-        done.timestamp = stack.events[-1].timestamp
+        if stack.events:
+            done.timestamp = stack.events[-1].timestamp
         stack.events.append(done)
 
 
@@ -344,6 +385,7 @@ def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None 
             stack.update(
                 body, change_set.role_arn, parameters=change_set.parameters, tags=change_set.tags
             )
+            _update_events(stack, list(change_set.changes))
         if prepared is not None and deployer is not None:
             deployer.finish(prepared)
             if kind == "CREATE":

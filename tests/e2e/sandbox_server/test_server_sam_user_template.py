@@ -172,3 +172,35 @@ def test_given_no_capabilities_when_sam_deploys_a_function_then_create_change_se
     assert "Requires capabilities : [CAPABILITY_IAM]" in done.stdout + done.stderr
     stacks = world.client("cloudformation").list_stacks()["StackSummaries"]
     assert "uncapable" not in {s["StackName"] for s in stacks}
+
+
+TOPIC = """
+  Alerts:
+    Type: AWS::SNS::Topic
+"""
+
+
+def test_given_a_deployed_stack_when_sam_deploys_an_added_resource_then_its_events_are_listed(
+    world: World, bucket: str, tmp_path: Path
+) -> None:
+    """An update lists each changed resource's events between the stack's UPDATE_IN_PROGRESS
+    and UPDATE_COMPLETE (DescribeStackEvents: one event per resource status change)."""
+    project = project_with(tmp_path, FUNCTION)
+    first = sam_deploy(world, project, "grown")
+    assert first.returncode == 0, first.stdout + first.stderr
+    (project / "template.yaml").write_text(template(FUNCTION + TOPIC))
+
+    done = sam_deploy(world, project, "grown")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    events = world.client("cloudformation").describe_stack_events(StackName="grown")
+    newest = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events["StackEvents"]]
+    update = newest[: newest.index(("grown", "UPDATE_IN_PROGRESS")) + 1]
+    assert update[0] == ("grown", "UPDATE_COMPLETE")
+    assert ("Alerts", "CREATE_COMPLETE") in update
+    assert update.index(("Alerts", "CREATE_COMPLETE")) < update.index(
+        ("Alerts", "CREATE_IN_PROGRESS")
+    )
+    alerts = [e for e in events["StackEvents"] if e["LogicalResourceId"] == "Alerts"]
+    assert alerts[0]["ResourceType"] == "AWS::SNS::Topic"
+    assert alerts[0]["PhysicalResourceId"].startswith("arn:aws:sns:")
