@@ -126,7 +126,32 @@ def _create_change_set(
     elif expanded is not None:
         change_set.template_dict = expanded
         change_set.changes = change_set.diff()
+    if failure is None and change_set.change_set_type == "UPDATE":
+        change_set.changes = _changes_of_update(change_set)
     return made
+
+
+def _changes_of_update(change_set: Any) -> list[Any]:
+    """An update change set's Changes with the new parameter values taken into account: a
+    resource whose properties resolve differently (a Ref to a changed parameter, an Fn::If
+    whose condition reads one) is a Modify, as CloudFormation lists it (User Guide, "Update
+    stacks using change sets": the change set compares the resolved resources); moto's
+    change set compared the templates' text only."""
+    from moto.cloudformation.models import Change
+
+    resource_map = change_set.stack.resource_map
+    names = resource_map.build_resource_diff(change_set.template_dict, change_set.parameters)
+    new = change_set.template_dict.get("Resources", {})
+    old = resource_map._resource_json_map
+    return [
+        Change(
+            action=action,
+            logical_resource_id=name,
+            resource_type=str((new if action != "Remove" else old).get(name, {}).get("Type", "")),
+        )
+        for action in ("Add", "Modify", "Remove")
+        for name in names[action]
+    ]
 
 
 def _expand(

@@ -184,6 +184,11 @@ def test_given_build_trigger_manual_when_sam_deploys_again_then_the_push_rule_is
         "StackResourceDetail"
     ]["PhysicalResourceId"]
     assert events.describe_rule(Name=rule)["State"] == "DISABLED"
+    # the change of a parameter alone modifies the rule its condition reads (Fn::If IsPush)
+    update = cf.describe_stack_events(StackName=STACK)["StackEvents"]
+    statuses = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in update]
+    since = statuses[: statuses.index((STACK, "UPDATE_IN_PROGRESS"))]
+    assert ("PushRule", "UPDATE_COMPLETE") in since
     parameters = {
         p["ParameterKey"]: p["ParameterValue"]
         for p in cf.describe_stacks(StackName=STACK)["Stacks"][0]["Parameters"]
