@@ -12,12 +12,31 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from turnout_sandbox import cfn
 
-if TYPE_CHECKING:
-    from turnout_sandbox.sandbox import Sandbox
+
+class StackDeployer(Protocol):
+    """What the deployer needs of the sandbox (``Sandbox`` is one): its deploy path in two
+    halves around moto's own create/update, its pseudo parameters and its clients."""
+
+    def pseudo_parameters(self, stack: str) -> dict[str, str]: ...
+
+    def client(self, service: str) -> Any: ...
+
+    def prepare_template(
+        self,
+        name: str,
+        sam: dict[str, Any],
+        parameters: dict[str, str],
+        code_dirs: dict[str, str],
+        *,
+        update: bool = False,
+    ) -> cfn.PreparedTemplate: ...
+
+    def finish_template(self, prepared: cfn.PreparedTemplate) -> Any: ...
+
 
 #: The transform ``sam deploy`` templates declare (AWS SAM Developer Guide, "AWS SAM template
 #: anatomy": ``Transform: AWS::Serverless-2016-10-31``).
@@ -34,7 +53,7 @@ class ChangeSetDeployer:
     """Deploys change sets' Serverless templates into ``sandbox`` (code unpacked under a
     temporary directory, removed by :meth:`close`)."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: StackDeployer) -> None:
         self.sandbox = sandbox
         self._workdir = tempfile.TemporaryDirectory(prefix="turnout-sam-deploy-")
         self._deploys = 0
