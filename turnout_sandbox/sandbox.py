@@ -11,7 +11,6 @@ moto's mock), so another sandbox can start in the same process.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import threading
@@ -23,7 +22,7 @@ from types import ModuleType
 from typing import Any, Final
 
 from turnout import clock as core_clock
-from turnout_sandbox import cfn, iam_enforcement, requestcheck, server_guard
+from turnout_sandbox import cfn, iam_enforcement, provided_resources, requestcheck, server_guard
 from turnout_sandbox.clients import cached_client, clear_clients
 from turnout_sandbox.emulators import catalog
 from turnout_sandbox.faults import FaultInjector, FaultSpec, FaultSpecError
@@ -485,7 +484,7 @@ class Sandbox:
             )
         resolver = cfn.Resolver({**values, **pseudo})
         resolver.evaluate_conditions(cfn_template.get("Conditions", {}))
-        physical, arns = self._plan_provided(provided, resolver)
+        physical, arns = provided_resources.plan(provided, resolver, self.region, self.account)
         cfn_template = cfn.replace_refs(cfn_template, physical, arns)
         return cfn.PreparedTemplate(
             name=name,
@@ -526,7 +525,9 @@ class Sandbox:
             )
         resources = cf.describe_stack_resources(StackName=name)["StackResources"]
         self._learn_created(resources, resolver)
-        self._create_provided(prepared.provided, resolver, prepared.physical, prepared.update)
+        provided_resources.create(
+            prepared.provided, resolver, prepared.physical, self.client, prepared.update
+        )
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
         expected = set(prepared.template.get("Outputs", {}))
         lost = expected - set(outputs)
@@ -641,116 +642,6 @@ class Sandbox:
             spec.env.update(self.principal(conf["Role"], fn_name).environment())
             self.runner.add(spec)
             stack.functions[logical] = spec
-
-    def _plan_provided(
-        self, provided: dict[str, dict[str, Any]], resolver: cfn.Resolver
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        physical: dict[str, str] = {}
-        arns: dict[str, str] = {}
-        for logical, resource in provided.items():
-            props = resource.get("Properties", {})
-            kind = resource["Type"]
-            if kind == "AWS::CodeBuild::Project":
-                name = str(resolver.resolve(props.get("Name", logical)))
-                physical[logical] = name
-                arns[logical] = f"arn:aws:codebuild:{self.region}:{self.account}:project/{name}"
-            elif kind == "AWS::CloudWatch::Alarm":
-                name = str(
-                    resolver.resolve(
-                        props.get("AlarmName", f"{resolver.params['AWS::StackName']}-{logical}")
-                    )
-                )
-                physical[logical] = name
-                arns[logical] = f"arn:aws:cloudwatch:{self.region}:{self.account}:alarm:{name}"
-            elif kind == "AWS::S3::BucketPolicy":
-                # Ref of an AWS::S3::BucketPolicy is a generated id (it has no attributes)
-                physical[logical] = f"{resolver.params['AWS::StackName']}-{logical}"
-                arns[logical] = physical[logical]
-            else:
-                physical[logical] = f"{logical}-subscription"
-                arns[logical] = physical[logical]
-        return physical, arns
-
-    def _create_provided(
-        self,
-        provided: dict[str, dict[str, Any]],
-        resolver: cfn.Resolver,
-        physical: dict[str, str],
-        update: bool = False,
-    ) -> None:
-        for logical, resource in provided.items():
-            condition = resource.get("Condition")
-            if condition and not resolver.conditions.get(condition, False):
-                continue
-            kind = resource["Type"]
-            props = resolver.resolve(resource.get("Properties", {}))
-            if kind == "AWS::CodeBuild::Project":
-                self._create_project(props, update)
-            elif kind == "AWS::CloudWatch::Alarm":
-                self.client("cloudwatch").put_metric_alarm(
-                    AlarmName=physical[logical],
-                    AlarmDescription=props.get("AlarmDescription", ""),
-                    Namespace=props["Namespace"],
-                    MetricName=props["MetricName"],
-                    Dimensions=props.get("Dimensions", []),
-                    Statistic=props.get("Statistic", "Sum"),
-                    Period=int(props["Period"]),
-                    EvaluationPeriods=int(props["EvaluationPeriods"]),
-                    Threshold=float(props["Threshold"]),
-                    ComparisonOperator=props["ComparisonOperator"],
-                    TreatMissingData=props.get("TreatMissingData", "missing"),
-                    AlarmActions=props.get("AlarmActions", []),
-                )
-            elif kind == "AWS::SQS::QueuePolicy":
-                # AWS::SQS::QueuePolicy: the document becomes each queue's Policy attribute.
-                for url in props["Queues"]:
-                    self.client("sqs").set_queue_attributes(
-                        QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
-                    )
-            elif kind == "AWS::S3::BucketPolicy":
-                self.client("s3").put_bucket_policy(
-                    Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
-                )
-            elif kind == "AWS::SNS::Subscription":
-                self.client("sns").subscribe(
-                    TopicArn=props["TopicArn"],
-                    Protocol=props["Protocol"],
-                    Endpoint=props["Endpoint"],
-                )
-
-    def _create_project(self, props: dict[str, Any], update: bool = False) -> None:
-        env = props["Environment"]
-        source = props["Source"]
-        codebuild = self.client("codebuild")
-        if update:  # UpdateStack replaces a project's properties (moto has no UpdateProject)
-            codebuild.delete_project(name=props["Name"])
-        codebuild.create_project(
-            name=props["Name"],
-            description=props.get("Description", ""),
-            source={
-                "type": source["Type"],
-                "location": source.get("Location", ""),
-                "buildspec": source.get("BuildSpec", ""),
-            },
-            sourceVersion=props.get("SourceVersion", ""),
-            artifacts={"type": props.get("Artifacts", {}).get("Type", "NO_ARTIFACTS")},
-            environment={
-                "type": env["Type"],
-                "image": env["Image"],
-                "computeType": env["ComputeType"],
-                "privilegedMode": bool(env.get("PrivilegedMode", False)),
-                "environmentVariables": [
-                    {
-                        "name": v["Name"],
-                        "value": str(v["Value"]),
-                        "type": v.get("Type", "PLAINTEXT"),
-                    }
-                    for v in env.get("EnvironmentVariables", [])
-                ],
-            },
-            serviceRole=props["ServiceRole"],
-            timeoutInMinutes=int(props.get("TimeoutInMinutes", 60)),
-        )
 
 
 def active() -> Sandbox | None:
