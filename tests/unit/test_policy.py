@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from turnout.appspec import render_appspec
 from turnout.errors import ConfigError, PolicyViolation
 from turnout.policy import (
     FARGATE_CAPABILITIES,
@@ -18,7 +19,7 @@ from turnout.policy import (
     check_policy,
     repository_of,
 )
-from turnout.render import render_appspec, render_task_definition
+from turnout.render import render_task_definition
 from turnout.textfiles import MAX_MESSAGE_CHARS
 from turnout_sandbox.demo import PORT, Names, appspec_for
 

@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 from tests.realworld_corpus import CorpusFile, corpus_files, require_corpus
+from turnout.appspec import render_appspec
 from turnout.errors import AppSpecInvalid, PlaceholderMissing, TaskDefinitionInvalid, TurnoutError
 from turnout.policy import (
     PolicySettings,
@@ -44,7 +45,6 @@ from turnout.policy import (
 )
 from turnout.render import (
     RenderedTaskDefinition,
-    render_appspec,
     render_task_definition,
 )
 

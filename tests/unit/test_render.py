@@ -13,6 +13,7 @@ import botocore.validate
 import pytest
 from botocore.model import StructureShape
 
+from turnout.appspec import render_appspec
 from turnout.errors import (
     AppSpecInvalid,
     ConfigError,
@@ -26,7 +27,6 @@ from turnout.render import (
     REGISTER_FIELDS,
     RenderedTaskDefinition,
     parse_extra_images,
-    render_appspec,
     render_task_definition,
 )
 

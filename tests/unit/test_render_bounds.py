@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from tests.unit.test_policy import APPSPEC
+from turnout.appspec import render_appspec
 from turnout.errors import AppSpecInvalid, TaskDefinitionInvalid
-from turnout.render import RenderedTaskDefinition, render_appspec, render_task_definition
+from turnout.render import RenderedTaskDefinition, render_task_definition
 from turnout.textfiles import (
     MAX_APPSPEC_BYTES,
     MAX_MESSAGE_CHARS,

@@ -15,11 +15,11 @@ import pytest
 import yaml
 
 from turnout.adapters.ecs import Ecs
+from turnout.appspec import render_appspec
 from turnout.errors import AppSpecInvalid, PlaceholderMissing, TaskDefinitionInvalid
 from turnout.render import (
     REGISTER_FIELDS,
     RenderedTaskDefinition,
-    render_appspec,
     render_task_definition,
 )
 

@@ -40,7 +40,8 @@ from turnout.hooks import GATE_HOOK_EVENT
 from turnout.textfiles import clipped, short
 
 if TYPE_CHECKING:  # the settings are read by every function's Config: keep render out of it
-    from turnout.render import RenderedAppSpec, RenderedTaskDefinition
+    from turnout.appspec import RenderedAppSpec
+    from turnout.render import RenderedTaskDefinition
 
 
 #: ECS API Reference, KernelCapabilities ``add``: "Tasks launched on AWS Fargate only support

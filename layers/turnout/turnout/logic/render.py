@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from turnout.appspec import render_appspec
 from turnout.deps import Deps
 from turnout.errors import ConfigError
 from turnout.ledger import Phase
@@ -14,7 +15,7 @@ from turnout.logic.registration import registration_refusal
 from turnout.observability import logger
 from turnout.policy import ServiceView, check_policy
 from turnout.queue import Slot
-from turnout.render import parse_extra_images, render_appspec, render_task_definition
+from turnout.render import parse_extra_images, render_task_definition
 
 #: Time allowed from CreateDeployment until production traffic reaches the new task set.
 TRAFFIC_SHIFT_ALLOWANCE_SECONDS = 3600
