@@ -1,10 +1,18 @@
-"""DynamoDB writes are atomic per item on AWS; moto's are read-modify-write in Python.
+"""DynamoDB writes are atomic per item on AWS, and reads see only committed items; moto's
+writes are read-modify-write in Python, changing the stored item in place.
 
-Two threads updating different attributes of one item at the same moment (the deploy state
-machine arming the health gate while CodeDeploy's hook starts it) can lose one update in
-moto. The sandbox serialises moto's write operations so each is atomic, as on AWS
-(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html:
-"all write requests are applied in the order in which they are received").
+* Two threads updating different attributes of one item at the same moment (the deploy state
+  machine arming the health gate while CodeDeploy's hook starts it) can lose one update in
+  moto. The sandbox serialises moto's write operations so each is atomic, as on AWS
+  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html:
+  "all write requests are applied in the order in which they are received").
+* A GetItem while moto applies ``SET a = :x, b = :y`` can see ``a`` set and ``b`` not yet: a
+  push's ResolveImage read a build row with its result and without its digest, and rejected
+  the push (CI, 2026-12-02). AWS: "DynamoDB uses read-committed isolation and ensures that
+  read operations always return committed values for an item"
+  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
+  So each request to moto's DynamoDB handler, read or write, runs under the same lock, the
+  response included (moto serialises the live item inside the handler).
 
 Nothing is patched at import: :data:`PATCHES` are applied and undone by the sandbox's registry
 (:mod:`turnout_sandbox.patches`). The module keeps no state (one process-wide lock).
@@ -47,7 +55,24 @@ def _atomic_write(operation: str) -> AttributePatch:
     return patch
 
 
-PATCHES: Final[tuple[Patch, ...]] = tuple(_atomic_write(name) for name in _WRITES)
+def _committed_request(self: Any) -> Any:
+    with _LOCK:
+        return _REQUEST.original(self)
+
+
+_REQUEST: Final = AttributePatch(
+    name="dynamodb.read-committed",
+    owner="moto.dynamodb.responses:DynamoHandler",
+    attribute="call_action",
+    new=_committed_request,
+    why="each request sees only committed items (AWS: read-committed isolation); moto's "
+    "update changes the live item while a read may serialise it",
+)
+
+PATCHES: Final[tuple[Patch, ...]] = (
+    *(_atomic_write(name) for name in _WRITES),
+    _REQUEST,
+)
 INTERNALS: Final[tuple[Internal, ...]] = ()
 
 
