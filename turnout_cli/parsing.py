@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from turnout.gate import format_duration
 from turnout_cli.errors import CliError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -133,14 +134,7 @@ def human_duration(seconds: float | None) -> str:
     """``45s``, ``4m 05s``, ``1h 05m``; '' for None."""
     if seconds is None:
         return ""
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+    return format_duration(round(seconds), compact=True)
 
 
 def short_digest(digest: str | None) -> str:

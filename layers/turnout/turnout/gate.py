@@ -291,15 +291,16 @@ class _Classified:
     good: tuple[str, ...]
 
 
-def format_duration(seconds: float) -> str:
-    """``45s``, ``4m 0s``, ``1h 5m 0s`` (whole seconds, rounded down)."""
+def format_duration(seconds: float, *, compact: bool = False) -> str:
+    """``45s``, ``4m 0s``, ``1h 5m 0s`` (whole seconds, rounded down); ``compact`` pads and
+    drops the seconds of hours, as a table column reads best: ``4m 05s``, ``1h 05m``."""
     total = max(0, int(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours}h {minutes}m {secs}s"
+        return f"{hours}h {minutes:02d}m" if compact else f"{hours}h {minutes}m {secs}s"
     if minutes:
-        return f"{minutes}m {secs}s"
+        return f"{minutes}m {secs:02d}s" if compact else f"{minutes}m {secs}s"
     return f"{secs}s"
 
 
