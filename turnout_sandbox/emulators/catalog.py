@@ -9,6 +9,7 @@ from typing import Final
 from turnout_sandbox.emulators import (
     changesets,
     cloudformation,
+    cloudwatch,
     codebuild,
     codecommit,
     codedeploy,
@@ -36,6 +37,7 @@ EMULATORS: Final[tuple[ModuleType, ...]] = (
     events,
     stepfunctions,
     s3,
+    cloudwatch,
 )
 
 
