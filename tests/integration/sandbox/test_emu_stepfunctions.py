@@ -1014,3 +1014,44 @@ def test_given_a_wrapping_patch_when_applied_and_undone_then_it_calls_and_restor
     emu.uninstall()
     assert state_task_factory.state_task_service_for is upstream
     emu.install()
+
+
+BIG = "x" * (257 * 1024)  # past the 256 KiB payload quota
+
+
+def test_given_a_result_past_the_payload_quota_when_states_all_catches_then_the_execution_fails(
+    aws: None, lambdas: InProcessLambdas
+) -> None:
+    # AWS: States.DataLimitExceeded is terminal: "can't be caught by States.ALL" (Step
+    # Functions DG, "Handling errors"), nor retried by it.
+    lambdas.handlers["big"] = lambda _payload: {"blob": BIG}
+    definition = one_task(
+        "Big",
+        "arn:aws:states:::lambda:invoke",
+        Parameters={"FunctionName": "big", "Payload": {}},
+        Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2, "IntervalSeconds": 1}],
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+    )
+    result = run(definition)
+    assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
+    entered = [e["type"] for e in result.events if e["type"] == "TaskScheduled"]
+    assert entered == ["TaskScheduled"], "States.ALL retried a terminal error"
+
+
+def test_given_a_small_result_when_the_task_fails_then_states_all_still_catches_it(
+    aws: None, lambdas: InProcessLambdas
+) -> None:
+    # The other side: any other error is still caught by States.ALL.
+    def fail(_payload: Any) -> Any:
+        raise FunctionFailed("boom")
+
+    lambdas.handlers["fail"] = fail
+    definition = one_task(
+        "Fail",
+        "arn:aws:states:::lambda:invoke",
+        Parameters={"FunctionName": "fail", "Payload": {}},
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+    )
+    result = run(definition)
+    assert result.status == "SUCCEEDED"
+    assert result.output["Error"] == "FunctionFailed"

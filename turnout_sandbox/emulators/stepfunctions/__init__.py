@@ -15,6 +15,8 @@ emulator. What is patched, and the AWS rule each patch implements, one module ea
    **optimized integrations'** normalisers moto 5.2.5 ships as no-ops.
 5. :mod:`.tasks`: the **aws-sdk integration** (service and member names and error names by
    :mod:`.sdk_names`) and the **optimized CodeBuild integration** with ``.sync``.
+6. :mod:`.terminal_errors`: ``States.ALL`` never catches nor retries
+   ``States.DataLimitExceeded`` or ``States.Runtime``.
 
 Lambda ``FunctionError`` envelopes (``{"errorType", "errorMessage"}``) reach Retry/Catch by
 ``errorType`` in moto as on AWS; nothing to patch (tests prove it).
@@ -36,6 +38,7 @@ from turnout_sandbox.emulators.stepfunctions import (
     jsonpath,
     shapes,
     tasks,
+    terminal_errors,
     virtual_time,
 )
 from turnout_sandbox.emulators.stepfunctions.models import (
@@ -82,6 +85,7 @@ PATCHES: Final[tuple[AttributePatch, ...]] = (
     *jsonpath.PATCHES,
     *shapes.PATCHES,
     *tasks.PATCHES,
+    *terminal_errors.PATCHES,
 )
 
 _ASL: Final = "moto.stepfunctions.parser.asl"
