@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from turnout_cli.main import app
 from turnout_sandbox.faults import FaultSpec, FaultSpecError
@@ -107,12 +107,17 @@ def install(monkeypatch: pytest.MonkeyPatch, api: ModuleType) -> None:
     monkeypatch.setitem(sys.modules, "turnout_sandbox.api", api)
 
 
+def invoke(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> tuple[Result, list[Any]]:
+    """Run ``turnout ARGS`` against a fresh fake sandbox API; its result and the API calls."""
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    return runner.invoke(app, args), calls
+
+
 def test_given_a_scenario_when_demo_then_timeline_steps_and_summary_and_exit_0(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["demo", "--scenario", "bad-health", "--bake-minutes", "2"])
+    result, calls = invoke(monkeypatch, ["demo", "--scenario", "bad-health", "--bake-minutes", "2"])
     assert result.exit_code == 0, result.output
     assert calls == [("bad-health", 2)]
     assert "push on master" in result.stdout
@@ -122,9 +127,8 @@ def test_given_a_scenario_when_demo_then_timeline_steps_and_summary_and_exit_0(
 
 
 def test_given_no_scenario_when_demo_then_the_first_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+    result, calls = invoke(monkeypatch, ["demo"])
+    assert result.exit_code == 0
     assert calls == [("happy-path", None)]
 
 
@@ -141,9 +145,7 @@ def test_given_a_scenario_that_misbehaves_when_demo_json_then_result_json_and_ex
 def test_given_an_unknown_scenario_when_demo_then_exit_2_lists_the_names(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["demo", "--scenario", "nope"])
+    result, calls = invoke(monkeypatch, ["demo", "--scenario", "nope"])
     assert result.exit_code == 2
     assert (
         "--scenario 'nope' is not a scenario: choose one of happy-path, bad-health" in result.stderr
@@ -161,9 +163,7 @@ def test_given_demo_list_when_run_then_scenarios_are_shown(monkeypatch: pytest.M
 def test_given_a_free_port_when_serve_then_the_url_is_announced_and_no_access_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--port", "5001"])
+    result, calls = invoke(monkeypatch, ["sandbox", "serve", "--port", "5001"])
     assert result.exit_code == 0
     assert calls == [5001]
     assert "sandbox listening on http://127.0.0.1:5001" in result.stdout
@@ -173,9 +173,9 @@ def test_given_a_free_port_when_serve_then_the_url_is_announced_and_no_access_ke
 def test_given_access_key_auto_when_serve_then_the_key_is_passed_and_announced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--port", "5003", "--access-key", "auto"])
+    result, calls = invoke(
+        monkeypatch, ["sandbox", "serve", "--port", "5003", "--access-key", "auto"]
+    )
     assert result.exit_code == 0, result.output
     key = calls[1]["access_key"]
     assert key.startswith("AKIA")
@@ -187,9 +187,7 @@ def test_given_access_key_auto_when_serve_then_the_key_is_passed_and_announced(
 def test_given_a_malformed_access_key_when_serve_then_exit_2_names_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--access-key", "short!"])
+    result, calls = invoke(monkeypatch, ["sandbox", "serve", "--access-key", "short!"])
     assert result.exit_code == 2
     assert "--access-key: access key 'short!' is not none, auto or an access key id" in (
         result.stderr
@@ -200,9 +198,7 @@ def test_given_a_malformed_access_key_when_serve_then_exit_2_names_it(
 def test_given_a_region_when_serve_then_the_banner_names_it_and_the_try_lines_use_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, _ = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--port", "5003", "--region", "us-east-1"])
+    result, _ = invoke(monkeypatch, ["sandbox", "serve", "--port", "5003", "--region", "us-east-1"])
     assert result.exit_code == 0, result.output
     assert "on http://127.0.0.1:5003, region us-east-1, account 123456789012" in result.stdout
     assert "--endpoint-url http://127.0.0.1:5003 --region us-east-1 status" in result.stdout
@@ -211,9 +207,7 @@ def test_given_a_region_when_serve_then_the_banner_names_it_and_the_try_lines_us
 def test_given_no_stack_when_serve_then_the_sam_deploy_line_is_printed_on_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, _ = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--port", "5005", "--no-stack"])
+    result, _ = invoke(monkeypatch, ["sandbox", "serve", "--port", "5005", "--no-stack"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     deploy = [line for line in lines if line.startswith("sam deploy")]
@@ -225,9 +219,7 @@ def test_given_no_stack_when_serve_then_the_sam_deploy_line_is_printed_on_one_li
 def test_given_a_bad_region_when_serve_then_exit_2_names_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, _ = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--port", "5004", "--region", "Seoul"])
+    result, _ = invoke(monkeypatch, ["sandbox", "serve", "--port", "5004", "--region", "Seoul"])
     assert result.exit_code == 2
     assert "--region 'Seoul' is not a region name" in result.stderr
 
@@ -262,9 +254,7 @@ def test_given_iam_warn_when_demo_then_the_scenario_runs_with_it(
 def test_given_an_unknown_iam_mode_when_demo_then_exit_2_names_the_modes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["demo", "--iam", "strict"])
+    result, calls = invoke(monkeypatch, ["demo", "--iam", "strict"])
     assert result.exit_code == 2
     assert "--iam 'strict' is not one of enforce, warn, off" in result.output
     assert calls == []
@@ -273,9 +263,7 @@ def test_given_an_unknown_iam_mode_when_demo_then_exit_2_names_the_modes(
 def test_given_faults_when_demo_then_the_scenario_runs_with_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["demo", "--faults", "throttle:dynamodb=0.3,seed=2"])
+    result, calls = invoke(monkeypatch, ["demo", "--faults", "throttle:dynamodb=0.3,seed=2"])
     assert result.exit_code == 0, result.output
     assert ("faults", "throttle:dynamodb=0.3,seed=2") in calls
 
@@ -284,9 +272,7 @@ def test_given_faults_when_demo_then_the_scenario_runs_with_them(
 def test_given_a_bad_fault_spec_when_run_then_exit_2_names_the_bad_part(
     monkeypatch: pytest.MonkeyPatch, verb: list[str]
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, [*verb, "--faults", "throttle=0.2,lambda-oops=first"])
+    result, calls = invoke(monkeypatch, [*verb, "--faults", "throttle=0.2,lambda-oops=first"])
     assert result.exit_code == 2
     assert "--faults: fault 'lambda-oops=first': kind 'lambda-oops' is not one of" in result.output
     assert calls == []
@@ -295,9 +281,9 @@ def test_given_a_bad_fault_spec_when_run_then_exit_2_names_the_bad_part(
 def test_given_faults_when_serve_then_they_are_passed_and_announced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--port", "5004", "--faults", "5xx:ecs=0.05"])
+    result, calls = invoke(
+        monkeypatch, ["sandbox", "serve", "--port", "5004", "--faults", "5xx:ecs=0.05"]
+    )
     assert result.exit_code == 0, result.output
     assert calls == [5004, {"faults": "5xx:ecs=0.05"}]
     assert "faults 5xx:ecs=0.05" in result.stdout
