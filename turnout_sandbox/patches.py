@@ -36,6 +36,7 @@ __all__ = [
     "PatchError",
     "PatchRegistry",
     "describe",
+    "replaces",
     "resolve",
 ]
 
@@ -189,6 +190,43 @@ class AttributePatch:
             else getattr(owner, self.attribute, _MISSING)
         )
         return current is self.new
+
+
+def replaces(
+    owner: str | Any,
+    attribute: str,
+    *,
+    name: str,
+    why: str,
+    must_exist: bool = True,
+    as_classmethod: bool = False,
+) -> Callable[[Callable[..., Any]], AttributePatch]:
+    """Declare the decorated function as the replacement of ``owner.attribute``.
+
+    The decorated name is bound to the :class:`AttributePatch` (the declaration sits on the
+    code it installs), so the function delegates with ``<its name>.original(...)``::
+
+        @replaces("moto.x.responses:XResponse", "call_action", name="x.y", why="AWS does z")
+        def committed(self: Any) -> Any:
+            with LOCK:
+                return committed.original(self)
+
+    ``as_classmethod`` installs the function as a classmethod of ``owner`` (it then takes the
+    class first, and reaches the original with ``<its name>.original.__func__(cls, ...)``).
+    """
+
+    def declare(new: Callable[..., Any]) -> AttributePatch:
+        installed = classmethod(new) if as_classmethod else new
+        return AttributePatch(
+            name=name,
+            owner=owner,
+            attribute=attribute,
+            new=installed,
+            why=why,
+            must_exist=must_exist,
+        )
+
+    return declare
 
 
 @dataclass(eq=False)

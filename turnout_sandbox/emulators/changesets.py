@@ -36,7 +36,7 @@ from urllib.parse import urlparse
 from moto.cloudformation.exceptions import CloudFormationError
 
 from turnout_sandbox.cfn import ResourceFailed
-from turnout_sandbox.patches import AttributePatch, Internal, Patch
+from turnout_sandbox.patches import AttributePatch, Internal, Patch, replaces
 from turnout_sandbox.runtime import get_runtime, has_runtime
 
 __all__ = ["INTERNALS", "PATCHES", "ResourceFailed", "reset", "s3_location"]
@@ -84,7 +84,14 @@ def _url_patch(owner: str) -> AttributePatch:
 # ---------------------------------------------------------------------------- CreateChangeSet
 
 
-def _create_change_set(
+@replaces(
+    _BACKEND,
+    "create_change_set",
+    name="cloudformation.create-change-set-parameters",
+    why="CreateChangeSet refuses a template parameter without a Default and without a value "
+    '(ValidationError "Parameters: [X] must have values"); moto accepted it',
+)
+def checked_create_change_set(
     self: Any,
     stack_name: str,
     change_set_name: str,
@@ -115,7 +122,7 @@ def _create_change_set(
         raise ValidationError(message=f"Parameters: [{', '.join(missing)}] must have values")
     expanded, failure = _expand(stack_name, template, parameters)
     _check_capabilities(expanded or parsed, _CAPABILITIES.get())
-    made = _CREATE.original(
+    made = checked_create_change_set.original(
         self, stack_name, change_set_name, template, parameters, *args, **kwargs
     )
     change_set = self.change_sets[made[0]]
@@ -216,33 +223,20 @@ def _check_capabilities(template: dict[str, Any], given: tuple[str, ...] | None)
     raise InsufficientCapabilitiesException(f"Requires capabilities : [{needed}]")
 
 
-def _create_change_set_response(self: Any) -> Any:
-    raw = self._get_param("Capabilities", [])
-    token = _CAPABILITIES.set(tuple(str(c) for c in raw) if isinstance(raw, list) else ())
-    try:
-        return _CREATE_RESPONSE.original(self)
-    finally:
-        _CAPABILITIES.reset(token)
-
-
-_CREATE_RESPONSE: Final = AttributePatch(
+@replaces(
+    "moto.cloudformation.responses:CloudFormationResponse",
+    "create_change_set",
     name="cloudformation.create-change-set-capabilities",
-    owner="moto.cloudformation.responses:CloudFormationResponse",
-    attribute="create_change_set",
-    new=_create_change_set_response,
     why="CreateChangeSet checks the Capabilities a template's IAM resources need "
     "(InsufficientCapabilitiesException); moto read no Capabilities",
 )
-
-
-_CREATE: Final = AttributePatch(
-    name="cloudformation.create-change-set-parameters",
-    owner=_BACKEND,
-    attribute="create_change_set",
-    new=_create_change_set,
-    why="CreateChangeSet refuses a template parameter without a Default and without a value "
-    '(ValidationError "Parameters: [X] must have values"); moto accepted it',
-)
+def create_change_set_response(self: Any) -> Any:
+    raw = self._get_param("Capabilities", [])
+    token = _CAPABILITIES.set(tuple(str(c) for c in raw) if isinstance(raw, list) else ())
+    try:
+        return create_change_set_response.original(self)
+    finally:
+        _CAPABILITIES.reset(token)
 
 
 # ---------------------------------------------------------------------------- ExecuteChangeSet
@@ -392,7 +386,17 @@ def _insert_before_stack_event(stack: Any, resources: list[tuple[str, str, str, 
         stack.events.append(done)
 
 
-def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+@replaces(
+    _BACKEND,
+    "execute_change_set",
+    name="cloudformation.execute-change-set",
+    why="ExecuteChangeSet creates/updates the stack from its template as CreateStack/UpdateStack "
+    "do (moto's left a CREATE change set's stack without Outputs), through the sandbox's deploy "
+    "path when one is active; a resource it cannot create fails the stack (ROLLBACK_COMPLETE)",
+)
+def execute_change_set_from_template(
+    self: Any, change_set_name: str, stack_name: str | None = None
+) -> None:
     change_set = _find_change_set(self, change_set_name, stack_name)
     stack = self.stacks[change_set.stack_id]
     kind = change_set.change_set_type
@@ -432,23 +436,21 @@ def _execute_change_set(self: Any, change_set_name: str, stack_name: str | None 
     change_set.execution_status = "EXECUTE_COMPLETE"
 
 
-_EXECUTE: Final = AttributePatch(
-    name="cloudformation.execute-change-set",
-    owner=_BACKEND,
-    attribute="execute_change_set",
-    new=_execute_change_set,
-    why="ExecuteChangeSet creates/updates the stack from its template as CreateStack/UpdateStack "
-    "do (moto's left a CREATE change set's stack without Outputs), through the sandbox's deploy "
-    "path when one is active; a resource it cannot create fails the stack (ROLLBACK_COMPLETE)",
+@replaces(
+    "moto.cloudformation.parsing",
+    "parse_and_update_resource",
+    name="cloudformation.update-keeps-unsupported",
+    why="UpdateStack of a resource type moto cannot update (AWS::Logs::LogGroup) kept None "
+    "for it: the resource vanished from the stack; here it stays as it was",
 )
-
-
-def _parse_and_update_resource(
+def update_keeping_unsupported(
     logical_id: str, resource_json: dict[str, Any], resources_map: Any, **kwargs: Any
 ) -> Any:
     """moto's, but a resource whose type moto cannot update keeps its resource (moto dropped it
     from the stack: a later Ref of it failed), and the sandbox log says so."""
-    updated = _UPDATE_RESOURCE.original(logical_id, resource_json, resources_map, **kwargs)
+    updated = update_keeping_unsupported.original(
+        logical_id, resource_json, resources_map, **kwargs
+    )
     if updated is not None:
         return updated
     kept = resources_map._parsed_resources.get(logical_id)
@@ -459,16 +461,6 @@ def _parse_and_update_resource(
             "the resource is kept as it was",
         )
     return kept
-
-
-_UPDATE_RESOURCE: Final = AttributePatch(
-    name="cloudformation.update-keeps-unsupported",
-    owner="moto.cloudformation.parsing",
-    attribute="parse_and_update_resource",
-    new=_parse_and_update_resource,
-    why="UpdateStack of a resource type moto cannot update (AWS::Logs::LogGroup) kept None "
-    "for it: the resource vanished from the stack; here it stays as it was",
-)
 
 
 def _conditions_of(value: Any) -> set[str]:
@@ -487,7 +479,14 @@ def _conditions_of(value: Any) -> set[str]:
     return found
 
 
-def _build_resource_diff(
+@replaces(
+    "moto.cloudformation.parsing:ResourceMap",
+    "build_resource_diff",
+    name="cloudformation.diff-follows-conditions",
+    why="UpdateStack re-evaluates conditions: a resource whose Fn::If reads a changed "
+    "parameter is updated (moto followed only direct Refs)",
+)
+def diff_following_conditions(
     self: Any, other_template: dict[str, Any], parameters: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """moto's diff, and a resource is modified when a condition it uses reads a changed
@@ -496,7 +495,7 @@ def _build_resource_diff(
     (CloudFormation User Guide, "Conditions")."""
     from moto.cloudformation.parsing import get_references_from_template
 
-    diff: dict[str, Any] = _RESOURCE_DIFF.original(self, other_template, parameters)
+    diff: dict[str, Any] = diff_following_conditions.original(self, other_template, parameters)
     if not parameters:
         return diff
     changed = {p for p in parameters if self.input_parameters.get(p) != parameters[p]}
@@ -515,23 +514,14 @@ def _build_resource_diff(
     return diff
 
 
-_RESOURCE_DIFF: Final = AttributePatch(
-    name="cloudformation.diff-follows-conditions",
-    owner="moto.cloudformation.parsing:ResourceMap",
-    attribute="build_resource_diff",
-    new=_build_resource_diff,
-    why="UpdateStack re-evaluates conditions: a resource whose Fn::If reads a changed "
-    "parameter is updated (moto followed only direct Refs)",
-)
-
 PATCHES: Final[tuple[Patch, ...]] = (
-    _CREATE_RESPONSE,
-    _CREATE,
-    _RESOURCE_DIFF,
-    _UPDATE_RESOURCE,
+    create_change_set_response,
+    checked_create_change_set,
+    diff_following_conditions,
+    update_keeping_unsupported,
     _url_patch("moto.cloudformation.responses"),
     _url_patch("moto.cloudformation.models"),
-    _EXECUTE,
+    execute_change_set_from_template,
 )
 INTERNALS: Final[tuple[Internal, ...]] = (
     Internal(

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from turnout_sandbox.patches import AttributePatch, Internal, Patch
+from turnout_sandbox.patches import AttributePatch, Internal, Patch, replaces
 
 __all__ = ["INTERNALS", "PATCHES", "reset"]
 
@@ -20,19 +20,39 @@ _STATE_MACHINE: Final = "moto.stepfunctions.models:StateMachine"
 _ARCHIVE: Final = "moto.events.models:Archive"
 
 
-def _has_cfn_attr(cls: type, /, attr: str) -> bool:
+@replaces(
+    _STATE_MACHINE,
+    "has_cfn_attr",
+    name="cloudformation.state-machine.has-cfn-attr",
+    why="Fn::GetAtt <StateMachine>.Arn: moto's StateMachine lacks the Arn attribute",
+    as_classmethod=True,
+)
+def has_cfn_attr(cls: type, /, attr: str) -> bool:
     # AWS::StepFunctions::StateMachine Fn::GetAtt: Arn, Name, StateMachineRevisionId.
-    return attr == "Arn" or bool(_HAS_CFN_ATTR.original.__func__(cls, attr))
+    return attr == "Arn" or bool(has_cfn_attr.original.__func__(cls, attr))
 
 
-def _get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+@replaces(
+    _STATE_MACHINE,
+    "get_cfn_attribute",
+    name="cloudformation.state-machine.get-cfn-attribute",
+    why="Fn::GetAtt <StateMachine>.Arn answers the state machine's ARN",
+)
+def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
     # AWS::StepFunctions::StateMachine Fn::GetAtt: Arn, Name, StateMachineRevisionId.
     if attribute_name == "Arn":
         return self.arn
-    return _GET_CFN_ATTRIBUTE.original(self, attribute_name)
+    return get_cfn_attribute.original(self, attribute_name)
 
 
-def _create_archive(
+@replaces(
+    _ARCHIVE,
+    "create_from_cloudformation_json",
+    name="cloudformation.archive.event-pattern-json",
+    why="AWS::Events::Archive EventPattern is Json (an object in templates); moto wants a string",
+    as_classmethod=True,
+)
+def create_archive(
     cls: type,
     /,
     resource_name: str,
@@ -46,7 +66,7 @@ def _create_archive(
     if isinstance(props.get("EventPattern"), dict):
         props = {**props, "EventPattern": json.dumps(props["EventPattern"])}
         cloudformation_json = {**cloudformation_json, "Properties": props}
-    return _CREATE_ARCHIVE.original.__func__(
+    return create_archive.original.__func__(
         cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
 
@@ -85,27 +105,6 @@ def _clean_json(resource_json: Any, resources_map: Any) -> Any:
     return original(resource_json, resources_map)
 
 
-_HAS_CFN_ATTR: Final = AttributePatch(
-    name="cloudformation.state-machine.has-cfn-attr",
-    owner=_STATE_MACHINE,
-    attribute="has_cfn_attr",
-    new=classmethod(_has_cfn_attr),
-    why="Fn::GetAtt <StateMachine>.Arn: moto's StateMachine lacks the Arn attribute",
-)
-_GET_CFN_ATTRIBUTE: Final = AttributePatch(
-    name="cloudformation.state-machine.get-cfn-attribute",
-    owner=_STATE_MACHINE,
-    attribute="get_cfn_attribute",
-    new=_get_cfn_attribute,
-    why="Fn::GetAtt <StateMachine>.Arn answers the state machine's ARN",
-)
-_CREATE_ARCHIVE: Final = AttributePatch(
-    name="cloudformation.archive.event-pattern-json",
-    owner=_ARCHIVE,
-    attribute="create_from_cloudformation_json",
-    new=classmethod(_create_archive),
-    why="AWS::Events::Archive EventPattern is Json (an object in templates); moto wants a string",
-)
 _ARCHIVE_REF: Final = AttributePatch(
     name="cloudformation.archive.ref-is-name",
     owner=_ARCHIVE,
@@ -143,23 +142,20 @@ _CLEAN_JSON: Final = AttributePatch(
 )
 
 
-def _put_policy(self: Any, policy_name: str, policy_json: Any) -> None:
+@replaces(
+    "moto.iam.models:Role",
+    "put_policy",
+    name="cloudformation.iam-role-policy-json",
+    why="an AWS::IAM::Role's inline policies are JSON documents (GetRolePolicy answers JSON); "
+    "moto kept CloudFormation's dict and answered its repr",
+)
+def role_put_policy(self: Any, policy_name: str, policy_json: Any) -> None:
     """IAM keeps a policy document as JSON text, and GetRolePolicy answers it so (boto3
     decodes it to a dict); moto stored the dict CloudFormation gave it, and answered its
     Python repr (single quotes), which no JSON reader takes."""
     if not isinstance(policy_json, str):
         policy_json = json.dumps(policy_json)
-    _ROLE_PUT_POLICY.original(self, policy_name, policy_json)
-
-
-_ROLE_PUT_POLICY: Final = AttributePatch(
-    name="cloudformation.iam-role-policy-json",
-    owner="moto.iam.models:Role",
-    attribute="put_policy",
-    new=_put_policy,
-    why="an AWS::IAM::Role's inline policies are JSON documents (GetRolePolicy answers JSON); "
-    "moto kept CloudFormation's dict and answered its repr",
-)
+    role_put_policy.original(self, policy_name, policy_json)
 
 
 def reset() -> None:
@@ -343,10 +339,10 @@ PATCHES: Final[tuple[Patch, ...]] = (
     _PARSE_AND_NAME,
     _PARSE_AND_CREATE,
     _CREATE_RESOURCES,
-    _ROLE_PUT_POLICY,
-    _HAS_CFN_ATTR,
-    _GET_CFN_ATTRIBUTE,
-    _CREATE_ARCHIVE,
+    role_put_policy,
+    has_cfn_attr,
+    get_cfn_attribute,
+    create_archive,
     _ARCHIVE_REF,
     _LAYER_REF,
     _PARSER_BACKENDS,

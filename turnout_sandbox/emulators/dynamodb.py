@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Final
 
-from turnout_sandbox.patches import AttributePatch, Internal, Patch
+from turnout_sandbox.patches import AttributePatch, Internal, Patch, replaces
 
 __all__ = ["INTERNALS", "PATCHES", "reset"]
 
@@ -55,23 +55,21 @@ def _atomic_write(operation: str) -> AttributePatch:
     return patch
 
 
-def _committed_request(self: Any) -> Any:
-    with _LOCK:
-        return _REQUEST.original(self)
-
-
-_REQUEST: Final = AttributePatch(
+@replaces(
+    "moto.dynamodb.responses:DynamoHandler",
+    "call_action",
     name="dynamodb.read-committed",
-    owner="moto.dynamodb.responses:DynamoHandler",
-    attribute="call_action",
-    new=_committed_request,
     why="each request sees only committed items (AWS: read-committed isolation); moto's "
     "update changes the live item while a read may serialise it",
 )
+def committed_request(self: Any) -> Any:
+    with _LOCK:
+        return committed_request.original(self)
+
 
 PATCHES: Final[tuple[Patch, ...]] = (
     *(_atomic_write(name) for name in _WRITES),
-    _REQUEST,
+    committed_request,
 )
 INTERNALS: Final[tuple[Internal, ...]] = ()
 

@@ -31,7 +31,7 @@ from moto.ecr.exceptions import (
 from moto.ecr.models import ECRBackend, ecr_backends
 from moto.ecr.responses import ECRResponse
 
-from turnout_sandbox.patches import AttributePatch, Internal, Patch
+from turnout_sandbox.patches import AttributePatch, Internal, Patch, replaces
 from turnout_sandbox.runtime import get_runtime
 
 __all__ = [
@@ -116,6 +116,15 @@ def push_image(
 
 
 # -- moto Response patches -----------------------------------------------------------------------
+@replaces(
+    ECRResponse,
+    "put_image",
+    name="ecr.put-image",
+    why=(
+        "PutImage stores the manifest's real digest (sha256 of its bytes; moto invents one) "
+        "and emits AWS's 'ECR Image Action' PUSH event (moto emits none)"
+    ),
+)
 def put_image(self: ECRResponse) -> ActionResult:
     repository = str(self._get_param("repositoryName"))
     manifest = self._get_param("imageManifest")
@@ -161,16 +170,6 @@ def batch_delete_image(self: ECRResponse) -> ActionResult:
     return result
 
 
-_PUT_IMAGE: Final = AttributePatch(
-    name="ecr.put-image",
-    owner=ECRResponse,
-    attribute="put_image",
-    new=put_image,
-    why=(
-        "PutImage stores the manifest's real digest (sha256 of its bytes; moto invents one) "
-        "and emits AWS's 'ECR Image Action' PUSH event (moto emits none)"
-    ),
-)
 _BATCH_DELETE_IMAGE: Final = AttributePatch(
     name="ecr.batch-delete-image",
     owner=ECRResponse,
@@ -178,7 +177,7 @@ _BATCH_DELETE_IMAGE: Final = AttributePatch(
     new=batch_delete_image,
     why="BatchDeleteImage emits AWS's 'ECR Image Action' DELETE event per deleted image",
 )
-PATCHES: Final[tuple[Patch, ...]] = (_PUT_IMAGE, _BATCH_DELETE_IMAGE)
+PATCHES: Final[tuple[Patch, ...]] = (put_image, _BATCH_DELETE_IMAGE)
 INTERNALS: Final[tuple[Internal, ...]] = (
     Internal(
         "moto.core.responses:BaseResponse._get_param",

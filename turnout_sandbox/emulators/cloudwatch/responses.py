@@ -12,7 +12,7 @@ from moto.core.responses import ActionResult
 
 from turnout_sandbox.emulators.cloudwatch.actions import on_state_change
 from turnout_sandbox.emulators.cloudwatch.models import emulator_backend
-from turnout_sandbox.patches import AttributePatch, Internal, Patch
+from turnout_sandbox.patches import Internal, Patch, replaces
 
 __all__ = ["INTERNALS", "PATCHES"]
 
@@ -21,12 +21,26 @@ _ALARM: Final = "moto.cloudwatch.models:Alarm"
 _MAX_RECORDS: Final = 100
 
 
-def _update_state(self: Any, reason: str, reason_data: str, state_value: str) -> None:
+@replaces(
+    _ALARM,
+    "update_state",
+    name="cloudwatch.alarm-state-change-actions",
+    why="an alarm's state change is recorded in its history and runs its actions (SNS "
+    "authorized by the topic and key policies); moto runs none",
+)
+def update_state(self: Any, reason: str, reason_data: str, state_value: str) -> None:
     old_value, old_reason = self.state_value, self.state_reason
-    _UPDATE_STATE.original(self, reason, reason_data, state_value)
+    update_state.original(self, reason, reason_data, state_value)
     on_state_change(self, old_value, old_reason)
 
 
+@replaces(
+    CloudWatchResponse,
+    "describe_alarm_history",
+    name="cloudwatch.describe-alarm-history",
+    why="DescribeAlarmHistory: moto has no alarm history",
+    must_exist=False,
+)
 def describe_alarm_history(self: CloudWatchResponse) -> ActionResult:
     alarm_types = tuple(self._get_param("AlarmTypes", []) or ()) or ("MetricAlarm",)
     newest_first = (self._get_param("ScanBy") or "TimestampDescending") == "TimestampDescending"
@@ -52,23 +66,7 @@ def describe_alarm_history(self: CloudWatchResponse) -> ActionResult:
     return ActionResult(result)
 
 
-_UPDATE_STATE: Final = AttributePatch(
-    name="cloudwatch.alarm-state-change-actions",
-    owner=_ALARM,
-    attribute="update_state",
-    new=_update_state,
-    why="an alarm's state change is recorded in its history and runs its actions (SNS "
-    "authorized by the topic and key policies); moto runs none",
-)
-_DESCRIBE_ALARM_HISTORY: Final = AttributePatch(
-    name="cloudwatch.describe-alarm-history",
-    owner=CloudWatchResponse,
-    attribute="describe_alarm_history",
-    new=describe_alarm_history,
-    why="DescribeAlarmHistory: moto has no alarm history",
-    must_exist=False,
-)
-PATCHES: Final[tuple[Patch, ...]] = (_UPDATE_STATE, _DESCRIBE_ALARM_HISTORY)
+PATCHES: Final[tuple[Patch, ...]] = (update_state, describe_alarm_history)
 INTERNALS: Final[tuple[Internal, ...]] = (
     Internal(
         "moto.sns.models:Topic.publish",
