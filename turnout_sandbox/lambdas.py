@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Final, NoReturn
 
+from turnout_sandbox import dead_letters
 from turnout_sandbox.faults import FaultInjector
 from turnout_sandbox.patches import CallbackPatch, Patch, resolve
 from turnout_sandbox.runtime import LambdaFunctionError, get_runtime, has_runtime
@@ -136,6 +137,9 @@ class FunctionSpec:
     memory: int
     #: its logical id in the template (fault specs name functions by it)
     logical: str = ""
+    #: its execution role, and where a failed asynchronous event goes (DeadLetterConfig)
+    role_arn: str = ""
+    dead_letter_arn: str = ""
 
 
 @dataclass
@@ -443,6 +447,7 @@ def invoke_async(
     attempt failed. Raises LambdaFunctionError at once for a function that does not exist."""
     spec = runner.find(name)
     clock = get_runtime().clock
+    request_id = str(uuid.uuid4())  # the 202's request id (the dead-letter RequestID)
 
     def attempt(n: int) -> None:
         try:
@@ -458,8 +463,17 @@ def invoke_async(
                 clock.call_later(delay, lambda: attempt(n + 1), name=f"lambda-retry-{spec.name}")
             else:
                 get_runtime().log(
-                    spec.name, f"async invocation dropped after {n + 1} attempts: {exc}"
+                    spec.name, f"async invocation failed after {n + 1} attempts: {exc}"
                 )
+                if spec.dead_letter_arn:
+                    dead_letters.from_lambda(
+                        spec.name,
+                        role_arn=spec.role_arn,
+                        target_arn=spec.dead_letter_arn,
+                        payload=payload,
+                        request_id=request_id,
+                        error=str(exc),
+                    )
                 if on_failure is not None:
                     on_failure(exc)
 

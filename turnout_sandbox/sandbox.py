@@ -636,6 +636,8 @@ class Sandbox:
                 timeout=int(conf.get("Timeout", 3)),
                 memory=int(conf.get("MemorySize", 128)),
                 logical=logical,
+                role_arn=str(conf.get("Role", "")),
+                dead_letter_arn=str((conf.get("DeadLetterConfig") or {}).get("TargetArn", "")),
             )
             # Lambda hands the function its execution role's session credentials in its
             # environment (Lambda Developer Guide, "Defined runtime environment variables").

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from turnout_sandbox import scenario_dead_letter
 from turnout_sandbox.demo import REPO, DemoService
 from turnout_sandbox.sandbox import Sandbox, Stack
 from turnout_sandbox.timeline import Step, Timeline, gate_check
@@ -29,6 +30,8 @@ SCENARIOS: dict[str, str] = {
     "stuck": "the new task set never gets healthy: the gate times out and rolls back",
     "short-tag": "the buildspec tags the image with a 7-character commit id: it deploys",
     "throttled": "20 % of every AWS call the stack makes is throttled: every push still deploys",
+    "dead-letter": "the gate tick fails on every call: Lambda gives its events up to the "
+    "dead-letter queue, and the stack records each one",
     "lambda-faults": "each function fails once (error, timeout or crash) on its first call: "
     "the push still deploys, nothing runs twice that must not",
 }
@@ -636,6 +639,7 @@ def _lambda_faults_spec() -> str:
 _SCENARIO_FAULTS: dict[str, Callable[[], str]] = {
     "throttled": lambda: "throttle=0.2,seed=9",
     "lambda-faults": _lambda_faults_spec,
+    "dead-letter": lambda: scenario_dead_letter.FAULTS,
 }
 
 
@@ -725,4 +729,5 @@ _BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "short-tag": _short_tag,
     "throttled": _throttled,
     "lambda-faults": _lambda_faults,
+    "dead-letter": scenario_dead_letter.dead_letter,
 }

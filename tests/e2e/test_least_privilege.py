@@ -18,7 +18,7 @@ from turnout_sandbox.scenarios import run_scenario
 
 pytestmark = pytest.mark.e2e
 
-SCENARIOS = ("happy", "unhealthy", "build-fails", "gated", "short-tag")
+SCENARIOS = ("happy", "unhealthy", "build-fails", "gated", "short-tag", "dead-letter")
 
 #: (logical role, action) -> why no scenario above needs it, yet the stack keeps it.
 NOT_EXERCISED: dict[tuple[str, str], str] = {
@@ -45,6 +45,11 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     "execution is stopped or times out",
     ("DeployStateMachineRole", "codedeploy:GetDeployment"): "granted with CreateDeployment "
     "(the CodeDeploy User Guide's permissions for it)",
+    **{
+        ("UndeliveredFunctionRole", action): "SNS uses the topic's key on the publisher's "
+        "behalf (not evaluated offline)"
+        for action in ("kms:Decrypt", "kms:GenerateDataKey*")
+    },
     ("FinishFunctionRole", "kms:Decrypt"): "SNS uses the topic's key on the publisher's "
     "behalf (not evaluated offline)",
     ("FinishFunctionRole", "kms:GenerateDataKey*"): "SNS uses the topic's key on the "
@@ -64,7 +69,7 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     **{
         (role, "sqs:SendMessage"): "Lambda's delivery of an asynchronous event that still "
         "failed after its retries to the dead-letter queue (no scenario fails one)"
-        for role in ("GateHookFunctionRole", "GateTickFunctionRole", "DeploymentEventsFunctionRole")
+        for role in ("GateHookFunctionRole", "DeploymentEventsFunctionRole")
     },
 }
 
@@ -90,6 +95,7 @@ LEDGER_ACTIONS: dict[str, set[str]] = {
     "GateTickFunctionRole": {"GetItem", "Query", "UpdateItem", "DeleteItem"},
     "DeploymentEventsFunctionRole": {"GetItem", "UpdateItem", "DeleteItem"},
     "FinishFunctionRole": {"GetItem", "PutItem", "UpdateItem"},
+    "UndeliveredFunctionRole": {"PutItem"},
 }
 
 #: Each of these must be shown needed: the calls the audit found missing or easy to lose.

@@ -56,6 +56,8 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     # Faults are retried inside the states they hit: the paths are the happy path's.
     "throttled": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED]},
     "lambda-faults": {"build": [BUILT], "deploy": [DEPLOYED]},
+    # No push: only the gate tick runs (and fails), and its events reach the ledger.
+    "dead-letter": {"build": [], "deploy": []},
 }
 
 

@@ -7,6 +7,7 @@ from types import ModuleType
 from typing import Final
 
 from turnout_sandbox.emulators import (
+    awslambda,
     changesets,
     cloudformation,
     cloudwatch,
@@ -38,6 +39,7 @@ EMULATORS: Final[tuple[ModuleType, ...]] = (
     stepfunctions,
     s3,
     cloudwatch,
+    awslambda,
 )
 
 

@@ -27,6 +27,7 @@ from moto.logs.models import logs_backends
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as sfn_backend
 
+from turnout_sandbox import dead_letters
 from turnout_sandbox.emulators.events.common import (
     LOCK,
     arn_parts,
@@ -201,7 +202,19 @@ def _retry_later(  # noqa: PLR0917
     attempts = int(policy.get("MaximumRetryAttempts", _DEFAULT_RETRY_ATTEMPTS))
     max_age = float(policy.get("MaximumEventAgeInSeconds", _DEFAULT_EVENT_AGE))
     if attempt >= attempts or now() - ingestion_time >= max_age:
-        _finish(rule, entry, f"{error}; dropped after {attempt + 1} attempts")
+        exhausted = "MaximumRetryAttempts" if attempt >= attempts else "MaximumEventAgeInSeconds"
+        code, _, message = error.partition(" ")
+        kept = dead_letters.from_eventbridge(
+            rule.arn,
+            target,
+            event,
+            error_code=code,
+            error_message=message or error,
+            exhausted=exhausted,
+            attempts=attempt,
+        )
+        fate = "sent to its dead-letter queue" if kept else "dropped"
+        _finish(rule, entry, f"{error}; {fate} after {attempt + 1} attempts")
         return
     draw = random.Random(f"{event.get('id')}:{entry['target_id']}:{attempt}")  # noqa: S311
     delay = min(_MAX_BACKOFF, 2.0**attempt) * (0.5 + draw.random() / 2)
