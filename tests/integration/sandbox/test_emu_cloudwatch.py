@@ -197,17 +197,7 @@ def test_given_actions_disabled_or_no_change_when_the_state_is_set_then_nothing_
     world.alarm(topic, ActionsEnabled=False)
     world.fire()
     assert world.notifications() == []
-    world.cw.put_metric_alarm(  # enabled again, but ALARM -> ALARM is no change
-        AlarmName=ALARM,
-        Namespace="AWS/States",
-        MetricName="ExecutionsFailed",
-        Statistic="Sum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        AlarmActions=[topic],
-    )
+    world.alarm(topic)  # enabled again (PutMetricAlarm), but ALARM -> ALARM is no change
     history = world.cw.describe_alarm_history(AlarmName=ALARM)["AlarmHistoryItems"]
     assert [h["HistoryItemType"] for h in history] == ["StateUpdate"]
     assert history[0]["HistorySummary"] == "Alarm updated from OK to ALARM"
