@@ -123,3 +123,19 @@ def test_given_an_elf_header_when_reading_machine_then_aarch64_is_recognised(
     text.write_bytes(b"not an elf file at all")
     assert elf_machine(arm) == EM_AARCH64
     assert elf_machine(text) is None
+
+
+def test_given_build_when_listing_layers_then_their_sources_ship_compiled_for_the_runtime(
+    template: dict[str, Any], sam_build_dir: Path
+) -> None:
+    # Lambda's /opt is read-only: a layer without .pyc is compiled at every cold start.
+    for layer in _resources_of(template, "AWS::Serverless::LayerVersion"):
+        root = sam_build_dir / layer / "python"
+        sources = sorted(root.glob("turnout/**/*.py")) + sorted(root.glob("pydantic/*.py"))
+        missing = [
+            str(src.relative_to(root))
+            for src in sources
+            if not (src.parent / "__pycache__" / f"{src.stem}.cpython-313.pyc").is_file()
+        ]
+        assert sources
+        assert not missing, f"{layer}: not compiled for CPython 3.13: {missing[:5]}"
