@@ -212,6 +212,7 @@ def snapshot(aws: Aws, stack: Stack, now: float, policy: GatePolicy | None = Non
                 f"attempt {state.running.attempt_id} holds the deployment slot but its "
                 "execution is not running"
             )
+    notes.extend(_undelivered_notes(store, service))
     return Snapshot(
         stack=stack.name,
         service=service,
@@ -221,6 +222,24 @@ def snapshot(aws: Aws, stack: Stack, now: float, policy: GatePolicy | None = Non
         queued=_slot_view(state.queued, rows) if state.queued else None,
         notes=tuple(notes),
     )
+
+
+#: How many undelivered-event rows status reads (it says "at least" beyond).
+UNDELIVERED_SHOWN = 100
+
+
+def _undelivered_notes(store: Store, service: str) -> list[str]:
+    """One note when AsyncFailureQueue's reader recorded events AWS gave up delivering
+    (``UNDELIVERED#`` rows): how many, and the newest with its error."""
+    rows = list(store.query(f"SERVICE#{service}", "UNDELIVERED#", limit=UNDELIVERED_SHOWN))
+    if not rows:
+        return []
+    newest = max(rows, key=lambda r: float(r.get("receivedAt") or 0))
+    count = f"at least {len(rows)}" if len(rows) >= UNDELIVERED_SHOWN else str(len(rows))
+    return [
+        f"{count} event(s) AWS gave up delivering were recorded; newest: "
+        f"{newest.get('what')} ({newest.get('origin')}: {str(newest.get('error'))[:200]})"
+    ]
 
 
 def _running_of(

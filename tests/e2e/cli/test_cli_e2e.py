@@ -462,6 +462,31 @@ def test_given_a_slot_whose_execution_stopped_when_status_then_the_stuck_note(
     ]
 
 
+def test_given_undelivered_events_recorded_when_status_then_a_note_names_the_newest(
+    world: World,
+) -> None:
+    # UndeliveredFunction's rows (AsyncFailureQueue read back): status says so.
+    now = time.time()
+    for n, what in enumerate(("Scheduled Event", "ECR Image Action latest")):
+        world.store.put(
+            {
+                "pk": f"SERVICE#{SERVICE}",
+                "sk": f"UNDELIVERED#m-{n}",
+                "kind": "undelivered",
+                "origin": "eventbridge",
+                "what": what,
+                "error": "ThrottlingException: Rate exceeded",
+                "receivedAt": now - 100 + n,
+            }
+        )
+    result = world.cli("status", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["notes"] == [
+        "2 event(s) AWS gave up delivering were recorded; newest: ECR Image Action latest "
+        "(eventbridge: ThrottlingException: Rate exceeded)"
+    ]
+
+
 # ----------------------------------------------- security-review row 16: the manual deploy
 
 
