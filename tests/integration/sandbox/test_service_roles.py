@@ -27,12 +27,14 @@ from turnout_sandbox import iam_enforcement
 from turnout_sandbox.emulators import events as events_emulator
 from turnout_sandbox.iam.managed import managed_policy
 from turnout_sandbox.iam.principals import Mode, documents_of
+from turnout_sandbox.patches import PatchRegistry
 from turnout_sandbox.runtime import DEFAULT_ACCOUNT, DEFAULT_REGION, Runtime
 
 __all__ = ["sandbox", "world"]  # fixtures of the emulators' own tests, reused here
 
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": []})
+CODEDEPLOY_FOR_ECS = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 DENIAL = "because no identity-based policy allows the {action} action"
 
 
@@ -155,7 +157,67 @@ def test_given_a_build_role_without_log_writes_when_a_build_runs_then_it_succeed
     assert done["logs"]["groupName"] == f"/aws/codebuild/{PROJECT}"
 
 
+@pytest.mark.parametrize(("mode", "denied"), [(Mode.WARN, True), (Mode.OFF, False)])
+def test_given_warn_or_off_when_a_build_role_cannot_push_then_the_build_succeeds(
+    aws: Runtime,
+    events: list[dict[str, Any]],
+    wait: Any,
+    enforced: iam_enforcement.Enforcement,
+    mode: Mode,
+    denied: bool,
+) -> None:
+    enforced.mode = mode
+    _role("codebuild", [a for a in BUILD_ACTIONS if a != "ecr:PutImage"])
+    world = codebuild_world(aws.region)
+
+    done = _run(world, events, wait, sourceVersion="master")
+
+    assert done["buildStatus"] == "SUCCEEDED"
+    assert bool([d for d in enforced.denials if "ecr:PutImage" in d]) is denied
+    assert (enforced.evaluated > 0) is (mode is Mode.WARN)
+
+
+def test_given_a_service_role_iam_does_not_hold_when_a_build_runs_then_it_is_named_not_evaluated(
+    aws: Runtime,
+    events: list[dict[str, Any]],
+    wait: Any,
+    enforced: iam_enforcement.Enforcement,
+) -> None:
+    lines: list[str] = []
+    enforced.log = lines.append
+    world = codebuild_world(aws.region)  # its project's role "codebuild" was never created
+
+    done = _run(world, events, wait, sourceVersion="master")
+
+    assert done["buildStatus"] == "SUCCEEDED"
+    assert enforced.evaluated == 0
+    assert any(f"the role arn:aws:iam::{A}:role/codebuild is not evaluated" in m for m in lines)
+
+
 # ------------------------------------------------------------------------------ CodeDeploy
+def test_given_an_aws_managed_policy_when_attached_then_the_role_session_holds_its_document(
+    aws: Runtime,
+) -> None:
+    registry = PatchRegistry()
+    registry.extend(iam_enforcement.PATCHES, iam_enforcement.INTERNALS)
+    assert registry.canary() == []
+    iam = boto3.client("iam", region_name=R)
+    iam.create_role(RoleName="cd", AssumeRolePolicyDocument=TRUST)
+    registry.apply()
+    try:
+        iam.attach_role_policy(RoleName="cd", PolicyArn=CODEDEPLOY_FOR_ECS)
+        with pytest.raises(iam.exceptions.NoSuchEntityException):
+            iam.attach_role_policy(RoleName="cd", PolicyArn="arn:aws:iam::aws:policy/NoSuch")
+    finally:
+        registry.undo()
+
+    documents = documents_of(iam, f"arn:aws:iam::{A}:role/cd")
+
+    assert documents.managed == (CODEDEPLOY_FOR_ECS,)
+    session = documents.principal(f"arn:aws:iam::{A}:role/cd", "d-1")
+    assert [p.name for p in session.policies] == [CODEDEPLOY_FOR_ECS]
+
+
 def _deployment_role(name: str, without: str | None = None) -> str:
     """A role with AWSCodeDeployRoleForECS's statements (moto's copy), less one action."""
     document = json.loads(json.dumps(managed_policy("AWSCodeDeployRoleForECS").document))
