@@ -243,23 +243,24 @@ def _push_image(build: Build) -> Failure | None:
         if build.commit_tag_length < len(commit_id)
         else build.env.get("COMMIT_ID") or commit_id
     )
-    tags = [commit_tag, build.env.get("IMAGE_TAG") or "latest"]
-    denied = authorize_push(build, uri, list(dict.fromkeys(tags)))
-    if denied is not None:
-        return denied
+    tags = list(dict.fromkeys([commit_tag, build.env.get("IMAGE_TAG") or "latest"]))
     manifest = build_manifest(commit_id, commit.tree_id)
-    try:
-        digest = ecr.push_image(
-            repo_name, manifest, tags, account=build.account, region=build.region
-        )
-    except Exception as exc:  # any registry error fails the phase like a failing docker push
-        return Failure(
-            "COMMAND_EXECUTION_ERROR",
-            f"Error while executing command: docker push {uri}. Reason: "
-            f"{getattr(exc, 'code', type(exc).__name__)}: {getattr(exc, 'message', exc)}",
-        )
-    with LOCK:
-        build.image_digest = digest
+    for index, tag in enumerate(tags):  # one docker push per tag, in the buildspec's order
+        denied = authorize_push(build, uri, tag, first=index == 0)
+        if denied is not None:
+            return denied  # the tags pushed before stay, as after a failing docker push
+        try:
+            digest = ecr.push_image(
+                repo_name, manifest, [tag], account=build.account, region=build.region
+            )
+        except Exception as exc:  # any registry error fails the phase like a failing docker push
+            return Failure(
+                "COMMAND_EXECUTION_ERROR",
+                f"Error while executing command: docker push {uri}. Reason: "
+                f"{getattr(exc, 'code', type(exc).__name__)}: {getattr(exc, 'message', exc)}",
+            )
+        with LOCK:
+            build.image_digest = digest
     return None
 
 

@@ -125,18 +125,18 @@ def _logs(build: Build) -> Failure | None:
     return None
 
 
-def authorize_push(build: Build, uri: str, tags: list[str]) -> Failure | None:
-    """``docker push`` of each tag as the service role: the failure of a denied push."""
+def authorize_push(build: Build, uri: str, tag: str, *, first: bool) -> Failure | None:
+    """``docker push`` of one tag as the service role (the ``first`` uploads the layers):
+    the failure of a denied push."""
     registry, _, rest = uri.partition("/")
     repository = rest.split(":", 1)[0]
     params = {"registryId": registry.split(".", 1)[0], "repositoryName": repository}
-    for index, tag in enumerate(tags):
-        for operation in _FIRST_PUSH if index == 0 else _NEXT_PUSH:
-            denial = _denied(build, "ecr", operation, params)
-            if denial is not None:
-                return Failure(
-                    "COMMAND_EXECUTION_ERROR",
-                    f"Error while executing command: docker push {uri}:{tag}. Reason: exit "
-                    f"status 1 (denied: {denial})",
-                )
+    for operation in _FIRST_PUSH if first else _NEXT_PUSH:
+        denial = _denied(build, "ecr", operation, params)
+        if denial is not None:
+            return Failure(
+                "COMMAND_EXECUTION_ERROR",
+                f"Error while executing command: docker push {uri}:{tag}. Reason: exit "
+                f"status 1 (denied: {denial})",
+            )
     return None
