@@ -106,6 +106,7 @@ class Enforcement:
     role_documents: Callable[[str], RoleDocuments] | None = None
     _sessions: dict[tuple[str, str], Principal] = field(default_factory=dict)
     _service_roles: set[str] = field(default_factory=set)
+    _unreadable: set[str] = field(default_factory=set)
 
     def register(self, principal: Principal) -> Credentials:
         """The principal's credentials (the same for the same role session)."""
@@ -135,8 +136,9 @@ class Enforcement:
         """Authorize ``call`` that a service makes as a session of ``role_arn`` (CodeBuild
         with the project's service role, CodeDeploy with the deployment group's, EventBridge
         with a target's): raises the service's :class:`AccessDeniedError` when enforcing and
-        IAM denies it. The role's documents are read once (``role_documents``); a role the
-        sandbox cannot read is not evaluated, and named in the log."""
+        IAM denies it. The role's documents are read once (``role_documents``; again after
+        :meth:`forget_roles`); a role the sandbox cannot read is not evaluated, and named in
+        the log once."""
         if self.mode is Mode.OFF:
             return
         principal = self._session(role_arn, session)
@@ -150,6 +152,7 @@ class Enforcement:
             for role in self._service_roles:
                 self.documents.pop(role, None)
             self._service_roles.clear()
+            self._unreadable.clear()
 
     def _session(self, role_arn: str, session: str) -> Principal | None:
         with self._lock:
@@ -158,11 +161,13 @@ class Enforcement:
         if found is not None:
             return found
         if documents is None:
-            if self.role_documents is None:
+            if self.role_documents is None or role_arn in self._unreadable:
                 return None
             try:
                 documents = self.role_documents(role_arn)
             except Exception as exc:  # no such role (or unreadable): not evaluated, named
+                with self._lock:
+                    self._unreadable.add(role_arn)
                 self.log(f"iam: the role {role_arn} is not evaluated ({exc})")
                 return None
         principal = documents.principal(role_arn, session)
