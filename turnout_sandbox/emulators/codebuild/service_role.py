@@ -11,7 +11,9 @@ Each phase's calls, and what a denial does:
   (CloudWatch Logs on, the default); denied, the phase fails ``ACCESS_DENIED: Service role
   <arn> does not allow AWS CodeBuild to create Amazon CloudWatch Logs log streams for build
   <arn>. Error message: User: ...`` (CodeBuild's wording, as in aws/aws-cdk#12179 and
-  juspay/hyperswitch-cdk#37). ``logs:PutLogEvents`` on the same stream: AWS documents no
+  juspay/hyperswitch-cdk#37; which phase reports it is not published: the sandbox fails
+  PROVISIONING, where the build's environment is set up). ``logs:PutLogEvents`` on the same
+  stream: AWS documents no
   failure of the build when only the log writes are refused, so a denial is recorded (the
   sandbox's IAM log, ``Enforcement.denials``) and the build goes on without its log.
 * DOWNLOAD_SOURCE: ``codecommit:GitPull`` on the repository (the clone); denied, the phase
@@ -19,7 +21,8 @@ Each phase's calls, and what a denial does:
   (aws-amplify/amplify-hosting#572; CodeBuild's own wording for it is not published).
 * PRE_BUILD: ``ecr:GetAuthorizationToken`` (``aws ecr get-login-password | docker login``,
   on ``*``: no resource-level permissions, SAR); denied, the command exits 1 and the phase
-  fails ``COMMAND_EXECUTION_ERROR``.
+  fails ``COMMAND_EXECUTION_ERROR``. The sandbox runs no buildspec command: every build with a
+  ``REPOSITORY_URI`` logs in here, as the demo's buildspec and the corpus's real ones do.
 * POST_BUILD: ``docker push`` of each tag, the ECR calls it makes (ECR User Guide, "Pushing
   a Docker image": "ecr:CompleteLayerUpload, ecr:UploadLayerPart, ecr:InitiateLayerUpload,
   ecr:BatchCheckLayerAvailability, ecr:PutImage"): BatchCheckLayerAvailability, the layer
