@@ -13,9 +13,9 @@ Each phase's calls, and what a denial does:
   <arn>. Error message: User: ...`` (CodeBuild's wording, as in aws/aws-cdk#12179 and
   juspay/hyperswitch-cdk#37; which phase reports it is not published: the sandbox fails
   PROVISIONING, where the build's environment is set up). ``logs:PutLogEvents`` on the same
-  stream: AWS documents no
-  failure of the build when only the log writes are refused, so a denial is recorded (the
-  sandbox's IAM log, ``Enforcement.denials``) and the build goes on without its log.
+  stream: AWS documents no failure of the build when only the log writes are refused, so a
+  denial is recorded (the sandbox's IAM log, ``Enforcement.denials``) and the build goes on
+  without its log.
 * DOWNLOAD_SOURCE: ``codecommit:GitPull`` on the repository (the clone); denied, the phase
   fails ``CLIENT_ERROR`` with git's answer to a refused CodeCommit clone, HTTP 403
   (aws-amplify/amplify-hosting#572; CodeBuild's own wording for it is not published).
