@@ -9,7 +9,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from turnout_sandbox.clients import cached_client
 from turnout_sandbox.runtime import get_runtime
@@ -162,6 +162,10 @@ SHORT_TAG_BUILDSPEC = _BUILDSPEC.replace(
 ).replace("<COMMIT_TAG>", "$COMMIT_HASH")
 
 _SERVICES: list[DemoService] = []
+#: The AWS managed policy of an ECS CodeDeploy service role (published v3 of 2019-09-23, the
+#: one moto 5.2.5 copies: docs.aws.amazon.com/aws-managed-policy/latest/reference/
+#: AWSCodeDeployRoleForECS.html; turnout_sandbox/iam/managed.py).
+_CODEDEPLOY_FOR_ECS: Final = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 
 
 def put_5xx_alarm(cloudwatch: Any, name: str, *, more_than: int, **settings: Any) -> None:
@@ -267,6 +271,10 @@ class DemoService:
 
         exec_role = role("ecsTaskExecutionRole", "ecs-tasks.amazonaws.com")
         cd_role = role("ecsCodeDeployRole", "codedeploy.amazonaws.com")
+        # The CodeDeploy service role as the ECS Developer Guide creates it ("Amazon ECS
+        # CodeDeploy IAM Role"): AWSCodeDeployRoleForECS attached (CodeDeploy acts as it,
+        # emulators/codedeploy/service_role.py; attaching again is a no-op in IAM).
+        iam.attach_role_policy(RoleName="ecsCodeDeployRole", PolicyArn=_CODEDEPLOY_FOR_ECS)
         self.arns["executionRole"] = exec_role
         c("codecommit").create_repository(
             repositoryName=self.n.repo, repositoryDescription="the seed's hello-aws service"

@@ -43,6 +43,7 @@ __all__ = [
     "Credentials",
     "Enforcement",
     "activate",
+    "authorize_as",
     "authorize_invoke",
     "current",
     "deactivate",
@@ -76,6 +77,9 @@ def _key_for(role_arn: str, session: str) -> Credentials:
 
 FactsOf = Callable[[ApiCall], Mapping[str, str]]
 
+#: Service role sessions kept at most (one per build, deployment...: a bound for a long serve).
+_MAX_SESSIONS: Final = 1024
+
 
 @dataclass
 class Enforcement:
@@ -97,6 +101,12 @@ class Enforcement:
     calls: list[tuple[Principal, ApiCall]] = field(default_factory=list)
     #: Each role's policy documents as the sandbox's IAM held them.
     documents: dict[str, RoleDocuments] = field(default_factory=dict)
+    #: Reads a service role's documents (the sandbox: through its IAM) for :meth:`check_as`;
+    #: None evaluates no service role.
+    role_documents: Callable[[str], RoleDocuments] | None = None
+    _sessions: dict[tuple[str, str], Principal] = field(default_factory=dict)
+    _service_roles: set[str] = field(default_factory=set)
+    _unreadable: set[str] = field(default_factory=set)
 
     def register(self, principal: Principal) -> Credentials:
         """The principal's credentials (the same for the same role session)."""
@@ -120,6 +130,57 @@ class Enforcement:
         principal = self.principal_of(access_key)
         if principal is None or self.mode is Mode.OFF:
             return
+        self._evaluate(principal, call)
+
+    def check_as(self, role_arn: str, session: str, call: ApiCall) -> None:
+        """Authorize ``call`` that a service makes as a session of ``role_arn`` (CodeBuild
+        with the project's service role, CodeDeploy with the deployment group's, EventBridge
+        with a target's): raises the service's :class:`AccessDeniedError` when enforcing and
+        IAM denies it. The role's documents are read once (``role_documents``; again after
+        :meth:`forget_roles`); a role the sandbox cannot read is not evaluated, and named in
+        the log once."""
+        if self.mode is Mode.OFF:
+            return
+        principal = self._session(role_arn, session)
+        if principal is not None:
+            self._evaluate(principal, call)
+
+    def forget_roles(self) -> None:
+        """Read the service roles' documents again at their next use (the stack changed)."""
+        with self._lock:
+            self._sessions.clear()
+            for role in self._service_roles:
+                self.documents.pop(role, None)
+            self._service_roles.clear()
+            self._unreadable.clear()
+
+    def _session(self, role_arn: str, session: str) -> Principal | None:
+        with self._lock:
+            found = self._sessions.get((role_arn, session))
+            documents = self.documents.get(role_arn)
+        if found is not None:
+            return found
+        if documents is None:
+            if self.role_documents is None or role_arn in self._unreadable:
+                return None
+            try:
+                documents = self.role_documents(role_arn)
+            except Exception as exc:  # no such role (or unreadable): not evaluated, named
+                with self._lock:
+                    self._unreadable.add(role_arn)
+                self.log(f"iam: the role {role_arn} is not evaluated ({exc})")
+                return None
+        principal = documents.principal(role_arn, session)
+        with self._lock:
+            if role_arn not in self.documents:
+                self.documents[role_arn] = documents
+                self._service_roles.add(role_arn)
+            if len(self._sessions) >= _MAX_SESSIONS:  # a long `sandbox serve`: bounded
+                self._sessions.clear()
+            self._sessions[(role_arn, session)] = principal
+        return principal
+
+    def _evaluate(self, principal: Principal, call: ApiCall) -> None:
         facts = dict(call.facts)
         try:
             facts.update(self.facts_of(call))
@@ -230,6 +291,42 @@ _AUTHORIZE: Final = AttributePatch(
     new=_authorize_request,
     why="AWS authorizes each call against the caller's identity policies (IAM User Guide, "
     "'Policy evaluation logic'); moto checks none of it",
+)
+
+
+# -- AWS managed policies are attachable ------------------------------------------------------
+def _attach_role_policy(self: Any, policy_arn: str, role_name: str) -> None:
+    """moto's AttachRolePolicy, with the AWS managed policy loaded from moto's own copy when
+    moto has not loaded it (moto loads none unless MOTO_IAM_LOAD_MANAGED_POLICIES is set,
+    over a thousand of them; in AWS every one is attachable: IAM User Guide, "AWS managed
+    policies"). Only the policy attached is loaded."""
+    from turnout_sandbox.iam.managed import (
+        UnknownManagedPolicyError,
+        is_aws_managed,
+        moto_entry,
+    )
+
+    if is_aws_managed(policy_arn) and policy_arn not in self.managed_policies:
+        try:
+            name, entry = moto_entry(policy_arn)
+        except UnknownManagedPolicyError:
+            pass  # moto answers NoSuchEntity, as IAM does for a policy that does not exist
+        else:
+            from moto.iam.models import AWSManagedPolicy
+
+            policy = AWSManagedPolicy.from_data(name, self.account_id, self.region_name, entry)
+            self.managed_policies[policy.arn] = policy
+    _ATTACH_MANAGED.original(self, policy_arn, role_name)
+
+
+_ATTACH_MANAGED: Final = AttributePatch(
+    name="iam: an AWS managed policy is attachable without loading them all",
+    owner="moto.iam.models:IAMBackend",
+    attribute="attach_role_policy",
+    new=_attach_role_policy,
+    why="the demo account gives its CodeDeploy service role AWSCodeDeployRoleForECS, as the "
+    "ECS Developer Guide's 'Amazon ECS CodeDeploy IAM Role' does; moto refuses to attach an "
+    "AWS managed policy it did not load",
 )
 
 
@@ -349,8 +446,26 @@ def authorize_invoke(request_signer: Any, function_name: str, region: str) -> No
     enforcement.check(str(key), call)
 
 
-PATCHES: Final = (_AUTHORIZE, _EXECUTION_ROLE, *_THREAD_PATCHES)
+# -- calls an emulated service makes as a role it was given -----------------------------------
+def authorize_as(role_arn: str | None, session: str, call: ApiCall) -> None:
+    """Authorize a call an emulator makes on a service's behalf, as AWS does: as a session
+    of the role the resource was given (a CodeBuild project's service role, a CodeDeploy
+    deployment group's, an EventBridge target's RoleArn). Raises :class:`AccessDeniedError`
+    when enforcing and IAM denies it; the emulator turns it into the service's own outcome
+    (a failed build phase, a failed deployment, a failed delivery). No enforcement active,
+    ``--iam off`` or no role: nothing is evaluated."""
+    enforcement = current()
+    if enforcement is None or not role_arn:
+        return
+    enforcement.check_as(role_arn, session, call)
+
+
+PATCHES: Final = (_AUTHORIZE, _ATTACH_MANAGED, _EXECUTION_ROLE, *_THREAD_PATCHES)
 INTERNALS: Final = (
+    Internal(
+        "moto.iam.models:AWSManagedPolicy.from_data",
+        "an AWS managed policy is attached from moto's own copy of it (_ATTACH_MANAGED)",
+    ),
     Internal(
         "moto.core.exceptions:_RESTError",
         "the XML error body moto serializes for query and REST-XML services (its public "

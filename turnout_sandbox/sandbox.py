@@ -26,7 +26,7 @@ from turnout_sandbox import cfn, iam_enforcement, provided_resources, requestche
 from turnout_sandbox.clients import cached_client, clear_clients
 from turnout_sandbox.emulators import catalog
 from turnout_sandbox.faults import FaultInjector, FaultSpec, FaultSpecError
-from turnout_sandbox.iam.principals import Mode
+from turnout_sandbox.iam.principals import Mode, RoleDocuments
 from turnout_sandbox.lambdas import (
     LAYERED_ENVIRON,
     LOG_SINK,
@@ -253,6 +253,7 @@ class Sandbox:
             self.iam_mode,
             log=lambda message: self.runtime.log("iam", message),
             facts_of=self._iam_facts,
+            role_documents=self._role_documents,
         )
         #: fault injection (``faults``): what it injected is in ``self.faults.injected``
         self.faults = FaultInjector(
@@ -536,6 +537,7 @@ class Sandbox:
         stack = Stack(name, outputs, dict(prepared.parameters))
         self._register_functions(stack, prepared.code_dirs, prepared.handlers, resolver)
         self._register_state_machines(resources)
+        self.iam.forget_roles()  # service roles (CodeBuild's, EventBridge's) read anew
         self.stacks[name] = stack
         self._check_fault_targets()
         return stack
@@ -567,6 +569,12 @@ class Sandbox:
         documents = documents_of(self.client("iam"), role_arn)
         self.iam.documents[role_arn] = documents
         return self.iam.register(documents.principal(role_arn, session))
+
+    def _role_documents(self, role_arn: str) -> RoleDocuments:
+        """A service role's policies as the sandbox's IAM holds them (IAM enforcement)."""
+        from turnout_sandbox.iam.principals import documents_of
+
+        return documents_of(self.client("iam"), role_arn)
 
     def _register_state_machines(self, resources: list[dict[str, Any]]) -> None:
         sfn = self.client("stepfunctions")

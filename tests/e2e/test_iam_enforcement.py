@@ -88,6 +88,41 @@ def test_given_no_tag_on_create_when_a_push_deploys_then_render_is_denied_as_aws
         assert any("ecs:TagResource" in d for d in run.sandbox.iam.denials)
 
 
+def test_given_a_build_role_without_put_image_when_a_push_builds_then_the_build_fails_naming_it(
+    tmp_path: Path,
+) -> None:
+    # BuildRole's EcrPush statement with ecr:PutImage swapped for a pull no push makes.
+    template = _template_without(
+        tmp_path, "                  - ecr:PutImage\n", "                  - ecr:DescribeImages\n"
+    )
+    with _run(template) as run:
+        serving = run.demo.serving()["commit"]
+        commit = run.demo.push("A change")
+
+        def built() -> list[dict[str, Any]]:
+            return [
+                r
+                for r in run.ledger()
+                if r.get("commitId") == commit
+                and r.get("kind") == "build"
+                and r.get("result") in {"succeeded", "failed"}
+            ]
+
+        run.wait("the build to end", lambda: bool(built()))
+        (row,) = built()
+        message = str(row["error"]["message"])
+        assert row["result"] == "failed"
+        assert (
+            " POST_BUILD COMMAND_EXECUTION_ERROR: Error while executing command: docker push "
+            in (message)
+        )
+        assert "assumed-role/turnout-hello-aws-BuildRole-" in message
+        assert "/AWSCodeBuild-" in message
+        assert "is not authorized to perform: ecr:PutImage on resource: " in message
+        assert not _deploy_rows(run, commit)
+        assert run.demo.serving()["commit"] == serving
+
+
 def test_given_no_tag_on_create_and_iam_warn_when_a_push_deploys_then_it_deploys_and_warns(
     untagged: Path,
 ) -> None:

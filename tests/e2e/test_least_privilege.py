@@ -98,6 +98,20 @@ LEDGER_ACTIONS: dict[str, set[str]] = {
     "UndeliveredFunctionRole": {"PutItem"},
 }
 
+#: BuildRole's grants in template.yaml, each needed by every build (BatchGetImage and
+#: GetDownloadUrlForLayer, pulls no push makes, left the template).
+BUILD_ROLE_ACTIONS = (
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "codecommit:GitPull",
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+)
+
 #: Each of these must be shown needed: the calls the audit found missing or easy to lose.
 MUST_BE_NEEDED = {
     ("RenderFunctionRole", "ecs:RegisterTaskDefinition"),
@@ -111,6 +125,11 @@ MUST_BE_NEEDED = {
     ("GateTickFunctionRole", "cloudwatch:DescribeAlarms"),
     # the build of a short commit tag (aws-fidelity row 17's buildspecs; short-tag)
     ("ResolveImageFunctionRole", "dynamodb:Query"),
+    # EventBridge starts both machines as the targets' role (a push; an image push)
+    ("EventsRole", "states:StartExecution"),
+    # every action of the CodeBuild project's service role: the build's log, its clone, the
+    # ECR login and the calls docker push makes (emulators/codebuild/service_role.py)
+    *(("BuildRole", action) for action in BUILD_ROLE_ACTIONS),
 }
 
 
@@ -147,6 +166,13 @@ def test_given_the_scenarios_when_a_grant_is_needed_by_none_then_it_is_named_wit
     assert not unexplained, f"granted, needed by no scenario, no reason given: {unexplained}"
     stale = sorted(key for key in NOT_EXERCISED if needed.get(key))
     assert not stale, f"listed as not exercised, but a scenario needs them: {stale}"
+
+
+def test_given_the_build_role_when_listed_then_it_grants_exactly_what_the_builds_need(
+    needed: dict[tuple[str, str], set[str]],
+) -> None:
+    granted = {action for role, action in needed if role == "BuildRole"}
+    assert granted == set(BUILD_ROLE_ACTIONS)
 
 
 def test_given_the_ledger_grants_when_listed_then_each_function_has_its_codes_actions_only(

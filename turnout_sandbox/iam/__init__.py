@@ -35,4 +35,9 @@ Not wired into the sandbox yet. The intended plug-in (one Patch in patches.py's 
    ECR push and logs, Step Functions tasks via ``integrations.sfn_task_calls``) call
    ``enforce`` themselves with the principal of the role the resource was given, and fail as
    AWS fails them there.
+
+Wired since: 1 and 2 in ``turnout_sandbox.iam_enforcement``; 3 through its
+``authorize_as(role_arn, session, call)``, which the emulators call as the service role
+(``emulators/codebuild/service_role.py``, ``emulators/codedeploy/service_role.py``,
+``emulators/events/delivery.py``).
 """

@@ -227,6 +227,26 @@ def _dig(value: object, path: list[str]) -> list[str]:
     return []
 
 
+def _task_set_roles(call: ApiCall, resources: Sequence[str]) -> list[Authorization]:
+    # ECS Developer Guide, blue/green deployments, "Required IAM permissions": "If the tasks
+    # in your Amazon ECS service using the blue/green deployment type require the use of the
+    # task execution role or a task role override, then you must add the iam:PassRole
+    # permission for each task execution role or task role override to the CodeDeploy IAM
+    # role". The roles are the task definition's: the caller supplies them as facts
+    # (TaskRoleArn, ExecutionRoleArn), absent when the task definition has none.
+    return [
+        Authorization(
+            "iam:PassRole",
+            _role_arn(call, role),
+            {"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+            f"{call.operation} passes the task definition's {fact} to ecs-tasks.amazonaws.com "
+            "(ECS Developer Guide, blue/green 'Required IAM permissions')",
+        )
+        for fact in ("TaskRoleArn", "ExecutionRoleArn")
+        if (role := call.facts.get(fact))
+    ]
+
+
 def ecs_tag_on_create(call: ApiCall, resources: Sequence[str]) -> list[Authorization]:
     # ECS Developer Guide, "Grant permission to tag resources on creation": when tags are
     # given on a create action, ECS authorizes ecs:TagResource as well ("if the user doesn't
@@ -478,7 +498,6 @@ def _fact_of(name: str) -> Callable[[ApiCall], str]:
 
 
 _CODECOMMIT_REPO = _typed("codecommit", "repository", RepositoryName="repositoryName")
-_ECS_TAGGED = (ecs_tag_on_create,)
 
 OPERATIONS: dict[tuple[str, str], _Op] = {
     # CodeCommit (ResolveCommit, ResolveImage, Admit, Render; CodeBuild's source clone).
@@ -530,7 +549,9 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
     ("ecs", "DescribeServices"): _Op(_ecs_services),
     ("ecs", "DescribeTaskDefinition"): _Op(),
     ("ecs", "DescribeTaskSets"): _Op(_ecs_task_sets),
-    ("ecs", "CreateTaskSet"): _Op(_ecs_task_set(_const("*")), tags="tags", extra=_ECS_TAGGED),
+    ("ecs", "CreateTaskSet"): _Op(
+        _ecs_task_set(_const("*")), tags="tags", extra=(ecs_tag_on_create, _task_set_roles)
+    ),
     ("ecs", "DeleteTaskSet"): _Op(_ecs_task_set(_param("taskSet"))),
     ("ecs", "UpdateServicePrimaryTaskSet"): _Op(
         _typed("ecs", "service", ClusterName="cluster", ServiceName="service")
@@ -576,6 +597,9 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
         _events_rule, extra=(pass_role("Targets.RoleArn", to="events.amazonaws.com"),)
     ),
     ("events", "DescribeRule"): _Op(_events_rule),
+    # A permission-only action (SAR): EventBridge asks it, as a target's role, when it calls
+    # an API destination; the events emulator asks it as this pseudo-operation.
+    ("events", "InvokeApiDestination"): _Op(_given("ApiDestinationArn")),
     ("events", "DescribeArchive"): _Op(_typed("events", "archive", ArchiveName="ArchiveName")),
     ("events", "StartReplay"): _Op(_start_replay),
     ("events", "DescribeReplay"): _Op(_typed("events", "replay", ReplayName="ReplayName")),

@@ -97,6 +97,13 @@ def managed_policy(name_or_arn: str) -> ManagedPolicy:
     )
 
 
+def moto_entry(arn: str) -> tuple[str, dict[str, Any]]:
+    """An AWS managed policy's name and its entry in moto's copy (``Document``, ``Path``,
+    ``DefaultVersionId``, ``CreateDate``, ``UpdateDate``), as moto loads it."""
+    found = managed_policy(arn)
+    return found.name, dict(_all()[found.name])
+
+
 @cache
 def _parsed(arn: str) -> Policy:
     return Policy.parse(arn, managed_policy(arn).document)

@@ -178,6 +178,9 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("events", "PutRule"): {"Name": "r"},
     ("events", "PutTargets"): {"Rule": "r", "Targets": []},
     ("events", "DescribeRule"): {"Name": "r"},
+    ("events", "InvokeApiDestination"): {
+        "ApiDestinationArn": f"arn:aws:events:{R}:{A}:api-destination/d/1"
+    },
     ("events", "DescribeArchive"): {"ArchiveName": "a"},
     ("events", "StartReplay"): {
         "ReplayName": "rp",
@@ -323,6 +326,21 @@ def test_given_register_with_roles_when_authorized_then_each_role_is_passed_to_e
         "512",
         ["FARGATE"],
     )
+
+
+def test_given_a_task_set_of_a_task_definition_with_roles_when_authorized_then_both_are_passed() -> (
+    None
+):
+    params = {"cluster": "c", "service": "web", "taskDefinition": "web:1"}
+    facts = {"TaskRoleArn": TASK_ROLE, "ExecutionRoleArn": EXEC_ROLE}
+    found = authorizations(ApiCall("ecs", "CreateTaskSet", params, R, A, facts=facts))
+    assert [(a.action, a.resource, a.context.get("iam:PassedToService")) for a in found] == [
+        ("ecs:CreateTaskSet", f"arn:aws:ecs:{R}:{A}:task-set/c/web/*", None),
+        ("iam:PassRole", TASK_ROLE, "ecs-tasks.amazonaws.com"),
+        ("iam:PassRole", EXEC_ROLE, "ecs-tasks.amazonaws.com"),
+    ]
+    alone = authorizations(ApiCall("ecs", "CreateTaskSet", params, R, A))
+    assert [a.action for a in alone] == ["ecs:CreateTaskSet"]
 
 
 # --------------------------------------------------------------------------- other services

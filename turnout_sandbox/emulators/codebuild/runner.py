@@ -38,6 +38,11 @@ from turnout_sandbox.emulators.codebuild.models import (
     find,
     snapshot,
 )
+from turnout_sandbox.emulators.codebuild.service_role import (
+    authorize_phase,
+    authorize_push,
+    log_group,
+)
 from turnout_sandbox.runtime import get_runtime
 
 __all__ = ["start", "stop"]
@@ -95,7 +100,7 @@ def start(
         numbers = emulated.numbers
         numbers[project_name] = numbers.get(project_name, 0) + 1
         number = numbers[project_name]
-    group = f"/aws/codebuild/{project_name}"
+    group = log_group(meta, project_name)
     data: dict[str, Any] = {
         "id": build_id,
         "arn": f"arn:aws:codebuild:{region}:{account}:build/{build_id}",
@@ -121,14 +126,18 @@ def start(
         "cache": meta.get("cache") or {"type": "NO_CACHE"},
         "environment": environment,
         "serviceRole": meta.get("serviceRole"),
-        "logs": {
-            "groupName": group,
-            "streamName": build_uuid,
-            "deepLink": (
-                f"https://console.aws.amazon.com/cloudwatch/home?region={region}"
-                f"#logEvent:group={group};stream={build_uuid}"
-            ),
-        },
+        "logs": (
+            {
+                "groupName": group,
+                "streamName": build_uuid,
+                "deepLink": (
+                    f"https://console.aws.amazon.com/cloudwatch/home?region={region}"
+                    f"#logEvent:group={group};stream={build_uuid}"
+                ),
+            }
+            if group is not None
+            else {}
+        ),
         "timeoutInMinutes": meta.get("timeoutInMinutes") or 60,
         "queuedTimeoutInMinutes": meta.get("queuedTimeoutInMinutes") or 480,
         "buildComplete": False,
@@ -177,6 +186,9 @@ def _schedule(build: Build) -> None:
 
 def _run_phase(build: Build, phase: str) -> Failure | None:
     """Do the work of ``phase`` (outside the lock); return its failure, if any."""
+    denied = authorize_phase(build, phase)  # the service role's calls (IAM enforcement)
+    if denied is not None:
+        return denied
     if phase == "DOWNLOAD_SOURCE":
         failure = _download_source(build)
         if failure is not None:
@@ -231,20 +243,24 @@ def _push_image(build: Build) -> Failure | None:
         if build.commit_tag_length < len(commit_id)
         else build.env.get("COMMIT_ID") or commit_id
     )
-    tags = [commit_tag, build.env.get("IMAGE_TAG") or "latest"]
+    tags = list(dict.fromkeys([commit_tag, build.env.get("IMAGE_TAG") or "latest"]))
     manifest = build_manifest(commit_id, commit.tree_id)
-    try:
-        digest = ecr.push_image(
-            repo_name, manifest, tags, account=build.account, region=build.region
-        )
-    except Exception as exc:  # any registry error fails the phase like a failing docker push
-        return Failure(
-            "COMMAND_EXECUTION_ERROR",
-            f"Error while executing command: docker push {uri}. Reason: "
-            f"{getattr(exc, 'code', type(exc).__name__)}: {getattr(exc, 'message', exc)}",
-        )
-    with LOCK:
-        build.image_digest = digest
+    for index, tag in enumerate(tags):  # one docker push per tag, in the buildspec's order
+        denied = authorize_push(build, uri, tag, first=index == 0)
+        if denied is not None:
+            return denied  # the tags pushed before stay, as after a failing docker push
+        try:
+            digest = ecr.push_image(
+                repo_name, manifest, [tag], account=build.account, region=build.region
+            )
+        except Exception as exc:  # any registry error fails the phase like a failing docker push
+            return Failure(
+                "COMMAND_EXECUTION_ERROR",
+                f"Error while executing command: docker push {uri}. Reason: "
+                f"{getattr(exc, 'code', type(exc).__name__)}: {getattr(exc, 'message', exc)}",
+            )
+        with LOCK:
+            build.image_digest = digest
     return None
 
 

@@ -42,6 +42,7 @@ from turnout_sandbox.emulators.codedeploy.notify import (
     finish,
 )
 from turnout_sandbox.emulators.codedeploy.rollback import end_with_rollback
+from turnout_sandbox.emulators.codedeploy.service_role import authorize
 from turnout_sandbox.emulators.codedeploy.taskset import (
     delete_task_set,
     install_green,
@@ -89,6 +90,7 @@ def _wait(
 
 
 def _run_hook(dep: Deployment, event: str, function: str) -> None:
+    authorize(dep, "lambda", "Invoke", {"FunctionName": function})  # as the service role
     hook = Hook(new_execution_id(), event, function)
     with LOCK:
         dep.hooks[hook.execution_id] = hook

@@ -156,6 +156,8 @@ class Deployment:
     #: DeploymentInfo.creator: ``user``, or ``codeDeployRollback`` for "a rollback process
     #: created the deployment" (API Reference, DeploymentInfo).
     creator: str = "user"
+    #: The deployment group's serviceRoleArn: CodeDeploy acts as it (:mod:`.service_role`).
+    service_role: str | None = None
 
 
 def now() -> datetime:
@@ -334,6 +336,7 @@ class CodeDeployEmulatorBackend(BaseBackend):
                 info=info,
                 create_time=create_time,
                 lifecycle=fresh_lifecycle(),
+                service_role=group.service_role_arn,
             )
             self.deployments[deployment_id] = dep
         return dep

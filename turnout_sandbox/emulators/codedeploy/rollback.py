@@ -20,6 +20,7 @@ virtual time (30 by default) before traffic moves back.
 
 from __future__ import annotations
 
+from turnout_sandbox.emulators.codedeploy.exceptions import DeploymentFailure
 from turnout_sandbox.emulators.codedeploy.models import (
     LOCK,
     Deployment,
@@ -77,9 +78,14 @@ def _run(rollback: Deployment, original: Deployment, reason: str) -> None:
         _reroute(rollback)
         end_event(rollback, "AllowTraffic", "Succeeded")
     except Exception as exc:
-        message = f"Rollback of {original.deployment_id} failed: {type(exc).__name__}: {exc}"
+        # A denial of the service role fails the rollback with its own code (.service_role).
+        code = exc.code if isinstance(exc, DeploymentFailure) else "INTERNAL_ERROR"
+        detail = (
+            exc.message if isinstance(exc, DeploymentFailure) else f"{type(exc).__name__}: {exc}"
+        )
+        message = f"Rollback of {original.deployment_id} failed: {detail}"
         with LOCK:
-            rollback.error = {"code": "INTERNAL_ERROR", "message": message}
+            rollback.error = {"code": code, "message": message}
             original.rollback = {**(original.rollback or {}), "rollbackMessage": message}
         _skip_others(rollback)
         log(f"{rollback.deployment_id}: {message}")

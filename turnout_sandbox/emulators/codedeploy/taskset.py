@@ -19,6 +19,7 @@ from turnout_sandbox.emulators.codedeploy import elb_health
 from turnout_sandbox.emulators.codedeploy.appspec import AppSpec
 from turnout_sandbox.emulators.codedeploy.exceptions import DeploymentFailure
 from turnout_sandbox.emulators.codedeploy.models import LOCK, Deployment, log
+from turnout_sandbox.emulators.codedeploy.service_role import authorize
 from turnout_sandbox.runtime import get_runtime
 
 __all__ = [
@@ -78,6 +79,7 @@ def route(dep: Deployment, listener_arns: list[str], green_weight: int) -> None:
         }
     elb = elb_backend(dep)
     for arn in listener_arns:
+        authorize(dep, "elbv2", "ModifyListener", {"ListenerArn": arn})
         elb.modify_listener(arn, certificates=[], actions=[json.loads(json.dumps(action))])
 
 
@@ -102,6 +104,7 @@ def resolve_targets(dep: Deployment, spec: AppSpec) -> None:
             "INVALID_ECS_SERVICE",
             f"The ECS service {service_name} does not use the CODE_DEPLOY deployment controller.",
         )
+    authorize(dep, "ecs", "DescribeServices", {"cluster": cluster, "services": [service_name]})
     dep.cluster, dep.service, dep.service_arn = service.cluster_name, service.name, service.arn
 
     pairs = (dep.load_balancer_info or {}).get("targetGroupPairInfoList") or []
@@ -112,6 +115,7 @@ def resolve_targets(dep: Deployment, spec: AppSpec) -> None:
         )
     pair = pairs[0]
     names = [g.get("name") for g in pair.get("targetGroups") or []]
+    authorize(dep, "elbv2", "DescribeTargetGroups", {"Names": names})
     elb = elb_backend(dep)
     by_name = {tg.name: tg.arn for tg in elb.target_groups.values()}
     if len(names) != 2 or any(n not in by_name for n in names):
@@ -127,6 +131,7 @@ def resolve_targets(dep: Deployment, spec: AppSpec) -> None:
             "ELASTIC_LOAD_BALANCING_INVALID",
             "loadBalancerInfo.targetGroupPairInfoList[0].prodTrafficRoute.listenerArns is empty.",
         )
+    authorize(dep, "elbv2", "DescribeListeners", {"ListenerArns": dep.prod_listeners})
     try:
         prod = elb.describe_listeners(load_balancer_arn=None, listener_arns=dep.prod_listeners[:1])[
             0
@@ -219,6 +224,13 @@ def install_green(dep: Deployment, spec: AppSpec) -> None:
     }
     if launch_type is not None:
         kwargs["launch_type"] = launch_type
+    authorize(
+        dep,
+        "ecs",
+        "CreateTaskSet",
+        {"cluster": dep.cluster, "service": dep.service, "taskDefinition": dep.task_definition_arn},
+        _task_roles(ecs, dep),
+    )
     try:
         task_set = ecs.create_task_set(dep.service, dep.cluster, dep.task_definition_arn, **kwargs)
     except Exception as exc:
@@ -240,7 +252,24 @@ def install_green(dep: Deployment, spec: AppSpec) -> None:
     )
 
 
+def _task_roles(ecs: Any, dep: Deployment) -> dict[str, str]:
+    """The task definition's roles, which creating its task set passes to ECS tasks (facts
+    of CreateTaskSet's iam:PassRole, :mod:`.service_role`)."""
+    task_def = ecs.describe_task_definition(dep.task_definition_arn)
+    roles = {
+        "TaskRoleArn": getattr(task_def, "task_role_arn", None),
+        "ExecutionRoleArn": getattr(task_def, "execution_role_arn", None),
+    }
+    return {name: str(arn) for name, arn in roles.items() if arn}
+
+
 def delete_task_set(dep: Deployment, task_set_arn: str) -> None:
+    authorize(
+        dep,
+        "ecs",
+        "DeleteTaskSet",
+        {"cluster": dep.cluster, "service": dep.service, "taskSet": task_set_arn},
+    )
     elb_health.deregister_task_set_targets(
         account_id=dep.account, region=dep.region, task_set_arn=task_set_arn
     )
@@ -251,6 +280,12 @@ def delete_task_set(dep: Deployment, task_set_arn: str) -> None:
 
 
 def make_primary(dep: Deployment, task_set_arn: str) -> None:
+    authorize(
+        dep,
+        "ecs",
+        "UpdateServicePrimaryTaskSet",
+        {"cluster": dep.cluster, "service": dep.service, "primaryTaskSet": task_set_arn},
+    )
     ecs_backend(dep).update_service_primary_task_set(dep.cluster, dep.service, task_set_arn)
 
 

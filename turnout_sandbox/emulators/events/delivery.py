@@ -39,6 +39,9 @@ from turnout_sandbox.emulators.events.common import (
 from turnout_sandbox.emulators.events.errors import TargetDeliveryError
 from turnout_sandbox.emulators.events.models import emulator_backend
 from turnout_sandbox.emulators.events.target_input import TargetInput, render_target_input
+from turnout_sandbox.iam.actions import ApiCall
+from turnout_sandbox.iam.errors import AccessDeniedError
+from turnout_sandbox.iam_enforcement import authorize_as
 from turnout_sandbox.runtime import LambdaFunctionError, get_runtime, has_runtime
 
 if TYPE_CHECKING:
@@ -189,6 +192,45 @@ def _delivery_fault(kind: str, target: Mapping[str, Any]) -> str | None:
     return None if fault is None else f"{fault.code} (HTTP {fault.status})"
 
 
+def _role_call(kind: str, arn: str, event: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The call EventBridge makes with a target's RoleArn: (service, operation, params)."""
+    if kind == "stepfunctions":
+        return "stepfunctions", "StartExecution", {"stateMachineArn": arn}
+    if kind == "event-bus":
+        entry = {
+            "EventBusName": arn,
+            "Source": str(event.get("source", "")),
+            "DetailType": str(event.get("detail-type", "")),
+        }
+        return "events", "PutEvents", {"Entries": [entry]}
+    # an API destination: events:InvokeApiDestination on it (SAR), a permission-only action
+    return "events", "InvokeApiDestination", {"ApiDestinationArn": arn}
+
+
+def _role_denial(
+    rule: Rule, target: Mapping[str, Any], kind: str, arn: str, event: Mapping[str, Any]
+) -> str | None:
+    """IAM's denial of what EventBridge does with the target's role, or None.
+
+    EventBridge calls a state machine, an event bus and an API destination as the target's
+    RoleArn (EventBridge User Guide, "Using identity-based policies for Amazon EventBridge":
+    a target that needs a role "when you add a target to a rule"; SAR: states:StartExecution,
+    events:PutEvents, events:InvokeApiDestination); Lambda, SQS and CloudWatch Logs targets
+    are authorized by their resource-based policies instead (not evaluated offline). The
+    session's name is not published: the sandbox names it after the rule.
+    """
+    role = target.get("RoleArn")
+    if not role or kind not in ("stepfunctions", "event-bus", "api-destination"):
+        return None
+    service, operation, params = _role_call(kind, arn, event)
+    call = ApiCall(service, operation, params, rule.region_name, rule.account_id)
+    try:
+        authorize_as(str(role), rule.name, call)
+    except AccessDeniedError as denied:
+        return denied.message
+    return None
+
+
 def _retry_later(  # noqa: PLR0917
     rule: Rule,
     target: Mapping[str, Any],
@@ -259,6 +301,14 @@ def _deliver_to_target(
             target, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_time=ingestion_time
         )
         entry["input"] = copy.deepcopy(payload.value) if payload.is_json else payload.text
+        denial = _role_denial(rule, target, kind, arn, event)
+        if denial is not None:
+            # A target EventBridge lacks permission to is not retried: "for errors that result
+            # from missing permissions to a target ... EventBridge sends these events directly
+            # to the DLQ" (EventBridge User Guide, "Event retry policy and using dead-letter
+            # queues"; NO_PERMISSIONS is the ERROR_CODE the dead-letter message carries).
+            _finish(rule, entry, f"NO_PERMISSIONS: {denial}")
+            return
         refused = _delivery_fault(kind, target)
         if refused is not None:
             _retry_later(rule, target, event, ingestion_time, attempt, entry, refused)

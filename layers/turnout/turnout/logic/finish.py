@@ -35,10 +35,32 @@ def error_of(state: Mapping[str, Any]) -> ErrorInfo | None:
     try:
         parsed = json.loads(cause)
         if isinstance(parsed, dict):
-            message = str(parsed.get("errorMessage") or parsed.get("message") or cause)
+            message = str(
+                parsed.get("errorMessage")
+                or parsed.get("message")
+                or _failed_build_phase(parsed)
+                or cause
+            )
     except ValueError:
         pass
     return {"type": name, "message": message[:2000]}
+
+
+def _failed_build_phase(cause: Mapping[str, Any]) -> str | None:
+    """What a failed ``codebuild:startBuild.sync`` task's cause (the build's own JSON, in the
+    integration's PascalCase) says went wrong: its failed phase, status code and message
+    (CodeBuild API Reference, BuildPhase ``contexts``), e.g. ``POST_BUILD
+    COMMAND_EXECUTION_ERROR: Error while executing command: docker push ...``."""
+    build = cause.get("Build")
+    if not isinstance(build, Mapping):
+        return None
+    for phase in build.get("Phases") or []:
+        if not isinstance(phase, Mapping) or phase.get("PhaseStatus") not in ("FAILED", "FAULT"):
+            continue
+        contexts = [c for c in phase.get("Contexts") or [] if isinstance(c, Mapping)]
+        said = "; ".join(f"{c.get('StatusCode', '')}: {c.get('Message', '')}" for c in contexts)
+        return f"build {build.get('Id', '')} {phase.get('PhaseType', '')} {said}".rstrip()
+    return None
 
 
 def failure_name(error: ErrorInfo | None, kind: str, outcome: str) -> tuple[str, str]:
