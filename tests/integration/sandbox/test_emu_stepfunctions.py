@@ -349,6 +349,27 @@ def test_given_wait_for_task_token_when_task_success_sent_later_then_output_is_t
     assert result.output == {"gate": "passed"}
 
 
+def test_given_wait_for_task_token_when_task_failure_sent_then_error_and_cause_reach_it(
+    aws: None, lambdas: InProcessLambdas, clock: VirtualClock
+) -> None:
+    # AWS SendTaskFailure: error and cause both reach the task (moto dropped the cause).
+    def park(event: dict[str, Any]) -> None:
+        def fail() -> None:
+            boto3.client("stepfunctions", region_name=REGION).send_task_failure(
+                taskToken=event["token"], error="DeploymentFailed", cause="IAM_ROLE_PERMISSIONS"
+            )
+
+        clock.call_later(60, fail, name="callback")
+
+    lambdas.handlers["park"] = park
+    result = run(parked(3000))
+    assert (result.status, result.error, result.cause) == (
+        "FAILED",
+        "DeploymentFailed",
+        "IAM_ROLE_PERMISSIONS",
+    )
+
+
 def test_given_heartbeat_seconds_when_no_heartbeat_arrives_then_states_timeout(
     aws: None, lambdas: InProcessLambdas
 ) -> None:
@@ -991,7 +1012,7 @@ def test_given_the_declared_patches_when_checked_then_every_target_and_internal_
         emu.install()
 
     assert [p for p in problems if p] == []
-    assert len(names) == len(set(names)) == 24
+    assert len(names) == len(set(names)) == 25
     assert all(p.is_applied() for p in emu.PATCHES)
 
 

@@ -17,6 +17,7 @@ emulator. What is patched, and the AWS rule each patch implements, one module ea
    :mod:`.sdk_names`) and the **optimized CodeBuild integration** with ``.sync``.
 6. :mod:`.terminal_errors`: ``States.ALL`` never catches nor retries
    ``States.DataLimitExceeded`` or ``States.Runtime``.
+7. :mod:`.callbacks`: SendTaskFailure keeps its ``cause``.
 
 Lambda ``FunctionError`` envelopes (``{"errorType", "errorMessage"}``) reach Retry/Catch by
 ``errorType`` in moto as on AWS; nothing to patch (tests prove it).
@@ -34,6 +35,7 @@ from contextlib import contextmanager
 from typing import Final
 
 from turnout_sandbox.emulators.stepfunctions import (
+    callbacks,
     context_object,
     jsonpath,
     shapes,
@@ -86,6 +88,7 @@ PATCHES: Final[tuple[AttributePatch, ...]] = (
     *shapes.PATCHES,
     *tasks.PATCHES,
     *terminal_errors.PATCHES,
+    *callbacks.PATCHES,
 )
 
 _ASL: Final = "moto.stepfunctions.parser.asl"
