@@ -65,9 +65,14 @@ def _send(target_arn: str, body: str, attributes: Mapping[str, dict[str, str]], 
     parts = target_arn.split(":")
     service, region, account, name = parts[2], parts[3], parts[4], parts[5]
     if service == "sqs":
-        sqs = _client("sqs", region, role)
-        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-        sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=dict(attributes))
+        # Lambda sends to the queue's ARN: only sqs:SendMessage is the role's (the URL is
+        # looked up as the sandbox, which AWS does not need to do).
+        url = _client("sqs", region, "").get_queue_url(
+            QueueName=name, QueueOwnerAWSAccountId=account
+        )["QueueUrl"]
+        _client("sqs", region, role).send_message(
+            QueueUrl=url, MessageBody=body, MessageAttributes=dict(attributes)
+        )
     elif service == "sns":
         _client("sns", region, role).publish(
             TopicArn=target_arn, Message=body, MessageAttributes=dict(attributes)

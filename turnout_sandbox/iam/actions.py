@@ -477,6 +477,29 @@ def _ecr_repository(call: ApiCall) -> Sequence[str]:
     return [arn(call, "ecr", "repository", **fill)]
 
 
+def _sqs_queue(call: ApiCall) -> Sequence[str]:
+    # QueueUrl: https://sqs.<region>.amazonaws.com/<account>/<name>; GetQueueUrl names it.
+    if "QueueUrl" in call.params:
+        account, name = str(call.params["QueueUrl"]).rstrip("/").split("/")[-2:]
+    else:
+        account = str(call.params.get("QueueOwnerAWSAccountId") or call.account)
+        name = str(call.params["QueueName"])
+    return [arn(call, "sqs", "queue", Account=account, QueueName=name)]
+
+
+#: SQS operations on one queue and the IAM action each needs (batch forms need the single one).
+_SQS_OPS: dict[str, str | None] = {
+    "SendMessage": None,
+    "SendMessageBatch": "SendMessage",
+    "ReceiveMessage": None,
+    "DeleteMessage": None,
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibility": None,
+    "GetQueueAttributes": None,
+    "GetQueueUrl": None,
+}
+
+
 def _deployment_group(app: Callable[[ApiCall], str], group: Callable[[ApiCall], str]) -> Resolve:
     return lambda call: [
         arn(
@@ -584,6 +607,8 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
     ("elbv2", "ModifyRule"): _Op(_given("RuleArn")),
     # CloudWatch (GateTick; CodeDeploy's alarm checks).
     ("cloudwatch", "DescribeAlarms"): _Op(_cloudwatch_alarms),
+    # SQS (Lambda's dead-letter sends as the function's role; the CLI and tests as admin).
+    **{("sqs", op): _Op(_sqs_queue, action) for op, action in _SQS_OPS.items()},
     # SNS (Finish).
     ("sns", "Publish"): _Op(
         lambda call: [str(call.params.get("TopicArn") or call.params["TargetArn"])]
