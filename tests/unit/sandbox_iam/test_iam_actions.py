@@ -174,6 +174,19 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("cloudwatch", "DescribeAlarms"): {"AlarmNames": ["a", "b"]},
     ("sns", "Publish"): {"TopicArn": f"arn:aws:sns:{R}:{A}:t", "Message": "m"},
+    **{
+        ("sqs", op): {"QueueUrl": f"https://sqs.{R}.amazonaws.com/{A}/q", "ReceiptHandle": "h"}
+        for op in (
+            "SendMessage",
+            "SendMessageBatch",
+            "ReceiveMessage",
+            "DeleteMessage",
+            "DeleteMessageBatch",
+            "ChangeMessageVisibility",
+            "GetQueueAttributes",
+        )
+    },
+    ("sqs", "GetQueueUrl"): {"QueueName": "q"},
     ("events", "PutEvents"): {"Entries": [{"Source": "turnout", "DetailType": "d"}]},
     ("events", "PutRule"): {"Name": "r"},
     ("events", "PutTargets"): {"Rule": "r", "Targets": []},
@@ -604,3 +617,16 @@ def test_given_a_codebuild_sync_task_when_mapped_then_build_poll_and_managed_rul
     ]
     (only,) = sfn_task_calls("arn:aws:states:::codebuild:startBuild", {"ProjectName": "b"}, R, A)
     assert only.operation == "StartBuild"
+
+
+def test_given_sqs_calls_when_authorized_then_the_queue_arn_comes_from_the_url_or_the_name() -> (
+    None
+):
+    # SQS: the queue ARN arn:aws:sqs:<region>:<account>:<name>; a batch needs the single action.
+    url = f"https://sqs.{R}.amazonaws.com/{A}/inbox"
+    [batch] = authorizations(_call("sqs", "DeleteMessageBatch", QueueUrl=url, Entries=[]))
+    assert (batch.action, batch.resource) == ("sqs:DeleteMessage", f"arn:aws:sqs:{R}:{A}:inbox")
+    [named] = authorizations(
+        _call("sqs", "GetQueueUrl", QueueName="inbox", QueueOwnerAWSAccountId="999999999999")
+    )
+    assert named.resource == f"arn:aws:sqs:{R}:999999999999:inbox"
