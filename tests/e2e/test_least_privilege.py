@@ -58,8 +58,8 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     ("GateHookFunctionRole", "codedeploy:PutLifecycleEventHookExecutionStatus"): "termination-"
     "wait mode (a bake longer than the hook may hold: the 60-minute scenario)",
     ("GateTickFunctionRole", "codedeploy:GetDeployment"): "reconciling a wait whose event was lost",
-    ("GateTickFunctionRole", "dynamodb:GetItem"): "reconciling a wait whose event was lost "
-    "(it reads the wait, then the gate it resolves)",
+    ("GateTickFunctionRole", "states:StartExecution"): "deploying a build whose ECR push "
+    "event was lost (the lost-event scenario)",
     ("ResolveCommitFunctionRole", "codecommit:GetBranch"): "a manual build by branch",
     **{
         (role, "sqs:SendMessage"): "Lambda's delivery of an asynchronous event that still "
