@@ -386,13 +386,13 @@ class FaultInjector:
         where = f"event {event_id} ({source} {detail_type}) to rule {rule_name}"
         delay = 0.0
         late = self._event_rule("event-late", source)
-        key = f"event-late:{source}:{rule_name}"
+        key = f"event-late:{source}"
         if late is not None and self._hits(late, key, self._count(key)):
             delay = late.delay
             self._record("event-late", where, source, f"delivered {delay:g} s late")
         twice = False
         duplicate = self._event_rule("event-duplicate", source)
-        key = f"event-duplicate:{source}:{rule_name}"
+        key = f"event-duplicate:{source}"
         if duplicate is not None and self._hits(duplicate, key, self._count(key)):
             twice = True
             self._record("event-duplicate", where, source, "delivered twice (the same id)")
@@ -405,7 +405,7 @@ class FaultInjector:
         rules = self._matching(DDB_KINDS, (table,)) if self.spec else []
         if not rules:
             return False
-        key = f"dynamodb.{operation}:{table}"
+        key = f"ddb-conflict:dynamodb.{operation}"
         return self._hits(rules[0], key, self._count(key))
 
     def record_conflict(self, where: str, caller: str, answer: str) -> None:

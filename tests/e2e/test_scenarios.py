@@ -100,10 +100,12 @@ def test_given_the_demo_service_when_the_scenario_runs_then_it_ends_as_expected(
     _assert_paths(result)
 
 
-#: duplicate and burst with faults on (issue 9 item 3): throttling everywhere, and the
-#: functions that admit a push failing once after they did their work.
+#: duplicate and burst with faults on (issue 9 item 3): throttling everywhere, the functions
+#: that admit a push failing once after they did their work, EventBridge repeating ECR's and
+#: CodeDeploy's events (the same id twice) and a competing writer racing the queue state.
 _FAULTS_ON = (
-    "throttle=0.2,seed=3,lambda-crash:AdmitFunction=first,lambda-timeout:ResolveImageFunction=first"
+    "throttle=0.2,seed=2,lambda-crash:AdmitFunction=first,lambda-timeout:ResolveImageFunction=first,"
+    "event-duplicate:aws.ecr=0.5,event-duplicate:aws.codedeploy=0.5,ddb-conflict=0.5"
 )
 
 
@@ -113,6 +115,20 @@ def test_given_faults_on_when_the_scenario_runs_then_it_still_ends_as_expected(n
     assert result.ok, _explain(result)
     assert result.summary["faultsInjected"] > 0
     assert result.summary["faults"] == _FAULTS_ON
+    injected = " ".join(line for line in result.log if "injected " in line)
+    assert "injected event-duplicate" in injected, "no event was repeated"
+    assert "injected ddb-conflict" in injected, "no competing writer raced the queue state"
+    if name == "duplicate":
+        # Each repeated ECR event is one more execution, admitted as a duplicate.
+        repeats = sum(
+            1 for line in result.log if "injected event-duplicate" in line and "aws.ecr" in line
+        )
+        paths = result.paths
+        assert paths["build"] == [BUILT], paths
+        assert _as_multiset(paths["deploy"]) == _as_multiset(
+            [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW] + [NOT_DEPLOYED_NOW] * repeats
+        ), paths["deploy"]
+        return
     _assert_paths(result)
 
 

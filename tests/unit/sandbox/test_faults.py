@@ -183,14 +183,14 @@ def test_given_event_lost_first_when_events_arrive_then_only_the_sources_first_i
     assert (fault.kind, fault.where) == ("event-lost", "event e0 (aws.ecr ECR Image Action)")
 
 
-def test_given_late_and_duplicate_faults_when_delivered_then_each_rule_gets_its_own_draw() -> None:
+def test_given_late_and_duplicate_faults_when_delivered_then_draws_count_per_source() -> None:
     faults = _injector("event-late:ecr=90,event-duplicate:ecr=first")
 
     first = faults.event_delivery("aws.ecr", "e1", "ECR Image Action", "push-rule")
     other_rule = faults.event_delivery("aws.ecr", "e1", "ECR Image Action", "archive-rule")
     second = faults.event_delivery("aws.ecr", "e2", "ECR Image Action", "push-rule")
 
-    assert (first, other_rule, second) == ((90.0, True), (90.0, True), (90.0, False))
+    assert (first, other_rule, second) == ((90.0, True), (90.0, False), (90.0, False))
     assert faults.event_delivery("aws.events", "t", "Scheduled Event", "tick") == (0.0, False)
     assert [f.answer for f in faults.injected if f.where.endswith("to rule push-rule")] == [
         "delivered 90 s late",
