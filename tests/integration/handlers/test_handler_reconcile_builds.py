@@ -258,3 +258,69 @@ def test_given_a_forged_reconciliation_when_resolving_then_it_is_invalid(
         world.call("resolve_image", _reconcile_payload("20261126T070000000000Z-cccccc"))
     with pytest.raises(InvalidEvent, match="not a 40-hex commit id"):
         world.call("resolve_image", _reconcile_payload("x", commit="main"))
+
+
+def test_given_a_reconciled_deploy_when_it_finishes_then_the_notification_says_why(
+    world: World, fixed_clock: Callable[[float], None]
+) -> None:
+    machine: str = world.sfn.create_state_machine(
+        name="deploy",
+        definition=json.dumps(
+            {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+        ),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/turnout-deploy",
+    )["stateMachineArn"]
+    deps = world.with_config(sfn_client=world.sfn, DEPLOY_STATE_MACHINE_ARN=machine)
+    world.sources()
+    world.push_image(DIGEST, ["latest", COMMIT])
+    _built(world)
+    fixed_clock(LATER)
+    attempt_id = _tick(world, deps)["reconciledBuild"]["attemptId"]
+    started = world.sfn.list_executions(stateMachineArn=machine)["executions"]
+    resolved = world.call("resolve_image", _reconcile_payload(attempt_id), deps=deps)
+    world.call("admit", resolved, deps=deps)
+    world.notifications()  # only the outcome's notification matters here
+
+    world.call(
+        "finish",
+        {"kind": "deploy", "outcome": "succeeded", "state": resolved, "executionArn": "x"},
+        deps=deps,
+    )
+
+    assert [e["name"] for e in started] == [attempt_id]
+    (message,) = world.notifications()
+    detail = message["Message"]
+    assert (detail["trigger"], detail["result"], detail["digest"]) == (
+        "reconcile",
+        "succeeded",
+        DIGEST,
+    )
+    assert "no ECR push event started its deploy" in detail["reconcileReason"]
+
+
+def test_given_a_build_that_succeeded_when_finishing_then_latest_build_points_at_it(
+    world: World,
+) -> None:
+    world.push_image(DIGEST, [COMMIT, "latest"])
+
+    world.call(
+        "finish",
+        {
+            "kind": "build",
+            "outcome": "succeeded",
+            "executionArn": "x",
+            "state": {
+                "attempt": {"attemptId": "b-1", "commitId": COMMIT},
+                "build": {"buildId": "build-hello-aws:7"},
+            },
+        },
+    )
+
+    latest = world.deps.store.latest_build(SERVICE_KEY)
+    assert latest is not None
+    assert (latest["commitId"], latest["buildId"], latest["builtAt"]) == (
+        COMMIT,
+        "build-hello-aws:7",
+        NOW,
+    )
+    assert _build_row(world)["builtAt"] == NOW
