@@ -263,14 +263,7 @@ def test_given_a_forged_reconciliation_when_resolving_then_it_is_invalid(
 def test_given_a_reconciled_deploy_when_it_finishes_then_the_notification_says_why(
     world: World, fixed_clock: Callable[[float], None]
 ) -> None:
-    machine: str = world.sfn.create_state_machine(
-        name="deploy",
-        definition=json.dumps(
-            {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-        ),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/turnout-deploy",
-    )["stateMachineArn"]
-    deps = world.with_config(sfn_client=world.sfn, DEPLOY_STATE_MACHINE_ARN=machine)
+    machine, deps = world.deploy_machine()
     world.sources()
     world.push_image(DIGEST, ["latest", COMMIT])
     _built(world)
