@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -101,12 +102,21 @@ def test_given_the_demo_service_when_the_scenario_runs_then_it_ends_as_expected(
 
 
 #: duplicate and burst with faults on (issue 9 item 3): throttling everywhere, the functions
-#: that admit a push failing once after they did their work, EventBridge repeating ECR's and
-#: CodeDeploy's events (the same id twice) and a competing writer racing the queue state.
+#: that admit a push failing once after they did their work, EventBridge repeating
+#: CodeCommit's, ECR's and CodeDeploy's events (the same id twice) and a competing writer
+#: racing the queue state.
 _FAULTS_ON = (
     "throttle=0.2,seed=2,lambda-crash:AdmitFunction=first,lambda-timeout:ResolveImageFunction=first,"
-    "event-duplicate:aws.ecr=0.5,event-duplicate:aws.codedeploy=0.5,ddb-conflict=0.5"
+    "event-duplicate:aws.codecommit=0.5,event-duplicate:aws.ecr=0.5,"
+    "event-duplicate:aws.codedeploy=0.5,ddb-conflict=0.5"
 )
+#: A repeated push event's execution builds nothing: ResolveCommit's delivery marker.
+IGNORED = ["ResolveCommit", "IsBuildable", "Ignored"]
+
+
+def _repeats(result: ScenarioResult, source: str) -> int:
+    """How many events of ``source`` EventBridge delivered twice (the injected faults)."""
+    return sum(1 for line in result.log if "injected event-duplicate" in line and source in line)
 
 
 @pytest.mark.parametrize("name", ["duplicate", "burst"])
@@ -118,18 +128,21 @@ def test_given_faults_on_when_the_scenario_runs_then_it_still_ends_as_expected(n
     injected = " ".join(line for line in result.log if "injected " in line)
     assert "injected event-duplicate" in injected, "no event was repeated"
     assert "injected ddb-conflict" in injected, "no competing writer raced the queue state"
+    paths = result.paths
+    repeated_pushes = _repeats(result, "aws.codecommit CodeCommit")
     if name == "duplicate":
         # Each repeated ECR event is one more execution, admitted as a duplicate.
-        repeats = sum(
-            1 for line in result.log if "injected event-duplicate" in line and "aws.ecr" in line
-        )
-        paths = result.paths
         assert paths["build"] == [BUILT], paths
         assert _as_multiset(paths["deploy"]) == _as_multiset(
-            [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW] + [NOT_DEPLOYED_NOW] * repeats
+            [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]
+            + [NOT_DEPLOYED_NOW] * _repeats(result, "aws.ecr ECR")
         ), paths["deploy"]
         return
-    _assert_paths(result)
+    assert repeated_pushes > 0, "no push event was repeated"
+    assert _as_multiset(paths["build"]) == _as_multiset(
+        [BUILT] * 5 + [IGNORED] * repeated_pushes
+    ), paths["build"]
+    _assert_paths(replace(result, paths={**paths, "build": [BUILT] * 5}))
 
 
 def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5_minute_bake() -> (
