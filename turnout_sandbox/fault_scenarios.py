@@ -154,7 +154,7 @@ def _lost_event(run: ScenarioRun, checks: Checks) -> dict[str, Any] | None:
         "the build to finish",
         lambda: any(e["status"] != "RUNNING" for e in run.executions("build")),
     )
-    # The grace (turnout.reconcile: 300 s) and a tick later, the reconciliation deploys it.
+    # The grace (turnout.reconcile: 600 s) and a tick later, the reconciliation deploys it.
     run.wait("the reconciliation to deploy it", lambda: run.deploys_done(1), timeout=150)
     rows = run.deploy_rows(commit)
     build = run.store().get_build(run.stack.outputs["ServiceKey"], commit) or {}

@@ -16,8 +16,10 @@ Rules (:func:`lost_build`):
 - only this stack's builds (provenance): the build row Finish wrote, with its digest; the
   deploy re-checks it (ResolveImage) like any push, manual mode included;
 - only after :data:`RECONCILE_GRACE_SECONDS` since the build was recorded: the push event
-  normally arrives first, and ResolveImage may still be retrying ``ImageProvenancePending``
-  (ASL: 8 attempts, 10 s x 1.5^n, the last one about 170 s after the one before);
+  normally arrives first, and its execution may still be on its way: ResolveImage retrying
+  ``ImageProvenancePending`` (ASL: 8 attempts, 10 s x 1.5^n, the last about 170 s after the
+  one before), then Admit's own retries (1 s doubling, 6 attempts: about 63 s) and their task
+  timeouts. Racing it is safe (the claim), only wasteful: the grace makes it rare;
 - a build claimed by a reconciliation whose StartExecution never went through is started
   again under the same attempt (StartExecution is idempotent by name).
 """
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 #: How long after a build was recorded its push event may still come (see the module doc).
-RECONCILE_GRACE_SECONDS: Final = 300.0
+RECONCILE_GRACE_SECONDS: Final = 600.0
 #: The ledger trigger of a deploy the reconciliation started.
 RECONCILE_TRIGGER: Final = "reconcile"
 
