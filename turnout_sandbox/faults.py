@@ -9,11 +9,30 @@ part. Grammar: items separated by commas, each ``KIND[:TARGET]=VALUE`` or ``seed
 * ``lambda-error[:FUNCTION]=RATE|first``: the handler raises (an unhandled function error);
 * ``lambda-timeout[:FUNCTION]=RATE|first``: the function runs past its timeout
   (``Sandbox.Timedout``, "Task timed out after N.00 seconds");
-* ``lambda-crash[:FUNCTION]=RATE|first``: the runtime exits (``Runtime.ExitError``).
+* ``lambda-crash[:FUNCTION]=RATE|first``: the runtime exits (``Runtime.ExitError``);
+* ``event-duplicate[:SOURCE]=RATE|first``: EventBridge delivers the event (the same event, the
+  same ``id``) to a rule's targets twice: "in rare cases, the same rule can be triggered more
+  than once for a single event" (EventBridge User Guide, "Troubleshooting Amazon EventBridge",
+  "My rule ran more than once in response to one event");
+* ``event-late[:SOURCE]=SECONDS[@RATE]``: the delivery to a rule's targets happens SECONDS of
+  virtual time late (every matching event, or a RATE of them), as EventBridge's retries of a
+  target make it late by up to 24 hours (EventBridge User Guide, "Troubleshooting", "My
+  event's delivery to the target was delayed"; "How EventBridge retries delivering events");
+* ``event-lost[:SOURCE]=RATE|first``: the event never reaches the bus (no rule and no archive
+  sees it): AWS services send their events "best effort ... in some rare cases an event might
+  not be delivered" (EventBridge User Guide, "Event delivery from AWS services"; ECR is a best
+  effort service there);
+* ``ddb-conflict[:TABLE]=RATE``: a real competing writer: just before a conditional write
+  (PutItem/UpdateItem with a ConditionExpression) on an item that holds a numeric ``version``
+  (the optimistic-concurrency counter: turnout's service STATE item), another writer rewrites
+  the item with ``version`` + 1, so the write fails its condition
+  (``ConditionalCheckFailedException``) as it does when a second turnout writer wins the race.
 
 SERVICE is a botocore service name (``dynamodb``, ``stepfunctions``...), FUNCTION a function's
-logical id in the template (``RenderFunction``) or its name; ``*`` or no target: everywhere.
-RATE is a probability in [0, 1]; ``first`` fails each matching function's first call only.
+logical id in the template (``RenderFunction``) or its name, SOURCE an event's ``source``
+(``aws.ecr``; ``ecr`` means ``aws.ecr``), TABLE a table's name; ``*`` or no target: everywhere.
+RATE is a probability in [0, 1]; ``first`` hits each matching function's first call (or the
+first event of a source that a rule receives) only.
 The most specific rule wins (a named target over ``*``). Whether the n-th call of one
 operation (or function) fails is drawn from ``(seed, operation, n)`` alone, so a run with the
 same seed fails the same calls whatever the threads' interleaving.
@@ -34,6 +53,8 @@ from typing import Final
 
 __all__ = [
     "API_KINDS",
+    "DDB_KINDS",
+    "EVENT_KINDS",
     "KINDS",
     "LAMBDA_KINDS",
     "ApiFault",
@@ -47,7 +68,11 @@ __all__ = [
 
 API_KINDS: Final = ("throttle", "5xx")
 LAMBDA_KINDS: Final = ("lambda-error", "lambda-timeout", "lambda-crash")
-KINDS: Final = (*API_KINDS, *LAMBDA_KINDS)
+EVENT_KINDS: Final = ("event-duplicate", "event-late", "event-lost")
+DDB_KINDS: Final = ("ddb-conflict",)
+KINDS: Final = (*API_KINDS, *LAMBDA_KINDS, *EVENT_KINDS, *DDB_KINDS)
+#: Kinds whose value may be ``first``.
+_FIRST_KINDS: Final = (*LAMBDA_KINDS, "event-duplicate", "event-lost")
 
 #: Other names people use for a botocore service.
 _SERVICE_ALIASES: Final = {"states": "stepfunctions", "sfn": "stepfunctions", "elb": "elbv2"}
@@ -109,9 +134,10 @@ class FaultSpecError(ValueError):
 @dataclass(frozen=True, slots=True)
 class FaultRule:
     kind: str
-    target: str  # "*", a service name or a function
+    target: str  # "*", a service name, a function, an event source or a table
     rate: float
     first: bool = False
+    delay: float = 0.0  # event-late: the virtual seconds a delivery is late
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +168,33 @@ def _services() -> frozenset[str]:
     return frozenset(botocore.session.get_session().get_available_services())
 
 
+def _parse_late(item: str, value: str) -> tuple[float, float]:
+    """``SECONDS[@RATE]`` of an event-late item: (delay, rate)."""
+    seconds, _, rate_text = value.partition("@")
+    try:
+        delay = float(seconds)
+    except ValueError:
+        raise FaultSpecError(
+            f"fault {item!r}: {seconds!r} is not a delay in seconds (SECONDS[@RATE])"
+        ) from None
+    if not 0.0 < delay <= 86400.0:  # EventBridge keeps retrying an event for 24 hours at most
+        raise FaultSpecError(f"fault {item!r}: delay {seconds} is not in (0, 86400] seconds")
+    rate, _ = _parse_value(item, "event-late", rate_text) if rate_text else (1.0, False)
+    return delay, rate
+
+
+def _event_source(target: str) -> str:
+    """An event source as events carry it (``ecr`` -> ``aws.ecr``)."""
+    return target if target == "*" or "." in target else f"aws.{target}"
+
+
 def _parse_value(item: str, kind: str, value: str) -> tuple[float, bool]:
     if value == "first":
-        if kind in API_KINDS:
-            raise FaultSpecError(f"fault {item!r}: 'first' is for lambda-* faults; give a rate")
+        if kind not in _FIRST_KINDS:
+            raise FaultSpecError(
+                f"fault {item!r}: 'first' is for lambda-* faults, event-duplicate and "
+                "event-lost; give a rate"
+            )
         return 1.0, True
     try:
         rate = float(value)
@@ -200,6 +249,12 @@ class FaultSpec:
                 services = services if services is not None else _services()
                 if target not in services:
                     raise FaultSpecError(f"fault {item!r}: {target!r} is not an AWS service name")
+            if kind in EVENT_KINDS:
+                target = _event_source(target)
+            if kind == "event-late":
+                delay, rate = _parse_late(item, value)
+                rules.append(FaultRule(kind, target, rate, delay=delay))
+                continue
             rate, first = _parse_value(item, kind, value)
             rules.append(FaultRule(kind, target, rate, first))
         return cls(tuple(rules), seed, text.strip())
@@ -304,3 +359,54 @@ class FaultInjector:
                 self._record(rule.kind, f"function {logical or function}", "lambda", rule.kind)
                 return rule.kind
         return None
+
+    # -- EventBridge: lost, late and repeated deliveries ------------------------------------
+    def _event_rule(self, kind: str, source: str) -> FaultRule | None:
+        return next(iter(self._matching((kind,), (source,))), None)
+
+    def event_lost(self, source: str, event_id: str, detail_type: str) -> bool:
+        """True when this event, which a rule would receive, never reaches the bus (recorded)."""
+        rule = self._event_rule("event-lost", source) if self.spec else None
+        if rule is None:
+            return False
+        key = f"event-lost:{source}"
+        if not self._hits(rule, key, self._count(key)):
+            return False
+        where = f"event {event_id} ({source} {detail_type})"
+        self._record("event-lost", where, source, "never delivered to the bus (best effort)")
+        return True
+
+    def event_delivery(
+        self, source: str, event_id: str, detail_type: str, rule_name: str
+    ) -> tuple[float, bool]:
+        """(virtual seconds late, delivered twice) for the delivery of an event to the
+        targets of ``rule_name`` (each fault recorded)."""
+        if not self.spec:
+            return 0.0, False
+        where = f"event {event_id} ({source} {detail_type}) to rule {rule_name}"
+        delay = 0.0
+        late = self._event_rule("event-late", source)
+        key = f"event-late:{source}"
+        if late is not None and self._hits(late, key, self._count(key)):
+            delay = late.delay
+            self._record("event-late", where, source, f"delivered {delay:g} s late")
+        twice = False
+        duplicate = self._event_rule("event-duplicate", source)
+        key = f"event-duplicate:{source}"
+        if duplicate is not None and self._hits(duplicate, key, self._count(key)):
+            twice = True
+            self._record("event-duplicate", where, source, "delivered twice (the same id)")
+        return delay, twice
+
+    # -- DynamoDB: a competing writer -------------------------------------------------------
+    def ddb_conflict(self, table: str, operation: str, caller: str) -> bool:
+        """True when a competing writer should win the race to this conditional write (the
+        caller records the write it made with :meth:`record_conflict`)."""
+        rules = self._matching(DDB_KINDS, (table,)) if self.spec else []
+        if not rules:
+            return False
+        key = f"ddb-conflict:dynamodb.{operation}"
+        return self._hits(rules[0], key, self._count(key))
+
+    def record_conflict(self, where: str, caller: str, answer: str) -> None:
+        self._record("ddb-conflict", where, caller, answer)

@@ -24,6 +24,7 @@ from typing import Any, Final
 from turnout import clock as core_clock
 from turnout_sandbox import cfn, iam_enforcement, provided_resources, requestcheck, server_guard
 from turnout_sandbox.clients import cached_client, clear_clients
+from turnout_sandbox.ddb_conflict import compete
 from turnout_sandbox.emulators import catalog
 from turnout_sandbox.faults import FaultInjector, FaultSpec, FaultSpecError
 from turnout_sandbox.iam.principals import Mode, RoleDocuments
@@ -398,6 +399,9 @@ class Sandbox:
         except Exception:  # an unsigned or unmodelled request: moto answers it
             return None
         fault = self.faults.api_fault(service, operation, caller)
+        if fault is None and service == "dynamodb":
+            # ddb-conflict: a competing writer saves first, and moto answers the write
+            compete(self.faults, self.client("dynamodb"), operation, response.body, caller)
         return None if fault is None else (fault.code, fault.message, fault.status)
 
     def _check_fault_targets(self) -> None:

@@ -1,11 +1,14 @@
-"""Scheduled every check interval: evaluate the running health gates."""
+"""Scheduled every check interval: evaluate the running health gates, reconcile the waits
+and builds whose events were lost."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from turnout.deps import Deps
+from turnout.errors import TransientError
 from turnout.logic.gate_tick import tick
+from turnout.logic.reconcile_builds import reconcile_builds
 from turnout.logic.waits import reconcile
 from turnout.observability import logger, tracer
 
@@ -20,4 +23,10 @@ def handler(
     parse_event(ScheduledEvent, event, "Scheduled Event")
     deps = deps or Deps.from_env()
     reconciled = reconcile(deps)  # CodeDeploy's events are best effort (aws-fidelity row 30)
-    return tick(deps) | ({"reconciled": reconciled} if reconciled else {})
+    result = tick(deps) | ({"reconciled": reconciled} if reconciled else {})
+    try:
+        deployed = reconcile_builds(deps)  # so are ECR's (turnout.reconcile)
+    except TransientError as exc:  # the next tick reconciles again; the gates are answered
+        logger.warning("build reconciliation deferred", extra={"error": str(exc)})
+        deployed = None
+    return result | ({"reconciledBuild": deployed} if deployed else {})

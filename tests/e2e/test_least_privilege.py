@@ -63,8 +63,6 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     ("GateHookFunctionRole", "codedeploy:PutLifecycleEventHookExecutionStatus"): "termination-"
     "wait mode (a bake longer than the hook may hold: the 60-minute scenario)",
     ("GateTickFunctionRole", "codedeploy:GetDeployment"): "reconciling a wait whose event was lost",
-    ("GateTickFunctionRole", "dynamodb:GetItem"): "reconciling a wait whose event was lost "
-    "(it reads the wait, then the gate it resolves)",
     ("ResolveCommitFunctionRole", "codecommit:GetBranch"): "a manual build by branch",
     **{
         (role, "sqs:SendMessage"): "Lambda's delivery of an asynchronous event that still "
@@ -78,6 +76,10 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
 EITHER_WAY: dict[tuple[str, str], str] = {
     ("ArmWaitFunctionRole", "states:SendTaskSuccess"): "a wait armed after its deployment "
     "already succeeded",
+    ("GateTickFunctionRole", "states:StartExecution"): "deploying a build whose ECR push "
+    "event was lost (lost-event); here only when the CPU delays a push's execution past the "
+    "reconciliation's grace (virtual time runs at a fixed multiple of the wall clock), and "
+    "then the claim makes that push a duplicate",
     ("DeploymentEventsFunctionRole", "dynamodb:UpdateItem"): "the original deployment's STOP "
     "arriving after the rollback wait was armed (the wait moves to the rollback deployment); "
     "before, ArmWait finds the rollback itself",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -58,6 +59,8 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "lambda-faults": {"build": [BUILT], "deploy": [DEPLOYED]},
     # No push: only the gate tick runs (and fails), and its events reach the ledger.
     "dead-letter": {"build": [], "deploy": []},
+    # The push event is lost: the one deploy is the reconciliation's, on the same path.
+    "lost-event": {"build": [BUILT], "deploy": [DEPLOYED]},
 }
 
 
@@ -100,11 +103,22 @@ def test_given_the_demo_service_when_the_scenario_runs_then_it_ends_as_expected(
     _assert_paths(result)
 
 
-#: duplicate and burst with faults on (issue 9 item 3): throttling everywhere, and the
-#: functions that admit a push failing once after they did their work.
+#: duplicate and burst with faults on (issue 9 item 3): throttling everywhere, the functions
+#: that admit a push failing once after they did their work, EventBridge repeating
+#: CodeCommit's, ECR's and CodeDeploy's events (the same id twice) and a competing writer
+#: racing the queue state.
 _FAULTS_ON = (
-    "throttle=0.2,seed=3,lambda-crash:AdmitFunction=first,lambda-timeout:ResolveImageFunction=first"
+    "throttle=0.2,seed=2,lambda-crash:AdmitFunction=first,lambda-timeout:ResolveImageFunction=first,"
+    "event-duplicate:aws.codecommit=0.5,event-duplicate:aws.ecr=0.5,"
+    "event-duplicate:aws.codedeploy=0.5,ddb-conflict=0.5"
 )
+#: A repeated push event's execution builds nothing: ResolveCommit's delivery marker.
+IGNORED = ["ResolveCommit", "IsBuildable", "Ignored"]
+
+
+def _repeats(result: ScenarioResult, source: str) -> int:
+    """How many events of ``source`` EventBridge delivered twice (the injected faults)."""
+    return sum(1 for line in result.log if "injected event-duplicate" in line and source in line)
 
 
 @pytest.mark.parametrize("name", ["duplicate", "burst"])
@@ -113,7 +127,24 @@ def test_given_faults_on_when_the_scenario_runs_then_it_still_ends_as_expected(n
     assert result.ok, _explain(result)
     assert result.summary["faultsInjected"] > 0
     assert result.summary["faults"] == _FAULTS_ON
-    _assert_paths(result)
+    injected = " ".join(line for line in result.log if "injected " in line)
+    assert "injected event-duplicate" in injected, "no event was repeated"
+    assert "injected ddb-conflict" in injected, "no competing writer raced the queue state"
+    paths = result.paths
+    repeated_pushes = _repeats(result, "aws.codecommit CodeCommit")
+    if name == "duplicate":
+        # Each repeated ECR event is one more execution, admitted as a duplicate.
+        assert paths["build"] == [BUILT], paths
+        assert _as_multiset(paths["deploy"]) == _as_multiset(
+            [DEPLOYED, NOT_DEPLOYED_NOW, NOT_DEPLOYED_NOW]
+            + [NOT_DEPLOYED_NOW] * _repeats(result, "aws.ecr ECR")
+        ), paths["deploy"]
+        return
+    assert repeated_pushes > 0, "no push event was repeated"
+    assert _as_multiset(paths["build"]) == _as_multiset(
+        [BUILT] * 5 + [IGNORED] * repeated_pushes
+    ), paths["build"]
+    _assert_paths(replace(result, paths={**paths, "build": [BUILT] * 5}))
 
 
 def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5_minute_bake() -> (

@@ -29,9 +29,11 @@ FaultsOpt = Annotated[
     str | None,
     typer.Option(
         "--faults",
-        help="Inject faults on the stack's own calls, e.g. 'throttle=0.2,seed=1', "
-        "'throttle:dynamodb=0.3', '5xx:ecs=0.05', 'lambda-timeout:RenderFunction=first' "
-        "(kinds: throttle, 5xx, lambda-error, lambda-timeout, lambda-crash).",
+        help="Inject faults on the stack's own calls and events, e.g. 'throttle=0.2,seed=1', "
+        "'throttle:dynamodb=0.3', '5xx:ecs=0.05', 'lambda-timeout:RenderFunction=first', "
+        "'event-lost:ecr=first', 'event-late:ecr=120@0.5' (kinds: throttle, 5xx, "
+        "lambda-error, lambda-timeout, lambda-crash, event-duplicate, event-late, event-lost, "
+        "ddb-conflict).",
     ),
 ]
 

@@ -431,6 +431,17 @@ class World:
         found["commitTime"] = float(self.codecommit.dates[commit])
         return found
 
+    def deploy_machine(self) -> tuple[str, Deps]:
+        """A deploy state machine in moto (a single Pass state) and Deps that start it."""
+        arn: str = self.sfn.create_state_machine(
+            name="deploy",
+            definition=json.dumps(
+                {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+            ),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/turnout-deploy",
+        )["stateMachineArn"]
+        return arn, self.with_config(sfn_client=self.sfn, DEPLOY_STATE_MACHINE_ARN=arn)
+
     def call(self, name: str, event: Any, deps: Deps | None = None) -> dict[str, Any]:
         result: dict[str, Any] = load_handler(name).handler(
             copy.deepcopy(event), self.context, deps=deps or self.deps

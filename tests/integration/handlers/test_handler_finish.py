@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from tests.integration.handlers.conftest import (
-    ACCOUNT,
     COMMIT,
     DEPLOY_EXECUTION,
     DIGEST,
@@ -22,15 +21,7 @@ from turnout.errors import InvalidEvent
 
 
 def _deploy_machine(world: World) -> tuple[str, Deps]:
-    """A deploy state machine in moto (a single Pass state) and Deps that start it."""
-    arn: str = world.sfn.create_state_machine(
-        name="deploy",
-        definition=json.dumps(
-            {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-        ),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/turnout-deploy",
-    )["stateMachineArn"]
-    return arn, world.with_config(sfn_client=world.sfn, DEPLOY_STATE_MACHINE_ARN=arn)
+    return world.deploy_machine()
 
 
 def _first_admitted(world: World) -> tuple[str, Deps, dict[str, Any]]:

@@ -187,3 +187,21 @@ def test_given_no_build_timeouts_in_the_environment_when_resolving_then_codebuil
     result = world.call("resolve_commit", _payload(sample("manual-build-commit")))
 
     assert result["buildTaskTimeoutSeconds"] == (60 + 480) * 60 + 600
+
+
+def test_given_a_push_event_delivered_twice_when_resolving_then_the_second_builds_nothing(
+    world: World,
+) -> None:
+    _source_commit(world)
+    event = sample("codecommit-push")
+
+    first = world.call("resolve_commit", {"input": event, "executionArn": "arn:x:execution:b:1"})
+    retried = world.call("resolve_commit", {"input": event, "executionArn": "arn:x:execution:b:1"})
+    repeated = world.call("resolve_commit", {"input": event, "executionArn": "arn:x:execution:b:2"})
+
+    assert first["ignored"] is False
+    assert retried["ignored"] is False  # Step Functions retrying the same execution's task
+    assert repeated == {
+        "ignored": True,
+        "reason": f"push event {event['id']} was already delivered: another execution builds it",
+    }

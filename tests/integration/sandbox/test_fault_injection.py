@@ -188,3 +188,134 @@ def test_given_a_throttled_target_when_eventbridge_delivers_then_it_retries_per_
         )
     finally:
         box.stop()
+
+
+# -- EventBridge: lost, late and repeated deliveries; DynamoDB: a competing writer ------------
+def _queue_rule(box: Sandbox, source: str) -> str:
+    """A rule sending ``source``'s events to an SQS queue; the queue's URL."""
+    sqs = box.client("sqs")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    eb = box.client("events")
+    eb.put_rule(Name="r", EventPattern=json.dumps({"source": [source]}))
+    eb.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": arn}])
+    return str(url)
+
+
+def _received_ids(box: Sandbox, url: str, want: int, timeout: float = 10.0) -> list[str]:
+    sqs = box.client("sqs")
+    ids: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(ids) < want and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            ids.append(json.loads(message["Body"])["id"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        time.sleep(0.02)
+    return ids
+
+
+def test_given_event_duplicate_when_an_event_is_put_then_the_rule_gets_it_twice_same_id() -> None:
+    box = Sandbox(speed=1000, faults="event-duplicate:demo.app=first").start()
+    try:
+        url = _queue_rule(box, "demo.app")
+
+        box.runtime.put_event("demo.app", "Demo Happened", {"n": 1})
+        box.runtime.put_event("demo.app", "Demo Happened", {"n": 2})
+
+        ids = _received_ids(box, url, 3)
+        assert len(ids) == 3
+        assert len(set(ids)) == 2  # the first event twice, with its one id
+        (fault,) = box.faults.injected
+        assert fault.kind == "event-duplicate"
+        assert fault.where.endswith("(demo.app Demo Happened) to rule r")
+        assert fault.where.split()[1] == ids[0]
+    finally:
+        box.stop()
+
+
+def test_given_event_lost_when_an_event_is_put_then_no_rule_and_no_archive_sees_it() -> None:
+    box = Sandbox(speed=1000, faults="event-lost:demo.app=first").start()
+    try:
+        url = _queue_rule(box, "demo.app")
+        box.client("events").create_archive(
+            ArchiveName="a",
+            EventSourceArn="arn:aws:events:ap-northeast-2:123456789012:event-bus/default",
+            EventPattern=json.dumps({"source": ["demo.app"]}),
+        )
+
+        box.runtime.put_event("demo.app", "Demo Happened", {"n": 1})
+        box.runtime.put_event("demo.app", "Demo Happened", {"n": 2})
+
+        ids = _received_ids(box, url, 1)
+        time.sleep(0.2)
+        assert len(ids + _received_ids(box, url, 1, timeout=0.2)) == 1
+        archived = box.client("events").describe_archive(ArchiveName="a")["EventCount"]
+        assert archived == 1
+        (fault,) = box.faults.injected
+        assert (fault.kind, fault.answer) == (
+            "event-lost",
+            "never delivered to the bus (best effort)",
+        )
+    finally:
+        box.stop()
+
+
+def test_given_event_late_when_an_event_is_put_then_it_arrives_that_much_virtual_time_later() -> (
+    None
+):
+    box = Sandbox(speed=1000, faults="event-late:demo.app=300").start()
+    try:
+        url = _queue_rule(box, "demo.app")
+        put_at = box.runtime.clock.now()
+
+        box.runtime.put_event("demo.app", "Demo Happened", {"n": 1})
+
+        assert _received_ids(box, url, 1, timeout=0.1) == []
+        assert len(_received_ids(box, url, 1)) == 1
+        assert box.runtime.clock.now() - put_at >= 300
+        assert [f.answer for f in box.faults.injected] == ["delivered 300 s late"]
+    finally:
+        box.stop()
+
+
+def test_given_ddb_conflict_when_a_principal_writes_on_a_version_then_a_competitor_wins_first() -> (
+    None
+):
+    box = Sandbox(speed=1000, faults="ddb-conflict:t=1").start()
+    try:
+        admin = box.client("dynamodb")
+        admin.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        admin.put_item(TableName="t", Item={"k": {"S": "state"}, "version": {"N": "3"}})
+        admin.put_item(TableName="t", Item={"k": {"S": "marker"}})
+        ddb = _principal_client(box)
+
+        with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+            ddb.put_item(
+                TableName="t",
+                Item={"k": {"S": "state"}, "version": {"N": "4"}},
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": {"N": "3"}},
+            )
+        ddb.put_item(  # no version on the item: no competing writer races it
+            TableName="t",
+            Item={"k": {"S": "marker"}, "seen": {"BOOL": True}},
+            ConditionExpression="attribute_exists(k)",
+        )
+
+        state = admin.get_item(TableName="t", Key={"k": {"S": "state"}})["Item"]
+        assert state["version"] == {"N": "4"}  # the competitor's save
+        (fault,) = box.faults.injected
+        assert fault.kind == "ddb-conflict"
+        assert fault.where == "dynamodb.PutItem t (k=state)"
+        assert "assumed-role/fn-role/fn" in fault.caller
+    finally:
+        box.stop()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from turnout_sandbox.faults import (
@@ -134,3 +136,71 @@ def test_given_first_when_a_function_is_invoked_then_only_its_first_call_fails()
         "function RenderFunction",
         "function AdmitFunction",
     ]
+
+
+# -- EventBridge and DynamoDB faults (issue 9 item 2) -------------------------------------------
+def test_given_event_and_ddb_kinds_when_parsed_then_sources_delays_and_rates_are_kept() -> None:
+    spec = FaultSpec.parse(
+        "event-lost:ecr=first, event-duplicate=0.5, event-late:aws.ecr=120, "
+        "event-late:aws.codedeploy=30@0.25, ddb-conflict:ledger=0.3"
+    )
+    assert spec.rules == (
+        FaultRule("event-lost", "aws.ecr", 1.0, first=True),
+        FaultRule("event-duplicate", "*", 0.5),
+        FaultRule("event-late", "aws.ecr", 1.0, delay=120.0),
+        FaultRule("event-late", "aws.codedeploy", 0.25, delay=30.0),
+        FaultRule("ddb-conflict", "ledger", 0.3),
+    )
+    assert spec.lambda_targets() == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("event-late=soon", "'soon' is not a delay in seconds"),
+        ("event-late=0", "delay 0 is not in (0, 86400]"),
+        ("event-late=90000", "delay 90000 is not in (0, 86400]"),
+        ("event-late=60@2", "rate 2 is not in [0, 1]"),
+        ("ddb-conflict=first", "'first' is for lambda-* faults"),
+        ("event-lost=often", "'often' is not a rate"),
+    ],
+)
+def test_given_a_bad_event_or_ddb_item_when_parsed_then_one_line_names_it(
+    text: str, named: str
+) -> None:
+    with pytest.raises(FaultSpecError, match=re.escape(named)):
+        FaultSpec.parse(text)
+
+
+def test_given_event_lost_first_when_events_arrive_then_only_the_sources_first_is_lost() -> None:
+    faults = _injector("event-lost:ecr=first")
+
+    lost = [faults.event_lost("aws.ecr", f"e{n}", "ECR Image Action") for n in range(3)]
+
+    assert lost == [True, False, False]
+    assert not faults.event_lost("aws.codecommit", "c1", "CodeCommit Repository State Change")
+    (fault,) = faults.injected
+    assert (fault.kind, fault.where) == ("event-lost", "event e0 (aws.ecr ECR Image Action)")
+
+
+def test_given_late_and_duplicate_faults_when_delivered_then_draws_count_per_source() -> None:
+    faults = _injector("event-late:ecr=90,event-duplicate:ecr=first")
+
+    first = faults.event_delivery("aws.ecr", "e1", "ECR Image Action", "push-rule")
+    other_rule = faults.event_delivery("aws.ecr", "e1", "ECR Image Action", "archive-rule")
+    second = faults.event_delivery("aws.ecr", "e2", "ECR Image Action", "push-rule")
+
+    assert (first, other_rule, second) == ((90.0, True), (90.0, False), (90.0, False))
+    assert faults.event_delivery("aws.events", "t", "Scheduled Event", "tick") == (0.0, False)
+    assert [f.answer for f in faults.injected if f.where.endswith("to rule push-rule")] == [
+        "delivered 90 s late",
+        "delivered twice (the same id)",
+        "delivered 90 s late",
+    ]
+
+
+def test_given_a_ddb_conflict_rate_when_writes_come_then_the_table_rule_decides() -> None:
+    faults = _injector("ddb-conflict:ledger=1")
+
+    assert faults.ddb_conflict("ledger", "PutItem", "role")
+    assert not faults.ddb_conflict("other", "PutItem", "role")

@@ -19,6 +19,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from moto import settings as moto_settings
@@ -53,6 +54,10 @@ __all__ = ["archive_rules", "deliver_to_rule", "ingest"]
 _MAX_BUS_HOPS: Final = 5
 
 _HOPS = threading.local()
+
+#: Virtual seconds between an injected repeated delivery and the first (fault injection:
+#: ``event-duplicate``); AWS documents no interval, only that it happens.
+_DUPLICATE_AFTER: Final = 2.0
 
 
 def archive_rules(backend: EventsBackend) -> set[int]:
@@ -374,11 +379,30 @@ def ingest(
 ) -> None:
     """What EventBridge does with an event accepted on ``bus_name``."""
     bus = backend.describe_event_bus(bus_name)
+    skip = archive_rules(backend)
+    rules = [r for r in list(bus.rules.values()) if id(r) not in skip and rule_receives(r, event)]
+    faults = get_runtime().faults if has_runtime() else None
+    source, detail_type = str(event.get("source", "")), str(event.get("detail-type", ""))
+    event_id = str(event.get("id"))
+    if faults is not None and rules and faults.event_lost(source, event_id, detail_type):
+        return  # the service's best-effort send never reached the bus: no rule, no archive
     try:
         _archive_event(backend, bus, event)
     except Exception as exc:
         log(f"archiving event {event.get('id')} on bus {bus.name} failed: {exc}")
-    skip = archive_rules(backend)
-    for rule in list(bus.rules.values()):
-        if id(rule) not in skip and rule_receives(rule, event):
+    for rule in rules:
+        if faults is None:
             deliver_to_rule(rule, event, ingestion_time)
+            continue
+        late, twice = faults.event_delivery(source, event_id, detail_type, rule.name)
+        for copy_number in range(2 if twice else 1):
+            # A repeated delivery is the same event (same id) a little after the first.
+            delay = late + copy_number * _DUPLICATE_AFTER
+            if delay <= 0:
+                deliver_to_rule(rule, event, ingestion_time)
+                continue
+            get_runtime().clock.call_later(
+                delay,
+                partial(deliver_to_rule, rule, event, ingestion_time),
+                name=f"events-late-{rule.name}",
+            )

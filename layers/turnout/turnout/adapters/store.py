@@ -10,6 +10,7 @@ from turnout.adapters.aws import client as make_client
 from turnout.adapters.aws import error_code, guarded
 from turnout.errors import TransientError
 from turnout.queue import ServiceState
+from turnout.reconcile import CLAIM_ATTEMPT, CLAIM_BUILD, CLAIM_STARTED, CLAIM_TRIGGER
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -272,6 +273,55 @@ class Store:
 
     def get_build(self, service: str, commit_id: str) -> dict[str, Any] | None:
         return self.get(f"SERVICE#{service}", f"BUILD#{commit_id}")
+
+    def put_latest_build(self, service: str, commit_id: str, build_id: str, at: float) -> None:
+        """Point ``LATEST_BUILD`` at the newest successful build (what reconciliation reads)."""
+        self.update(
+            f"SERVICE#{service}",
+            "LATEST_BUILD",
+            {"commitId": commit_id, "buildId": build_id, "builtAt": at},
+        )
+
+    def latest_build(self, service: str) -> dict[str, Any] | None:
+        return self.get(f"SERVICE#{service}", "LATEST_BUILD")
+
+    def claim_build(
+        self,
+        service: str,
+        commit_id: str,
+        *,
+        build_id: str,
+        digest: str,
+        attempt_id: str,
+        trigger: str,
+        now: float,
+    ) -> dict[str, Any] | None:
+        """Claim the deploy of build ``build_id`` of ``commit_id`` for ``attempt_id``: only one
+        attempt deploys a build (the ECR push's or a reconciliation's). None when claimed (or
+        already by this attempt: a retried Admit); else the row, whose ``deployAttemptId``
+        names the attempt holding it (or that is no longer this build with this digest)."""
+        taken = self.update_if(
+            f"SERVICE#{service}",
+            f"BUILD#{commit_id}",
+            {
+                CLAIM_BUILD: build_id,
+                CLAIM_ATTEMPT: attempt_id,
+                CLAIM_TRIGGER: trigger,
+                "deployClaimedAt": now,
+            },
+            condition=(
+                "#b = :build AND #d = :digest AND "
+                "(attribute_not_exists(#cb) OR #cb <> :build OR #ca = :attempt)"
+            ),
+            names={"#b": "buildId", "#d": "digest", "#cb": CLAIM_BUILD, "#ca": CLAIM_ATTEMPT},
+            values={":build": build_id, ":digest": digest, ":attempt": attempt_id},
+        )
+        if taken is not None:
+            return None
+        return self.get_build(service, commit_id) or {}
+
+    def mark_build_deploy_started(self, service: str, commit_id: str) -> None:
+        self.update(f"SERVICE#{service}", f"BUILD#{commit_id}", {CLAIM_STARTED: True})
 
     def built_commits(self, service: str, prefix: str, limit: int = 2) -> list[str]:
         """Commits of this service's BUILD# rows that start with ``prefix`` (at most

@@ -13,6 +13,7 @@ from turnout.ledger import Phase, Result, deploy_row
 from turnout.logic.finish import release_and_start_next
 from turnout.observability import logger
 from turnout.queue import Admission, Decision, ServiceState, Slot, admit
+from turnout.reconcile import claim_holder
 
 
 def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
@@ -38,6 +39,17 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             | {"endedAt": now, "durationSeconds": 0},
         )
         return {"decision": Decision.DUPLICATE.value, "reason": reason}
+    claimed = None if state.get("handoff") else claimed_by_another(deps, slot)
+    if claimed is not None:
+        logger.info("build already claimed", extra={"attempt": slot.attempt_id, "reason": claimed})
+        deps.store.put_attempt(
+            service,
+            slot.attempt_id,
+            deploy_row(slot, result=Result.DUPLICATE, phase=Phase.DUPLICATE, reason=claimed)
+            | ledger.started(started)
+            | {"endedAt": now, "durationSeconds": round(now - started, 3)},
+        )
+        return {"decision": Decision.DUPLICATE.value, "reason": claimed}
 
     release_ended_slot(deps, slot)
     ecs = frozenset() if slot.trigger == "replay" else serving_digests(deps)
@@ -92,6 +104,37 @@ def admit_push(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             },
         )
     return {"decision": outcome.decision.value, "reason": outcome.reason}
+
+
+def claimed_by_another(deps: Deps, slot: Slot) -> str | None:
+    """Claim the deploy of the build that made ``slot``'s image (turnout.reconcile): None
+    when this attempt holds it (or the image is no build of this stack's to claim: an
+    external image, a replay); else why the attempt deploys nothing (another attempt, the
+    ECR push's or a reconciliation's, deploys that build)."""
+    if slot.trigger == "replay":
+        return None  # a replay redeploys on purpose
+    service = deps.config.service_key
+    build = deps.store.get_build(service, slot.commit_id) or {}
+    build_id = str(build.get("buildId") or "")
+    if build.get("buildResult") != "succeeded" or build.get("digest") != slot.digest:
+        return None
+    row = deps.store.claim_build(
+        service,
+        slot.commit_id,
+        build_id=build_id,
+        digest=slot.digest,
+        attempt_id=slot.attempt_id,
+        trigger=slot.trigger,
+        now=clock.now(),
+    )
+    holder = claim_holder(row) if row is not None and row.get("buildId") == build_id else None
+    if holder is None:
+        return None  # claimed now, or the row moved on (a newer run of the commit)
+    attempt, trigger = holder
+    return (
+        f"build {build_id} of commit {slot.commit_id[:12]} is already deployed by attempt "
+        f"{attempt} ({trigger})"
+    )
 
 
 def release_ended_slot(deps: Deps, candidate: Slot) -> bool:

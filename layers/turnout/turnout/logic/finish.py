@@ -210,7 +210,12 @@ def _finish_build(
             # only one a push of this commit may deploy (image provenance, security-review
             # row 3; short tags: issue 8 item 5).
             recorded["digest"] = built_digest(deps.ecr, state.commit_id)
+            recorded["builtAt"] = now
         deps.store.put_build(cfg.service_key, state.commit_id, recorded)
+        if outcome == Result.SUCCEEDED and recorded["digest"]:
+            # The newest successful build: a reconciliation deploys it if its ECR push event
+            # never started a deploy (turnout.reconcile).
+            deps.store.put_latest_build(cfg.service_key, state.commit_id, state.build_id, now)
     _notify(deps, "build", outcome, row)
     return {"attemptId": attempt_id, "result": outcome}
 

@@ -28,6 +28,23 @@ def build_task_timeout_seconds(build_minutes: int, queued_minutes: int) -> int:
     return (build_minutes + queued_minutes) * 60 + BUILD_TASK_MARGIN_SECONDS
 
 
+def _repeated_delivery(deps: Deps, event_id: str, execution_arn: str) -> dict[str, Any] | None:
+    """The Ignored answer for a push event delivered again (None on its first delivery).
+
+    EventBridge delivers at least once: "in rare cases, the same rule can be triggered more
+    than once for a single event" (EventBridge UG, "Troubleshooting Amazon EventBridge"), and
+    each delivery starts an execution of its own; the second must not build the commit again.
+    The marker names the execution that took it, so the same execution retrying this task
+    (after a timeout or crash that came after the marker was written) still builds."""
+    if not execution_arn or deps.store.first_delivery(
+        deps.config.service_key, event_id, clock.now(), attempt_id=execution_arn
+    ):
+        return None  # (the build machine always passes $$.Execution.Id)
+    reason = f"push event {event_id} was already delivered: another execution builds it"
+    logger.info("duplicate push delivery", extra={"event_id": event_id})
+    return {"ignored": True, "reason": reason}
+
+
 def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     from turnout.models import (  # lazy: pydantic costs INIT
         CodeCommitStateChangeEvent,
@@ -70,6 +87,9 @@ def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
             return answer
         commit_id, branch, trigger = d.commit_id, d.reference_name, "push"
         deps.codecommit.commit(commit_id)
+        repeated = _repeated_delivery(deps, event.id, str(payload.get("executionArn", "")))
+        if repeated is not None:
+            return repeated
     else:
         manual = parse_event(ManualBuildInput, raw, "manual build input")
         if manual.commit_id:

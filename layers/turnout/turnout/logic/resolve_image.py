@@ -20,6 +20,7 @@ from turnout.errors import (
 from turnout.logic.ignore import ignored
 from turnout.observability import logger
 from turnout.queue import Slot
+from turnout.reconcile import RECONCILE_TRIGGER, claim_holder
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 #: A shortened commit id as buildspecs tag with (``cut -c 1-7``, ``${VERSION:0:8}``: 9 of the
@@ -41,6 +42,9 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
     if "handoff" in raw:
         slot = _handed_over(raw["handoff"], str(payload.get("executionArn", "")), deps, account)
         return {"ignored": False, "handoff": True, "attempt": slot.to_item()}
+    if "reconcile" in raw:
+        slot = _reconciled(raw["reconcile"], str(payload.get("executionArn", "")), deps, account)
+        return {"ignored": False, "handoff": False, "attempt": slot.to_item()}
     from turnout.models import (  # lazy: pydantic costs INIT
         EcrImageActionEvent,
         check_origin,
@@ -174,6 +178,45 @@ def _handed_over(handoff: Any, execution: str, deps: Deps, account: str) -> Slot
         )
     logger.info("queue hand-off verified", extra={"attempt": attempt_id, "digest": image.digest})
     return replace(running, execution_arn=execution or running.execution_arn)
+
+
+def _reconciled(request: Any, execution: str, deps: Deps, account: str) -> Slot:
+    """The build a reconciliation claimed (the gate tick starts it: turnout.reconcile),
+    re-read and re-checked like a push.
+
+    Anyone allowed StartExecution on the deploy machine could send one, so only what the
+    ledger holds is trusted: the attempt must hold the claim on the build's row, taken by a
+    reconciliation, and the digest is the row's (provenance, as for a push); the image must
+    still be in this stack's repository. Anything else is InvalidEvent."""
+    cfg = deps.config
+    attempt_id = request.get("attemptId") if isinstance(request, dict) else None
+    commit_id = request.get("commitId") if isinstance(request, dict) else None
+    if not isinstance(attempt_id, str) or not isinstance(commit_id, str):
+        raise InvalidEvent('reconcile: expected {"attemptId": "<attempt>", "commitId": "<40 hex>"}')
+    if not _COMMIT.match(commit_id):
+        raise InvalidEvent(f"reconcile: commit {commit_id!r} is not a 40-hex commit id")
+    build = deps.store.get_build(cfg.service_key, commit_id) or {}
+    if claim_holder(build) != (attempt_id, RECONCILE_TRIGGER):
+        raise InvalidEvent(
+            f"reconcile: attempt {attempt_id!r} holds no reconciliation claim on this stack's "
+            f"build of commit {commit_id} (only the gate tick's reconciliation starts one)"
+        )
+    digest = str(build.get("digest") or "")
+    check_provenance(digest, commit_id, build, cfg)
+    image = deps.ecr.image(digest)  # ImageNotFound when it left the repository
+    if account and image.registry_id != account:
+        raise InvalidEvent(f"reconcile: registry {image.registry_id} is not this account's")
+    logger.info("reconciled build resolved", extra={"attempt": attempt_id, "digest": digest})
+    return Slot(
+        attempt_id=attempt_id,
+        digest=digest,
+        commit_id=commit_id,
+        image_uri=image_uri(image.registry_id, cfg.region, cfg.ecr_repository, digest),
+        trigger=RECONCILE_TRIGGER,
+        received_at=clock.now(),
+        execution_arn=execution,
+        commit_time=deps.codecommit.commit_time(commit_id),
+    )
 
 
 def check_provenance(digest: str, commit_id: str, build: Mapping[str, Any], cfg: Config) -> None:
