@@ -61,6 +61,7 @@ PIPELINE = (
     "gate_tick",
     "deployment_events",
     "finish",
+    "undelivered",
 )
 CONTAINER = "hello-aws"
 PORT = 8080
@@ -351,6 +352,26 @@ def image_event(world: World) -> dict[str, Any]:
 def events_until(target: str, world: World, call: Call) -> dict[str, Any]:  # noqa: PLR0911 (a return per step)
     """Run the handlers before ``target`` as the state machines do; return its input."""
     env = world.env
+    if target == "undelivered":  # AsyncFailureQueue's SQS event: a tick Lambda gave up on
+        tick = sample("scheduled-tick") | {"id": str(uuid.uuid4()), "account": world.account}
+        attribute: dict[str, Any] = {"stringListValues": [], "binaryListValues": []}
+        return {
+            "Records": [
+                {
+                    "messageId": str(uuid.uuid4()),
+                    "receiptHandle": "handle",
+                    "body": json.dumps(tick),
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {
+                        "RequestID": attribute | {"stringValue": "r-1", "dataType": "String"},
+                        "ErrorCode": attribute | {"stringValue": "200", "dataType": "Number"},
+                        "ErrorMessage": attribute | {"stringValue": "boom", "dataType": "String"},
+                    },
+                    "eventSource": "aws:sqs",
+                    "awsRegion": world.region,
+                }
+            ]
+        }
     # -- build state machine: ResolveCommit, BuildImage, RecordBuild
     payload: dict[str, Any] = {
         "input": push_event(world),
