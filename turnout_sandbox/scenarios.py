@@ -75,7 +75,7 @@ class Run:
     def __init__(  # noqa: PLR0917
         self,
         on_step: Callable[[Step], None] | None,
-        speed: float,
+        speed: float | None,
         trigger: str = "push",
         bake_minutes: int = 5,
         timeout_minutes: int = 10,
@@ -85,10 +85,15 @@ class Run:
         template: Path | None = None,
         stack_name: str = STACK,
         faults: str | None = None,
+        clock: str = "scaled",
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
-        self.sandbox = Sandbox(speed=speed, iam=iam, faults=faults).start()
+        self.sandbox = Sandbox(speed=speed, clock=clock, iam=iam, faults=faults).start()
+        # The driver (this thread) is an actor of the clock: the discrete clock moves only
+        # while it waits (wait, pause), never while it acts.
+        self._driving = contextlib.ExitStack()
+        self._driving.enter_context(self.sandbox.runtime.clock.busy())
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
         self.timeline = Timeline(self.v0, self.t0, on_step)
@@ -186,12 +191,25 @@ class Run:
 
     # -- driving and waiting --------------------------------------------------------
     def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None:
+        """Wait (idle: the sandbox's time may move) until ``predicate`` holds, at most
+        ``timeout`` wall seconds."""
         deadline = time.monotonic() + timeout
+        clock = self.sandbox.runtime.clock
+        poll = 0.02 if clock.kind == "discrete" else 0.1
         while time.monotonic() < deadline:
             if predicate():
                 return
-            time.sleep(0.1)
+            with clock.idle():
+                time.sleep(poll)
         raise ScenarioError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+    def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None:
+        """Let ``virtual_seconds`` of sandbox time pass (the driver idle meanwhile); on the
+        scaled clock at least ``at_least`` wall seconds."""
+        clock = self.sandbox.runtime.clock
+        if clock.kind == "scaled":
+            virtual_seconds = max(virtual_seconds, at_least * clock.speed)
+        clock.sleep(virtual_seconds)
 
     def executions(self, which: str) -> list[dict[str, Any]]:
         key = "BuildStateMachineArn" if which == "build" else "DeployStateMachineArn"
@@ -248,6 +266,7 @@ class Run:
         }
 
     def close(self) -> None:
+        self._driving.close()
         self.stop_watching()
         self.demo.stop()
         self.sandbox.stop()
@@ -284,11 +303,12 @@ def run_scenario(
     *,
     on_step: Callable[[Step], None] | None = None,
     bake_minutes: int | None = None,
-    speed: float = DEFAULT_SPEED,
+    speed: float | None = None,
     termination_wait_minutes: int | None = None,
     iam: str = "enforce",
     stack_name: str = STACK,
     faults: str | None = None,
+    clock: str = "scaled",
 ) -> ScenarioResult:
     """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``), its stack
     named ``stack_name``, with ``faults`` injected (a spec, :mod:`turnout_sandbox.faults`;
@@ -296,7 +316,11 @@ def run_scenario(
 
     ``termination_wait_minutes`` is the demo deployment group's own wait: shorter than the
     gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
-    the group's wait keeps the original task set while the gate runs."""
+    the group's wait keeps the original task set while the gate runs.
+
+    ``clock``: ``scaled`` runs virtual time at ``speed`` (default 200) times the wall clock;
+    ``discrete`` moves it only when the sandbox is idle, ``speed`` then caps it (default:
+    none)."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     bake = 5 if bake_minutes is None else bake_minutes
@@ -309,10 +333,20 @@ def run_scenario(
         options["trigger"] = "manual"
     if name == "duplicate":
         options["trigger"] = "manual"
-    if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
-        speed = min(speed, 60.0)
+    if clock == "scaled":
+        speed = DEFAULT_SPEED if speed is None else speed
+        if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
+            speed = min(speed, 60.0)
     spec = ",".join(f for f in (_SCENARIO_FAULTS.get(name, lambda: "")(), faults) if f)
-    run = Run(on_step, speed, iam=iam, stack_name=stack_name, faults=spec or None, **options)
+    run = Run(
+        on_step,
+        speed,
+        iam=iam,
+        stack_name=stack_name,
+        faults=spec or None,
+        clock=clock,
+        **options,
+    )
     result = ScenarioResult(name, False, SCENARIOS[name])
     checks = result.checks
     try:
@@ -423,7 +457,7 @@ def _build_fails(run: Run, checks: Checks) -> dict[str, Any] | None:
     run.wait(
         "the build to end", lambda: any(e["status"] != "RUNNING" for e in run.executions("build"))
     )
-    time.sleep(0.5)
+    run.pause(50, at_least=0.5)  # the ledger's last write
     rows = [r for r in run.ledger() if r.get("kind") == "build" and r.get("commitId") == commit]
     checks.append(
         (
@@ -446,7 +480,7 @@ def _build_fails(run: Run, checks: Checks) -> dict[str, Any] | None:
 
 def _gated(run: Run, checks: Checks) -> dict[str, Any] | None:
     commit = run.demo.push("A change for the gated pipeline")
-    time.sleep(max(0.5, 120 / run.sandbox.runtime.clock.speed))
+    run.pause(120, at_least=0.5)
     checks.append(("a push builds nothing", not run.executions("build")))
     run.sfn.start_execution(
         stateMachineArn=run.stack.outputs["BuildStateMachineArn"],
@@ -554,7 +588,7 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
     commits = []
     for i in range(5):
         commits.append(run.demo.push(f"Burst change {i + 1}"))
-        time.sleep(0.02)
+        run.pause(2)
     run.wait(
         "the burst to settle",
         lambda: (
@@ -564,7 +598,7 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
         ),
         timeout=180,
     )
-    time.sleep(0.3)
+    run.pause(30, at_least=0.3)
     rows = [r for r in run.ledger() if r.get("kind") == "deploy"]
     by_commit = {c: [r for r in rows if r.get("commitId") == c] for c in commits}
     deploys = run.executions("deploy")

@@ -54,6 +54,24 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
     ] = None,
     iam: IamOpt = "enforce",
     faults: FaultsOpt = None,
+    clock: Annotated[
+        str,
+        typer.Option(
+            "--clock",
+            help="discrete: virtual time moves only when the sandbox is idle, jumping to the "
+            "next due time; scaled: a fixed multiple of the wall clock (--speed).",
+        ),
+    ] = "scaled",
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            "--speed",
+            min=0.1,
+            max=100000.0,
+            help="scaled: virtual seconds per real second (default 200); discrete: the most "
+            "(default: no cap).",
+        ),
+    ] = None,
 ) -> int:
     """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
     from turnout_cli.output import clean, console, print_json, print_table
@@ -74,6 +92,8 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
         )
     _check_iam(iam)
     _check_faults(api, faults)
+    if clock not in api.CLOCKS:
+        raise CliError(f"--clock {clock!r}: choose one of {', '.join(api.CLOCKS)}")
     out = console()
 
     def on_step(step: Any) -> None:
@@ -86,7 +106,13 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
     if not opts.json:
         out.print(clean(f"scenario {name}: {scenarios[name]}"), markup=False)
     result = api.run_scenario(
-        name, on_step=on_step, bake_minutes=bake_minutes, iam=iam, faults=faults
+        name,
+        on_step=on_step,
+        bake_minutes=bake_minutes,
+        iam=iam,
+        faults=faults,
+        clock=clock,
+        speed=speed,
     )
     if opts.json:
         print_json(result.to_dict())
