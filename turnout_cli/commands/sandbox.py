@@ -143,6 +143,14 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             "--speed", min=0.1, max=10000.0, help="Virtual seconds per real second (the clock)."
         ),
     ] = 60.0,
+    clock: Annotated[
+        str,
+        typer.Option(
+            "--clock",
+            help="scaled: virtual time runs at --speed; discrete: at most --speed, and only "
+            "while nothing (a request, a Lambda, an execution) is busy.",
+        ),
+    ] = "scaled",
     trigger: Annotated[
         str,
         typer.Option(
@@ -204,6 +212,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             name: value
             for name, value, default in (
                 ("speed", speed, 60.0),
+                ("clock", clock, "scaled"),
                 ("trigger", trigger, "push"),
                 ("bake_minutes", bake_minutes, 5),
                 ("timeout_minutes", timeout_minutes, 10),
@@ -220,7 +229,8 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
 
         def ready(served: Any) -> None:
             say(
-                f"sandbox listening {served.banner()} (virtual clock x{speed:g}, BuildTrigger "
+                f"sandbox listening {served.banner()} (virtual clock "
+                f"{'discrete, at most ' if clock == 'discrete' else ''}x{speed:g}, BuildTrigger "
                 f"{trigger}, bake {bake_minutes}m, IAM {iam}"
                 f"{f', faults {faults}' if faults else ''}; Ctrl-C stops it)"
             )
