@@ -266,10 +266,10 @@ class Run:
         }
 
     def close(self) -> None:
-        self._driving.close()
         self.stop_watching()
         self.demo.stop()
         self.sandbox.stop()
+        self._driving.close()  # last: a stopping sandbox must not race through its timers
 
 
 def _summary(run: Run, row: dict[str, Any] | None) -> dict[str, Any]:
