@@ -85,7 +85,7 @@ class Run:
         template: Path | None = None,
         stack_name: str = STACK,
         faults: str | None = None,
-        clock: str = "scaled",
+        clock: str = "discrete",
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
@@ -308,7 +308,7 @@ def run_scenario(
     iam: str = "enforce",
     stack_name: str = STACK,
     faults: str | None = None,
-    clock: str = "scaled",
+    clock: str = "discrete",
 ) -> ScenarioResult:
     """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``), its stack
     named ``stack_name``, with ``faults`` injected (a spec, :mod:`turnout_sandbox.faults`;
@@ -318,9 +318,9 @@ def run_scenario(
     gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
     the group's wait keeps the original task set while the gate runs.
 
-    ``clock``: ``scaled`` runs virtual time at ``speed`` (default 200) times the wall clock;
-    ``discrete`` moves it only when the sandbox is idle, ``speed`` then caps it (default:
-    none)."""
+    ``clock``: ``discrete`` (the default) moves virtual time only when the sandbox is idle,
+    straight to the next due time, ``speed`` capping it (default: no cap); ``scaled`` runs it
+    at ``speed`` (default 200) times the wall clock."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     bake = 5 if bake_minutes is None else bake_minutes

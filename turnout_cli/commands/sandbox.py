@@ -61,7 +61,7 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
             help="discrete: virtual time moves only when the sandbox is idle, jumping to the "
             "next due time; scaled: a fixed multiple of the wall clock (--speed).",
         ),
-    ] = "scaled",
+    ] = "discrete",
     speed: Annotated[
         float | None,
         typer.Option(
@@ -92,8 +92,7 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
         )
     _check_iam(iam)
     _check_faults(api, faults)
-    if clock not in api.CLOCKS:
-        raise CliError(f"--clock {clock!r}: choose one of {', '.join(api.CLOCKS)}")
+    _check_clock(api, clock)
     out = console()
 
     def on_step(step: Any) -> None:
@@ -203,6 +202,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
         _check_iam(iam)
         api = sandbox_api()
         _check_faults(api, faults)
+        _check_clock(api, clock)
         try:
             key = api.resolve_access_key(access_key)
         except api.AccessKeyError as exc:
@@ -307,6 +307,11 @@ def sandbox_send(
 
 
 IAM_MODES = ("enforce", "warn", "off")
+
+
+def _check_clock(api: Any, clock: str) -> None:
+    if clock not in api.CLOCKS:
+        raise CliError(f"--clock {clock!r} is not one of {', '.join(api.CLOCKS)}")
 
 
 def _check_iam(iam: str) -> None:
