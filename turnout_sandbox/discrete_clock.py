@@ -66,7 +66,7 @@ class DiscreteClock:
         self._timers: list[tuple[float, int, Callable[[], None] | _Waiter, str]] = []
         self._waiters: list[_Waiter] = []  # idle waiters on an event
         self._seq = itertools.count()
-        self._cv = threading.Condition()
+        self._cv = threading.Condition(threading.Lock())
         self._local = threading.local()
         self._stopped = False
         self._log = log
@@ -75,6 +75,9 @@ class DiscreteClock:
 
     # -- reading -----------------------------------------------------------------------
     def now(self) -> float:
+        if math.isinf(self.speed):
+            # no lock: time moves only while no actor runs, so an actor reads a settled value
+            return self._now
         with self._cv:
             self._flow()
             return self._now
@@ -223,28 +226,40 @@ class DiscreteClock:
         self._anchor = wall
 
     def _run(self) -> None:
-        with self._cv:
-            while not self._stopped:
-                for waiter in [w for w in self._waiters if w.event and w.event.is_set()]:
-                    self._wake(waiter)
-                self._flow()
-                if self._timers and self._timers[0][0] <= self._now:
-                    self._fire(heapq.heappop(self._timers))
-                    continue
-                if self._timers and self._busy == 0:
-                    due = self._timers[0][0]
-                    if math.isinf(self.speed):
-                        self._now = due
-                        continue
-                    self._cv.wait(min((due - self._now) / self.speed, 0.05))
-                    continue
-                self._cv.wait(_EVENT_SCAN_SECONDS if self._waiters else None)
+        while True:
+            starting: list[threading.Thread] = []
+            with self._cv:
+                if self._stopped:
+                    return
+                self._step(starting)
+            for thread in starting:  # started outside the lock (a start waits for the GIL)
+                thread.start()
 
-    def _fire(self, timer: tuple[float, int, Any, str]) -> None:
+    def _step(self, starting: list[threading.Thread]) -> None:
+        """Under the lock: wake what is due or set, else jump, else wait for a change."""
+        for waiter in [w for w in self._waiters if w.event and w.event.is_set()]:
+            self._wake(waiter)
+        self._flow()
+        if self._timers and self._timers[0][0] <= self._now:
+            while self._timers and self._timers[0][0] <= self._now:
+                thread = self._fire(heapq.heappop(self._timers))
+                if thread is not None:
+                    starting.append(thread)
+            return
+        if self._timers and self._busy == 0:
+            due = self._timers[0][0]
+            if math.isinf(self.speed):
+                self._now = due
+                return
+            self._cv.wait(min((due - self._now) / self.speed, 0.05))
+            return
+        self._cv.wait(_EVENT_SCAN_SECONDS if self._waiters else None)
+
+    def _fire(self, timer: tuple[float, int, Any, str]) -> threading.Thread | None:
         _, _, what, name = timer
         if isinstance(what, _Waiter):
             self._wake(what)
-            return
+            return None
         self._busy += 1  # handed to the timer's thread: it is an actor from now on
         fn: Callable[[], None] = what
 
@@ -259,7 +274,7 @@ class DiscreteClock:
                 self._local.depth = 0
                 self._release()
 
-        threading.Thread(target=run, name=f"timer-{name}", daemon=True).start()
+        return threading.Thread(target=run, name=f"timer-{name}", daemon=True)
 
 
 def _active_clock() -> Any:
