@@ -166,6 +166,8 @@ class DiscreteClock:
     def _block(self, event: threading.Event | None, virtual_seconds: float | None) -> None:
         actor = self._depth() > 0
         with self._cv:
+            if self._stopped:  # nothing will ever wake it: return, as a stopped wait does
+                return
             self._flow()
             due = None if virtual_seconds is None else self._now + max(0.0, virtual_seconds)
             waiter = _Waiter(due, event, actor)

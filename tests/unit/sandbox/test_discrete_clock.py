@@ -215,3 +215,14 @@ def test_given_an_actor_thread_when_joined_with_a_virtual_timeout_then_it_is_an_
         ]
     finally:
         set_runtime(None)
+
+
+def test_given_a_stopped_clock_when_slept_on_then_it_returns_at_once() -> None:
+    clock = DiscreteClock(start=START)
+    clock.stop()
+    began = time.monotonic()
+
+    clock.sleep(3600)
+
+    assert clock.wait(threading.Event(), None) is False
+    assert time.monotonic() - began < 1.0
