@@ -34,6 +34,8 @@ __all__ = ["ActorThread", "DiscreteClock"]
 #: How often the clock looks at the events idle actors wait on while others are busy (a
 #: plain threading.Event cannot tell it when it is set; when nobody is busy it looks first).
 _EVENT_SCAN_SECONDS: Final = 0.002
+#: Virtual seconds each read of ``now`` adds (see DiscreteClock.now).
+_READ_TICK: Final = 1e-6
 
 
 @dataclass(eq=False)
@@ -66,6 +68,7 @@ class DiscreteClock:
         self._timers: list[tuple[float, int, Callable[[], None] | _Waiter, str]] = []
         self._waiters: list[_Waiter] = []  # idle waiters on an event
         self._seq = itertools.count()
+        self._reads = itertools.count()  # atomic in CPython: the reads' order
         self._cv = threading.Condition(threading.Lock())
         self._local = threading.local()
         self._stopped = False
@@ -75,12 +78,16 @@ class DiscreteClock:
 
     # -- reading -----------------------------------------------------------------------
     def now(self) -> float:
+        """Virtual now, plus a microsecond per read before it: work takes no virtual time
+        here, yet no two moments read are equal, and they come in the order they were read
+        (AWS's timestamps, ms apart at least, order a timeline the same way)."""
+        tick = next(self._reads) * _READ_TICK
         if math.isinf(self.speed):
             # no lock: time moves only while no actor runs, so an actor reads a settled value
-            return self._now
+            return self._now + tick
         with self._cv:
             self._flow()
-            return self._now
+            return self._now + tick
 
     def real_seconds(self, virtual_seconds: float) -> float:
         """Wall seconds ``virtual_seconds`` take at the cap (0 when uncapped)."""

@@ -159,6 +159,14 @@ class Run:
             self._stop.wait(0.2)
 
     def _poll(self) -> None:
+        # the gate's log first: a tick's line comes before the states its verdict starts, in
+        # the same millisecond on the discrete clock (Timeline.add)
+        logs = self.sandbox.runtime.logs
+        for line in logs[self._logs_seen :]:
+            text = gate_check(line.message) if line.source == "lambda" else None
+            if text:
+                self.step("gate", text, at=line.at)
+        self._logs_seen = len(logs)
         for label, arn in (
             ("build", self.stack.outputs["BuildStateMachineArn"]),
             ("deploy", self.stack.outputs["DeployStateMachineArn"]),
@@ -173,12 +181,6 @@ class Run:
                     name = e["stateEnteredEventDetails"]["name"]
                     self.step(label, f"{ex['name'][:14]} {name}", at=e["timestamp"].timestamp())
                 self._seen[ex["executionArn"]] = len(entered)
-        logs = self.sandbox.runtime.logs
-        for line in logs[self._logs_seen :]:
-            text = gate_check(line.message) if line.source == "lambda" else None
-            if text:
-                self.step("gate", text, at=line.at)
-        self._logs_seen = len(logs)
 
     def stop_watching(self) -> None:
         """Stop the watcher after one last poll, and emit every step left, in order."""
