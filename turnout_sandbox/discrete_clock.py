@@ -143,18 +143,7 @@ class DiscreteClock:
     def spawn(self, fn: Callable[[], None], name: str = "") -> threading.Thread:
         """Run ``fn`` on a new thread that is an actor from the moment it is started."""
         self._hold()  # busy before the caller may go idle: no gap for time to jump into
-
-        def run() -> None:
-            self._local.depth = 1
-            try:
-                fn()
-            except Exception as exc:  # a timer or task must never kill the clock
-                if self._log is not None:
-                    self._log(f"{name or fn!r} failed: {type(exc).__name__}: {exc}")
-            finally:
-                self._local.depth = 0
-                self._release()
-
+        run = self._as_actor(fn, name or repr(fn))
         thread = threading.Thread(target=run, name=name or "sandbox-actor", daemon=True)
         thread.start()
         return thread
@@ -270,20 +259,24 @@ class DiscreteClock:
             self._wake(what)
             return None
         self._busy += 1  # handed to the timer's thread: it is an actor from now on
-        fn: Callable[[], None] = what
+        run = self._as_actor(what, f"timer {name or what!r}")
+        return threading.Thread(target=run, name=f"timer-{name}", daemon=True)
+
+    def _as_actor(self, fn: Callable[[], None], label: str) -> Callable[[], None]:
+        """``fn`` as the body of a thread whose busy count was taken for it."""
 
         def run() -> None:
             self._local.depth = 1
             try:
                 fn()
-            except Exception as exc:  # a timer must never kill the clock
+            except Exception as exc:  # a timer or task must never kill the clock
                 if self._log is not None:
-                    self._log(f"timer {name or fn!r} failed: {type(exc).__name__}: {exc}")
+                    self._log(f"{label} failed: {type(exc).__name__}: {exc}")
             finally:
                 self._local.depth = 0
                 self._release()
 
-        return threading.Thread(target=run, name=f"timer-{name}", daemon=True)
+        return run
 
 
 def _active_clock() -> Any:

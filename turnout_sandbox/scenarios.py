@@ -90,8 +90,7 @@ class Run:
         self.t0 = time.monotonic()
         self.on_step = on_step
         self.sandbox = Sandbox(speed=speed, clock=clock, iam=iam, faults=faults).start()
-        # The driver (this thread) is an actor of the clock: the discrete clock moves only
-        # while it waits (wait, pause), never while it acts.
+        # the driver (this thread) is an actor: the discrete clock moves only while it waits
         self._driving = contextlib.ExitStack()
         self._driving.enter_context(self.sandbox.runtime.clock.busy())
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
@@ -159,8 +158,7 @@ class Run:
             self._stop.wait(0.2)
 
     def _poll(self) -> None:
-        # the gate's log first: a tick's line comes before the states its verdict starts, in
-        # the same millisecond on the discrete clock (Timeline.add)
+        # the gate's log first: in one ms, a check comes before the states it starts
         logs = self.sandbox.runtime.logs
         for line in logs[self._logs_seen :]:
             text = gate_check(line.message) if line.source == "lambda" else None
@@ -193,25 +191,21 @@ class Run:
 
     # -- driving and waiting --------------------------------------------------------
     def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None:
-        """Wait (idle: the sandbox's time may move) until ``predicate`` holds, at most
-        ``timeout`` wall seconds."""
+        """Wait idle (the sandbox's time may move) until ``predicate``, ``timeout`` wall s."""
         deadline = time.monotonic() + timeout
         clock = self.sandbox.runtime.clock
-        poll = 0.02 if clock.kind == "discrete" else 0.1
         while time.monotonic() < deadline:
             if predicate():
                 return
             with clock.idle():
-                time.sleep(poll)
+                time.sleep(0.02 if clock.kind == "discrete" else 0.1)
         raise ScenarioError(f"timed out after {timeout:.0f}s waiting for {what}")
 
     def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None:
-        """Let ``virtual_seconds`` of sandbox time pass (the driver idle meanwhile); on the
-        scaled clock at least ``at_least`` wall seconds."""
+        """Let ``virtual_seconds`` pass, idle (scaled clock: ``at_least`` wall s or more)."""
         clock = self.sandbox.runtime.clock
-        if clock.kind == "scaled":
-            virtual_seconds = max(virtual_seconds, at_least * clock.speed)
-        clock.sleep(virtual_seconds)
+        scaled = clock.kind == "scaled"
+        clock.sleep(max(virtual_seconds, at_least * clock.speed) if scaled else virtual_seconds)
 
     def executions(self, which: str) -> list[dict[str, Any]]:
         key = "BuildStateMachineArn" if which == "build" else "DeployStateMachineArn"
@@ -318,11 +312,8 @@ def run_scenario(
 
     ``termination_wait_minutes`` is the demo deployment group's own wait: shorter than the
     gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
-    the group's wait keeps the original task set while the gate runs.
-
-    ``clock``: ``discrete`` (the default) moves virtual time only when the sandbox is idle,
-    straight to the next due time, ``speed`` capping it (default: no cap); ``scaled`` runs it
-    at ``speed`` (default 200) times the wall clock."""
+    the group's wait keeps the original task set while the gate runs. ``clock``: ``discrete``
+    (default; ``speed`` caps it, default no cap) or ``scaled`` (``speed``, default 200)."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     bake = 5 if bake_minutes is None else bake_minutes
@@ -340,15 +331,8 @@ def run_scenario(
         if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
             speed = min(speed, 60.0)
     spec = ",".join(f for f in (_SCENARIO_FAULTS.get(name, lambda: "")(), faults) if f)
-    run = Run(
-        on_step,
-        speed,
-        iam=iam,
-        stack_name=stack_name,
-        faults=spec or None,
-        clock=clock,
-        **options,
-    )
+    options["clock"] = clock
+    run = Run(on_step, speed, iam=iam, stack_name=stack_name, faults=spec or None, **options)
     result = ScenarioResult(name, False, SCENARIOS[name])
     checks = result.checks
     try:
