@@ -35,7 +35,7 @@ __all__ = ["ActorThread", "DiscreteClock"]
 #: plain threading.Event cannot tell it when it is set; when nobody is busy it looks first).
 _EVENT_SCAN_SECONDS: Final = 0.002
 #: Virtual seconds each read of ``now`` adds (see DiscreteClock.now).
-_READ_TICK: Final = 1e-6
+_READ_TICK: Final = 1e-3
 
 
 @dataclass(eq=False)
@@ -78,9 +78,9 @@ class DiscreteClock:
 
     # -- reading -----------------------------------------------------------------------
     def now(self) -> float:
-        """Virtual now, plus a microsecond per read before it: work takes no virtual time
-        here, yet no two moments read are equal, and they come in the order they were read
-        (AWS's timestamps, ms apart at least, order a timeline the same way)."""
+        """Virtual now, plus a millisecond per read before it: work takes no other virtual
+        time here, yet no two moments read share a millisecond, the precision of AWS's
+        timestamps (GetExecutionHistory's), so stamps order things as they happened."""
         tick = next(self._reads) * _READ_TICK
         if math.isinf(self.speed):
             # no lock: time moves only while no actor runs, so an actor reads a settled value

@@ -50,9 +50,9 @@ class Timeline:
 
     def add(self, at: float, source: str, text: str) -> None:
         """A step that happened at virtual epoch second ``at``, to the millisecond: the
-        histories' timestamps have no more (GetExecutionHistory), and on the discrete clock
-        a state and the log line that caused it can fall in one millisecond: there a gate
-        check comes first (its verdict starts the states), then the order they were added."""
+        histories' timestamps have no more (GetExecutionHistory). Should a gate check and
+        the states its verdict starts fall in one millisecond, the check comes first; other
+        ties keep the order they were added."""
         rank = 0 if source == "gate" else 1
         with self._lock:
             heapq.heappush(self._pending, (_to_ms(at), rank, next(self._seq), source, text))
