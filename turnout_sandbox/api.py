@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from turnout_sandbox.faults import FaultSpec, FaultSpecError
+from turnout_sandbox.runtime import CLOCKS
 from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, run_scenario
 from turnout_sandbox.server import (
     DEFAULT_PORT,
@@ -18,6 +19,7 @@ from turnout_sandbox.server_guard import AccessKeyError, resolve_access_key
 from turnout_sandbox.timeline import Step
 
 __all__ = [
+    "CLOCKS",
     "DEFAULT_PORT",
     "SCENARIOS",
     "AccessKeyError",

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from turnout_sandbox.discrete_clock import ActorThread
 from turnout_sandbox.iam.actions import ApiCall, MissingFactError, UnmappedOperationError
 from turnout_sandbox.iam.errors import AccessDeniedError
 from turnout_sandbox.iam.principals import Mode, Principal, RoleDocuments, enforce
@@ -352,9 +353,10 @@ def _execution_logic(self: Any) -> Any:
         _EXECUTION.role_arn = None
 
 
-class _RoleThread(threading.Thread):
+class _RoleThread(ActorThread):
     """A thread of moto's interpreter that carries on the execution's role: the interpreter
-    runs the program, each state and each callback wait on threads of their own."""
+    runs the program, each state and each callback wait on threads of their own. Each is an
+    actor of the discrete clock (time waits for it; its ``join`` is an idle wait)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

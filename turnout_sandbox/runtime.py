@@ -3,8 +3,11 @@
 One runtime is active per process (moto's backends are process-global anyway). Emulators
 get it with :func:`get_runtime` at call time, never at import time.
 
-Virtual time runs ``speed`` times faster than real time, so bake times, Wait states,
-retries and termination waits pass quickly but in the order they would on AWS.
+Two clocks keep virtual time: :class:`VirtualClock` (``scaled``) runs ``speed`` times
+faster than real time, so bake times, Wait states, retries and termination waits pass
+quickly but in the order they would on AWS, as long as the CPU keeps up;
+:class:`~turnout_sandbox.discrete_clock.DiscreteClock` (``discrete``) moves only when every
+actor is idle and then jumps to the next due time, so it never outruns the work.
 """
 
 from __future__ import annotations
@@ -13,19 +16,27 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from turnout_sandbox.clients import cached_client
+from turnout_sandbox.discrete_clock import DiscreteClock
 from turnout_sandbox.faults import FaultInjector
 
 DEFAULT_REGION = "ap-northeast-2"
 DEFAULT_ACCOUNT = "123456789012"
 
 
+#: The clocks a sandbox can run on (``Sandbox(clock=...)``, ``turnout demo --clock``).
+CLOCKS = ("discrete", "scaled")
+
+
 class VirtualClock:
     """Virtual epoch seconds that advance ``speed`` times faster than the wall clock."""
+
+    kind = "scaled"
 
     def __init__(self, speed: float = 600.0, start: float | None = None) -> None:
         if speed <= 0:
@@ -54,6 +65,21 @@ class VirtualClock:
         if virtual_seconds is None:
             return event.wait()
         return event.wait(self.real_seconds(virtual_seconds))
+
+    # -- actors (the discrete clock's; time here runs regardless) ---------------------
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
+    def idle(self) -> Iterator[None]:
+        yield
+
+    def spawn(self, fn: Callable[[], None], name: str = "") -> threading.Thread:
+        thread = threading.Thread(target=_guarded(fn, name), name=name or "sandbox-actor")
+        thread.daemon = True
+        thread.start()
+        return thread
 
     # -- timers ----------------------------------------------------------------------
     def call_later(self, virtual_seconds: float, fn: Callable[[], None], name: str = "") -> None:
@@ -87,6 +113,19 @@ class VirtualClock:
             self._stopped = True
             self._timers.clear()
             self._cv.notify_all()
+
+
+Clock = VirtualClock | DiscreteClock
+
+
+def make_clock(kind: str, speed: float, log: Callable[[str], None] | None = None) -> Clock:
+    """The clock named ``kind`` (one of :data:`CLOCKS`); for ``discrete``, ``speed`` is the
+    cap (``math.inf``: none)."""
+    if kind == "discrete":
+        return DiscreteClock(speed, log=log)
+    if kind == "scaled":
+        return VirtualClock(speed)
+    raise ValueError(f"clock {kind!r}: choose one of {', '.join(CLOCKS)}")
 
 
 def _guarded(fn: Callable[[], None], name: str) -> Callable[[], None]:
@@ -155,7 +194,7 @@ class TemplateDeployer(Protocol):
 class Runtime:
     """What emulators share. Created by the sandbox; emulators read it via get_runtime()."""
 
-    clock: VirtualClock
+    clock: Clock
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
     invoke_lambda: LambdaInvoker | None = None

@@ -11,6 +11,7 @@ moto's mock), so another sandbox can start in the same process.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import threading
@@ -46,10 +47,11 @@ from turnout_sandbox.patches import (
     resolve,
 )
 from turnout_sandbox.runtime import (
+    CLOCKS,
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
     Runtime,
-    VirtualClock,
+    make_clock,
     set_runtime,
 )
 
@@ -224,7 +226,8 @@ class Sandbox:
     def __init__(
         self,
         *,
-        speed: float = 600.0,
+        speed: float | None = None,
+        clock: str = "scaled",
         region: str = DEFAULT_REGION,
         root: Path = REPO_ROOT,
         lambda_log_level: str = "WARNING",
@@ -243,7 +246,15 @@ class Sandbox:
             raise cfn.SandboxError(f"--iam {iam!r}: choose one of {choices}") from None
         self.account = DEFAULT_ACCOUNT
         self.root = root
-        self.runtime = Runtime(clock=VirtualClock(speed), region=region, account=self.account)
+        if clock not in CLOCKS:
+            raise cfn.SandboxError(f"--clock {clock!r}: choose one of {', '.join(CLOCKS)}")
+        if speed is None:  # scaled: 600x; discrete: no cap, time jumps
+            speed = math.inf if clock == "discrete" else 600.0
+        self.runtime = Runtime(
+            clock=make_clock(clock, speed, log=lambda message: self.runtime.log("clock", message)),
+            region=region,
+            account=self.account,
+        )
         self.runner = LambdaRunner({**SANDBOX_LAMBDA_ENV, "POWERTOOLS_LOG_LEVEL": lambda_log_level})
         self.stacks: dict[str, Stack] = {}
         self._partition_keys: dict[str, str] = {}  # table name -> its HASH key (IAM facts)

@@ -80,7 +80,7 @@ class Run:
     def __init__(  # noqa: PLR0917
         self,
         on_step: Callable[[Step], None] | None,
-        speed: float,
+        speed: float | None,
         trigger: str = "push",
         bake_minutes: int = 5,
         timeout_minutes: int = 10,
@@ -90,10 +90,14 @@ class Run:
         template: Path | None = None,
         stack_name: str = STACK,
         faults: str | None = None,
+        clock: str = "discrete",
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
-        self.sandbox = Sandbox(speed=speed, iam=iam, faults=faults).start()
+        self.sandbox = Sandbox(speed=speed, clock=clock, iam=iam, faults=faults).start()
+        # the driver (this thread) is an actor: the discrete clock moves only while it waits
+        self._driving = contextlib.ExitStack()
+        self._driving.enter_context(self.sandbox.runtime.clock.busy())
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
         self.timeline = Timeline(self.v0, self.t0, on_step)
@@ -159,6 +163,13 @@ class Run:
             self._stop.wait(0.2)
 
     def _poll(self) -> None:
+        # the gate's log first: in one ms, a check comes before the states it starts
+        logs = self.sandbox.runtime.logs
+        for line in logs[self._logs_seen :]:
+            text = gate_check(line.message) if line.source == "lambda" else None
+            if text:
+                self.step("gate", text, at=line.at)
+        self._logs_seen = len(logs)
         for label, arn in (
             ("build", self.stack.outputs["BuildStateMachineArn"]),
             ("deploy", self.stack.outputs["DeployStateMachineArn"]),
@@ -173,12 +184,6 @@ class Run:
                     name = e["stateEnteredEventDetails"]["name"]
                     self.step(label, f"{ex['name'][:14]} {name}", at=e["timestamp"].timestamp())
                 self._seen[ex["executionArn"]] = len(entered)
-        logs = self.sandbox.runtime.logs
-        for line in logs[self._logs_seen :]:
-            text = gate_check(line.message) if line.source == "lambda" else None
-            if text:
-                self.step("gate", text, at=line.at)
-        self._logs_seen = len(logs)
 
     def stop_watching(self) -> None:
         """Stop the watcher after one last poll, and emit every step left, in order."""
@@ -191,12 +196,21 @@ class Run:
 
     # -- driving and waiting --------------------------------------------------------
     def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None:
+        """Wait idle (the sandbox's time may move) until ``predicate``, ``timeout`` wall s."""
         deadline = time.monotonic() + timeout
+        clock = self.sandbox.runtime.clock
         while time.monotonic() < deadline:
             if predicate():
                 return
-            time.sleep(0.1)
+            with clock.idle():
+                time.sleep(0.02 if clock.kind == "discrete" else 0.1)
         raise ScenarioError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+    def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None:
+        """Let ``virtual_seconds`` pass, idle (scaled clock: ``at_least`` wall s or more)."""
+        clock = self.sandbox.runtime.clock
+        scaled = clock.kind == "scaled"
+        clock.sleep(max(virtual_seconds, at_least * clock.speed) if scaled else virtual_seconds)
 
     def executions(self, which: str) -> list[dict[str, Any]]:
         key = "BuildStateMachineArn" if which == "build" else "DeployStateMachineArn"
@@ -256,6 +270,7 @@ class Run:
         self.stop_watching()
         self.demo.stop()
         self.sandbox.stop()
+        self._driving.close()  # last: a stopping sandbox must not race through its timers
 
 
 def _summary(run: Run, row: dict[str, Any] | None) -> dict[str, Any]:
@@ -289,11 +304,12 @@ def run_scenario(
     *,
     on_step: Callable[[Step], None] | None = None,
     bake_minutes: int | None = None,
-    speed: float = DEFAULT_SPEED,
+    speed: float | None = None,
     termination_wait_minutes: int | None = None,
     iam: str = "enforce",
     stack_name: str = STACK,
     faults: str | None = None,
+    clock: str = "discrete",
 ) -> ScenarioResult:
     """Run one scenario in a fresh sandbox (IAM ``enforce``, ``warn`` or ``off``), its stack
     named ``stack_name``, with ``faults`` injected (a spec, :mod:`turnout_sandbox.faults`;
@@ -301,7 +317,8 @@ def run_scenario(
 
     ``termination_wait_minutes`` is the demo deployment group's own wait: shorter than the
     gate needs (the default, 5), the AfterAllowTraffic hook holds the deployment; longer,
-    the group's wait keeps the original task set while the gate runs."""
+    the group's wait keeps the original task set while the gate runs. ``clock``: ``discrete``
+    (default; ``speed`` caps it, default no cap) or ``scaled`` (``speed``, default 200)."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     bake = 5 if bake_minutes is None else bake_minutes
@@ -314,9 +331,12 @@ def run_scenario(
         options["trigger"] = "manual"
     if name == "duplicate":
         options["trigger"] = "manual"
-    if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
-        speed = min(speed, 60.0)
+    if clock == "scaled":
+        speed = DEFAULT_SPEED if speed is None else speed
+        if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
+            speed = min(speed, 60.0)
     spec = ",".join(f for f in (SCENARIO_FAULTS.get(name, lambda: "")(), faults) if f)
+    options["clock"] = clock
     run = Run(on_step, speed, iam=iam, stack_name=stack_name, faults=spec or None, **options)
     result = ScenarioResult(name, False, SCENARIOS[name])
     checks = result.checks
@@ -428,7 +448,7 @@ def _build_fails(run: Run, checks: Checks) -> dict[str, Any] | None:
     run.wait(
         "the build to end", lambda: any(e["status"] != "RUNNING" for e in run.executions("build"))
     )
-    time.sleep(0.5)
+    run.pause(50, at_least=0.5)  # the ledger's last write
     rows = [r for r in run.ledger() if r.get("kind") == "build" and r.get("commitId") == commit]
     checks.append(
         (
@@ -451,7 +471,7 @@ def _build_fails(run: Run, checks: Checks) -> dict[str, Any] | None:
 
 def _gated(run: Run, checks: Checks) -> dict[str, Any] | None:
     commit = run.demo.push("A change for the gated pipeline")
-    time.sleep(max(0.5, 120 / run.sandbox.runtime.clock.speed))
+    run.pause(120, at_least=0.5)
     checks.append(("a push builds nothing", not run.executions("build")))
     run.sfn.start_execution(
         stateMachineArn=run.stack.outputs["BuildStateMachineArn"],
@@ -567,7 +587,7 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
     commits = []
     for i in range(5):
         commits.append(run.demo.push(f"Burst change {i + 1}"))
-        time.sleep(0.02)
+        run.pause(2)
 
     def builds() -> int:  # one more for each push event EventBridge repeated (faults on)
         repeats = [f for f in run.sandbox.faults.injected if f.kind == "event-duplicate"]
@@ -582,7 +602,7 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
         ),
         timeout=180,
     )
-    time.sleep(0.3)
+    run.pause(30, at_least=0.3)
     rows = [r for r in run.ledger() if r.get("kind") == "deploy"]
     by_commit = {c: [r for r in rows if r.get("commitId") == c] for c in commits}
     deploys = run.executions("deploy")

@@ -30,6 +30,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from turnout_sandbox.faults import FaultSpec, FaultSpecError
+from turnout_sandbox.runtime import CLOCKS
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -70,6 +71,9 @@ class ServerOptions:
 
     port: int = DEFAULT_PORT
     speed: float = DEFAULT_SPEED
+    #: "scaled": virtual time runs at ``speed``; "discrete": at most ``speed``, and only
+    #: while no request, Lambda, timer or execution is busy (it never outruns the work)
+    clock: str = "scaled"
     trigger: str = "push"
     bake_minutes: int = 5
     timeout_minutes: int = 10
@@ -98,6 +102,8 @@ class ServerOptions:
             raise ServerConfigError(f"port {self.port} is not in 0..65535")
         if not self.speed > 0:
             raise ServerConfigError(f"speed {self.speed} must be positive")
+        if self.clock not in CLOCKS:
+            raise ServerConfigError(f"clock {self.clock!r} is not one of {', '.join(CLOCKS)}")
         if self.trigger not in TRIGGERS:
             raise ServerConfigError(f"trigger {self.trigger!r} is not one of {', '.join(TRIGGERS)}")
         try:
@@ -247,7 +253,11 @@ class SandboxServer:
 
         opts = self.options
         self.sandbox = Sandbox(
-            speed=opts.speed, iam=opts.iam, region=opts.region, faults=opts.faults
+            speed=opts.speed,
+            clock=opts.clock,
+            iam=opts.iam,
+            region=opts.region,
+            faults=opts.faults,
         ).start()
         self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
         if opts.with_stack:
@@ -294,6 +304,17 @@ def _bind(port: int, access_key: str | None = None) -> BaseWSGIServer:
                 timestamp = get_runtime().clock.now()
             return str(super().date_time_string(timestamp))
 
+        def run_wsgi(self) -> None:
+            """A request in flight is an actor of the clock: the discrete clock waits for
+            it (an idle server lets time flow at the cap, ``speed``)."""
+            from turnout_sandbox.runtime import get_runtime, has_runtime
+
+            if not has_runtime():
+                super().run_wsgi()
+                return
+            with get_runtime().clock.busy():
+                super().run_wsgi()
+
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass  # one line per AWS call would drown the sandbox's own output
 
@@ -328,6 +349,7 @@ def serve(
     stop: threading.Event | None = None,
     speed: float = DEFAULT_SPEED,
     *,
+    clock: str = "scaled",
     trigger: str = "push",
     bake_minutes: int = 5,
     timeout_minutes: int = 10,
@@ -347,6 +369,7 @@ def serve(
     opts = options or ServerOptions(
         port=port,
         speed=speed,
+        clock=clock,
         trigger=trigger,
         bake_minutes=bake_minutes,
         timeout_minutes=timeout_minutes,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +31,8 @@ class Step:
 
 
 class Timeline:
-    """Steps ordered by their virtual time (ties: the order they were added)."""
+    """Steps ordered by their virtual time to the ms (ties: gate checks first, then the order
+    they were added)."""
 
     def __init__(
         self,
@@ -41,22 +43,26 @@ class Timeline:
         self._v0 = origin_virtual
         self._t0 = origin_real
         self._emit = emit
-        self._pending: list[tuple[float, int, str, str]] = []
+        self._pending: list[tuple[float, int, int, str, str]] = []
         self._seq = itertools.count()
         self._lock = threading.Lock()
         self.steps: list[Step] = []
 
     def add(self, at: float, source: str, text: str) -> None:
-        """A step that happened at virtual epoch second ``at``."""
+        """A step that happened at virtual epoch second ``at``, to the millisecond: the
+        histories' timestamps have no more (GetExecutionHistory). Should a gate check and
+        the states its verdict starts fall in one millisecond, the check comes first; other
+        ties keep the order they were added."""
+        rank = 0 if source == "gate" else 1
         with self._lock:
-            heapq.heappush(self._pending, (at, next(self._seq), source, text))
+            heapq.heappush(self._pending, (_to_ms(at), rank, next(self._seq), source, text))
 
     def flush(self, upto: float | None = None) -> None:
         """Emit, in order, every buffered step at or before ``upto`` (all when None)."""
         with self._lock:
             ready = []
             while self._pending and (upto is None or self._pending[0][0] <= upto):
-                at, _, source, text = heapq.heappop(self._pending)
+                at, _, _, source, text = heapq.heappop(self._pending)
                 step = Step(
                     round(time.monotonic() - self._t0, 3), round(at - self._v0, 1), source, text
                 )
@@ -68,6 +74,10 @@ class Timeline:
 
     def close(self) -> None:
         self.flush(None)
+
+
+def _to_ms(at: float) -> float:
+    return math.floor(round(at * 1000, 3)) / 1000
 
 
 def gate_check(message: str) -> str | None:

@@ -56,6 +56,24 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
     ] = None,
     iam: IamOpt = "enforce",
     faults: FaultsOpt = None,
+    clock: Annotated[
+        str,
+        typer.Option(
+            "--clock",
+            help="discrete: virtual time moves only when the sandbox is idle, jumping to the "
+            "next due time; scaled: a fixed multiple of the wall clock (--speed).",
+        ),
+    ] = "discrete",
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            "--speed",
+            min=0.1,
+            max=100000.0,
+            help="scaled: virtual seconds per real second (default 200); discrete: the most "
+            "(default: no cap).",
+        ),
+    ] = None,
 ) -> int:
     """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
     from turnout_cli.output import clean, console, print_json, print_table
@@ -76,6 +94,7 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
         )
     _check_iam(iam)
     _check_faults(api, faults)
+    _check_clock(api, clock)
     out = console()
 
     def on_step(step: Any) -> None:
@@ -88,7 +107,13 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
     if not opts.json:
         out.print(clean(f"scenario {name}: {scenarios[name]}"), markup=False)
     result = api.run_scenario(
-        name, on_step=on_step, bake_minutes=bake_minutes, iam=iam, faults=faults
+        name,
+        on_step=on_step,
+        bake_minutes=bake_minutes,
+        iam=iam,
+        faults=faults,
+        clock=clock,
+        speed=speed,
     )
     if opts.json:
         print_json(result.to_dict())
@@ -119,6 +144,14 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             "--speed", min=0.1, max=10000.0, help="Virtual seconds per real second (the clock)."
         ),
     ] = 60.0,
+    clock: Annotated[
+        str,
+        typer.Option(
+            "--clock",
+            help="scaled: virtual time runs at --speed; discrete: at most --speed, and only "
+            "while nothing (a request, a Lambda, an execution) is busy.",
+        ),
+    ] = "scaled",
     trigger: Annotated[
         str,
         typer.Option(
@@ -171,6 +204,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
         _check_iam(iam)
         api = sandbox_api()
         _check_faults(api, faults)
+        _check_clock(api, clock)
         try:
             key = api.resolve_access_key(access_key)
         except api.AccessKeyError as exc:
@@ -180,6 +214,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             name: value
             for name, value, default in (
                 ("speed", speed, 60.0),
+                ("clock", clock, "scaled"),
                 ("trigger", trigger, "push"),
                 ("bake_minutes", bake_minutes, 5),
                 ("timeout_minutes", timeout_minutes, 10),
@@ -196,7 +231,8 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
 
         def ready(served: Any) -> None:
             say(
-                f"sandbox listening {served.banner()} (virtual clock x{speed:g}, BuildTrigger "
+                f"sandbox listening {served.banner()} (virtual clock "
+                f"{'discrete, at most ' if clock == 'discrete' else ''}x{speed:g}, BuildTrigger "
                 f"{trigger}, bake {bake_minutes}m, IAM {iam}"
                 f"{f', faults {faults}' if faults else ''}; Ctrl-C stops it)"
             )
@@ -273,6 +309,11 @@ def sandbox_send(
 
 
 IAM_MODES = ("enforce", "warn", "off")
+
+
+def _check_clock(api: Any, clock: str) -> None:
+    if clock not in api.CLOCKS:
+        raise CliError(f"--clock {clock!r} is not one of {', '.join(api.CLOCKS)}")
 
 
 def _check_iam(iam: str) -> None:

@@ -54,11 +54,15 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
         bake_minutes: int | None = None,
         iam: str = "enforce",
         faults: str | None = None,
+        clock: str = "discrete",
+        speed: float | None = None,
     ) -> ScenarioResult:
         calls.append((name, bake_minutes))
         iams.append(iam)
         if faults is not None:
             calls.append(("faults", faults))
+        if (clock, speed) != ("discrete", None):
+            calls.append(("clock", clock, speed))
         if on_step:
             on_step(Step(0.4, 0.0, "codecommit", "push on master"))
             on_step(Step(1.2, 300.0, "gate", "gate passed"))
@@ -92,6 +96,7 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
         "bad-health": "gate fails",
     }  # type: ignore[attr-defined]
     api.run_scenario = run_scenario  # type: ignore[attr-defined]
+    api.CLOCKS = ("discrete", "scaled")  # type: ignore[attr-defined]
     api.serve = serve  # type: ignore[attr-defined]
     api.PortInUse = PortInUse  # type: ignore[attr-defined]
     api.ServerConfigError = ServerConfigError  # type: ignore[attr-defined]
@@ -266,6 +271,39 @@ def test_given_faults_when_demo_then_the_scenario_runs_with_them(
     result, calls = invoke(monkeypatch, ["demo", "--faults", "throttle:dynamodb=0.3,seed=2"])
     assert result.exit_code == 0, result.output
     assert ("faults", "throttle:dynamodb=0.3,seed=2") in calls
+
+
+def test_given_the_scaled_clock_and_a_speed_when_demo_then_the_scenario_runs_on_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["demo", "--clock", "scaled", "--speed", "50"])
+    assert result.exit_code == 0, result.output
+    assert ("clock", "scaled", 50.0) in calls
+
+
+def test_given_the_discrete_clock_when_serve_then_it_is_passed_and_announced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, ["sandbox", "serve", "--port", "5005", "--clock", "discrete"])
+    assert result.exit_code == 0, result.output
+    assert calls == [5005, {"clock": "discrete"}]
+    assert "virtual clock discrete, at most x60" in result.stdout
+
+
+@pytest.mark.parametrize("verb", [["demo"], ["sandbox", "serve"]])
+def test_given_an_unknown_clock_when_run_then_exit_2_names_the_clocks(
+    monkeypatch: pytest.MonkeyPatch, verb: list[str]
+) -> None:
+    api, calls = fake_api()
+    install(monkeypatch, api)
+    result = runner.invoke(app, [*verb, "--clock", "wall"])
+    assert result.exit_code == 2
+    assert "--clock 'wall' is not one of discrete, scaled" in result.output
+    assert calls == []
 
 
 @pytest.mark.parametrize("verb", [["demo"], ["sandbox", "serve"]])

@@ -57,3 +57,18 @@ def test_given_other_log_lines_when_read_then_they_are_not_gate_checks() -> None
     assert gate_check('{"level": "INFO", "message": "outcome recorded"}') is None
     assert gate_check('not json but mentions "gate check"') is None
     assert gate_check('{"message": "something else", "note": "gate check"}') is None
+
+
+def test_given_a_state_and_a_gate_check_in_one_millisecond_when_flushed_then_the_check_first() -> (
+    None
+):
+    # the discrete clock: the state's history timestamp is truncated to the ms, the log
+    # line caused before it is stamped to the microsecond
+    timeline = Timeline(1000.0, 0.0)
+    timeline.add(1420.0, "deploy", "ReleaseHook")
+    timeline.add(1420.000412, "gate", "check: pass")
+    timeline.add(1420.0, "deploy", "TerminateOriginalTaskSet")
+
+    timeline.close()
+
+    assert _texts(timeline.steps) == ["check: pass", "ReleaseHook", "TerminateOriginalTaskSet"]

@@ -18,13 +18,13 @@ production and test traffic return to the source revision's target group.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final
 
+from turnout_sandbox.discrete_clock import ActorThread
 from turnout_sandbox.emulators.ecs_bluegreen import resources
 from turnout_sandbox.emulators.ecs_bluegreen.config import Hook, LoadBalancerConfig
 from turnout_sandbox.emulators.ecs_bluegreen.models import (
@@ -316,7 +316,8 @@ def _stage(dep: ServiceDeployment, stage: str, action: Callable[[], None] | None
                     dep.hook_failure = exc
             dep.changed.set()
 
-    threads = [threading.Thread(target=one, args=(hook,), daemon=True) for hook in hooks]
+    # actors of the clock; joining them is an idle wait
+    threads = [ActorThread(target=one, args=(hook,), daemon=True) for hook in hooks]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -158,7 +158,11 @@ def _invoke_lambda_async(rule: Rule, arn: str, payload: TargetInput, entry: dict
         else:
             _finish(rule, entry, None)
 
-    threading.Thread(target=invoke, name=f"events-lambda-{entry['target_id']}", daemon=True).start()
+    name = f"events-lambda-{entry['target_id']}"
+    if has_runtime():  # an actor of the clock: time waits for the invocation
+        get_runtime().clock.spawn(invoke, name)
+    else:
+        threading.Thread(target=invoke, name=name, daemon=True).start()
 
 
 def _finish(rule: Rule, entry: dict[str, Any], error: str | None) -> None:

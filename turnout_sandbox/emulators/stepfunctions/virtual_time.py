@@ -21,6 +21,7 @@ import time
 import types
 from typing import Any, Final
 
+from turnout_sandbox.discrete_clock import ActorThread
 from turnout_sandbox.emulators.stepfunctions.wrapping import WrapperPatch
 from turnout_sandbox.patches import AttributePatch
 
@@ -46,9 +47,11 @@ def _real_seconds(virtual_seconds: float) -> float:
 
 
 def _wait_virtual(event: threading.Event, virtual_seconds: float | None) -> bool:
-    if virtual_seconds is None:
-        return event.wait()
-    return event.wait(_real_seconds(virtual_seconds))
+    from turnout_sandbox.runtime import get_runtime, has_runtime
+
+    if has_runtime():  # an idle wait on the clock (the discrete clock may move meanwhile)
+        return get_runtime().clock.wait(event, virtual_seconds)
+    return event.wait(virtual_seconds)
 
 
 def iso_timestamp(epoch_seconds: float) -> str:
@@ -67,6 +70,12 @@ class _VirtualTimeoutEvent(threading.Event):
     """An Event whose ``wait(timeout)`` takes the timeout in virtual seconds."""
 
     def wait(self, timeout: float | None = None) -> bool:
+        from turnout_sandbox.discrete_clock import DiscreteClock
+        from turnout_sandbox.runtime import get_runtime, has_runtime
+
+        clock = get_runtime().clock if has_runtime() else None
+        if isinstance(clock, DiscreteClock):  # an idle wait: the clock reads is_set() only
+            return clock.wait(self, timeout)
         return super().wait(None if timeout is None else _real_seconds(timeout))
 
 
@@ -189,6 +198,14 @@ _HEARTBEAT_ONLY_TIMEOUT: Final = WrapperPatch(
 
 #: The virtual-time patches, in the order they apply.
 PATCHES: Final[tuple[AttributePatch, ...]] = (
+    AttributePatch(
+        name="stepfunctions.execution_thread_is_a_clock_actor",
+        owner="moto.stepfunctions.parser.backend.execution_worker",
+        attribute="Thread",
+        new=ActorThread,
+        why="an execution runs on a thread the discrete clock counts as busy until it waits "
+        "on the clock, so virtual time never runs ahead of it",
+    ),
     AttributePatch(
         name="stepfunctions.wait_seconds",
         owner=f"{_ASL}.component.state.wait.wait_function.wait_function:WaitFunction",
