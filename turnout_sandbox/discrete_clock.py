@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["ActorThread", "DiscreteClock"]
+__all__ = ["ActorThread", "DiscreteClock", "set_clock_source"]
 
 #: How often the clock looks at the events idle actors wait on while others are busy (a
 #: plain threading.Event cannot tell it when it is set; when nobody is busy it looks first).
@@ -279,10 +279,18 @@ class DiscreteClock:
         return run
 
 
-def _active_clock() -> Any:
-    from turnout_sandbox.runtime import get_runtime, has_runtime
+#: Where an ActorThread finds the active clock. turnout_sandbox.runtime sets it when imported
+#: (it imports this module; this module does not import it: no import circle).
+_CLOCK_SOURCE: list[Callable[[], Any]] = []
 
-    return get_runtime().clock if has_runtime() else None
+
+def set_clock_source(source: Callable[[], Any]) -> None:
+    """Name the function that answers the active clock (the runtime's), or None."""
+    _CLOCK_SOURCE[:] = [source]
+
+
+def _active_clock() -> Any:
+    return _CLOCK_SOURCE[0]() if _CLOCK_SOURCE else None
 
 
 class ActorThread(threading.Thread):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from turnout_sandbox.clients import cached_client
-from turnout_sandbox.discrete_clock import DiscreteClock
+from turnout_sandbox.discrete_clock import DiscreteClock, set_clock_source
 from turnout_sandbox.faults import FaultInjector
 
 DEFAULT_REGION = "ap-northeast-2"
@@ -256,3 +256,6 @@ def get_runtime() -> Runtime:
 
 def has_runtime() -> bool:
     return _RUNTIME is not None
+
+
+set_clock_source(lambda: _RUNTIME.clock if _RUNTIME is not None else None)
