@@ -13,6 +13,7 @@ from typing import Any
 
 from turnout_sandbox.demo import REPO, DemoService
 from turnout_sandbox.sandbox import Sandbox, Stack
+from turnout_sandbox.scenarios_ecs import ECS_BODIES, ECS_SCENARIOS
 from turnout_sandbox.timeline import Step, Timeline, gate_check
 
 STACK = "turnout-hello-aws"
@@ -31,6 +32,7 @@ SCENARIOS: dict[str, str] = {
     "throttled": "20 % of every AWS call the stack makes is throttled: every push still deploys",
     "lambda-faults": "each function fails once (error, timeout or crash) on its first call: "
     "the push still deploys, nothing runs twice that must not",
+    **ECS_SCENARIOS,
 }
 
 
@@ -85,6 +87,7 @@ class Run:
         template: Path | None = None,
         stack_name: str = STACK,
         faults: str | None = None,
+        engine: str = "codedeploy",
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
@@ -92,7 +95,9 @@ class Run:
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
         self.timeline = Timeline(self.v0, self.t0, on_step)
-        self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
+        self.demo = DemoService(
+            termination_wait_minutes=termination_wait_minutes, engine=engine
+        ).create()
         self.stack_name = stack_name
         self.stack: Stack = self.sandbox.deploy_stack(
             stack_name,
@@ -307,6 +312,8 @@ def run_scenario(
         options["termination_wait_minutes"] = bake + 20
     if name == "gated":
         options["trigger"] = "manual"
+    if name in ECS_SCENARIOS:
+        options["engine"] = "ecs"
     if name == "duplicate":
         options["trigger"] = "manual"
     if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
@@ -725,4 +732,5 @@ _BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "short-tag": _short_tag,
     "throttled": _throttled,
     "lambda-faults": _lambda_faults,
+    **ECS_BODIES,
 }

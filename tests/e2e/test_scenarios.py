@@ -41,6 +41,17 @@ DEPLOYED_GROUP_HELD = [
 ]
 ROLLED_BACK = [*_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
 NOT_DEPLOYED_NOW = [*_ADMITTED, "NotDeployedNow"]
+#: DeploymentEngine=ecs (statemachines/deploy_ecs.asl.json): ECS built-in blue/green, the
+#: gate at turnout's PAUSE hook.
+_ECS_DEPLOYING = [*_ADMITTED, "RenderTaskDefinition", "StartDeployment", "WaitForHealthGate"]
+ECS_DEPLOYED = [
+    *_ECS_DEPLOYING,
+    "ContinueDeployment",
+    "WaitForDeploymentSuccess",
+    "RecordSuccess",
+    "Deployed",
+]
+ECS_ROLLED_BACK = [*_ECS_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
 
 #: Per scenario and state machine, the path of every execution (in any order of executions:
 #: which redelivery is admitted first is a race, the path each one takes is not).
@@ -56,6 +67,8 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     # Faults are retried inside the states they hit: the paths are the happy path's.
     "throttled": {"build": [BUILT, BUILT], "deploy": [DEPLOYED, DEPLOYED]},
     "lambda-faults": {"build": [BUILT], "deploy": [DEPLOYED]},
+    "ecs-happy": {"build": [BUILT], "deploy": [ECS_DEPLOYED]},
+    "ecs-unhealthy": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
 }
 
 

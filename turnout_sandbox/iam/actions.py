@@ -543,6 +543,15 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
         extra=(ecs_tag_on_create, pass_role("role", to="ecs.amazonaws.com")),
     ),
     ("ecs", "TagResource"): _Op(_given("resourceArn"), tags="tags"),
+    # ECS built-in blue/green (DeploymentEngine=ecs: the EcsDeployment function). SAR, ecs:
+    # UpdateService on the service; the service deployment actions on resource type
+    # service-deployment (arn:...:service-deployment/<cluster>/<service>/<id>).
+    ("ecs", "UpdateService"): _Op(
+        _typed("ecs", "service", ClusterName=_param_or("cluster", "default"), ServiceName="service")
+    ),
+    ("ecs", "DescribeServiceDeployments"): _Op(_given("serviceDeploymentArns")),
+    ("ecs", "ContinueServiceDeployment"): _Op(_given("serviceDeploymentArn")),
+    ("ecs", "StopServiceDeployment"): _Op(_given("serviceDeploymentArn")),
     # ECR (ResolveImage; the CodeBuild service role's docker push).
     ("ecr", "DescribeImages"): _Op(_ecr_repository),
     ("ecr", "BatchGetImage"): _Op(_ecr_repository),
