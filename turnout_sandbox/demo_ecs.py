@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from turnout_sandbox.demo import DemoService
 
 
-def _rule(elb: Any, listener: str, blue: str, green: str) -> str:
+def weighted_rule(elb: Any, listener: str, blue: str, green: str) -> str:
     """A listener rule forwarding to both target groups of the pair, blue at 100 (ECS keeps
     both on the rule and moves the weights: blue-green-deployment-implementation.html)."""
     return str(
@@ -47,8 +47,8 @@ def create_ecs_service(  # noqa: PLR0917
     network: dict[str, Any],
 ) -> None:
     blue, green = demo.arns["blue"], demo.arns["green"]
-    demo.arns["prodRule"] = _rule(elb, demo.arns["prodListener"], blue, green)
-    demo.arns["testRule"] = _rule(elb, demo.arns["testListener"], blue, green)
+    demo.arns["prodRule"] = weighted_rule(elb, demo.arns["prodListener"], blue, green)
+    demo.arns["testRule"] = weighted_rule(elb, demo.arns["testListener"], blue, green)
     n = demo.n
     ecs.create_service(
         cluster=n.cluster,

@@ -254,24 +254,22 @@ def _settle(deps: Deps, found: ServiceDeployment) -> list[str]:
         deps.sfn.fail(str(gate["taskToken"]), "DeploymentFailed", f"{why} during the health gate")
         deps.store.delete_gate(arn)
         resolved.append("gate")
-    completion = deps.store.wait(arn, "completion")
-    if completion:
-        token = str(completion["taskToken"])
-        if end == "SUCCESS":
+    # The completion wait resumes on SUCCESSFUL, the rollback wait on ROLLBACK_SUCCESSFUL;
+    # any other end fails them (RecordFailure).
+    for kind, wanted, failure in (
+        ("completion", "SUCCESS", why),
+        ("rollback", "ROLLED_BACK", f"{why}: the rollback did not happen"),
+    ):
+        wait = deps.store.wait(arn, kind)
+        if not wait:
+            continue
+        token = str(wait["taskToken"])
+        if end == wanted:
             deps.sfn.succeed(token, {"deploymentId": arn, "state": found.status})
         else:
-            deps.sfn.fail(token, "DeploymentFailed", why)
-        _end_wait(deps, arn, "completion")
-        resolved.append("completion")
-    rollback = deps.store.wait(arn, "rollback")
-    if rollback:
-        token = str(rollback["taskToken"])
-        if end == "ROLLED_BACK":
-            deps.sfn.succeed(token, {"deploymentId": arn, "state": found.status})
-        else:
-            deps.sfn.fail(token, "DeploymentFailed", f"{why}: the rollback did not happen")
-        _end_wait(deps, arn, "rollback")
-        resolved.append("rollback")
+            deps.sfn.fail(token, "DeploymentFailed", failure)
+        _end_wait(deps, arn, kind)
+        resolved.append(kind)
     logger.info(
         "ECS deployment ended",
         extra={"deployment": arn, "status": found.status, "resolved": resolved},
