@@ -13,7 +13,7 @@ from typing import Any
 
 from turnout_sandbox.demo import REPO, DemoService
 from turnout_sandbox.sandbox import Sandbox, Stack
-from turnout_sandbox.scenarios_ecs import ECS_BODIES, ECS_SCENARIOS
+from turnout_sandbox.scenarios_ecs import ECS_BODIES, ECS_FAULTS, ECS_SCENARIOS
 from turnout_sandbox.timeline import Step, Timeline, gate_check
 
 STACK = "turnout-hello-aws"
@@ -643,6 +643,7 @@ def _lambda_faults_spec() -> str:
 _SCENARIO_FAULTS: dict[str, Callable[[], str]] = {
     "throttled": lambda: "throttle=0.2,seed=9",
     "lambda-faults": _lambda_faults_spec,
+    **ECS_FAULTS,
 }
 
 

@@ -16,6 +16,13 @@ ECS_SCENARIOS: dict[str, str] = {
     "gate passes at turnout's PAUSE hook, the old revision is cleaned up at once",
     "ecs-unhealthy": "DeploymentEngine=ecs: the new revision fails the gate, the PAUSE hook is "
     "answered ROLLBACK and traffic returns to the old revision",
+    "ecs-gate-dies": "DeploymentEngine=ecs: the gate tick fails on every call (before it does "
+    "anything); ECS rolls back by itself at the PAUSE hook's timeout (fail-closed) and turnout "
+    "records the rollback",
+}
+#: Each scenario's own faults (turnout_sandbox.faults grammar).
+ECS_FAULTS: dict[str, Callable[[], str]] = {
+    "ecs-gate-dies": lambda: "lambda-error:GateTickFunction=1",
 }
 
 
@@ -121,7 +128,44 @@ def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
     return row
 
 
+def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change whose gate never answers (ECS blue/green)")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    row = _row(run, commit)
+    deployment = _deployment(run, row)
+    failed = [e for e in run.executions("deploy") if e["status"] == "FAILED"]
+    cause = (
+        run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error")
+        if failed
+        else None
+    )
+    crashed = [f for f in run.sandbox.faults.injected if f.where == "function GateTickFunction"]
+    checks.append(("the gate tick failed", bool(crashed)))
+    checks.append(("the execution failed with DeploymentFailed", cause == "DeploymentFailed"))
+    checks.append(
+        (
+            "ECS rolled back by itself: the PAUSE hook TIMED_OUT, ROLLBACK_SUCCESSFUL",
+            deployment.get("status") == "ROLLBACK_SUCCESSFUL"
+            and [h.get("status") for h in _gate_hook(deployment)] == ["TIMED_OUT"],
+        )
+    )
+    checks.append(
+        (
+            "production traffic is back on the original revision",
+            run.demo.serving()["commit"] == run.demo.initial_commit,
+        )
+    )
+    checks.append(
+        (
+            "the ledger records the rollback, engine ecs",
+            bool(row and row.get("result") == "rolled_back" and row.get("engine") == "ecs"),
+        )
+    )
+    return row
+
+
 ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "ecs-happy": _happy,
     "ecs-unhealthy": _unhealthy,
+    "ecs-gate-dies": _gate_dies,
 }
