@@ -6,13 +6,34 @@ blue-green-deployment-implementation.html; API_AdvancedConfiguration). No CodeDe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from turnout_sandbox.clients import cached_client
 from turnout_sandbox.runtime import get_runtime
 
-if TYPE_CHECKING:
-    from turnout_sandbox.demo import DemoService
+
+class _Names(Protocol):
+    @property
+    def cluster(self) -> str: ...
+
+    @property
+    def service(self) -> str: ...
+
+    @property
+    def container(self) -> str: ...
+
+
+class DemoService(Protocol):
+    """What this module needs of :class:`turnout_sandbox.demo.DemoService` (which imports
+    this module: a Protocol keeps the two apart)."""
+
+    @property
+    def n(self) -> _Names: ...
+
+    @property
+    def arns(self) -> dict[str, str]: ...
+
+    def commit_of_task_definition(self, td_arn: str) -> str | None: ...
 
 
 def weighted_rule(elb: Any, listener: str, blue: str, green: str) -> str:

@@ -4,10 +4,30 @@ ECS-controlled with strategy BLUE_GREEN, the stack deployed with DeploymentEngin
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from turnout_sandbox.scenarios import Run
+
+class Run(Protocol):
+    """What these bodies use of :class:`turnout_sandbox.scenarios.Run` (which imports this
+    module: a Protocol keeps the two apart)."""
+
+    @property
+    def demo(self) -> Any: ...
+
+    @property
+    def sandbox(self) -> Any: ...
+
+    @property
+    def sfn(self) -> Any: ...
+
+    def executions(self, which: str) -> list[dict[str, Any]]: ...
+
+    def deploy_rows(self, commit: str) -> list[dict[str, Any]]: ...
+
+    def deploys_done(self, count: int) -> bool: ...
+
+    def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None: ...
+
 
 Checks = list[tuple[str, bool]]
 
