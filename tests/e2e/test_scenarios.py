@@ -142,6 +142,20 @@ def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5
     assert five.paths == sixty.paths == {"build": [BUILT], "deploy": [DEPLOYED_GROUP_HELD]}
 
 
+def test_given_the_ecs_engine_when_a_push_deploys_then_transitions_stay_within_codedeploys() -> (
+    None
+):
+    # issue 10, Performance: an ecs deploy within 20 % of the CodeDeploy engine's
+    # transitions, for a 5- and a 60-minute bake alike (the gate waits on a task token).
+    five = run_scenario("ecs-happy", bake_minutes=5, speed=SPEED)
+    sixty = run_scenario("ecs-happy", bake_minutes=60, speed=SPEED)
+    assert five.ok, _explain(five)
+    assert sixty.ok, _explain(sixty)
+    assert five.summary["transitions"] == sixty.summary["transitions"]
+    assert five.paths == sixty.paths == {"build": [BUILT], "deploy": [ECS_DEPLOYED]}
+    assert len(ECS_DEPLOYED) <= 1.2 * len(DEPLOYED)
+
+
 def test_given_an_unknown_scenario_when_run_then_the_error_names_the_choices() -> None:
     with pytest.raises(ValueError, match="happy"):
         run_scenario("no-such-scenario")
