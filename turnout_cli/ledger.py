@@ -12,6 +12,7 @@ __all__ = [
     "HISTORY_COLUMNS",
     "RUNNING_RESULTS",
     "TERMINAL_RESULTS",
+    "deployment_cell",
     "history_rows",
     "is_push",
     "record",
@@ -52,6 +53,9 @@ def record(row: Mapping[str, Any], now: float) -> dict[str, Any]:
         if isinstance(revision, int | float) and not isinstance(revision, bool)
         else None,
         "deploymentId": str(row.get("deploymentId", "")),
+        # rows of the CodeDeploy engine carry no engine field (it came with DeploymentEngine)
+        "engine": str(row.get("engine") or ("codedeploy" if row.get("kind") == "deploy" else "")),
+        "serviceDeploymentArn": str(row.get("serviceDeploymentArn", "")),
         "result": result,
         "phase": str(row.get("phase", "")),
         "startedAt": iso(started) if started is not None else "",
@@ -85,6 +89,7 @@ HISTORY_COLUMNS = (
     "DEPLOYMENT",
     "RESULT",
     "DURATION",
+    "ENGINE",
 )
 
 
@@ -104,12 +109,21 @@ def history_rows(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, ...]]:
                 short_commit(item["commitId"]),
                 short_digest(item["digest"]),
                 f"rev {revision}" if revision is not None else "",
-                str(item["deploymentId"]),
+                deployment_cell(str(item["deploymentId"])),
                 result,
                 human_duration(item["durationSeconds"]),
+                str(item.get("engine", "")),
             )
         )
     return out
+
+
+def deployment_cell(deployment_id: str) -> str:
+    """A CodeDeploy id as it is; an ECS service deployment ARN by its id (the last part of
+    ``arn:...:service-deployment/<cluster>/<service>/<id>``; the JSON output keeps the ARN)."""
+    if deployment_id.startswith("arn:") and ":service-deployment/" in deployment_id:
+        return deployment_id.rsplit("/", 1)[-1]
+    return deployment_id
 
 
 def is_push(row: Mapping[str, Any]) -> bool:

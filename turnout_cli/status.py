@@ -9,10 +9,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from turnout.ledger import Phase
+from turnout_cli.ledger import deployment_cell
 from turnout_cli.parsing import human_duration, iso, short_commit, short_digest
 
 #: The deploy state that waits for the health gate (its task token is the gate item's).
 GATE_STATE = "WaitForHealthGate"
+#: States only the CodeDeploy engine's definition has.
+_CODEDEPLOY_ONLY = frozenset(
+    {"CreateDeployment", "IsHookHeld", "ReleaseHook", "TerminateOriginalTaskSet"}
+)
 #: Last entered state of an execution -> the phase shown. The keys are every state of
 #: statemachines/{deploy,build}.asl.json a running execution can be in (its Succeed and
 #: Fail states end it at once): tests/checks/test_state_names.py keeps them equal.
@@ -34,6 +39,12 @@ DEPLOY_PHASES: Mapping[str, str] = {
     "RecordRollback": "rolled back",
     "RecordFailure": "failed",
     "RecordRejectedPush": "rejected",
+}
+#: The same for statemachines/deploy_ecs.asl.json (DeploymentEngine=ecs).
+ECS_DEPLOY_PHASES: Mapping[str, str] = {
+    **{k: v for k, v in DEPLOY_PHASES.items() if k not in _CODEDEPLOY_ONLY},
+    "StartDeployment": "deploying",
+    "ContinueDeployment": "terminating",
 }
 BUILD_PHASES: Mapping[str, str] = {
     "ResolveCommit": "resolving commit",
@@ -65,8 +76,10 @@ LEDGER_PHASES: Mapping[str, str] = {
 }
 
 
-def phase_of_state(kind: str, state_name: str) -> str:
-    table = DEPLOY_PHASES if kind == "deploy" else BUILD_PHASES
+def phase_of_state(kind: str, state_name: str, engine: str = "codedeploy") -> str:
+    table = BUILD_PHASES
+    if kind == "deploy":
+        table = ECS_DEPLOY_PHASES if engine == "ecs" else DEPLOY_PHASES
     return table.get(state_name, f"running ({state_name})" if state_name else "starting")
 
 
@@ -215,6 +228,8 @@ class Snapshot:
     running: tuple[Running, ...] = ()
     queued: SlotView | None = None
     notes: tuple[str, ...] = field(default=())
+    #: codedeploy | ecs: the stack's DeploymentEngine (stacks older than it: codedeploy)
+    engine: str = "codedeploy"
 
     @property
     def deploying(self) -> tuple[Running, ...]:
@@ -228,6 +243,7 @@ class Snapshot:
         return {
             "stack": self.stack,
             "service": self.service,
+            "engine": self.engine,
             "at": iso(self.now),
             "serving": self.serving.to_dict() if self.serving else None,
             "running": [r.to_dict(self.now) for r in self.running],
@@ -262,7 +278,7 @@ def status_rows(snap: Snapshot) -> list[tuple[str, ...]]:
                 f"rev {s.task_definition_revision}"
                 if s.task_definition_revision is not None
                 else "",
-                s.deployment_id,
+                deployment_cell(s.deployment_id),
                 s.trigger,
                 iso(s.since).replace("T", " ").removesuffix("Z") if s.since else "",
                 "",
@@ -279,7 +295,7 @@ def status_rows(snap: Snapshot) -> list[tuple[str, ...]]:
                 short_commit(r.commit_id),
                 short_digest(r.digest),
                 "",
-                r.deployment_id,
+                deployment_cell(r.deployment_id),
                 r.trigger,
                 iso(r.started_at).replace("T", " ").removesuffix("Z") if r.started_at else "",
                 r.detail(snap.now),
@@ -310,7 +326,7 @@ def status_rows(snap: Snapshot) -> list[tuple[str, ...]]:
 def render(snap: Snapshot) -> Any:
     from turnout_cli.output import table, text
 
-    title = f"{snap.stack} · {snap.service} · {iso(snap.now)}"
+    title = f"{snap.stack} · {snap.service} · engine {snap.engine} · {iso(snap.now)}"
     grid = table(title, STATUS_COLUMNS, status_rows(snap))
     if snap.notes:
         grid.caption = text("\n".join(clean_note(n) for n in snap.notes), one_line=False)

@@ -215,6 +215,8 @@ class DemoService:
     n: Names = field(default_factory=Names)
     termination_wait_minutes: int = 5
     deployment_config: str = "CodeDeployDefault.ECSAllAtOnce"
+    #: codedeploy (a CODE_DEPLOY service) or ecs (ECS built-in blue/green: demo_ecs.py)
+    engine: str = "codedeploy"
     health: dict[str, str] = field(default_factory=dict)
     arns: dict[str, str] = field(default_factory=dict)
     initial_commit: str = ""
@@ -356,6 +358,34 @@ class DemoService:
                 "assignPublicIp": "DISABLED",
             }
         }
+        if self.engine == "ecs":
+            from turnout_sandbox.demo_ecs import create_ecs_service
+
+            infra_role = role("ecsInfrastructureRoleForLoadBalancers", "ecs.amazonaws.com")
+            create_ecs_service(self, ecs, elb, infra_role, td_arn, network)
+        else:
+            self._create_codedeploy_service(ecs, cd, cd_role, td_arn, network)
+        put_5xx_alarm(
+            cw,
+            self.n.alarm,
+            more_than=5,
+            Dimensions=[{"Name": "LoadBalancer", "Value": f"app/alb-{self.n.service_name}/1"}],
+            TreatMissingData="notBreaching",
+        )
+        cw.set_alarm_state(AlarmName=self.n.alarm, StateValue="OK", StateReason="sandbox start")
+        _SERVICES.append(self)
+        codedeploy.set_target_health_provider(_target_state)
+        self._start_http()
+        self._watch_alarm()
+        return self
+
+    def _create_codedeploy_service(
+        self, ecs: Any, cd: Any, cd_role: str, td_arn: str, network: dict[str, Any]
+    ) -> None:
+        """The seed's service: CODE_DEPLOY-controlled, one task set on blue, and its
+        CodeDeploy application and deployment group."""
+        tgs = {"blue": self.arns["blue"], "green": self.arns["green"]}
+        prod, test = self.arns["prodListener"], self.arns["testListener"]
         ecs.create_service(
             cluster=self.n.cluster,
             serviceName=self.n.service,
@@ -417,19 +447,6 @@ class DemoService:
                 ]
             },
         )
-        put_5xx_alarm(
-            cw,
-            self.n.alarm,
-            more_than=5,
-            Dimensions=[{"Name": "LoadBalancer", "Value": f"app/alb-{self.n.service_name}/1"}],
-            TreatMissingData="notBreaching",
-        )
-        cw.set_alarm_state(AlarmName=self.n.alarm, StateValue="OK", StateReason="sandbox start")
-        _SERVICES.append(self)
-        codedeploy.set_target_health_provider(_target_state)
-        self._start_http()
-        self._watch_alarm()
-        return self
 
     def files(self, version: str) -> dict[str, str]:
         return {
@@ -483,7 +500,10 @@ class DemoService:
 
     def serving(self) -> dict[str, Any]:
         """Which task set (and commit) the production listener sends traffic to."""
+        if self.engine == "ecs":
+            from turnout_sandbox.demo_ecs import serving_ecs
 
+            return serving_ecs(self)
         rt = get_runtime()
         elb = cached_client("elbv2", rt.region)
         ecs = cached_client("ecs", rt.region)
@@ -593,4 +613,8 @@ class DemoService:
             "GateHttpUrl": self.health_url,
             "GateBakeMinutes": str(bake_minutes),
             "GateTimeoutMinutes": str(timeout_minutes),
-        }
+        } | (
+            # ECS built-in blue/green: the gate reads alarms and the probe (README,
+            # "Deployment engines": target health is not wired for this engine yet)
+            {"DeploymentEngine": "ecs", "GateTargetHealth": "false"} if self.engine == "ecs" else {}
+        )

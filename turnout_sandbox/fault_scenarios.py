@@ -39,12 +39,17 @@ def _latest_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _function_ids() -> list[str]:
-    """The template's functions (logical ids), in the template's order."""
+    """The functions of the default (codedeploy) engine's stack (logical ids), in the
+    template's order: the ecs engine's exist only with DeploymentEngine=ecs."""
     from turnout_sandbox.cfn import load_template
     from turnout_sandbox.sandbox import REPO_ROOT
 
     resources = load_template(REPO_ROOT / "template.yaml")["Resources"]
-    return [k for k, r in resources.items() if r.get("Type") == "AWS::Serverless::Function"]
+    return [
+        k
+        for k, r in resources.items()
+        if r.get("Type") == "AWS::Serverless::Function" and r.get("Condition") != "IsEcsEngine"
+    ]
 
 
 def _lambda_faults_spec() -> str:

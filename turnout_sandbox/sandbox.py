@@ -545,7 +545,13 @@ class Sandbox:
             prepared.provided, resolver, prepared.physical, self.client, prepared.update
         )
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-        expected = set(prepared.template.get("Outputs", {}))
+        # An output whose Condition is false is not created (CloudFormation User Guide,
+        # Outputs: "Condition").
+        expected = {
+            key
+            for key, output in prepared.template.get("Outputs", {}).items()
+            if resolver.conditions.get(output.get("Condition", ""), True)
+        }
         lost = expected - set(outputs)
         if lost:
             raise cfn.SandboxError(f"stack {name}: moto dropped outputs {sorted(lost)}")
@@ -646,6 +652,8 @@ class Sandbox:
     ) -> None:
         lam = self.client("lambda")
         for logical, code_dir in code_dirs.items():
+            if logical not in resolver.physical:  # its Condition is false: not created
+                continue
             fn_name = resolver.physical[logical]
             conf = lam.get_function_configuration(FunctionName=fn_name)
             spec = FunctionSpec(

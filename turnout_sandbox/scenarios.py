@@ -14,6 +14,7 @@ from typing import Any
 from turnout_sandbox.demo import REPO, DemoService
 from turnout_sandbox.fault_scenarios import FAULT_BODIES, SCENARIO_FAULTS
 from turnout_sandbox.sandbox import Sandbox, Stack
+from turnout_sandbox.scenarios_ecs import ECS_BODIES, ECS_FAULTS, ECS_SCENARIOS
 from turnout_sandbox.timeline import Step, Timeline, gate_check
 
 STACK = "turnout-hello-aws"
@@ -36,6 +37,7 @@ SCENARIOS: dict[str, str] = {
     "the push still deploys, nothing runs twice that must not",
     "lost-event": "the ECR push event of a built image is lost: the gate tick's reconciliation "
     "notices the build that never deployed and deploys it, recording why",
+    **ECS_SCENARIOS,
 }
 
 
@@ -91,6 +93,7 @@ class Run:
         stack_name: str = STACK,
         faults: str | None = None,
         clock: str = "discrete",
+        engine: str = "codedeploy",
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
@@ -101,7 +104,9 @@ class Run:
         self.sandbox.iam.record_calls = True  # a scenario's calls feed the least-privilege check
         self.v0 = self.sandbox.runtime.clock.now()
         self.timeline = Timeline(self.v0, self.t0, on_step)
-        self.demo = DemoService(termination_wait_minutes=termination_wait_minutes).create()
+        self.demo = DemoService(
+            termination_wait_minutes=termination_wait_minutes, engine=engine
+        ).create()
         self.stack_name = stack_name
         self.stack: Stack = self.sandbox.deploy_stack(
             stack_name,
@@ -299,6 +304,23 @@ def _latest_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def _run_options(
+    name: str, bake_minutes: int | None, termination_wait_minutes: int | None
+) -> dict[str, Any]:
+    """The Run options of scenario ``name``: bake, timeout, the group's wait, trigger, engine."""
+    bake = 5 if bake_minutes is None else bake_minutes
+    options: dict[str, Any] = {"bake_minutes": bake, "timeout_minutes": 10}
+    if termination_wait_minutes is not None:
+        options["termination_wait_minutes"] = termination_wait_minutes
+    elif bake + 10 > 55:  # the hook cannot hold that long: the group's wait must
+        options["termination_wait_minutes"] = bake + 20
+    if name in ("gated", "duplicate"):
+        options["trigger"] = "manual"
+    if name in ECS_SCENARIOS:
+        options["engine"] = "ecs"
+    return options
+
+
 def run_scenario(
     name: str,
     *,
@@ -321,21 +343,14 @@ def run_scenario(
     (default; ``speed`` caps it, default no cap) or ``scaled`` (``speed``, default 200)."""
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
-    bake = 5 if bake_minutes is None else bake_minutes
-    options: dict[str, Any] = {"bake_minutes": bake, "timeout_minutes": 10}
-    if termination_wait_minutes is not None:
-        options["termination_wait_minutes"] = termination_wait_minutes
-    elif bake + 10 > 55:  # the hook cannot hold that long: the group's wait must
-        options["termination_wait_minutes"] = bake + 20
-    if name == "gated":
-        options["trigger"] = "manual"
-    if name == "duplicate":
-        options["trigger"] = "manual"
+    options = _run_options(name, bake_minutes, termination_wait_minutes)
     if clock == "scaled":
         speed = DEFAULT_SPEED if speed is None else speed
         if name == "burst":  # five pipelines at once: slower virtual time keeps them in order
             speed = min(speed, 60.0)
-    spec = ",".join(f for f in (SCENARIO_FAULTS.get(name, lambda: "")(), faults) if f)
+    spec = ",".join(
+        f for f in ({**SCENARIO_FAULTS, **ECS_FAULTS}.get(name, lambda: "")(), faults) if f
+    )
     options["clock"] = clock
     run = Run(on_step, speed, iam=iam, stack_name=stack_name, faults=spec or None, **options)
     result = ScenarioResult(name, False, SCENARIOS[name])
@@ -663,4 +678,5 @@ _BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "stuck": _failing("stuck", "GateTimedOut"),
     "short-tag": _short_tag,
     **FAULT_BODIES,
+    **ECS_BODIES,
 }

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from cfn_template import STATEMACHINES
 
-from turnout_cli.status import BUILD_PHASES, DEPLOY_PHASES, GATE_STATE
+from turnout_cli.status import BUILD_PHASES, DEPLOY_PHASES, ECS_DEPLOY_PHASES, GATE_STATE
 
 pytestmark = pytest.mark.checks
 
@@ -45,7 +45,8 @@ def running_states(name: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("machine", "phases"), [("deploy", DEPLOY_PHASES), ("build", BUILD_PHASES)]
+    ("machine", "phases"),
+    [("deploy", DEPLOY_PHASES), ("deploy_ecs", ECS_DEPLOY_PHASES), ("build", BUILD_PHASES)],
 )
 def test_given_the_asl_when_compared_with_the_cli_phase_table_then_the_state_names_are_equal(
     machine: str, phases: Mapping[str, str]
@@ -58,6 +59,7 @@ def test_given_the_asl_when_compared_with_the_cli_phase_table_then_the_state_nam
 def test_given_the_gate_state_the_cli_matches_when_read_from_the_asl_then_it_waits_for_a_token() -> (
     None
 ):
-    state = asl_states("deploy").get(GATE_STATE)
-    assert state is not None, f"deploy.asl.json has no state {GATE_STATE}"
-    assert str(state.get("Resource", "")).endswith(".waitForTaskToken")
+    for machine in ("deploy", "deploy_ecs"):
+        state = asl_states(machine).get(GATE_STATE)
+        assert state is not None, f"{machine}.asl.json has no state {GATE_STATE}"
+        assert str(state.get("Resource", "")).endswith(".waitForTaskToken")

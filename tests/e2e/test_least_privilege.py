@@ -18,13 +18,22 @@ from turnout_sandbox.scenarios import run_scenario
 
 pytestmark = pytest.mark.e2e
 
-SCENARIOS = ("happy", "unhealthy", "build-fails", "gated", "short-tag", "dead-letter")
+SCENARIOS = (
+    "happy",
+    "unhealthy",
+    "build-fails",
+    "gated",
+    "short-tag",
+    "dead-letter",
+    "ecs-happy",
+    "ecs-unhealthy",
+)
 
 #: (logical role, action) -> why no scenario above needs it, yet the stack keeps it.
 NOT_EXERCISED: dict[tuple[str, str], str] = {
     **{
         (role, action): "Step Functions' own log delivery (set up when the machine is created)"
-        for role in ("BuildStateMachineRole", "DeployStateMachineRole")
+        for role in ("BuildStateMachineRole", "DeployStateMachineRole", "EcsDeployStateMachineRole")
         for action in (
             "logs:CreateLogDelivery",
             "logs:DeleteLogDelivery",
@@ -67,8 +76,16 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     **{
         (role, "sqs:SendMessage"): "Lambda's delivery of an asynchronous event that still "
         "failed after its retries to the dead-letter queue (no scenario fails one)"
-        for role in ("GateHookFunctionRole", "DeploymentEventsFunctionRole")
+        for role in (
+            "GateHookFunctionRole",
+            "DeploymentEventsFunctionRole",
+            "EcsDeploymentFunctionRole",
+        )
     },
+    ("EcsDeploymentFunctionRole", "ecs:StopServiceDeployment"): "a rollback asked for before "
+    "turnout's PAUSE hook waits (the gate wait ended before POST_PRODUCTION_TRAFFIC_SHIFT)",
+    ("EcsDeploymentFunctionRole", "states:SendTaskFailure"): "a deployment ECS ended otherwise "
+    "during a wait (rolled back by itself at the hook's timeout)",
 }
 
 #: Needed in some runs and not others: which comes first (the event or the arming of its
@@ -98,6 +115,7 @@ LEDGER_ACTIONS: dict[str, set[str]] = {
     "DeploymentEventsFunctionRole": {"GetItem", "UpdateItem", "DeleteItem"},
     "FinishFunctionRole": {"GetItem", "PutItem", "UpdateItem"},
     "UndeliveredFunctionRole": {"PutItem"},
+    "EcsDeploymentFunctionRole": {"GetItem", "Query", "UpdateItem", "DeleteItem"},
 }
 
 #: BuildRole's grants in template.yaml, each needed by every build (BatchGetImage and
@@ -125,6 +143,11 @@ MUST_BE_NEEDED = {
     ("BuildStateMachineRole", "codebuild:StartBuild"),
     ("FinishFunctionRole", "sns:Publish"),
     ("GateTickFunctionRole", "cloudwatch:DescribeAlarms"),
+    # DeploymentEngine=ecs (ecs-happy, ecs-unhealthy)
+    ("EcsDeploymentFunctionRole", "ecs:UpdateService"),
+    ("EcsDeploymentFunctionRole", "ecs:DescribeServiceDeployments"),
+    ("EcsDeploymentFunctionRole", "ecs:ContinueServiceDeployment"),
+    ("EcsDeployStateMachineRole", "lambda:InvokeFunction"),
     # the build of a short commit tag (aws-fidelity row 17's buildspecs; short-tag)
     ("ResolveImageFunctionRole", "dynamodb:Query"),
     # EventBridge starts both machines as the targets' role (a push; an image push)

@@ -43,6 +43,17 @@ DEPLOYED_GROUP_HELD = [
 ]
 ROLLED_BACK = [*_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
 NOT_DEPLOYED_NOW = [*_ADMITTED, "NotDeployedNow"]
+#: DeploymentEngine=ecs (statemachines/deploy_ecs.asl.json): ECS built-in blue/green, the
+#: gate at turnout's PAUSE hook.
+_ECS_DEPLOYING = [*_ADMITTED, "RenderTaskDefinition", "StartDeployment", "WaitForHealthGate"]
+ECS_DEPLOYED = [
+    *_ECS_DEPLOYING,
+    "ContinueDeployment",
+    "WaitForDeploymentSuccess",
+    "RecordSuccess",
+    "Deployed",
+]
+ECS_ROLLED_BACK = [*_ECS_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
 
 #: Per scenario and state machine, the path of every execution (in any order of executions:
 #: which redelivery is admitted first is a race, the path each one takes is not).
@@ -62,6 +73,10 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "dead-letter": {"build": [], "deploy": []},
     # The push event is lost: the one deploy is the reconciliation's, on the same path.
     "lost-event": {"build": [BUILT], "deploy": [DEPLOYED]},
+    "ecs-happy": {"build": [BUILT], "deploy": [ECS_DEPLOYED]},
+    "ecs-unhealthy": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
+    # the gate never answers: ECS's own rollback at the hook's timeout, recorded as one
+    "ecs-gate-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
 }
 
 
@@ -166,6 +181,20 @@ def test_given_a_60_minute_bake_when_a_push_deploys_then_transitions_equal_the_5
     assert sixty.ok, _explain(sixty)
     assert five.summary["transitions"] == sixty.summary["transitions"] <= 40
     assert five.paths == sixty.paths == {"build": [BUILT], "deploy": [DEPLOYED_GROUP_HELD]}
+
+
+def test_given_the_ecs_engine_when_a_push_deploys_then_transitions_stay_within_codedeploys() -> (
+    None
+):
+    # issue 10, Performance: an ecs deploy within 20 % of the CodeDeploy engine's
+    # transitions, for a 5- and a 60-minute bake alike (the gate waits on a task token).
+    five = run_scenario("ecs-happy", bake_minutes=5, speed=SPEED)
+    sixty = run_scenario("ecs-happy", bake_minutes=60, speed=SPEED)
+    assert five.ok, _explain(five)
+    assert sixty.ok, _explain(sixty)
+    assert five.summary["transitions"] == sixty.summary["transitions"]
+    assert five.paths == sixty.paths == {"build": [BUILT], "deploy": [ECS_DEPLOYED]}
+    assert len(ECS_DEPLOYED) <= 1.2 * len(DEPLOYED)
 
 
 def test_given_an_unknown_scenario_when_run_then_the_error_names_the_choices() -> None:

@@ -160,6 +160,7 @@ def snapshot(aws: Aws, stack: Stack, now: float, policy: GatePolicy | None = Non
     rows = {str(r.get("attemptId", "")): r for r in rows_list}
     by_execution = {str(r.get("executionArn")): r for r in rows_list if r.get("executionArn")}
     policy = policy or GatePolicy()
+    engine = stack.get("DeploymentEngine") or "codedeploy"  # older stacks: CodeDeploy only
     running: list[Running] = []
     notes: list[str] = []
     seen_attempts: set[str] = set()
@@ -187,6 +188,7 @@ def snapshot(aws: Aws, stack: Stack, now: float, policy: GatePolicy | None = Non
                     execution=execution,
                     row=row,
                     policy=policy,
+                    engine=engine,
                 )
             )
     if state.running and state.running.attempt_id not in seen_attempts:
@@ -221,6 +223,7 @@ def snapshot(aws: Aws, stack: Stack, now: float, policy: GatePolicy | None = Non
         running=tuple(running),
         queued=_slot_view(state.queued, rows) if state.queued else None,
         notes=tuple(notes),
+        engine=engine,
     )
 
 
@@ -252,8 +255,9 @@ def _running_of(
     execution: Mapping[str, Any],
     row: Mapping[str, Any],
     policy: GatePolicy,
+    engine: str = "codedeploy",
 ) -> Running:
-    phase = phase_of_state(kind, state_name)
+    phase = phase_of_state(kind, state_name, engine)
     deployment_id = str(row.get("deploymentId", ""))
     gate: GateView | None = None
     if kind == "deploy" and state_name == GATE_STATE and deployment_id:
@@ -262,7 +266,7 @@ def _running_of(
             policy.load(aws, stack)
             gate = GateView.from_item(item, policy.bake_seconds, policy.timeout_seconds)
             phase = "gate"
-        else:
+        elif engine == "codedeploy":  # CodeDeploy's target lifecycle; ECS has none to read
             phase = _traffic(aws, deployment_id) or phase
     commit = str(row.get("commitId", ""))
     if kind == "build" and not commit:

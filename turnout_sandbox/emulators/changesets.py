@@ -447,7 +447,14 @@ def update_keeping_unsupported(
     logical_id: str, resource_json: dict[str, Any], resources_map: Any, **kwargs: Any
 ) -> Any:
     """moto's, but a resource whose type moto cannot update keeps its resource (moto dropped it
-    from the stack: a later Ref of it failed), and the sandbox log says so."""
+    from the stack: a later Ref of it failed), and the sandbox log says so; and a resource
+    whose Condition is false is not updated (CloudFormation User Guide, "Conditions": such a
+    resource is not created; moto's create path skips it, its update path resolved it and
+    failed on its Fn::GetAtt of another resource that was never created). A resource whose
+    condition turns false is left as it was (CloudFormation would delete it)."""
+    condition = resource_json.get("Condition")
+    if isinstance(condition, str) and not resources_map.lazy_condition_map.get(condition, True):
+        return resources_map._parsed_resources.get(logical_id)
     updated = update_keeping_unsupported.original(
         logical_id, resource_json, resources_map, **kwargs
     )
@@ -527,6 +534,11 @@ INTERNALS: Final[tuple[Internal, ...]] = (
     Internal(
         "moto.cloudformation.models:Stack._add_stack_event",
         "the stack events of a change set's execution and rollback",
+    ),
+    Internal(
+        "moto.cloudformation.parsing:ResourceMap.load_conditions",
+        "an update skips a resource whose Condition is false: the lazy_condition_map "
+        "load_conditions builds (UpdateStack loads the new conditions before it updates)",
     ),
     Internal(
         "moto.cloudformation.models:Stack.create_resources",

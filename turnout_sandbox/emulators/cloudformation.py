@@ -334,7 +334,23 @@ _CREATE_RESOURCES: Final = AttributePatch(
 )
 
 
+def _created_resources(self: Any) -> list[Any]:
+    return [resource for resource in self.resource_map.values() if resource is not None]
+
+
+_STACK_RESOURCES: Final = AttributePatch(
+    name="cloudformation.stack-resources-created-only",
+    owner="moto.cloudformation.models:Stack",
+    attribute="stack_resources",
+    new=property(_created_resources),
+    why="a resource whose Condition is false is not created, so DescribeStackResources and "
+    'ListStackResources do not list it (CloudFormation User Guide, "Conditions"); moto '
+    "listed it as an entry without LogicalResourceId, and a lookup by logical id raised",
+)
+
+
 PATCHES: Final[tuple[Patch, ...]] = (
+    _STACK_RESOURCES,
     _GENERATE_NAME,
     _PARSE_AND_NAME,
     _PARSE_AND_CREATE,

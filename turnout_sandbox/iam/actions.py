@@ -487,17 +487,10 @@ def _sqs_queue(call: ApiCall) -> Sequence[str]:
     return [arn(call, "sqs", "queue", Account=account, QueueName=name)]
 
 
-#: SQS operations on one queue and the IAM action each needs (batch forms need the single one).
-_SQS_OPS: dict[str, str | None] = {
-    "SendMessage": None,
-    "SendMessageBatch": "SendMessage",
-    "ReceiveMessage": None,
-    "DeleteMessage": None,
-    "DeleteMessageBatch": "DeleteMessage",
-    "ChangeMessageVisibility": None,
-    "GetQueueAttributes": None,
-    "GetQueueUrl": None,
-}
+#: SQS operations on one queue and the IAM action each needs (a batch needs the single one).
+_SQS_SINGLE = "SendMessage ReceiveMessage DeleteMessage ChangeMessageVisibility GetQueueAttributes"
+_SQS_BATCH = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage"}
+_SQS_OPS: dict[str, str | None] = dict.fromkeys([*_SQS_SINGLE.split(), "GetQueueUrl"]) | _SQS_BATCH
 
 
 def _deployment_group(app: Callable[[ApiCall], str], group: Callable[[ApiCall], str]) -> Resolve:
@@ -587,6 +580,15 @@ OPERATIONS: dict[tuple[str, str], _Op] = {
         extra=(ecs_tag_on_create, pass_role("role", to="ecs.amazonaws.com")),
     ),
     ("ecs", "TagResource"): _Op(_given("resourceArn"), tags="tags"),
+    # ECS built-in blue/green (DeploymentEngine=ecs: the EcsDeployment function). SAR, ecs:
+    # UpdateService on the service; the service deployment actions on resource type
+    # service-deployment (arn:...:service-deployment/<cluster>/<service>/<id>).
+    ("ecs", "UpdateService"): _Op(
+        _typed("ecs", "service", ClusterName=_param_or("cluster", "default"), ServiceName="service")
+    ),
+    ("ecs", "DescribeServiceDeployments"): _Op(_given("serviceDeploymentArns")),
+    ("ecs", "ContinueServiceDeployment"): _Op(_given("serviceDeploymentArn")),
+    ("ecs", "StopServiceDeployment"): _Op(_given("serviceDeploymentArn")),
     # ECR (ResolveImage; the CodeBuild service role's docker push).
     ("ecr", "DescribeImages"): _Op(_ecr_repository),
     ("ecr", "BatchGetImage"): _Op(_ecr_repository),

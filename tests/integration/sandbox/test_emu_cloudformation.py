@@ -129,3 +129,59 @@ def test_given_a_state_machine_name_the_service_refuses_when_created_then_the_st
     ]
     assert len(reasons) == 1
     assert "Member must have length less than or equal to 80" in reasons[0]
+
+
+def _conditional(role_name: str) -> dict[str, Any]:
+    """A role that exists, and a queue (with a policy reading the role) whose Condition is
+    false (CloudFormation User Guide, "Conditions": such a resource is not created)."""
+    return {
+        "Conditions": {"Never": {"Fn::Equals": ["a", "b"]}},
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"RoleName": role_name, "AssumeRolePolicyDocument": TRUST},
+            },
+            "OtherRole": {
+                "Type": "AWS::IAM::Role",
+                "Condition": "Never",
+                "Properties": {"AssumeRolePolicyDocument": TRUST},
+            },
+            "Queue": {
+                "Type": "AWS::SQS::Queue",
+                "Condition": "Never",
+                "Properties": {
+                    "Tags": [{"Key": "r", "Value": {"Fn::GetAtt": ["OtherRole", "Arn"]}}]
+                },
+            },
+        },
+    }
+
+
+def test_given_resources_whose_condition_is_false_when_listed_and_updated_then_they_do_not_exist(
+    cfn: Any,
+) -> None:
+    cfn.create_stack(
+        StackName="conditional",
+        TemplateBody=json.dumps(_conditional("conditional-a")),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+
+    listed = cfn.describe_stack_resources(StackName="conditional")["StackResources"]
+    assert [r["LogicalResourceId"] for r in listed] == ["Role"]
+
+    # the queue's JSON changes too: an update must not resolve it (its GetAtt names a role
+    # that was never created)
+    changed = _conditional("conditional-a")
+    changed["Resources"]["Queue"]["Properties"]["Tags"][0]["Key"] = "s"
+    cfn.update_stack(
+        StackName="conditional",
+        TemplateBody=json.dumps(changed),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+
+    stack = cfn.describe_stacks(StackName="conditional")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    listed = cfn.describe_stack_resources(StackName="conditional")["StackResources"]
+    assert [(r["LogicalResourceId"], r["PhysicalResourceId"]) for r in listed] == [
+        ("Role", "conditional-a")
+    ]

@@ -19,6 +19,7 @@ from tests.integration.alarms import put_5xx_alarm
 from tests.integration.sandbox.conftest import MotoClients, emulated
 from tests.integration.sandbox.conftest import wait_for as conftest_wait_for
 from tests.integration.sandbox.patch_checks import assert_patches_round_trip
+from turnout_sandbox.demo_ecs import weighted_rule
 from turnout_sandbox.emulators import ecs_bluegreen
 from turnout_sandbox.runtime import (
     DEFAULT_ACCOUNT,
@@ -209,24 +210,7 @@ def _build_world(runtime: Runtime, events: list[dict[str, Any]], hooks: FakeHook
                 {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
             ],
         )["Listeners"][0]["ListenerArn"]
-        rules.append(
-            elb.create_rule(
-                ListenerArn=listener,
-                Priority=1,
-                Conditions=[{"Field": "path-pattern", "Values": ["/*"]}],
-                Actions=[
-                    {
-                        "Type": "forward",
-                        "ForwardConfig": {
-                            "TargetGroups": [
-                                {"TargetGroupArn": blue, "Weight": 100},
-                                {"TargetGroupArn": green, "Weight": 0},
-                            ]
-                        },
-                    }
-                ],
-            )["Rules"][0]["RuleArn"]
-        )
+        rules.append(weighted_rule(elb, listener, blue, green))
     ecr = boto3.client("ecr", region_name=REGION)
     ecr.create_repository(repositoryName=REPO)
     digests = {}

@@ -152,6 +152,17 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("ecs", "CreateService"): {"serviceName": "web"},
     ("ecs", "TagResource"): {"resourceArn": f"arn:aws:ecs:{R}:{A}:cluster/c", "tags": []},
+    ("ecs", "UpdateService"): {"cluster": "c", "service": "web", "taskDefinition": "web:2"},
+    ("ecs", "DescribeServiceDeployments"): {
+        "serviceDeploymentArns": [f"arn:aws:ecs:{R}:{A}:service-deployment/c/web/abc"]
+    },
+    ("ecs", "ContinueServiceDeployment"): {
+        "serviceDeploymentArn": f"arn:aws:ecs:{R}:{A}:service-deployment/c/web/abc",
+        "hookId": "h",
+    },
+    ("ecs", "StopServiceDeployment"): {
+        "serviceDeploymentArn": f"arn:aws:ecs:{R}:{A}:service-deployment/c/web/abc"
+    },
     ("ecr", "DescribeImages"): {"repositoryName": "web"},
     ("ecr", "BatchGetImage"): {"repositoryName": "web"},
     ("ecr", "GetDownloadUrlForLayer"): {"repositoryName": "web"},

@@ -62,8 +62,15 @@ def _create_service(self: EC2ContainerServiceResponse) -> ActionResult:
     )
     with LOCK:
         service.deployment_configuration = dict(deployment_configuration)
-    control.start_deployment(_backend(self), service, config)
+    _current(service, control.start_deployment(_backend(self), service, config).arn)
     return result
+
+
+def _current(service: Any, deployment_arn: str) -> None:
+    """botocore model, Service.currentServiceDeployment: "The ARN of the current service
+    deployment" (DescribeServices, CreateService and UpdateService answer it)."""
+    with LOCK:
+        service.current_service_deployment = deployment_arn
 
 
 def _update_service(self: EC2ContainerServiceResponse) -> ActionResult:
@@ -109,7 +116,7 @@ def _update_service(self: EC2ContainerServiceResponse) -> ActionResult:
         or self._get_param("networkConfiguration") is not None
     )
     if new_deployment:
-        control.start_deployment(backend, service, config)
+        _current(service, control.start_deployment(backend, service, config).arn)
     return result
 
 

@@ -8,14 +8,16 @@ from typing import Any
 
 from turnout.appspec import render_appspec
 from turnout.deps import Deps
-from turnout.errors import ConfigError
+from turnout.ecs_engine import check_service, deployment_configuration, hook_timeout_minutes
+from turnout.errors import ConfigError, InvalidEvent, PolicyViolation
 from turnout.ledger import Phase
 from turnout.logic.gate_tick import hold_mode_of
 from turnout.logic.registration import registration_refusal
 from turnout.observability import logger
-from turnout.policy import ServiceView, check_policy
+from turnout.policy import ServiceView, check_policy, taskdef_refusals
 from turnout.queue import Slot
-from turnout.render import parse_extra_images, render_task_definition
+from turnout.render import RenderedTaskDefinition, parse_extra_images, render_task_definition
+from turnout.textfiles import clipped
 
 #: Time allowed from CreateDeployment until production traffic reaches the new task set.
 TRAFFIC_SHIFT_ALLOWANCE_SECONDS = 3600
@@ -52,11 +54,12 @@ def refuse_manual_reroute(action_on_timeout: str, deployment_group: str) -> None
         )
 
 
-def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+def _rendered(
+    deps: Deps, slot: Slot, taskdef_text: str
+) -> tuple[RenderedTaskDefinition, dict[str, Any]]:
+    """taskdef.json (read AT the commit), the image pinned by digest: the rendering and the
+    RegisterTaskDefinition arguments (turnout's tags added)."""
     cfg = deps.config
-    slot = Slot.from_item(state.get("attempt") or {}, "deploy state: attempt")
-    taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
-    appspec_text = deps.codecommit.file_at(slot.commit_id, cfg.appspec_path)
     images = {
         "IMAGE": slot.image_uri,
         "IMAGE1_NAME": slot.image_uri,
@@ -82,6 +85,32 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         {"key": "turnout:digest", "value": slot.digest},
     ]
     kwargs["tags"] = tags
+    return taskdef, kwargs
+
+
+def _register(deps: Deps, kwargs: dict[str, Any]) -> tuple[str, int]:
+    try:
+        return deps.ecs.register(kwargs)
+    except Exception as exc:
+        refused = registration_refusal(exc, deps.config.taskdef_path)
+        if refused is None:
+            raise
+        raise refused from exc
+
+
+def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    cfg = deps.config
+    slot = Slot.from_item(state.get("attempt") or {}, "deploy state: attempt")
+    # The ecs deploy state machine says so (DeploymentEngine=ecs has its own definition);
+    # not an environment variable: Render's environment is at its 4 KB bound (row 20).
+    engine = state.get("engine", "codedeploy")
+    if engine == "ecs":
+        return _render_for_ecs(deps, slot)
+    if engine != "codedeploy":
+        raise InvalidEvent(f"deploy state: engine {engine!r} is not codedeploy or ecs")
+    taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
+    appspec_text = deps.codecommit.file_at(slot.commit_id, cfg.appspec_path)
+    taskdef, kwargs = _rendered(deps, slot, taskdef_text)
     # Check the AppSpec against the task definition, and both against the policy, before
     # registering anything.
     checked = render_appspec(
@@ -107,13 +136,7 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     termination_wait = deps.codedeploy.termination_wait_minutes()
     # A ConfigError must come before anything is registered.
     mode = hold_mode_of(deps, termination_wait)
-    try:
-        arn, revision = deps.ecs.register(kwargs)
-    except Exception as exc:
-        refused = registration_refusal(exc, cfg.taskdef_path)
-        if refused is None:
-            raise
-        raise refused from exc
+    arn, revision = _register(deps, kwargs)
     appspec = render_appspec(
         appspec_text,
         task_definition_arn=arn,
@@ -141,5 +164,54 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "gateWaitTimeoutSeconds": (cfg.gate_timeout_minutes + cfg.gate_bake_minutes) * 60
         + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
         "completionWaitTimeoutSeconds": completion_wait_timeout_seconds(termination_wait),
+        "droppedFields": list(taskdef.dropped_fields),
+    }
+
+
+def _render_for_ecs(deps: Deps, slot: Slot) -> dict[str, Any]:
+    """DeploymentEngine=ecs: no AppSpec; the service must be ECS built-in blue/green (checked,
+    with the repository policy, before anything is registered); the deployment configuration
+    UpdateService will send carries turnout's PAUSE hook (:mod:`turnout.ecs_engine`)."""
+    cfg = deps.config
+    if cfg.gate_target_health:
+        # The gate reads the new task set's target group (task sets: CodeDeploy only); under
+        # ECS built-in blue/green that would be the new service revision's (not wired yet).
+        raise ConfigError(
+            "GateTargetHealth=true is not supported with DeploymentEngine=ecs yet: set it to "
+            "false and gate on GateAlarmNames and GateHttpUrl"
+        )
+    taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
+    taskdef, kwargs = _rendered(deps, slot, taskdef_text)
+    service = deps.ecs.service_description()
+    if service is None:
+        raise ConfigError(f"ECS service {cfg.service} does not exist in cluster {cfg.cluster}")
+    check_service(service, cfg.service)
+    refusals = taskdef_refusals(cfg.policy, ServiceView.of(service), taskdef, path=cfg.taskdef_path)
+    if refusals:
+        raise PolicyViolation(clipped("; ".join(str(r) for r in refusals)))
+    budget = cfg.gate_timeout_minutes + cfg.gate_bake_minutes
+    timeout = hook_timeout_minutes(budget, cfg.gate_check_interval_minutes)
+    configuration = deployment_configuration(service.get("deploymentConfiguration") or {}, timeout)
+    arn, revision = _register(deps, kwargs)
+    deps.store.put_attempt(
+        cfg.service_key,
+        slot.attempt_id,
+        {
+            "taskDefinitionArn": arn,
+            "taskDefinitionRevision": revision,
+            "engine": "ecs",
+            "phase": Phase.DEPLOYING.value,
+        },
+    )
+    logger.info("task definition registered", extra={"arn": arn, "engine": "ecs"})
+    return {
+        "taskDefinitionArn": arn,
+        "revision": revision,
+        "engine": "ecs",
+        "deploymentConfiguration": configuration,
+        # The state machine's own bound on the gate wait: past the hook's timeout ECS has
+        # rolled back by itself, and its event ends the wait first.
+        "gateWaitTimeoutSeconds": timeout * 60 + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
+        "completionWaitTimeoutSeconds": COMPLETION_ALLOWANCE_SECONDS,
         "droppedFields": list(taskdef.dropped_fields),
     }

@@ -329,6 +329,8 @@ def reconcile(deps: Deps) -> dict[str, list[str]]:
     resolved: dict[str, list[str]] = {}
     for item in list(deps.store.query(WAITS_INDEX)):
         deployment_id, kind = str(item.get("deploymentId", "")), str(item.get("kind", ""))
+        if item.get("engine") == "ecs":  # an ECS service deployment, not CodeDeploy's
+            continue
         if now - float(item.get("armedAt", now)) < RECONCILE_AFTER_SECONDS:
             continue
         try:

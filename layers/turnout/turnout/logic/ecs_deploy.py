@@ -1,0 +1,277 @@
+"""DeploymentEngine=ecs: start the ECS blue/green deployment, arm its waits, run the gate at
+its PAUSE hook, answer the hook, and resume the waits from ECS's EventBridge events.
+
+The waits are driven by the ``ECS Hook State Change`` and ``ECS Deployment State Change``
+events (ECS developer guide, pause-lifecycle-hooks.html and ecs_service_deployment_events.html),
+each confirmed with DescribeServiceDeployments before it acts (security-review row 8), never
+by polling: an arm looks once, for an event that came before its token was stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from turnout import clock
+from turnout.adapters.ecs import ServiceDeployment
+from turnout.deps import Deps
+from turnout.ecs_engine import ENDS, GATE_STAGE
+from turnout.errors import InvalidEvent, UntrustedInvocation
+from turnout.gate import start as start_gate_state
+from turnout.ledger import Phase
+from turnout.logic.waits import WAITS_INDEX, _end_wait, _index_wait
+from turnout.observability import logger
+
+ENGINE = "ecs"
+_TTL = 3 * 24 * 3600
+HOOK_DETAIL_TYPE = "ECS Hook State Change"
+DEPLOYMENT_DETAIL_TYPE = "ECS Deployment State Change"
+
+
+def handle(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    """The one entry of the ecs_deployment function: an EventBridge event, or a task of the
+    deploy state machine (``action`` start | arm | answer)."""
+    kind = event.get("detail-type")
+    if kind == HOOK_DETAIL_TYPE:
+        return on_hook_event(event, deps)
+    if kind == DEPLOYMENT_DETAIL_TYPE:
+        return on_deployment_event(event, deps)
+    action = event.get("action")
+    if action == "start":
+        return start(event, deps)
+    if action == "arm":
+        return arm(event, deps)
+    if action == "answer":
+        return answer(event, deps)
+    raise InvalidEvent(
+        "ecs_deployment input: an ECS Hook/Deployment State Change event, or action "
+        f"start|arm|answer (got action {action!r})"
+    )
+
+
+def _service_arn_ok(deps: Deps, service_arn: str) -> bool:
+    cfg = deps.config
+    return service_arn.endswith(f":service/{cfg.cluster}/{cfg.service}")
+
+
+def _ours(deps: Deps, arn: str) -> ServiceDeployment:
+    """The service deployment ``arn``, confirmed to be this stack's service."""
+    found = deps.ecs.deployment(arn)
+    if found is None or not _service_arn_ok(deps, found.service_arn):
+        owner = found.service_arn if found else "nobody ECS knows"
+        raise UntrustedInvocation(f"service deployment {arn} belongs to {owner}, not this service")
+    return found
+
+
+# ---------------------------------------------------------------------------- start
+def start(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    """UpdateService with the registered task definition and turnout's PAUSE hook."""
+    render = payload.get("render") or {}
+    attempt = payload.get("attempt") or {}
+    td_arn, configuration = render.get("taskDefinitionArn"), render.get("deploymentConfiguration")
+    if not isinstance(td_arn, str) or not isinstance(configuration, dict):
+        raise InvalidEvent(
+            "ecs_deployment start: needs render.taskDefinitionArn and "
+            "render.deploymentConfiguration"
+        )
+    arn = deps.ecs.update_service(td_arn, configuration)
+    if not arn:
+        raise InvalidEvent(
+            f"UpdateService of {deps.config.service} named no currentServiceDeployment: the "
+            "service is not under ECS built-in blue/green"
+        )
+    deps.store.put_attempt(
+        deps.config.service_key,
+        str(attempt.get("attemptId", "")),
+        {
+            "engine": ENGINE,
+            "deploymentId": arn,
+            "serviceDeploymentArn": arn,
+            "phase": Phase.TRAFFIC_SHIFTING.value,
+        },
+    )
+    logger.info("ECS service deployment started", extra={"deployment": arn})
+    return {"deploymentId": arn, "serviceDeploymentArn": arn, "engine": ENGINE}
+
+
+# ---------------------------------------------------------------------------- waits
+def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    kind, token, arn = payload.get("kind"), payload.get("taskToken"), payload.get("deploymentId")
+    if (
+        kind not in ("gate", "completion", "rollback")
+        or not isinstance(token, str)
+        or not isinstance(arn, str)
+    ):
+        raise InvalidEvent(
+            "ecs_deployment arm: needs kind (gate|completion|rollback), taskToken and deploymentId"
+        )
+    found = _ours(deps, arn)
+    attempt_id = str((payload.get("attempt") or {}).get("attemptId", ""))
+    now = clock.now()
+    fields = {"taskToken": token, "attemptId": attempt_id, "armedAt": now, "engine": ENGINE}
+    key = ("GATES", arn) if kind == "gate" else (f"DEPLOYMENT#{arn}", f"WAIT#{kind}")
+    # Never replace another execution's token (as turnout.logic.waits.arm).
+    item = deps.store.update_if(
+        *key,
+        fields | {"expiresAt": int(now) + _TTL},
+        condition="attribute_not_exists(#token) OR #token = :token OR #attempt = :attempt",
+        names={"#token": "taskToken", "#attempt": "attemptId"},
+        values={":token": token, ":attempt": attempt_id or "-"},
+    )
+    if item is None:
+        raise UntrustedInvocation(f"the {kind} wait of {arn} is already armed with another token")
+    _index_wait(deps, arn, kind, now)
+    deps.store.update(WAITS_INDEX, f"{kind}#{arn}", {"engine": ENGINE})
+    phase = {"gate": Phase.TRAFFIC_SHIFTING, "rollback": Phase.ROLLING_BACK}.get(
+        str(kind), Phase.TERMINATING
+    )
+    deps.store.put_attempt(deps.config.service_key, attempt_id, {"phase": phase.value})
+    # The event may have come before the token was stored: look once, now that it is.
+    resolved = _settle(deps, found)
+    if kind == "gate" and found.stage == GATE_STAGE and found.awaiting_pause_hook():
+        _start_gate(deps, found)
+    logger.info("ECS wait armed", extra={"kind": kind, "deployment": arn, "status": found.status})
+    return {"armed": kind, "deploymentId": arn, "status": found.status, "resolved": resolved}
+
+
+def _start_gate(deps: Deps, found: ServiceDeployment) -> bool:
+    """Production traffic is on the new revision and turnout's PAUSE hook waits: the gate's
+    clock starts (once per hook execution, whatever the deliveries)."""
+    from turnout.logic.gate_tick import gate_budgets  # lazy: as waits.start_gate
+
+    hook_id = found.awaiting_pause_hook()
+    if hook_id is None:
+        return False
+    now = clock.now()
+    gate = deps.store.update_if(
+        "GATES",
+        found.arn,
+        {
+            "hookId": hook_id,
+            "engine": ENGINE,
+            "gateStartedAt": now,
+            "gateState": start_gate_state(now).to_dict(),
+            "expiresAt": int(now) + _TTL,
+            **gate_budgets(deps),
+        },
+        condition="attribute_not_exists(#started) OR #hook <> :hook",
+        names={"#started": "gateStartedAt", "#hook": "hookId"},
+        values={":hook": hook_id},
+    )
+    if gate is None:
+        logger.info("gate already started", extra={"deployment": found.arn, "hook": hook_id})
+        return False
+    if gate.get("attemptId"):
+        deps.store.put_attempt(
+            deps.config.service_key,
+            str(gate["attemptId"]),
+            {"phase": Phase.GATE.value, "gateStartedAt": now},
+        )
+    logger.info("gate started", extra={"deployment": found.arn, "hook": hook_id})
+    return True
+
+
+# ---------------------------------------------------------------------------- answer
+def answer(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    """The gate's verdict: CONTINUE (the old revision is cleaned up at once) or ROLLBACK.
+    A rollback asked for before the hook waits (the gate wait ended some other way) is
+    StopServiceDeployment ROLLBACK; a deployment already ended is left as it is."""
+    arn, action = payload.get("deploymentId"), payload.get("decision")
+    if not isinstance(arn, str) or action not in ("CONTINUE", "ROLLBACK"):
+        raise InvalidEvent(
+            "ecs_deployment answer: needs deploymentId and decision CONTINUE|ROLLBACK"
+        )
+    found = _ours(deps, arn)
+    if found.status in ENDS:
+        logger.info("deployment already ended", extra={"deployment": arn, "status": found.status})
+        return {"answered": None, "status": found.status}
+    hook_id = found.awaiting_pause_hook()
+    if hook_id is not None:
+        deps.ecs.continue_deployment(arn, hook_id, action)
+        answered = action
+    elif action == "ROLLBACK":
+        deps.ecs.stop_deployment(arn)
+        answered = "STOP_ROLLBACK"
+    else:
+        raise InvalidEvent(f"service deployment {arn} has no PAUSE hook awaiting action")
+    logger.info("ECS hook answered", extra={"deployment": arn, "action": answered})
+    return {"answered": answered, "status": found.status}
+
+
+# ---------------------------------------------------------------------------- events
+def on_hook_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    detail = event.get("detail") or {}
+    arn = str(detail.get("serviceDeploymentArn", ""))
+    if (
+        detail.get("eventName") != "HOOK_AWAITING_ACTION"
+        or detail.get("lifecycleStage") != GATE_STAGE
+    ):
+        reason = f"{detail.get('eventName')} at {detail.get('lifecycleStage')} starts no gate"
+        logger.info("hook event ignored", extra={"reason": reason})
+        return {"gate": "ignored", "reason": reason}
+    if not _service_arn_ok(deps, str(detail.get("serviceArn", ""))):
+        reason = f"service {detail.get('serviceArn')} is not this stack's"
+        logger.info("hook event ignored", extra={"reason": reason})
+        return {"gate": "ignored", "reason": reason}
+    found = _ours(deps, arn)  # confirmed with ECS: the payload could be forged
+    if found.stage != GATE_STAGE or found.awaiting_pause_hook() is None:
+        reason = f"DescribeServiceDeployments says {found.status} at {found.stage}, no hook waits"
+        logger.warning("hook event refused", extra={"deployment": arn, "reason": reason})
+        return {"gate": "refused", "reason": reason}
+    return {"gate": "started" if _start_gate(deps, found) else "already started"}
+
+
+def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
+    """A state change of this service's deployments: every open ecs wait is confirmed with
+    DescribeServiceDeployments (the event names the ``ecs-svc/...`` deployment id, not the
+    service deployment ARN, and its resources the service)."""
+    if not any(_service_arn_ok(deps, str(r)) for r in event.get("resources") or []):
+        reason = f"resources {event.get('resources')} are not this stack's service"
+        logger.info("deployment event ignored", extra={"reason": reason})
+        return {"resolved": {}}
+    arns = {
+        str(i.get("deploymentId", ""))
+        for i in deps.store.query(WAITS_INDEX)
+        if i.get("engine") == ENGINE
+    }
+    arns |= {str(g["sk"]) for g in deps.store.gates() if g.get("engine") == ENGINE}
+    resolved: dict[str, list[str]] = {}
+    for arn in sorted(a for a in arns if a):
+        found = deps.ecs.deployment(arn)
+        if found is not None and _service_arn_ok(deps, found.service_arn):
+            resolved[arn] = _settle(deps, found)
+    return {"resolved": resolved}
+
+
+def _settle(deps: Deps, found: ServiceDeployment) -> list[str]:
+    """Resume whatever waits on ``found`` now that it ended (nothing while it runs)."""
+    end = ENDS.get(found.status)
+    if end is None:
+        return []
+    arn, resolved = found.arn, []
+    why = f"service deployment {arn} is {found.status}"
+    gate = deps.store.gate(arn)
+    if gate and gate.get("taskToken"):
+        deps.sfn.fail(str(gate["taskToken"]), "DeploymentFailed", f"{why} during the health gate")
+        deps.store.delete_gate(arn)
+        resolved.append("gate")
+    # The completion wait resumes on SUCCESSFUL, the rollback wait on ROLLBACK_SUCCESSFUL;
+    # any other end fails them (RecordFailure).
+    for kind, wanted, failure in (
+        ("completion", "SUCCESS", why),
+        ("rollback", "ROLLED_BACK", f"{why}: the rollback did not happen"),
+    ):
+        wait = deps.store.wait(arn, kind)
+        if not wait:
+            continue
+        token = str(wait["taskToken"])
+        if end == wanted:
+            deps.sfn.succeed(token, {"deploymentId": arn, "state": found.status})
+        else:
+            deps.sfn.fail(token, "DeploymentFailed", failure)
+        _end_wait(deps, arn, kind)
+        resolved.append(kind)
+    logger.info(
+        "ECS deployment ended",
+        extra={"deployment": arn, "status": found.status, "resolved": resolved},
+    )
+    return resolved

@@ -1,0 +1,376 @@
+"""functions/ecs_deployment (DeploymentEngine=ecs): UpdateService, the waits, the PAUSE hook's
+answer and ECS's state change events, on moto DynamoDB with a fake ECS client for the
+service deployment APIs moto 5.2.5 lacks (answering as the botocore ECS model says)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.integration.handlers.conftest import (
+    ACCOUNT,
+    CLUSTER,
+    REGION,
+    SERVICE,
+    SERVICE_KEY,
+    World,
+    attempt,
+    client_error,
+)
+from turnout.adapters.ecs import Ecs
+from turnout.deps import Deps
+from turnout.ecs_engine import GATE_STAGE
+from turnout.errors import InvalidEvent, UntrustedInvocation
+
+pytestmark = pytest.mark.integration
+
+SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}"
+ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/abc123"
+OTHER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/other/zzz"
+HOOK = "pause-hook-1"
+TD = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/task-hello-aws:7"
+
+
+@dataclass
+class FakeEcsBlueGreenClient:
+    """DescribeServiceDeployments / ContinueServiceDeployment / StopServiceDeployment /
+    UpdateService with the shapes of the botocore ECS model; ``deployments`` is what ECS
+    knows (ARN -> ServiceDeployment)."""
+
+    deployments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def put(
+        self,
+        arn: str = ARN,
+        status: str = "IN_PROGRESS",
+        stage: str = GATE_STAGE,
+        hook: str | None = "AWAITING_ACTION",
+        service_arn: str = SERVICE_ARN,
+    ) -> None:
+        hooks = [{"hookId": HOOK, "targetType": "PAUSE", "status": hook}] if hook else []
+        self.deployments[arn] = {
+            "serviceDeploymentArn": arn,
+            "serviceArn": service_arn,
+            "status": status,
+            "lifecycleStage": stage,
+            "lifecycleHookDetails": hooks,
+        }
+
+    def update_service(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("UpdateService", kwargs))
+        self.put(stage="PRE_SCALE_UP", hook=None)
+        return {"service": {"serviceArn": SERVICE_ARN, "currentServiceDeployment": ARN}}
+
+    def describe_service_deployments(self, *, serviceDeploymentArns: list[str]) -> dict[str, Any]:
+        found = [self.deployments[a] for a in serviceDeploymentArns if a in self.deployments]
+        failures = [
+            {"arn": a, "reason": "MISSING"}
+            for a in serviceDeploymentArns
+            if a not in self.deployments
+        ]
+        return {"serviceDeployments": found, "failures": failures}
+
+    def continue_service_deployment(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("ContinueServiceDeployment", kwargs))
+        dep = self.deployments[kwargs["serviceDeploymentArn"]]
+        if dep["lifecycleHookDetails"][0]["status"] != "AWAITING_ACTION":
+            raise client_error("InvalidParameterException", "no hook waits", "Continue")
+        return {"serviceDeploymentArn": dep["serviceDeploymentArn"]}
+
+    def stop_service_deployment(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("StopServiceDeployment", kwargs))
+        return {"serviceDeploymentArn": kwargs["serviceDeploymentArn"]}
+
+
+@pytest.fixture
+def ecs() -> FakeEcsBlueGreenClient:
+    return FakeEcsBlueGreenClient()
+
+
+@pytest.fixture
+def deps(world: World, ecs: FakeEcsBlueGreenClient) -> Deps:
+    return dataclasses.replace(world.deps, ecs=Ecs(CLUSTER, SERVICE, ecs))  # type: ignore[arg-type]
+
+
+def _sfn(world: World) -> list[tuple[str, dict[str, Any]]]:
+    return list(world.sfn_calls.calls)
+
+
+def _arm(world: World, deps: Deps, kind: str, token: str = "token-1") -> dict[str, Any]:
+    payload = {
+        "action": "arm",
+        "kind": kind,
+        "taskToken": token,
+        "deploymentId": ARN,
+        "attempt": attempt(),
+    }
+    return world.call("ecs_deployment", payload, deps)
+
+
+def _hook_event(**detail: Any) -> dict[str, Any]:
+    """ecs_hook_state_change_events.html: the HOOK_AWAITING_ACTION event's shape."""
+    return {
+        "source": "aws.ecs",
+        "detail-type": "ECS Hook State Change",
+        "resources": [ARN],
+        "detail": {
+            "eventType": "INFO",
+            "eventName": "HOOK_AWAITING_ACTION",
+            "hookId": HOOK,
+            "hookType": "PAUSE",
+            "lifecycleStage": GATE_STAGE,
+            "serviceArn": SERVICE_ARN,
+            "serviceDeploymentArn": ARN,
+        }
+        | detail,
+    }
+
+
+def _deployment_event(resources: list[str] | None = None) -> dict[str, Any]:
+    """ecs_service_deployment_events.html: deploymentId ecs-svc/..., resources the service."""
+    return {
+        "source": "aws.ecs",
+        "detail-type": "ECS Deployment State Change",
+        "resources": resources or [SERVICE_ARN],
+        "detail": {"eventName": "SERVICE_DEPLOYMENT_COMPLETED", "deploymentId": "ecs-svc/1"},
+    }
+
+
+# ---------------------------------------------------------------------------- start
+def test_given_a_rendered_revision_when_started_then_update_service_runs_and_the_ledger_names_it(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    configuration = {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0, "lifecycleHooks": []}
+
+    out = world.call(
+        "ecs_deployment",
+        {
+            "action": "start",
+            "render": {"taskDefinitionArn": TD, "deploymentConfiguration": configuration},
+            "attempt": attempt(),
+        },
+        deps,
+    )
+
+    assert out == {"deploymentId": ARN, "serviceDeploymentArn": ARN, "engine": "ecs"}
+    assert ecs.calls == [
+        (
+            "UpdateService",
+            {
+                "cluster": CLUSTER,
+                "service": SERVICE,
+                "taskDefinition": TD,
+                "deploymentConfiguration": configuration,
+            },
+        )
+    ]
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    assert (row["engine"], row["serviceDeploymentArn"], row["deploymentId"]) == ("ecs", ARN, ARN)
+
+
+# ---------------------------------------------------------------------------- the gate
+def test_given_the_hook_event_when_delivered_twice_then_the_gate_starts_once(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put()
+    _arm(world, deps, "gate")
+    started = world.item("GATES", ARN)
+    assert started is not None
+    assert started["hookId"] == HOOK, "the arm looked once and found the hook waiting"
+
+    again = world.call("ecs_deployment", _hook_event(), deps)
+
+    assert again == {"gate": "already started"}
+    after = world.item("GATES", ARN)
+    assert after is not None
+    assert after["gateStartedAt"] == started["gateStartedAt"]
+    assert after["taskToken"] == "token-1"
+
+
+def test_given_an_armed_gate_when_the_hook_event_comes_then_the_gate_starts(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="PRODUCTION_TRAFFIC_SHIFT", hook=None)
+    _arm(world, deps, "gate")
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert "gateStartedAt" not in gate
+    ecs.put()
+
+    out = world.call("ecs_deployment", _hook_event(), deps)
+
+    assert out == {"gate": "started"}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert gate["hookId"] == HOOK
+    assert gate["engine"] == "ecs"
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    assert row["phase"] == "gate"
+
+
+def test_given_another_services_hook_event_when_delivered_then_it_is_ignored_with_a_reason(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    out = world.call(
+        "ecs_deployment",
+        _hook_event(serviceArn=SERVICE_ARN.replace(SERVICE, "other")),
+        deps,
+    )
+
+    assert out["gate"] == "ignored"
+    assert "not this stack's" in out["reason"]
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_a_forged_hook_event_when_ecs_says_no_hook_waits_then_it_is_refused(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="SCALE_UP", hook=None)
+
+    out = world.call("ecs_deployment", _hook_event(), deps)
+
+    assert out["gate"] == "refused"
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_a_deployment_of_another_service_when_armed_then_it_is_refused(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(service_arn=SERVICE_ARN.replace(SERVICE, "other"))
+
+    with pytest.raises(UntrustedInvocation, match="not this service"):
+        _arm(world, deps, "gate")
+    assert world.item("GATES", ARN) is None
+
+
+# ---------------------------------------------------------------------------- answers
+def test_given_a_passed_gate_when_answered_then_the_pause_hook_is_continued(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put()
+
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "CONTINUE", "deploymentId": ARN}, deps
+    )
+
+    assert out["answered"] == "CONTINUE"
+    assert ecs.calls == [
+        (
+            "ContinueServiceDeployment",
+            {"serviceDeploymentArn": ARN, "hookId": HOOK, "action": "CONTINUE"},
+        )
+    ]
+
+
+def test_given_a_failed_gate_before_the_hook_when_rolled_back_then_the_deployment_is_stopped(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="PRODUCTION_TRAFFIC_SHIFT", hook=None)
+
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "ROLLBACK", "deploymentId": ARN}, deps
+    )
+
+    assert out["answered"] == "STOP_ROLLBACK"
+    assert ecs.calls == [
+        ("StopServiceDeployment", {"serviceDeploymentArn": ARN, "stopType": "ROLLBACK"})
+    ]
+
+
+def test_given_a_deployment_ecs_already_rolled_back_when_answered_then_nothing_is_sent(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT")
+
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "ROLLBACK", "deploymentId": ARN}, deps
+    )
+
+    assert out == {"answered": None, "status": "ROLLBACK_SUCCESSFUL"}
+    assert ecs.calls == []
+
+
+def test_given_an_unknown_action_when_invoked_then_the_error_names_the_choices(
+    world: World, deps: Deps
+) -> None:
+    with pytest.raises(InvalidEvent, match=re.escape("start|arm|answer")):
+        world.call("ecs_deployment", {"action": "deploy"}, deps)
+
+
+# ---------------------------------------------------------------------------- events
+def test_given_a_completion_wait_when_ecs_reports_successful_then_the_execution_resumes(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="CLEAN_UP", hook="SUCCEEDED")
+    _arm(world, deps, "completion")
+    assert _sfn(world) == []
+    ecs.put(status="SUCCESSFUL", stage="CLEAN_UP", hook="SUCCEEDED")
+
+    out = world.call("ecs_deployment", _deployment_event(), deps)
+
+    assert out == {"resolved": {ARN: ["completion"]}}
+    assert _sfn(world) == [
+        (
+            "success",
+            {"taskToken": "token-1", "output": {"deploymentId": ARN, "state": "SUCCESSFUL"}},
+        )
+    ]
+    assert world.item(f"DEPLOYMENT#{ARN}", "WAIT#completion") is None
+    assert world.item("WAITS", f"completion#{ARN}") is None
+
+
+def test_given_a_rollback_wait_when_ecs_rolled_back_then_it_succeeds_and_a_completion_fails(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(status="ROLLBACK_IN_PROGRESS", stage="CLEAN_UP", hook="FAILED")
+    _arm(world, deps, "rollback", token="rollback-token")
+    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="FAILED")
+
+    world.call("ecs_deployment", _deployment_event(), deps)
+
+    assert _sfn(world) == [
+        (
+            "success",
+            {
+                "taskToken": "rollback-token",
+                "output": {"deploymentId": ARN, "state": "ROLLBACK_SUCCESSFUL"},
+            },
+        )
+    ]
+
+
+def test_given_a_gate_when_ecs_rolls_back_by_itself_then_the_gate_fails_deployment_failed(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put()
+    _arm(world, deps, "gate", token="gate-token")
+    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT")
+
+    world.call("ecs_deployment", _deployment_event(), deps)
+
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["taskToken"], sent["error"]) == ("failure", "gate-token", "DeploymentFailed")
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_an_event_of_another_service_when_delivered_then_no_wait_is_touched(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(status="IN_PROGRESS")
+    _arm(world, deps, "completion")
+    ecs.put(status="SUCCESSFUL")
+
+    out = world.call(
+        "ecs_deployment", _deployment_event([SERVICE_ARN.replace(SERVICE, "other")]), deps
+    )
+
+    assert out == {"resolved": {}}
+    assert _sfn(world) == []
+    assert world.item(f"DEPLOYMENT#{ARN}", "WAIT#completion") is not None

@@ -1,0 +1,191 @@
+"""The scenarios of DeploymentEngine=ecs (ECS built-in blue/green): the demo service is
+ECS-controlled with strategy BLUE_GREEN, the stack deployed with DeploymentEngine=ecs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class Run(Protocol):
+    """What these bodies use of :class:`turnout_sandbox.scenarios.Run` (which imports this
+    module: a Protocol keeps the two apart)."""
+
+    @property
+    def demo(self) -> Any: ...
+
+    @property
+    def sandbox(self) -> Any: ...
+
+    @property
+    def sfn(self) -> Any: ...
+
+    def executions(self, which: str) -> list[dict[str, Any]]: ...
+
+    def deploy_rows(self, commit: str) -> list[dict[str, Any]]: ...
+
+    def deploys_done(self, count: int) -> bool: ...
+
+    def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None: ...
+
+
+Checks = list[tuple[str, bool]]
+
+ECS_SCENARIOS: dict[str, str] = {
+    "ecs-happy": "DeploymentEngine=ecs: a push deploys through ECS built-in blue/green, the "
+    "gate passes at turnout's PAUSE hook, the old revision is cleaned up at once",
+    "ecs-unhealthy": "DeploymentEngine=ecs: the new revision fails the gate, the PAUSE hook is "
+    "answered ROLLBACK and traffic returns to the old revision",
+    "ecs-gate-dies": "DeploymentEngine=ecs: the gate tick fails on every call (before it does "
+    "anything); ECS rolls back by itself at the PAUSE hook's timeout (fail-closed) and turnout "
+    "records the rollback",
+}
+#: Each scenario's own faults (turnout_sandbox.faults grammar).
+ECS_FAULTS: dict[str, Callable[[], str]] = {
+    "ecs-gate-dies": lambda: "lambda-error:GateTickFunction=1",
+}
+
+
+def _deployment(run: Run, row: dict[str, Any] | None) -> dict[str, Any]:
+    arn = str((row or {}).get("serviceDeploymentArn") or "")
+    if not arn:
+        return {}
+    ecs = run.sandbox.client("ecs")
+    found = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"]
+    return dict(found[0]) if found else {}
+
+
+def _gate_hook(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    return [h for h in deployment.get("lifecycleHookDetails", []) if h.get("targetType") == "PAUSE"]
+
+
+def _row(run: Run, commit: str) -> dict[str, Any] | None:
+    rows = run.deploy_rows(commit)
+    return rows[0] if rows else None
+
+
+def _happy(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("Change the greeting (ECS blue/green)")
+    run.wait("the deployment to finish", lambda: run.deploys_done(1), timeout=120)
+    row = _row(run, commit)
+    deployment = _deployment(run, row)
+    serving = run.demo.serving()
+    checks.append(
+        (
+            "the deploy execution succeeded",
+            all(e["status"] == "SUCCEEDED" for e in run.executions("deploy")),
+        )
+    )
+    checks.append(("production traffic goes to the new commit", serving["commit"] == commit))
+    checks.append(
+        (
+            "the old revision gets no traffic",
+            sorted(serving["weights"].values()) == [0, 100],
+        )
+    )
+    checks.append(
+        (
+            "ECS says SUCCESSFUL, cleaned up with bake time 0",
+            deployment.get("status") == "SUCCESSFUL"
+            and deployment.get("lifecycleStage") == "CLEAN_UP"
+            and deployment.get("deploymentConfiguration", {}).get("bakeTimeInMinutes") == 0,
+        )
+    )
+    checks.append(
+        (
+            "turnout's PAUSE hook was continued",
+            [h.get("status") for h in _gate_hook(deployment)] == ["SUCCEEDED"],
+        )
+    )
+    checks.append(
+        (
+            "the ledger holds engine ecs, the service deployment ARN, digest and task definition",
+            bool(
+                row
+                and row.get("result") == "succeeded"
+                and row.get("engine") == "ecs"
+                and str(row.get("serviceDeploymentArn", "")).startswith("arn:aws:ecs:")
+                and row.get("digest")
+                and row.get("taskDefinitionArn")
+            ),
+        )
+    )
+    return row
+
+
+def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change that is unhealthy (ECS blue/green)")
+    run.demo.script(commit, "unhealthy")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=150)
+    row = _row(run, commit)
+    deployment = _deployment(run, row)
+    failed = [e for e in run.executions("deploy") if e["status"] == "FAILED"]
+    cause = (
+        run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error")
+        if failed
+        else None
+    )
+    checks.append(("the execution failed with GateFailed", cause == "GateFailed"))
+    checks.append(
+        (
+            "production traffic is back on the original revision",
+            run.demo.serving()["commit"] == run.demo.initial_commit,
+        )
+    )
+    checks.append(
+        (
+            "ECS says ROLLBACK_SUCCESSFUL after turnout's PAUSE hook was answered ROLLBACK",
+            deployment.get("status") == "ROLLBACK_SUCCESSFUL"
+            and [h.get("status") for h in _gate_hook(deployment)] == ["FAILED"],
+        )
+    )
+    checks.append(
+        (
+            "the ledger records the rollback, engine ecs",
+            bool(row and row.get("result") == "rolled_back" and row.get("engine") == "ecs"),
+        )
+    )
+    return row
+
+
+def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change whose gate never answers (ECS blue/green)")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    row = _row(run, commit)
+    deployment = _deployment(run, row)
+    failed = [e for e in run.executions("deploy") if e["status"] == "FAILED"]
+    cause = (
+        run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error")
+        if failed
+        else None
+    )
+    crashed = [f for f in run.sandbox.faults.injected if f.where == "function GateTickFunction"]
+    checks.append(("the gate tick failed", bool(crashed)))
+    checks.append(("the execution failed with DeploymentFailed", cause == "DeploymentFailed"))
+    checks.append(
+        (
+            "ECS rolled back by itself: the PAUSE hook TIMED_OUT, ROLLBACK_SUCCESSFUL",
+            deployment.get("status") == "ROLLBACK_SUCCESSFUL"
+            and [h.get("status") for h in _gate_hook(deployment)] == ["TIMED_OUT"],
+        )
+    )
+    checks.append(
+        (
+            "production traffic is back on the original revision",
+            run.demo.serving()["commit"] == run.demo.initial_commit,
+        )
+    )
+    checks.append(
+        (
+            "the ledger records the rollback, engine ecs",
+            bool(row and row.get("result") == "rolled_back" and row.get("engine") == "ecs"),
+        )
+    )
+    return row
+
+
+ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
+    "ecs-happy": _happy,
+    "ecs-unhealthy": _unhealthy,
+    "ecs-gate-dies": _gate_dies,
+}
