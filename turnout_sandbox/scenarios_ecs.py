@@ -113,10 +113,11 @@ def _happy(run: Run, checks: Checks) -> dict[str, Any] | None:
     return row
 
 
-def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
-    commit = run.demo.push("A change that is unhealthy (ECS blue/green)")
-    run.demo.script(commit, "unhealthy")
-    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=150)
+def _rolled_back(
+    run: Run, checks: Checks, commit: str, *, error: str, hook: str, why: str
+) -> dict[str, Any] | None:
+    """The checks a rolled-back ecs deployment ends with: the execution's error, the gate
+    hook's status and ROLLBACK_SUCCESSFUL, the original revision serving, the ledger row."""
     row = _row(run, commit)
     deployment = _deployment(run, row)
     failed = [e for e in run.executions("deploy") if e["status"] == "FAILED"]
@@ -125,18 +126,18 @@ def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
         if failed
         else None
     )
-    checks.append(("the execution failed with GateFailed", cause == "GateFailed"))
+    checks.append((f"the execution failed with {error}", cause == error))
     checks.append(
         (
-            "production traffic is back on the original revision",
-            run.demo.serving()["commit"] == run.demo.initial_commit,
+            f"{why}: the PAUSE hook {hook}, ROLLBACK_SUCCESSFUL",
+            deployment.get("status") == "ROLLBACK_SUCCESSFUL"
+            and [h.get("status") for h in _gate_hook(deployment)] == [hook],
         )
     )
     checks.append(
         (
-            "ECS says ROLLBACK_SUCCESSFUL after turnout's PAUSE hook was answered ROLLBACK",
-            deployment.get("status") == "ROLLBACK_SUCCESSFUL"
-            and [h.get("status") for h in _gate_hook(deployment)] == ["FAILED"],
+            "production traffic is back on the original revision",
+            run.demo.serving()["commit"] == run.demo.initial_commit,
         )
     )
     checks.append(
@@ -146,42 +147,23 @@ def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
         )
     )
     return row
+
+
+def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change that is unhealthy (ECS blue/green)")
+    run.demo.script(commit, "unhealthy")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=150)
+    why = "turnout's gate answered its PAUSE hook ROLLBACK"
+    return _rolled_back(run, checks, commit, error="GateFailed", hook="FAILED", why=why)
 
 
 def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
     commit = run.demo.push("A change whose gate never answers (ECS blue/green)")
     run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
-    row = _row(run, commit)
-    deployment = _deployment(run, row)
-    failed = [e for e in run.executions("deploy") if e["status"] == "FAILED"]
-    cause = (
-        run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error")
-        if failed
-        else None
-    )
     crashed = [f for f in run.sandbox.faults.injected if f.where == "function GateTickFunction"]
     checks.append(("the gate tick failed", bool(crashed)))
-    checks.append(("the execution failed with DeploymentFailed", cause == "DeploymentFailed"))
-    checks.append(
-        (
-            "ECS rolled back by itself: the PAUSE hook TIMED_OUT, ROLLBACK_SUCCESSFUL",
-            deployment.get("status") == "ROLLBACK_SUCCESSFUL"
-            and [h.get("status") for h in _gate_hook(deployment)] == ["TIMED_OUT"],
-        )
-    )
-    checks.append(
-        (
-            "production traffic is back on the original revision",
-            run.demo.serving()["commit"] == run.demo.initial_commit,
-        )
-    )
-    checks.append(
-        (
-            "the ledger records the rollback, engine ecs",
-            bool(row and row.get("result") == "rolled_back" and row.get("engine") == "ecs"),
-        )
-    )
-    return row
+    why = "ECS rolled back by itself"
+    return _rolled_back(run, checks, commit, error="DeploymentFailed", hook="TIMED_OUT", why=why)
 
 
 ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
