@@ -22,8 +22,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-import boto3
-
+from turnout_sandbox.clients import cached_client
 from turnout_sandbox.iam.resource_policy import ServicePrincipal, evaluate_resource_policy
 from turnout_sandbox.runtime import get_runtime
 
@@ -44,21 +43,13 @@ def _number(value: int) -> dict[str, str]:
 
 def _client(service: str, region: str, role_arn: str) -> Any:
     """A client signed as ``role_arn`` when the sandbox enforces IAM (so the send is
-    authorized as that role's), else the sandbox's own."""
+    authorized as that role's), else the sandbox's own (both cached)."""
     from turnout_sandbox import iam_enforcement
 
     enforcement = iam_enforcement.current()
     creds = enforcement.credentials_of_role(role_arn) if enforcement and role_arn else None
-    make: Any = boto3.client  # service is a runtime string: no typed overload applies
-    if creds is None:
-        return make(service, region_name=region)
-    return make(
-        service,
-        region_name=region,
-        aws_access_key_id=creds.access_key,
-        aws_secret_access_key=creds.secret_key,
-        aws_session_token=creds.session_token,
-    )
+    signed = (creds.access_key, creds.secret_key, creds.session_token) if creds else None
+    return cached_client(service, region, credentials=signed)
 
 
 def _send(target_arn: str, body: str, attributes: Mapping[str, dict[str, str]], role: str) -> None:

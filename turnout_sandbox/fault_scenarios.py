@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from turnout_sandbox import scenario_dead_letter
 from turnout_sandbox.demo import DemoService
 from turnout_sandbox.sandbox import Sandbox, Stack
 
@@ -65,7 +64,7 @@ SCENARIO_FAULTS: dict[str, Callable[[], str]] = {
     "throttled": lambda: "throttle=0.2,seed=9",
     "lambda-faults": _lambda_faults_spec,
     "lost-event": lambda: "event-lost:aws.ecr=first",
-    "dead-letter": lambda: scenario_dead_letter.FAULTS,
+    "dead-letter": lambda: "lambda-error:GateTickFunction=1",
 }
 
 
@@ -207,9 +206,58 @@ def _lost_event(run: ScenarioRun, checks: Checks) -> dict[str, Any] | None:
 
 
 #: The fault scenarios' bodies (added to turnout_sandbox.scenarios' own).
+# -- dead-letter: the gate tick fails on every call (lambda-error:GateTickFunction=1). Its
+# scheduled events are invoked asynchronously, so Lambda retries each twice (one and two minutes
+# later), then sends it to the function's dead-letter queue, AsyncFailureQueue, with the
+# attributes RequestID, ErrorCode, ErrorMessage (Lambda DG, "Retaining records of asynchronous
+# invocations"). UndeliveredFunction, the queue's SQS event source, records each one in the
+# ledger (UNDELIVERED#<message id>) and notifies; the queue is left empty.
+def _undelivered(run: ScenarioRun) -> list[dict[str, Any]]:
+    service = run.stack.outputs["ServiceKey"]
+    return list(run.store().query(f"SERVICE#{service}", "UNDELIVERED#"))
+
+
+def _left_on_queue(run: ScenarioRun) -> int:
+    sqs = run.sandbox.client("sqs")
+    urls = [u for u in sqs.list_queues().get("QueueUrls", []) if "AsyncFailureQueue" in u]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=urls[0], AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def _read_back(run: ScenarioRun) -> bool:
+    """UndeliveredFunction ran to the end (recorded and notified) at least once."""
+    return any(
+        "UndeliveredFunction" in i.function and i.error is None
+        for i in list(run.sandbox.runner.invocations)
+    )
+
+
+def _dead_letter(run: ScenarioRun, checks: Checks) -> dict[str, Any] | None:
+    run.wait("a failed tick's event read back", lambda: _read_back(run), timeout=90)
+    row = _undelivered(run)[0]
+    checks.append(
+        (
+            "the ledger holds the tick's scheduled event, from Lambda's dead-letter queue",
+            row.get("origin") == "lambda" and row.get("what") == "Scheduled Event",
+        )
+    )
+    checks.append(
+        (
+            "the row says why: the function's error and the request id",
+            "injected function error" in str(row.get("error"))
+            and "(request " in str(row.get("error")),
+        )
+    )
+    checks.append(("AsyncFailureQueue is read back (left empty)", _left_on_queue(run) == 0))
+    checks.append(("nothing was denied", run.sandbox.iam.denials == []))
+    return None
+
+
 FAULT_BODIES: dict[str, Callable[[ScenarioRun, Checks], dict[str, Any] | None]] = {
     "throttled": _throttled,
     "lambda-faults": _lambda_faults,
     "lost-event": _lost_event,
-    "dead-letter": scenario_dead_letter.dead_letter,
+    "dead-letter": _dead_letter,
 }

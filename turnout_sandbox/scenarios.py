@@ -221,6 +221,14 @@ class Run:
         key = "BuildStateMachineArn" if which == "build" else "DeployStateMachineArn"
         return list(self.sfn.list_executions(stateMachineArn=self.stack.outputs[key])["executions"])
 
+    def deploy_errors(self) -> list[str | None]:
+        """The error of each FAILED deploy execution, in listing order (newest first)."""
+        return [
+            self.sfn.describe_execution(executionArn=e["executionArn"]).get("error")
+            for e in self.executions("deploy")
+            if e["status"] == "FAILED"
+        ]
+
     def settled(self) -> bool:
         builds, deploys = self.executions("build"), self.executions("deploy")
         state = self.store().load_state(self.stack.outputs["ServiceKey"])
@@ -430,13 +438,7 @@ def _failing(health: str, error: str) -> Callable[[Run, Checks], dict[str, Any] 
         run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=120)
         row = _latest_row(run.deploy_rows(commit))
         serving = run.demo.serving()
-        deploys = run.executions("deploy")
-        failed = [e for e in deploys if e["status"] == "FAILED"]
-        cause = (
-            run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error")
-            if failed
-            else None
-        )
+        cause = next(iter(run.deploy_errors()), None)
         checks.append((f"the execution failed with {error}", cause == error))
         checks.append(
             (
@@ -620,12 +622,7 @@ def _burst(run: Run, checks: Checks) -> dict[str, Any] | None:
     run.pause(30, at_least=0.3)
     rows = [r for r in run.ledger() if r.get("kind") == "deploy"]
     by_commit = {c: [r for r in rows if r.get("commitId") == c] for c in commits}
-    deploys = run.executions("deploy")
-    failures = [
-        run.sfn.describe_execution(executionArn=e["executionArn"]).get("error")
-        for e in deploys
-        if e["status"] == "FAILED"
-    ]
+    failures = run.deploy_errors()
     checks.append(("the last commit serves", run.demo.serving()["commit"] == commits[-1]))
     checks.append(
         (

@@ -22,6 +22,8 @@ class Run(Protocol):
 
     def executions(self, which: str) -> list[dict[str, Any]]: ...
 
+    def deploy_errors(self) -> list[str | None]: ...
+
     def deploy_rows(self, commit: str) -> list[dict[str, Any]]: ...
 
     def deploys_done(self, count: int) -> bool: ...
@@ -120,12 +122,7 @@ def _rolled_back(
     hook's status and ROLLBACK_SUCCESSFUL, the original revision serving, the ledger row."""
     row = _row(run, commit)
     deployment = _deployment(run, row)
-    failed = [e for e in run.executions("deploy") if e["status"] == "FAILED"]
-    cause = (
-        run.sfn.describe_execution(executionArn=failed[0]["executionArn"]).get("error")
-        if failed
-        else None
-    )
+    cause = next(iter(run.deploy_errors()), None)
     checks.append((f"the execution failed with {error}", cause == error))
     checks.append(
         (
