@@ -35,7 +35,7 @@ from turnout_sandbox.discrete_clock import ActorThread
 from turnout_sandbox.iam.actions import ApiCall, MissingFactError, UnmappedOperationError
 from turnout_sandbox.iam.errors import AccessDeniedError
 from turnout_sandbox.iam.principals import Mode, Principal, RoleDocuments, enforce
-from turnout_sandbox.patches import AttributePatch, Internal
+from turnout_sandbox.patches import AttributePatch, Internal, replaces
 from turnout_sandbox.requestcheck import request_params
 
 __all__ = [
@@ -261,6 +261,13 @@ def _moto_error(denied: AccessDeniedError, response: Any) -> Exception:
     return error
 
 
+@replaces(
+    "moto.core.authorization:ActionAuthenticatorMixin",
+    "_authenticate_and_authorize_normal_action",
+    name="iam: authorize every request signed by a principal of the stack",
+    why="AWS authorizes each call against the caller's identity policies (IAM User Guide, "
+    "'Policy evaluation logic'); moto checks none of it",
+)
 def _authorize_request(self: Any, resource: str = "*") -> None:
     enforcement = current()
     if enforcement is not None and enforcement.mode is not Mode.OFF:
@@ -282,17 +289,7 @@ def _authorize_request(self: Any, resource: str = "*") -> None:
                 enforcement.check(key, call)
             except AccessDeniedError as denied:
                 raise _moto_error(denied, self) from None
-    _AUTHORIZE.original(self, resource)
-
-
-_AUTHORIZE: Final = AttributePatch(
-    name="iam: authorize every request signed by a principal of the stack",
-    owner="moto.core.authorization:ActionAuthenticatorMixin",
-    attribute="_authenticate_and_authorize_normal_action",
-    new=_authorize_request,
-    why="AWS authorizes each call against the caller's identity policies (IAM User Guide, "
-    "'Policy evaluation logic'); moto checks none of it",
-)
+    _authorize_request.original(self, resource)
 
 
 # -- AWS managed policies are attachable ------------------------------------------------------
@@ -345,10 +342,17 @@ def execution_credentials() -> Credentials | None:
     return enforcement.credentials_of_role(role)
 
 
+@replaces(
+    "moto.stepfunctions.parser.backend.execution_worker:ExecutionWorker",
+    "_execution_logic",
+    name="iam: an execution's thread knows its state machine's role",
+    why="Step Functions calls a task's service with the state machine's role (Step Functions "
+    "Developer Guide, 'How Step Functions works with IAM')",
+)
 def _execution_logic(self: Any) -> Any:
     _EXECUTION.role_arn = str(self._evaluation_details.aws_execution_details.role_arn)
     try:
-        return _EXECUTION_ROLE.original(self)
+        return _execution_logic.original(self)
     finally:
         _EXECUTION.role_arn = None
 
@@ -413,15 +417,6 @@ _THREAD_PATCHES: Final = tuple(
     for threads, module, attribute, new, why in _INTERPRETER_THREADS
 )
 
-_EXECUTION_ROLE: Final = AttributePatch(
-    name="iam: an execution's thread knows its state machine's role",
-    owner="moto.stepfunctions.parser.backend.execution_worker:ExecutionWorker",
-    attribute="_execution_logic",
-    new=_execution_logic,
-    why="Step Functions calls a task's service with the state machine's role (Step Functions "
-    "Developer Guide, 'How Step Functions works with IAM')",
-)
-
 
 # -- lambda:Invoke answered in process --------------------------------------------------------
 def authorize_invoke(request_signer: Any, function_name: str, region: str) -> None:
@@ -462,7 +457,7 @@ def authorize_as(role_arn: str | None, session: str, call: ApiCall) -> None:
     enforcement.check_as(role_arn, session, call)
 
 
-PATCHES: Final = (_AUTHORIZE, _ATTACH_MANAGED, _EXECUTION_ROLE, *_THREAD_PATCHES)
+PATCHES: Final = (_authorize_request, _ATTACH_MANAGED, _execution_logic, *_THREAD_PATCHES)
 INTERNALS: Final = (
     Internal(
         "moto.iam.models:AWSManagedPolicy.from_data",

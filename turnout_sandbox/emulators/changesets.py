@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 from moto.cloudformation.exceptions import CloudFormationError
 
 from turnout_sandbox.cfn import ResourceFailed
+from turnout_sandbox.emulators.cloudformation import fail_stack
 from turnout_sandbox.patches import AttributePatch, Internal, Patch, replaces
 from turnout_sandbox.runtime import get_runtime, has_runtime
 
@@ -258,34 +259,6 @@ def _find_change_set(backend: Any, change_set_name: str, stack_name: str | None)
     return found
 
 
-def _fail(stack: Any, kind: str, failed: ResourceFailed) -> None:
-    """The resource's *_FAILED event, then the stack's rollback (nothing was kept)."""
-    from moto.cloudformation.models import Event
-
-    stack.events.append(
-        Event(
-            stack_id=stack.stack_id,
-            stack_name=stack.name,
-            logical_resource_id=failed.logical_id,
-            physical_resource_id="",
-            resource_type=failed.resource_type,
-            resource_status=f"{kind}_FAILED",
-            resource_status_reason=failed.reason,
-            resource_properties=None,
-        )
-    )
-    verb = "create" if kind == "CREATE" else "update"
-    reason = f"The following resource(s) failed to {verb}: [{failed.logical_id}]. "
-    prefix = "" if kind == "CREATE" else "UPDATE_"
-    if kind == "CREATE":
-        reason += "Rollback requested by user."
-    stack._add_stack_event(f"{prefix}ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
-    stack._add_stack_event(f"{prefix}ROLLBACK_COMPLETE")
-    stack.status = f"{prefix}ROLLBACK_COMPLETE"
-    stack.status_reason = reason
-    stack.stack_status_reason = reason
-
-
 def _create(backend: Any, placeholder: Any, body: str, change_set: Any) -> Any:
     """CreateStack's work on the stack the change set made (REVIEW_IN_PROGRESS), its id kept."""
     from moto.cloudformation.models import Stack
@@ -424,13 +397,13 @@ def execute_change_set_from_template(
             # ("The submitted information didn't contain changes")
             stack.template = change_set.template
     except ResourceFailed as failed:
-        _fail(self.stacks[change_set.stack_id], kind, failed)
+        fail_stack(self.stacks[change_set.stack_id], kind, failed, failed.reason)
         change_set.execution_status = "EXECUTE_FAILED"
         return
     except Exception as exc:  # moto could not create or update a resource: the stack fails
         reason = f"the sandbox could not {kind.lower()} the stack: {type(exc).__name__}: {exc}"
         whole = ResourceFailed(stack.name, "AWS::CloudFormation::Stack", reason)
-        _fail(self.stacks[change_set.stack_id], kind, whole)
+        fail_stack(self.stacks[change_set.stack_id], kind, whole, whole.reason)
         change_set.execution_status = "EXECUTE_FAILED"
         return
     change_set.execution_status = "EXECUTE_COMPLETE"

@@ -12,9 +12,10 @@ from typing import Any, Final
 
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
+from turnout_sandbox.cfn import ResourceFailed
 from turnout_sandbox.patches import AttributePatch, Internal, Patch, replaces
 
-__all__ = ["INTERNALS", "PATCHES", "reset"]
+__all__ = ["INTERNALS", "PATCHES", "fail_stack", "reset"]
 
 _STATE_MACHINE: Final = "moto.stepfunctions.models:StateMachine"
 _ARCHIVE: Final = "moto.events.models:Archive"
@@ -193,22 +194,18 @@ NAME_LIMITS: Final[dict[str, tuple[int, str, str]]] = {
 }
 
 
-class ResourceCreateFailed(Exception):
-    """One resource of a stack could not be created (CREATE_FAILED, with the reason)."""
-
-    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
-        super().__init__(f"{logical_id} ({resource_type}): {reason}")
-        self.logical_id = logical_id
-        self.resource_type = resource_type
-        self.reason = reason
-
-
+@replaces(
+    "moto.cloudformation.parsing",
+    "generate_resource_name",
+    name="cloudformation.generated-names-within-limits",
+    why="CloudFormation trims a generated name to its type's limit; moto's can exceed it",
+)
 def _generate_resource_name(resource_type: str, stack_name: str, logical_id: str) -> str:
     """CloudFormation names a resource ``<stack>-<logical id>-<random>`` and trims it to the
     type's limit, the stack part first, keeping the random suffix (the gist above: the
     70-character ``MyStackDev-MyNestedApplicationStack-MyLambdaFunctionName-1U44TLUZ7OR55``
     became ``MyStackDev-MyNestedApplicatio-MyLambdaFunctionName-1U44TLUZ7OR55``)."""
-    name = str(_GENERATE_NAME.original(resource_type, stack_name, logical_id))
+    name = str(_generate_resource_name.original(resource_type, stack_name, logical_id))
     limit = NAME_LIMITS.get(resource_type, (0, "", ""))[0]
     if not limit or len(name) <= limit or not name.startswith(f"{stack_name}-{logical_id}-"):
         return name
@@ -219,22 +216,36 @@ def _generate_resource_name(resource_type: str, stack_name: str, logical_id: str
     return f"{stack}-{logical}-{suffix}"
 
 
+@replaces(
+    "moto.cloudformation.parsing",
+    "parse_resource_and_generate_name",
+    name="cloudformation.physical-name-limits",
+    why="a physical name over its service's limit fails the resource (CREATE_FAILED); moto "
+    "creates it whatever its length",
+)
 def _parse_resource_and_generate_name(
     logical_id: str, resource_json: dict[str, Any], resources_map: Any
 ) -> Any:
     """moto's parse, then the service's check of the physical name it will create."""
     from turnout_sandbox.modelcheck import ModelViolation, violation_message
 
-    parsed = _PARSE_AND_NAME.original(logical_id, resource_json, resources_map)
+    parsed = _parse_resource_and_generate_name.original(logical_id, resource_json, resources_map)
     kind = str(resource_json.get("Type", ""))
     limit = NAME_LIMITS.get(kind)
     if parsed and limit is not None and len(str(parsed[2])) > limit[0]:
         constraint = f"Member must have length less than or equal to {limit[0]}"
         reason = violation_message([ModelViolation(limit[1], str(parsed[2]), constraint)])
-        raise ResourceCreateFailed(logical_id, kind, reason)
+        raise ResourceFailed(logical_id, kind, reason)
     return parsed
 
 
+@replaces(
+    "moto.cloudformation.parsing",
+    "parse_and_create_resource",
+    name="cloudformation.service-refusal-fails-the-resource",
+    why="a service that refuses a resource fails it (CREATE_FAILED); moto raised the "
+    "service's error out of CreateStack",
+)
 def _parse_and_create_resource(
     logical_id: str,
     resource_json: dict[str, Any],
@@ -246,14 +257,14 @@ def _parse_and_create_resource(
     from moto.core.exceptions import JsonRESTError, ServiceException
 
     try:
-        return _PARSE_AND_CREATE.original(
+        return _parse_and_create_resource.original(
             logical_id, resource_json, resources_map, account_id, region_name
         )
-    except ResourceCreateFailed:
+    except ResourceFailed:
         raise
     except (JsonRESTError, ServiceException) as exc:
         kind = str(resource_json.get("Type", ""))
-        raise ResourceCreateFailed(logical_id, kind, str(getattr(exc, "message", exc))) from exc
+        raise ResourceFailed(logical_id, kind, str(getattr(exc, "message", exc))) from exc
 
 
 class _NoOutputs:
@@ -267,71 +278,54 @@ class _NoOutputs:
         return []
 
 
+def fail_stack(stack: Any, kind: str, failed: ResourceFailed, event_reason: str) -> None:
+    """The resource's ``<kind>_FAILED`` event (``event_reason``), then the stack's rollback:
+    ``ROLLBACK_IN_PROGRESS`` ("The following resource(s) failed to create: [X]. Rollback
+    requested by user.") and ``ROLLBACK_COMPLETE`` for a create, ``UPDATE_ROLLBACK_*`` for an
+    update (CloudFormation User Guide, "Stack status codes")."""
+    from moto.cloudformation.models import Event
+
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=failed.logical_id,
+            physical_resource_id="",
+            resource_type=failed.resource_type,
+            resource_status=f"{kind}_FAILED",
+            resource_status_reason=event_reason,
+            resource_properties=None,
+        )
+    )
+    verb = "create" if kind == "CREATE" else "update"
+    reason = f"The following resource(s) failed to {verb}: [{failed.logical_id}]. "
+    prefix = "" if kind == "CREATE" else "UPDATE_"
+    if kind == "CREATE":
+        reason += "Rollback requested by user."
+    stack._add_stack_event(f"{prefix}ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    stack._add_stack_event(f"{prefix}ROLLBACK_COMPLETE")
+    stack.status = f"{prefix}ROLLBACK_COMPLETE"
+    stack.status_reason = reason
+    stack.stack_status_reason = reason
+
+
+@replaces(
+    "moto.cloudformation.models:Stack",
+    "create_resources",
+    name="cloudformation.failed-resource-rolls-back",
+    why="a resource that fails to create rolls the stack back (ROLLBACK_COMPLETE, the "
+    "CREATE_FAILED event naming why); moto answered CreateStack with the service's error",
+)
 def _create_resources(self: Any) -> None:
     """A resource that fails to create fails the stack: its CREATE_FAILED event carries the
     service's message, the stack rolls back and ends ROLLBACK_COMPLETE (CloudFormation User
     Guide, "Stack status codes"; rollback on failure is CreateStack's default). moto's
     backends keep what was created before the failure: the sandbox refuses the stack anyway."""
-    from moto.cloudformation.models import Event
-
     try:
-        _CREATE_RESOURCES.original(self)
-    except ResourceCreateFailed as failed:
-        self.events.append(
-            Event(
-                stack_id=self.stack_id,
-                stack_name=self.name,
-                logical_resource_id=failed.logical_id,
-                physical_resource_id="",
-                resource_type=failed.resource_type,
-                resource_status="CREATE_FAILED",
-                resource_status_reason=f'Resource handler returned message: "{failed.reason}"',
-                resource_properties=None,
-            )
-        )
-        self._add_stack_event(
-            "ROLLBACK_IN_PROGRESS",
-            resource_status_reason=(
-                f"The following resource(s) failed to create: [{failed.logical_id}]. "
-                "Rollback requested by user."
-            ),
-        )
-        self._add_stack_event("ROLLBACK_COMPLETE")
-        self.status = "ROLLBACK_COMPLETE"
+        _create_resources.original(self)
+    except ResourceFailed as failed:
+        fail_stack(self, "CREATE", failed, f'Resource handler returned message: "{failed.reason}"')
         self.output_map = _NoOutputs()
-
-
-_GENERATE_NAME: Final = AttributePatch(
-    name="cloudformation.generated-names-within-limits",
-    owner="moto.cloudformation.parsing",
-    attribute="generate_resource_name",
-    new=_generate_resource_name,
-    why="CloudFormation trims a generated name to its type's limit; moto's can exceed it",
-)
-_PARSE_AND_NAME: Final = AttributePatch(
-    name="cloudformation.physical-name-limits",
-    owner="moto.cloudformation.parsing",
-    attribute="parse_resource_and_generate_name",
-    new=_parse_resource_and_generate_name,
-    why="a physical name over its service's limit fails the resource (CREATE_FAILED); moto "
-    "creates it whatever its length",
-)
-_PARSE_AND_CREATE: Final = AttributePatch(
-    name="cloudformation.service-refusal-fails-the-resource",
-    owner="moto.cloudformation.parsing",
-    attribute="parse_and_create_resource",
-    new=_parse_and_create_resource,
-    why="a service that refuses a resource fails it (CREATE_FAILED); moto raised the "
-    "service's error out of CreateStack",
-)
-_CREATE_RESOURCES: Final = AttributePatch(
-    name="cloudformation.failed-resource-rolls-back",
-    owner="moto.cloudformation.models:Stack",
-    attribute="create_resources",
-    new=_create_resources,
-    why="a resource that fails to create rolls the stack back (ROLLBACK_COMPLETE, the "
-    "CREATE_FAILED event naming why); moto answered CreateStack with the service's error",
-)
 
 
 def _created_resources(self: Any) -> list[Any]:
@@ -351,10 +345,10 @@ _STACK_RESOURCES: Final = AttributePatch(
 
 PATCHES: Final[tuple[Patch, ...]] = (
     _STACK_RESOURCES,
-    _GENERATE_NAME,
-    _PARSE_AND_NAME,
-    _PARSE_AND_CREATE,
-    _CREATE_RESOURCES,
+    _generate_resource_name,
+    _parse_resource_and_generate_name,
+    _parse_and_create_resource,
+    _create_resources,
     role_put_policy,
     has_cfn_attr,
     get_cfn_attribute,

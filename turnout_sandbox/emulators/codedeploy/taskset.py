@@ -10,6 +10,7 @@ listener's default action by weight; make a task set PRIMARY; delete a task set.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from moto.ecs.models import ecs_backends
@@ -224,12 +225,8 @@ def install_green(dep: Deployment, spec: AppSpec) -> None:
     }
     if launch_type is not None:
         kwargs["launch_type"] = launch_type
-    authorize(
-        dep,
-        "ecs",
-        "CreateTaskSet",
-        {"cluster": dep.cluster, "service": dep.service, "taskDefinition": dep.task_definition_arn},
-        _task_roles(ecs, dep),
+    _authorize_on_service(
+        dep, "CreateTaskSet", _task_roles(ecs, dep), taskDefinition=dep.task_definition_arn
     )
     try:
         task_set = ecs.create_task_set(dep.service, dep.cluster, dep.task_definition_arn, **kwargs)
@@ -263,13 +260,17 @@ def _task_roles(ecs: Any, dep: Deployment) -> dict[str, str]:
     return {name: str(arn) for name, arn in roles.items() if arn}
 
 
-def delete_task_set(dep: Deployment, task_set_arn: str) -> None:
+def _authorize_on_service(
+    dep: Deployment, operation: str, facts: Mapping[str, str] | None = None, **params: Any
+) -> None:
+    """CodeDeploy's ECS call ``operation`` on the deployment's service, as its service role."""
     authorize(
-        dep,
-        "ecs",
-        "DeleteTaskSet",
-        {"cluster": dep.cluster, "service": dep.service, "taskSet": task_set_arn},
+        dep, "ecs", operation, {"cluster": dep.cluster, "service": dep.service, **params}, facts
     )
+
+
+def delete_task_set(dep: Deployment, task_set_arn: str) -> None:
+    _authorize_on_service(dep, "DeleteTaskSet", taskSet=task_set_arn)
     elb_health.deregister_task_set_targets(
         account_id=dep.account, region=dep.region, task_set_arn=task_set_arn
     )
@@ -280,12 +281,7 @@ def delete_task_set(dep: Deployment, task_set_arn: str) -> None:
 
 
 def make_primary(dep: Deployment, task_set_arn: str) -> None:
-    authorize(
-        dep,
-        "ecs",
-        "UpdateServicePrimaryTaskSet",
-        {"cluster": dep.cluster, "service": dep.service, "primaryTaskSet": task_set_arn},
-    )
+    _authorize_on_service(dep, "UpdateServicePrimaryTaskSet", primaryTaskSet=task_set_arn)
     ecs_backend(dep).update_service_primary_task_set(dep.cluster, dep.service, task_set_arn)
 
 
