@@ -261,6 +261,10 @@ class DummyResolver:
         return "".join(out)
 
 
+#: The template's condition on what only DeploymentEngine=ecs creates.
+ECS_ENGINE_ONLY = "IsEcsEngine"
+
+
 @dataclass(frozen=True)
 class Handler:
     logical_id: str
@@ -270,13 +274,18 @@ class Handler:
 
 
 def handlers_of(template: dict[str, Any], root: Path = ROOT) -> list[Handler]:
-    """Every AWS::Serverless::Function, with its merged, dummy-valued environment."""
+    """Every AWS::Serverless::Function of the default engine (DeploymentEngine codedeploy:
+    bench/cold_world.py builds a CodeDeploy service, so the functions only the ecs engine
+    creates, ``Condition: IsEcsEngine``, are left out), with its merged, dummy-valued
+    environment."""
     resolver = DummyResolver(template)
     globals_fn = (template.get("Globals") or {}).get("Function") or {}
     global_env = ((globals_fn.get("Environment") or {}).get("Variables")) or {}
     found = []
     for logical_id, resource in sorted(template["Resources"].items()):
         if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        if resource.get("Condition") == ECS_ENGINE_ONLY:
             continue
         props = resource.get("Properties") or {}
         code_uri = props.get("CodeUri", globals_fn.get("CodeUri"))

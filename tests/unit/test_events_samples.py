@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.parser.models.event_bridge import EventBridgeModel
 from pydantic import BaseModel
 
 from turnout import models
+from turnout.models import EventBridgeEnvelope
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 ACCOUNT = "123456789012"
@@ -64,7 +64,7 @@ def test_given_sample_when_parsed_with_its_model_then_it_validates(name: str) ->
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n, m in SAMPLES.items() if issubclass(m, EventBridgeModel))
+    "name", sorted(n for n, m in SAMPLES.items() if issubclass(m, EventBridgeEnvelope))
 )
 def test_given_eventbridge_sample_when_parsed_then_it_is_in_the_demo_account_and_region(
     name: str,

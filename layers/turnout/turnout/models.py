@@ -1,7 +1,10 @@
-"""Powertools Parser (pydantic v2) models of every event shape turnout consumes.
+"""pydantic v2 models of every event shape turnout consumes.
 
-EventBridge events subclass Powertools' ``EventBridgeModel`` (which carries the envelope
-fields and the top-level ``replay-name`` that EventBridge adds to replayed events). Detail
+EventBridge events subclass :class:`EventBridgeEnvelope`, the envelope fields of an
+EventBridge event and the top-level ``replay-name`` EventBridge adds to replayed events: the
+fields of Powertools' ``EventBridgeModel``, declared here because importing Powertools'
+parser package builds its models of every AWS event source (about 140 ms of a cold start,
+``bench/cold_init.py --explain``) for the four this module reads. Detail
 models keep AWS's exact field names as aliases, so ``model_dump()`` gives back the AWS
 shape, while Python code reads snake_case attributes.
 
@@ -19,10 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models.event_bridge import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from turnout.errors import InvalidEvent
@@ -38,6 +40,7 @@ __all__ = [
     "CodeDeployStateChangeEvent",
     "EcrImageActionDetail",
     "EcrImageActionEvent",
+    "EventBridgeEnvelope",
     "LifecycleHookEvent",
     "ManualBuildInput",
     "ScheduledEvent",
@@ -68,10 +71,28 @@ class _AwsShaped(BaseModel):
     )
 
 
-class _Event(EventBridgeModel):
-    """An EventBridge event; each subclass pins its ``source`` and ``detail-type``."""
+class EventBridgeEnvelope(BaseModel):
+    """The envelope of an EventBridge event (EventBridge User Guide, "Amazon EventBridge
+    events": version, id, detail-type, source, account, time, region, resources, detail; a
+    replayed event also carries ``replay-name``, "Replaying archived events"), as Powertools'
+    ``EventBridgeModel`` declares it."""
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, defer_build=True)
+
+    version: str
+    id: str
+    source: str
+    account: str
+    time: datetime
+    region: str
+    resources: list[str]
+    detail_type: str = Field(alias="detail-type")
+    detail: Any
+    replay_name: str | None = Field(default=None, alias="replay-name")
+
+
+class _Event(EventBridgeEnvelope):
+    """An EventBridge event; each subclass pins its ``source`` and ``detail-type``."""
 
 
 # --------------------------------------------------------------------------- CodeCommit
@@ -354,7 +375,7 @@ def _label(what: str) -> str:
 
 
 def parse_event[M: BaseModel](model: type[M], event: Mapping[str, Any], what: str) -> M:
-    """Parse ``event`` with the Powertools parser into ``model``.
+    """Parse ``event`` into ``model``.
 
     Raises :class:`InvalidEvent` with a one-line message such as
     ``"ECR Image Action event: detail.image-digest: field required"``; ``what`` names the
@@ -366,13 +387,13 @@ def parse_event[M: BaseModel](model: type[M], event: Mapping[str, Any], what: st
         kind = type(received).__name__
         raise InvalidEvent(f"{label}: expected a JSON object, got {kind} {_show(received)}")
     try:
-        return parse(event=dict(received), model=model)
+        return model.model_validate(dict(received))
     except ValidationError as exc:
         problems = "; ".join(_describe(model, error) for error in exc.errors(include_url=False))
         raise InvalidEvent(f"{label}: {problems}") from exc
 
 
-def check_origin(event: EventBridgeModel, account: str, region: str, what: str) -> None:
+def check_origin(event: EventBridgeEnvelope, account: str, region: str, what: str) -> None:
     """Refuse an event from another account or region than the function's own.
 
     The default bus's resource policy may admit other accounts' events (EventBridge UG,
