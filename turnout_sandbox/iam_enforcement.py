@@ -293,6 +293,14 @@ def _authorize_request(self: Any, resource: str = "*") -> None:
 
 
 # -- AWS managed policies are attachable ------------------------------------------------------
+@replaces(
+    "moto.iam.models:IAMBackend",
+    "attach_role_policy",
+    name="iam: an AWS managed policy is attachable without loading them all",
+    why="the demo account gives its CodeDeploy service role AWSCodeDeployRoleForECS, as the "
+    "ECS Developer Guide's 'Amazon ECS CodeDeploy IAM Role' does; moto refuses to attach an "
+    "AWS managed policy it did not load",
+)
 def _attach_role_policy(self: Any, policy_arn: str, role_name: str) -> None:
     """moto's AttachRolePolicy, with the AWS managed policy loaded from moto's own copy when
     moto has not loaded it (moto loads none unless MOTO_IAM_LOAD_MANAGED_POLICIES is set,
@@ -314,18 +322,7 @@ def _attach_role_policy(self: Any, policy_arn: str, role_name: str) -> None:
 
             policy = AWSManagedPolicy.from_data(name, self.account_id, self.region_name, entry)
             self.managed_policies[policy.arn] = policy
-    _ATTACH_MANAGED.original(self, policy_arn, role_name)
-
-
-_ATTACH_MANAGED: Final = AttributePatch(
-    name="iam: an AWS managed policy is attachable without loading them all",
-    owner="moto.iam.models:IAMBackend",
-    attribute="attach_role_policy",
-    new=_attach_role_policy,
-    why="the demo account gives its CodeDeploy service role AWSCodeDeployRoleForECS, as the "
-    "ECS Developer Guide's 'Amazon ECS CodeDeploy IAM Role' does; moto refuses to attach an "
-    "AWS managed policy it did not load",
-)
+    _attach_role_policy.original(self, policy_arn, role_name)
 
 
 # -- the interpreter: each execution calls with its state machine's role --------------------
@@ -457,11 +454,11 @@ def authorize_as(role_arn: str | None, session: str, call: ApiCall) -> None:
     enforcement.check_as(role_arn, session, call)
 
 
-PATCHES: Final = (_authorize_request, _ATTACH_MANAGED, _execution_logic, *_THREAD_PATCHES)
+PATCHES: Final = (_authorize_request, _attach_role_policy, _execution_logic, *_THREAD_PATCHES)
 INTERNALS: Final = (
     Internal(
         "moto.iam.models:AWSManagedPolicy.from_data",
-        "an AWS managed policy is attached from moto's own copy of it (_ATTACH_MANAGED)",
+        "an AWS managed policy is attached from moto's own copy of it (_attach_role_policy)",
     ),
     Internal(
         "moto.core.exceptions:_RESTError",

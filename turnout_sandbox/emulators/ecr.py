@@ -31,7 +31,7 @@ from moto.ecr.exceptions import (
 from moto.ecr.models import ECRBackend, ecr_backends
 from moto.ecr.responses import ECRResponse
 
-from turnout_sandbox.patches import AttributePatch, Internal, Patch, replaces
+from turnout_sandbox.patches import Internal, Patch, replaces
 from turnout_sandbox.runtime import get_runtime
 
 __all__ = [
@@ -159,8 +159,14 @@ def _digest_and_tag(image_id: Any) -> tuple[str, str | None]:
     return str(digest), (str(tag) if tag is not None else None)
 
 
+@replaces(
+    ECRResponse,
+    "batch_delete_image",
+    name="ecr.batch-delete-image",
+    why="BatchDeleteImage emits AWS's 'ECR Image Action' DELETE event per deleted image",
+)
 def batch_delete_image(self: ECRResponse) -> ActionResult:
-    original: Callable[[ECRResponse], ActionResult] = _BATCH_DELETE_IMAGE.original
+    original: Callable[[ECRResponse], ActionResult] = batch_delete_image.original
     repository = str(self._get_param("repositoryName"))
     result = original(self)
     payload = result.result
@@ -170,14 +176,7 @@ def batch_delete_image(self: ECRResponse) -> ActionResult:
     return result
 
 
-_BATCH_DELETE_IMAGE: Final = AttributePatch(
-    name="ecr.batch-delete-image",
-    owner=ECRResponse,
-    attribute="batch_delete_image",
-    new=batch_delete_image,
-    why="BatchDeleteImage emits AWS's 'ECR Image Action' DELETE event per deleted image",
-)
-PATCHES: Final[tuple[Patch, ...]] = (put_image, _BATCH_DELETE_IMAGE)
+PATCHES: Final[tuple[Patch, ...]] = (put_image, batch_delete_image)
 INTERNALS: Final[tuple[Internal, ...]] = (
     Internal(
         "moto.core.responses:BaseResponse._get_param",

@@ -17,13 +17,20 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from turnout_sandbox.patches import AttributePatch, Internal, Patch
+from turnout_sandbox.patches import Internal, Patch, replaces
 
 __all__ = ["INTERNALS", "PATCHES", "reset"]
 
 _EVERYONE: Final = ("*", {"AWS": "*"})
 
 
+@replaces(
+    "moto.s3.models:FakeBucket",
+    "get_permission",
+    name="s3.bucket-policy-conditions",
+    why="a bucket policy's Conditions count (moto ignored them: the SAM CLI's managed bucket, "
+    "denying s3:* when aws:SecureTransport is false, refused every upload)",
+)
 def _get_permission(self: Any, action: str, resource: str) -> Any:
     from moto.iam.access_control import PermissionResult
 
@@ -44,7 +51,7 @@ def _get_permission(self: Any, action: str, resource: str) -> Any:
             return PermissionResult.NEUTRAL
         policy = Policy.parse(f"bucket policy of {self.name}", {"Statement": statements})
     except (ValueError, PolicyError, AttributeError):
-        return _GET_PERMISSION.original(self, action, resource)  # moto's own reading
+        return _get_permission.original(self, action, resource)  # moto's own reading
     found = evaluate([policy], Request.of(action, resource, {"aws:SecureTransport": True}))
     if found.decision is Outcome.EXPLICIT_DENY:
         return PermissionResult.DENIED
@@ -53,16 +60,7 @@ def _get_permission(self: Any, action: str, resource: str) -> Any:
     return PermissionResult.NEUTRAL
 
 
-_GET_PERMISSION: Final = AttributePatch(
-    name="s3.bucket-policy-conditions",
-    owner="moto.s3.models:FakeBucket",
-    attribute="get_permission",
-    new=_get_permission,
-    why="a bucket policy's Conditions count (moto ignored them: the SAM CLI's managed bucket, "
-    "denying s3:* when aws:SecureTransport is false, refused every upload)",
-)
-
-PATCHES: Final[tuple[Patch, ...]] = (_GET_PERMISSION,)
+PATCHES: Final[tuple[Patch, ...]] = (_get_permission,)
 INTERNALS: Final[tuple[Internal, ...]] = (
     Internal(
         "moto.iam.access_control:PermissionResult",

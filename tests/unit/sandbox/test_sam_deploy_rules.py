@@ -83,7 +83,7 @@ def test_given_the_sam_bucket_policy_when_an_sdk_puts_then_its_deny_does_not_app
     from moto.iam.access_control import PermissionResult
 
     bucket = Bucket("b", json.dumps(SAM_POLICY).encode())
-    found = s3._get_permission(bucket, "s3:PutObject", "arn:aws:s3:::b/code.zip")
+    found = s3._get_permission.new(bucket, "s3:PutObject", "arn:aws:s3:::b/code.zip")
     assert found == PermissionResult.NEUTRAL
 
 
@@ -96,9 +96,9 @@ def test_given_an_unconditional_deny_when_an_sdk_puts_then_it_is_denied() -> Non
         ]
     }
     bucket = Bucket("b", json.dumps(policy).encode())
-    assert s3._get_permission(bucket, "s3:PutObject", "arn:aws:s3:::b/k") == (
+    assert s3._get_permission.new(bucket, "s3:PutObject", "arn:aws:s3:::b/k") == (
         PermissionResult.DENIED
     )
-    assert s3._get_permission(bucket, "s3:GetObject", "arn:aws:s3:::b/k") == (
+    assert s3._get_permission.new(bucket, "s3:GetObject", "arn:aws:s3:::b/k") == (
         PermissionResult.NEUTRAL
     )

@@ -12,26 +12,24 @@ from __future__ import annotations
 from typing import Any, Final
 
 from turnout_sandbox.emulators.stepfunctions.virtual_time import _now, iso_timestamp
-from turnout_sandbox.emulators.stepfunctions.wrapping import WrapperPatch
+from turnout_sandbox.emulators.stepfunctions.wrapping import wraps_upstream
 from turnout_sandbox.patches import AttributePatch
 
 __all__ = ["PATCHES"]
 
 
+@wraps_upstream(
+    "moto.stepfunctions.parser.backend.execution_worker:ExecutionWorker",
+    "_get_evaluation_environment",
+    name="stepfunctions.context_start_time",
+    why="$$.Execution.StartTime is an ISO-8601 UTC string with milliseconds, on the virtual "
+    "clock (moto put a datetime there that crashed describe_execution)",
+)
 def _get_evaluation_environment(self: Any) -> Any:
-    env = _START_TIME.call_upstream(self)
+    env = _get_evaluation_environment.call_upstream(self)
     execution = env.states.context_object.context_object_data["Execution"]
     execution["StartTime"] = iso_timestamp(_now())
     return env
 
 
-_START_TIME: Final = WrapperPatch(
-    name="stepfunctions.context_start_time",
-    owner="moto.stepfunctions.parser.backend.execution_worker:ExecutionWorker",
-    attribute="_get_evaluation_environment",
-    new=_get_evaluation_environment,
-    why="$$.Execution.StartTime is an ISO-8601 UTC string with milliseconds, on the virtual "
-    "clock (moto put a datetime there that crashed describe_execution)",
-)
-
-PATCHES: Final[tuple[AttributePatch, ...]] = (_START_TIME,)
+PATCHES: Final[tuple[AttributePatch, ...]] = (_get_evaluation_environment,)

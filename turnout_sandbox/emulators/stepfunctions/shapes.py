@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from turnout_sandbox.emulators.stepfunctions.models import AwsSdkIntegrationError
 from turnout_sandbox.emulators.stepfunctions.sdk_names import _service_operation, sdk_member_name
-from turnout_sandbox.patches import AttributePatch
+from turnout_sandbox.patches import AttributePatch, replaces
 
 __all__ = ["PATCHES"]
 
@@ -154,6 +154,13 @@ def _call(
     return _from_boto(response, operation.output_shape, timestamps, rename)
 
 
+@replaces(
+    _SERVICE,
+    "_normalise_parameters",
+    name="stepfunctions.optimized_parameters",
+    why="optimized integrations take PascalCase parameters (StateMachineArn for "
+    "states:startExecution): map them onto the botocore members by shape",
+)
 def _normalise_parameters(
     self: Any,
     parameters: dict[str, Any],
@@ -169,6 +176,13 @@ def _normalise_parameters(
     parameters.update(converted)
 
 
+@replaces(
+    _SERVICE,
+    "_normalise_response",
+    name="stepfunctions.optimized_results",
+    why="optimized integrations show results with the first letter capitalised "
+    "(ExecutionArn, StartDate as epoch milliseconds)",
+)
 def _normalise_response(
     self: Any,
     response: Any,
@@ -188,20 +202,6 @@ def _normalise_response(
 
 #: moto 5.2.5 ships LocalStack's base normalisers as no-ops: restore what they do.
 PATCHES: Final[tuple[AttributePatch, ...]] = (
-    AttributePatch(
-        name="stepfunctions.optimized_parameters",
-        owner=_SERVICE,
-        attribute="_normalise_parameters",
-        new=_normalise_parameters,
-        why="optimized integrations take PascalCase parameters (StateMachineArn for "
-        "states:startExecution): map them onto the botocore members by shape",
-    ),
-    AttributePatch(
-        name="stepfunctions.optimized_results",
-        owner=_SERVICE,
-        attribute="_normalise_response",
-        new=_normalise_response,
-        why="optimized integrations show results with the first letter capitalised "
-        "(ExecutionArn, StartDate as epoch milliseconds)",
-    ),
+    _normalise_parameters,
+    _normalise_response,
 )

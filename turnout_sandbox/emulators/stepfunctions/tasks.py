@@ -50,7 +50,7 @@ from turnout_sandbox.emulators.stepfunctions.shapes import (
     _upper_first,
 )
 from turnout_sandbox.emulators.stepfunctions.virtual_time import _datetime_to_iso, _wait_virtual
-from turnout_sandbox.emulators.stepfunctions.wrapping import WrapperPatch
+from turnout_sandbox.emulators.stepfunctions.wrapping import wraps_upstream
 from turnout_sandbox.patches import AttributePatch
 
 __all__ = ["PATCHES"]
@@ -310,20 +310,18 @@ def _service_error(ex: Any, service: str) -> tuple[str, str]:
     return f"{service}.{code}", cause
 
 
+@wraps_upstream(
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory",
+    "state_task_service_for",
+    name="stepfunctions.task_factory",
+    why="serve the aws-sdk integration (PascalCase I/O, AWS's error names) and the optimized "
+    "CodeBuild one with .sync on the virtual clock (moto: unsupported)",
+)
 def _state_task_service_for(service_name: str) -> Any:
     if service_name in ("aws-sdk", "codebuild"):
         aws_sdk_task, codebuild_task = _task_classes()
         return aws_sdk_task() if service_name == "aws-sdk" else codebuild_task()
-    return _TASK_FACTORY.call_upstream(service_name)
+    return _state_task_service_for.call_upstream(service_name)
 
 
-_TASK_FACTORY: Final = WrapperPatch(
-    name="stepfunctions.task_factory",
-    owner="moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory",
-    attribute="state_task_service_for",
-    new=_state_task_service_for,
-    why="serve the aws-sdk integration (PascalCase I/O, AWS's error names) and the optimized "
-    "CodeBuild one with .sync on the virtual clock (moto: unsupported)",
-)
-
-PATCHES: Final[tuple[AttributePatch, ...]] = (_TASK_FACTORY,)
+PATCHES: Final[tuple[AttributePatch, ...]] = (_state_task_service_for,)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from turnout_sandbox.emulators.stepfunctions.wrapping import WrapperPatch
+from turnout_sandbox.emulators.stepfunctions.wrapping import wraps_upstream
 from turnout_sandbox.patches import AttributePatch
 
 __all__ = ["PATCHES", "TERMINAL_ERRORS"]
@@ -21,6 +21,13 @@ __all__ = ["PATCHES", "TERMINAL_ERRORS"]
 TERMINAL_ERRORS: Final = frozenset({"States.DataLimitExceeded", "States.Runtime"})
 
 
+@wraps_upstream(
+    "moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl:ErrorEqualsDecl",
+    "_eval_body",
+    name="stepfunctions.states-all-spares-terminal-errors",
+    why="States.ALL does not catch or retry States.DataLimitExceeded or States.Runtime "
+    "(AWS: terminal errors); moto's States.ALL matched every error",
+)
 def _eval_body(self: Any, env: Any) -> None:
     # ErrorEquals ["States.ALL"] (moto refuses States.ALL beside other names, as AWS does).
     error_name = env.stack[-1] if env.stack else None
@@ -29,19 +36,7 @@ def _eval_body(self: Any, env: Any) -> None:
         env.stack.pop()
         env.stack.append(False)
         return
-    _ERROR_EQUALS.call_upstream(self, env)
+    _eval_body.call_upstream(self, env)
 
 
-_ERROR_EQUALS: Final = WrapperPatch(
-    name="stepfunctions.states-all-spares-terminal-errors",
-    owner=(
-        "moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl:"
-        "ErrorEqualsDecl"
-    ),
-    attribute="_eval_body",
-    new=_eval_body,
-    why="States.ALL does not catch or retry States.DataLimitExceeded or States.Runtime "
-    "(AWS: terminal errors); moto's States.ALL matched every error",
-)
-
-PATCHES: Final[tuple[AttributePatch, ...]] = (_ERROR_EQUALS,)
+PATCHES: Final[tuple[AttributePatch, ...]] = (_eval_body,)

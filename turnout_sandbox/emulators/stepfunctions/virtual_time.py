@@ -22,8 +22,8 @@ import types
 from typing import Any, Final
 
 from turnout_sandbox.discrete_clock import ActorThread
-from turnout_sandbox.emulators.stepfunctions.wrapping import WrapperPatch
-from turnout_sandbox.patches import AttributePatch
+from turnout_sandbox.emulators.stepfunctions.wrapping import wraps_upstream
+from turnout_sandbox.patches import AttributePatch, replaces
 
 __all__ = ["PATCHES", "iso_timestamp"]
 
@@ -101,6 +101,12 @@ class _VirtualNow(datetime.datetime):
 
 
 # -- the replacements ----------------------------------------------------------------------
+@replaces(
+    f"{_ASL}.component.state.wait.wait_function.wait_function:WaitFunction",
+    "_wait_interval",
+    name="stepfunctions.wait_seconds",
+    why="Wait Seconds/SecondsPath/Timestamp/TimestampPath sleep on the virtual clock",
+)
 def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
     deadline = _now() + wait_seconds
     while env.is_running():
@@ -110,6 +116,12 @@ def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
         _wait_virtual(env.program_state_event, remaining)
 
 
+@replaces(
+    f"{_ASL}.component.state.wait.wait_function.timestamp:Timestamp",
+    "_get_wait_seconds",
+    name="stepfunctions.wait_timestamp",
+    why="Wait Timestamp/TimestampPath compare against the virtual clock's now",
+)
 def _timestamp_wait_seconds(self: Any, env: Any) -> float:
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEventException,
@@ -124,6 +136,13 @@ def _timestamp_wait_seconds(self: Any, env: Any) -> float:
     return float(target - _now())
 
 
+@replaces(
+    f"{_ASL}.component.common.retry.retrier_decl:RetrierDecl",
+    "_eval_body",
+    name="stepfunctions.retry_interval",
+    why="Retry intervals (moto's own IntervalSeconds/BackoffRate/MaxDelaySeconds "
+    "arithmetic) are slept on the virtual clock, not in real time",
+)
 def _retrier_eval_body(self: Any, env: Any) -> None:
     from moto.stepfunctions.parser.asl.component.common.retry.max_attempts_decl import (
         MaxAttemptsOutcome,
@@ -154,6 +173,12 @@ def _retrier_eval_body(self: Any, env: Any) -> None:
     env.stack.append(RetrierOutcome.Executed)
 
 
+@replaces(
+    f"{_ASL}.eval.callback.callback:HeartbeatEndpoint",
+    "clear_and_wait",
+    name="stepfunctions.heartbeat_wait",
+    why="HeartbeatSeconds is waited on the virtual clock",
+)
 def _heartbeat_clear_and_wait(self: Any) -> bool:
     with self._mutex:
         if self._next_heartbeat_event.is_set():
@@ -162,15 +187,28 @@ def _heartbeat_clear_and_wait(self: Any) -> bool:
     return _wait_virtual(self._next_heartbeat_event, self._heartbeat_seconds)
 
 
+@replaces(
+    f"{_ASL}.eval.callback.callback:CallbackEndpoint",
+    "wait",
+    name="stepfunctions.callback_wait",
+    why="a callback's (.waitForTaskToken) timeout is waited on the virtual clock",
+)
 def _callback_wait(self: Any, timeout: float | None = None) -> Any:
     _wait_virtual(self._notify_event, timeout)
     return self._outcome
 
 
+@wraps_upstream(
+    f"{_ASL}.component.state.exec.execute_state:ExecutionState",
+    "from_state_props",
+    name="stepfunctions.heartbeat_only_default_timeout",
+    why="a Task with HeartbeatSeconds but no TimeoutSeconds keeps AWS's default timeout of "
+    "99999999 s (moto used 60 s)",
+)
 def _from_state_props(self: Any, state_props: Any) -> None:
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 
-    _HEARTBEAT_ONLY_TIMEOUT.call_upstream(self, state_props)
+    _from_state_props.call_upstream(self, state_props)
     timeout = self.timeout
     if (
         self.heartbeat is not None
@@ -187,14 +225,6 @@ _EXECUTE_STATE_THREADING: Final = types.SimpleNamespace(Event=_VirtualTimeoutEve
 # $$.State.EnteredTime: moto calls datetime.datetime.now(tz=utc).isoformat().
 _STATE_DATETIME: Final = types.SimpleNamespace(datetime=_VirtualNow, timezone=datetime.timezone)
 
-_HEARTBEAT_ONLY_TIMEOUT: Final = WrapperPatch(
-    name="stepfunctions.heartbeat_only_default_timeout",
-    owner=f"{_ASL}.component.state.exec.execute_state:ExecutionState",
-    attribute="from_state_props",
-    new=_from_state_props,
-    why="a Task with HeartbeatSeconds but no TimeoutSeconds keeps AWS's default timeout of "
-    "99999999 s (moto used 60 s)",
-)
 
 #: The virtual-time patches, in the order they apply.
 PATCHES: Final[tuple[AttributePatch, ...]] = (
@@ -206,28 +236,9 @@ PATCHES: Final[tuple[AttributePatch, ...]] = (
         why="an execution runs on a thread the discrete clock counts as busy until it waits "
         "on the clock, so virtual time never runs ahead of it",
     ),
-    AttributePatch(
-        name="stepfunctions.wait_seconds",
-        owner=f"{_ASL}.component.state.wait.wait_function.wait_function:WaitFunction",
-        attribute="_wait_interval",
-        new=_wait_interval,
-        why="Wait Seconds/SecondsPath/Timestamp/TimestampPath sleep on the virtual clock",
-    ),
-    AttributePatch(
-        name="stepfunctions.wait_timestamp",
-        owner=f"{_ASL}.component.state.wait.wait_function.timestamp:Timestamp",
-        attribute="_get_wait_seconds",
-        new=_timestamp_wait_seconds,
-        why="Wait Timestamp/TimestampPath compare against the virtual clock's now",
-    ),
-    AttributePatch(
-        name="stepfunctions.retry_interval",
-        owner=f"{_ASL}.component.common.retry.retrier_decl:RetrierDecl",
-        attribute="_eval_body",
-        new=_retrier_eval_body,
-        why="Retry intervals (moto's own IntervalSeconds/BackoffRate/MaxDelaySeconds "
-        "arithmetic) are slept virtually, not with time.sleep",
-    ),
+    _wait_interval,
+    _timestamp_wait_seconds,
+    _retrier_eval_body,
     AttributePatch(
         name="stepfunctions.task_timeout",
         owner=f"{_ASL}.component.state.exec.execute_state",
@@ -235,21 +246,9 @@ PATCHES: Final[tuple[AttributePatch, ...]] = (
         new=_EXECUTE_STATE_THREADING,
         why="a task's TimeoutSeconds/TimeoutSecondsPath wait on an Event with a virtual timeout",
     ),
-    AttributePatch(
-        name="stepfunctions.heartbeat_wait",
-        owner=f"{_ASL}.eval.callback.callback:HeartbeatEndpoint",
-        attribute="clear_and_wait",
-        new=_heartbeat_clear_and_wait,
-        why="HeartbeatSeconds is waited on the virtual clock",
-    ),
-    AttributePatch(
-        name="stepfunctions.callback_wait",
-        owner=f"{_ASL}.eval.callback.callback:CallbackEndpoint",
-        attribute="wait",
-        new=_callback_wait,
-        why="a callback's (.waitForTaskToken) timeout is waited on the virtual clock",
-    ),
-    _HEARTBEAT_ONLY_TIMEOUT,
+    _heartbeat_clear_and_wait,
+    _callback_wait,
+    _from_state_props,
     AttributePatch(
         name="stepfunctions.entered_time",
         owner=f"{_ASL}.component.state.state",

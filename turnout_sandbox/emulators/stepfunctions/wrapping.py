@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from turnout_sandbox.patches import AttributePatch, PatchError, resolve
 
-__all__ = ["WrapperPatch"]
+__all__ = ["WrapperPatch", "wraps_upstream"]
 
 
 @dataclass(eq=False)
@@ -31,3 +32,19 @@ class WrapperPatch(AttributePatch):
         if self.upstream is None:
             raise PatchError(f"{self.name}: {self.target} was called before the patch applied")
         return self.upstream(*args, **kwargs)
+
+
+def wraps_upstream(
+    owner: str | Any, attribute: str, *, name: str, why: str, must_exist: bool = True
+) -> Callable[[Callable[..., Any]], WrapperPatch]:
+    """Declare the decorated function as a :class:`WrapperPatch` of ``owner.attribute`` (as
+    :func:`turnout_sandbox.patches.replaces` does for an AttributePatch): the decorated name
+    is bound to the patch, and the function reaches what it wraps with
+    ``<its name>.call_upstream(...)``."""
+
+    def declare(new: Callable[..., Any]) -> WrapperPatch:
+        return WrapperPatch(
+            name=name, owner=owner, attribute=attribute, new=new, why=why, must_exist=must_exist
+        )
+
+    return declare
