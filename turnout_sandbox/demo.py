@@ -166,6 +166,10 @@ _SERVICES: list[DemoService] = []
 #: one moto 5.2.5 copies: docs.aws.amazon.com/aws-managed-policy/latest/reference/
 #: AWSCodeDeployRoleForECS.html; turnout_sandbox/iam/managed.py).
 _CODEDEPLOY_FOR_ECS: Final = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
+#: ECS Developer Guide, "Amazon ECS infrastructure IAM role for load balancers".
+_ECS_INFRASTRUCTURE_FOR_LB: Final = (
+    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+)
 
 
 def put_5xx_alarm(cloudwatch: Any, name: str, *, more_than: int, **settings: Any) -> None:
@@ -362,6 +366,11 @@ class DemoService:
             from turnout_sandbox.demo_ecs import create_ecs_service
 
             infra_role = role("ecsInfrastructureRoleForLoadBalancers", "ecs.amazonaws.com")
+            # as the guide creates it: ECS moves the weights as this role (ecs_bluegreen/roles.py)
+            iam.attach_role_policy(
+                RoleName="ecsInfrastructureRoleForLoadBalancers",
+                PolicyArn=_ECS_INFRASTRUCTURE_FOR_LB,
+            )
             create_ecs_service(self, ecs, elb, infra_role, td_arn, network)
         else:
             self._create_codedeploy_service(ecs, cd, cd_role, td_arn, network)

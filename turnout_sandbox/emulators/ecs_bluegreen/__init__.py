@@ -18,6 +18,8 @@ ECS model and the ECS developer guide pages named in each module):
   ``ECS Hook State Change`` events through the runtime's ``put_event``.
 - :mod:`.control`: starting (one deployment per service at a time), continuing, stopping and
   reading service deployments and revisions.
+- :mod:`.roles`: the infrastructure role's Elastic Load Balancing calls and a Lambda hook's
+  invocation authorized as AWS does under IAM enforcement; a denial rolls the deployment back.
 - :mod:`.resources`: what a deployment reads and writes in moto's ELBv2, ECR (image digests),
   CloudWatch (alarm states) and ECS.
 - :mod:`.models`: the state per account and region (a moto ``BackendDict``, which moto's own
@@ -28,8 +30,7 @@ ECS model and the ECS developer guide pages named in each module):
 A headless service (no load balancer) deploys through the same stages without traffic
 shifting, as on AWS. Not emulated: the RECONCILE_SERVICE stage (one deployment runs at a
 time), hooks re-run during a rollback, tasks and their health (a revision's tasks are counted
-as running), the deployment circuit breaker, Service Connect, NLB-specific behaviour, and the
-IAM checks of the infrastructure and hook roles.
+as running), the deployment circuit breaker, Service Connect and NLB-specific behaviour.
 """
 
 from __future__ import annotations

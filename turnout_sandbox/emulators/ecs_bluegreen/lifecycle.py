@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any, Final
 
 from turnout_sandbox.discrete_clock import ActorThread
-from turnout_sandbox.emulators.ecs_bluegreen import resources
+from turnout_sandbox.emulators.ecs_bluegreen import resources, roles
 from turnout_sandbox.emulators.ecs_bluegreen.config import Hook, LoadBalancerConfig
 from turnout_sandbox.emulators.ecs_bluegreen.models import (
     LOCK,
@@ -212,6 +212,11 @@ def _invoke_once(dep: ServiceDeployment, execution: HookExecution, details: Any)
     if invoker is None:
         return None
     try:
+        roles.authorize_hook(dep, execution.hook)
+    except roles.RoleDenied as denied:  # the hook fails: no hookStatus came back
+        _log(f"{dep.arn}: hook {execution.hook.target_arn} not invoked: {denied}")
+        return None
+    try:
         return invoker(str(execution.hook.target_arn), _lambda_payload(dep, execution, details))
     except LambdaFunctionError as exc:
         _log(f"{dep.arn}: hook {execution.hook.target_arn} raised {exc}")
@@ -345,6 +350,7 @@ def _route(dep: ServiceDeployment, listener: str, green: Decimal) -> None:
         rule = lb.production_listener_rule if listener == "production" else lb.test_listener_rule
         if rule is None:
             continue
+        roles.authorize_shift(dep, lb, rule)
         resources.route(
             dep.account,
             dep.region,
@@ -454,8 +460,12 @@ def _roll_back(dep: ServiceDeployment, failure: _RollBack) -> None:
         dep.source_deployment_id,
     )
     if dep.traffic:
-        _route_production(dep, Decimal(0))
-        _route_test(dep, Decimal(0))
+        try:
+            _route_production(dep, Decimal(0))
+            _route_test(dep, Decimal(0))
+        except roles.RoleDenied as denied:  # traffic cannot go back: the rollback fails
+            _touch(dep, status="ROLLBACK_FAILED", status_reason=str(denied), finished_at=_dt())
+            return
     _set_service(dep, dep.source.task_definition, "COMPLETED")
     _touch(dep, status="ROLLBACK_SUCCESSFUL", finished_at=_dt())
     _deployment_event(
@@ -489,7 +499,11 @@ def run(dep: ServiceDeployment, on_done: Callable[[ServiceDeployment, bool], Non
         try:
             if resources.networking_problem(dep.account, dep.region, dep.config.load_balancers):
                 raise _RollBack(resources.INVALID_NETWORKING, "networking configuration")
+            roles.authorize_reads(dep)
             _lifecycle(dep)
+        except roles.RoleDenied as denied:
+            _roll_back(dep, _RollBack(str(denied), "role permissions"))
+            return
         except _RollBack as failure:
             _roll_back(dep, failure)
             return
