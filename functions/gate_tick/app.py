@@ -18,7 +18,7 @@ from turnout.observability import logger, tracer
 def handler(
     event: dict[str, Any], context: LambdaContext, deps: Deps | None = None
 ) -> dict[str, Any]:
-    from turnout.models import ScheduledEvent, parse_event  # lazy: pydantic costs INIT
+    from turnout.models import ScheduledEvent, parse_event
 
     parse_event(ScheduledEvent, event, "Scheduled Event")
     deps = deps or Deps.from_env()

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from turnout import models
 from turnout.models import EventBridgeEnvelope
+from turnout.shapes import Shape
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
 
-SAMPLES: dict[str, type[BaseModel]] = {
+SAMPLES: dict[str, type[Shape]] = {
     "codecommit-push.json": models.CodeCommitStateChangeEvent,
     "codecommit-push-other-branch.json": models.CodeCommitStateChangeEvent,
     "codecommit-tag-created.json": models.CodeCommitStateChangeEvent,

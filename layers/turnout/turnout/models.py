@@ -1,33 +1,43 @@
-"""pydantic v2 models of every event shape turnout consumes.
+"""The event shapes turnout consumes, as frozen dataclasses (:mod:`turnout.shapes`).
 
 EventBridge events subclass :class:`EventBridgeEnvelope`, the envelope fields of an
-EventBridge event and the top-level ``replay-name`` EventBridge adds to replayed events: the
-fields of Powertools' ``EventBridgeModel``, declared here because importing Powertools'
-parser package builds its models of every AWS event source (about 140 ms of a cold start,
-``bench/cold_init.py --explain``) for the four this module reads. Detail
-models keep AWS's exact field names as aliases, so ``model_dump()`` gives back the AWS
-shape, while Python code reads snake_case attributes.
+EventBridge event and the top-level ``replay-name`` EventBridge adds to replayed events (the
+fields of Powertools' ``EventBridgeModel``). Detail shapes read AWS's exact field names
+(``to_aws()`` gives them back), while Python code reads snake_case attributes.
 
-Models pin ``source`` and ``detail-type``: an event routed to the wrong handler fails
+Shapes pin ``source`` and ``detail-type``: an event routed to the wrong handler fails
 with :class:`turnout.errors.InvalidEvent` instead of being misread. Unknown detail fields
 are ignored (AWS adds fields over time); enumerations that AWS may extend (``event``,
 ``result``, ``build-status``, ``state`` ...) are plain strings, so the logic can log an
 unexpected value as "ignored" rather than fail on it.
 
-Use :func:`parse_event` to parse: it turns pydantic's errors into one-line
-``InvalidEvent`` messages that name the event kind, the field path and the bad value.
+Use :func:`parse_event` to parse: its ``InvalidEvent`` message is one line that names the
+event kind, and every field path with its bad value.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import Any, ClassVar
 
 from turnout.errors import InvalidEvent
+from turnout.shapes import (
+    Problem,
+    Shape,
+    ShapeError,
+    anything,
+    key,
+    mapping,
+    nested,
+    read,
+    show,
+    text,
+    texts,
+    timestamp,
+)
 
 __all__ = [
     "COMMIT_ID_PATTERN",
@@ -61,44 +71,34 @@ _BRANCH_PREFIX = "refs/heads/"
 _BRANCH_MAX_LENGTH = 256
 _REF_FORBIDDEN_CHARS = frozenset(" ~^:?*[\\")
 
-
-class _AwsShaped(BaseModel):
-    """A payload AWS sends (an event's ``detail``, a hook's input): AWS's field names as
-    aliases (``model_dump()`` gives them back), frozen, built on first use."""
-
-    model_config = ConfigDict(
-        populate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True
-    )
+_TEXT = text()
+_NAME = text(min_length=1)
+_COMMIT_ID = text(pattern=COMMIT_ID_PATTERN)
 
 
-class EventBridgeEnvelope(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class EventBridgeEnvelope(Shape):
     """The envelope of an EventBridge event (EventBridge User Guide, "Amazon EventBridge
     events": version, id, detail-type, source, account, time, region, resources, detail; a
-    replayed event also carries ``replay-name``, "Replaying archived events"), as Powertools'
-    ``EventBridgeModel`` declares it."""
+    replayed event also carries ``replay-name``, "Replaying archived events")."""
 
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, defer_build=True)
-
-    version: str
-    id: str
-    source: str
-    account: str
-    time: datetime
-    region: str
-    resources: list[str]
-    detail_type: str = Field(alias="detail-type")
-    detail: Any
-    replay_name: str | None = Field(default=None, alias="replay-name")
-
-
-class _Event(EventBridgeEnvelope):
-    """An EventBridge event; each subclass pins its ``source`` and ``detail-type``."""
+    version: str = key("version", _TEXT)
+    id: str = key("id", _TEXT)
+    source: str = key("source", _TEXT)
+    account: str = key("account", _TEXT)
+    time: datetime = key("time", timestamp())
+    region: str = key("region", _TEXT)
+    resources: tuple[str, ...] = key("resources", texts())
+    detail_type: str = key("detail-type", _TEXT)
+    detail: Any = key("detail", anything())
+    replay_name: str | None = key("replay-name", _TEXT, default=None)
 
 
 # --------------------------------------------------------------------------- CodeCommit
 
 
-class CodeCommitStateChangeDetail(_AwsShaped):
+@dataclass(frozen=True, kw_only=True)
+class CodeCommitStateChangeDetail(Shape):
     """``detail`` of ``CodeCommit Repository State Change`` (referenceCreated/Updated).
 
     ``commitId`` is required: turnout routes only referenceCreated and referenceUpdated
@@ -106,57 +106,60 @@ class CodeCommitStateChangeDetail(_AwsShaped):
     ``detail.event``.
     """
 
-    event: str = Field(description="referenceCreated, referenceUpdated, referenceDeleted, ...")
-    repository_name: str = Field(alias="repositoryName", min_length=1)
-    repository_id: str = Field(alias="repositoryId")
-    reference_type: str = Field(alias="referenceType", description="branch or tag")
-    reference_name: str = Field(alias="referenceName", min_length=1)
-    reference_full_name: str = Field(alias="referenceFullName")
-    commit_id: str = Field(alias="commitId", pattern=COMMIT_ID_PATTERN)
-    old_commit_id: str | None = Field(default=None, alias="oldCommitId", pattern=COMMIT_ID_PATTERN)
-    caller_user_arn: str | None = Field(default=None, alias="callerUserArn")
+    event: str = key("event", _TEXT)  # referenceCreated, referenceUpdated, referenceDeleted
+    repository_name: str = key("repositoryName", _NAME)
+    repository_id: str = key("repositoryId", _TEXT)
+    reference_type: str = key("referenceType", _TEXT)  # branch or tag
+    reference_name: str = key("referenceName", _NAME)
+    reference_full_name: str = key("referenceFullName", _TEXT)
+    commit_id: str = key("commitId", _COMMIT_ID)
+    old_commit_id: str | None = key("oldCommitId", _COMMIT_ID, default=None)
+    caller_user_arn: str | None = key("callerUserArn", _TEXT, default=None)
     # Present when the reference was updated by a merge (console/API merge).
-    base_commit_id: str | None = Field(default=None, alias="baseCommitId")
-    source_commit_id: str | None = Field(default=None, alias="sourceCommitId")
-    destination_commit_id: str | None = Field(default=None, alias="destinationCommitId")
-    merge_option: str | None = Field(default=None, alias="mergeOption")
+    base_commit_id: str | None = key("baseCommitId", _TEXT, default=None)
+    source_commit_id: str | None = key("sourceCommitId", _TEXT, default=None)
+    destination_commit_id: str | None = key("destinationCommitId", _TEXT, default=None)
+    merge_option: str | None = key("mergeOption", _TEXT, default=None)
 
     @property
     def is_branch(self) -> bool:
         return self.reference_type == "branch"
 
 
-class CodeCommitStateChangeEvent(_Event):
-    source: Literal["aws.codecommit"]
-    detail_type: Literal["CodeCommit Repository State Change"] = Field(alias="detail-type")
-    detail: CodeCommitStateChangeDetail
+@dataclass(frozen=True, kw_only=True)
+class CodeCommitStateChangeEvent(EventBridgeEnvelope):
+    source: str = key("source", text(literal="aws.codecommit"))
+    detail_type: str = key("detail-type", text(literal="CodeCommit Repository State Change"))
+    detail: CodeCommitStateChangeDetail = key("detail", nested(CodeCommitStateChangeDetail))
 
 
 # --------------------------------------------------------------------------- ECR
 
 
-class EcrImageActionDetail(_AwsShaped):
+@dataclass(frozen=True, kw_only=True)
+class EcrImageActionDetail(Shape):
     """``detail`` of ``ECR Image Action`` (PUSH or DELETE, SUCCESS or FAILURE)."""
 
-    result: str = Field(description="SUCCESS or FAILURE")
-    repository_name: str = Field(alias="repository-name", min_length=1)
-    image_digest: str = Field(alias="image-digest", pattern=IMAGE_DIGEST_PATTERN)
-    action_type: str = Field(alias="action-type", description="PUSH or DELETE")
-    image_tag: str | None = Field(default=None, alias="image-tag")
-    manifest_media_type: str | None = Field(default=None, alias="manifest-media-type")
-    artifact_media_type: str | None = Field(default=None, alias="artifact-media-type")
+    result: str = key("result", _TEXT)  # SUCCESS or FAILURE
+    repository_name: str = key("repository-name", _NAME)
+    image_digest: str = key("image-digest", text(pattern=IMAGE_DIGEST_PATTERN))
+    action_type: str = key("action-type", _TEXT)  # PUSH or DELETE
+    image_tag: str | None = key("image-tag", _TEXT, default=None)
+    manifest_media_type: str | None = key("manifest-media-type", _TEXT, default=None)
+    artifact_media_type: str | None = key("artifact-media-type", _TEXT, default=None)
 
     @property
     def is_successful_push(self) -> bool:
         return self.action_type == "PUSH" and self.result == "SUCCESS"
 
 
-class EcrImageActionEvent(_Event):
+@dataclass(frozen=True, kw_only=True)
+class EcrImageActionEvent(EventBridgeEnvelope):
     """An ECR push/delete event. ``replay_name`` is set when EventBridge replays it."""
 
-    source: Literal["aws.ecr"]
-    detail_type: Literal["ECR Image Action"] = Field(alias="detail-type")
-    detail: EcrImageActionDetail
+    source: str = key("source", text(literal="aws.ecr"))
+    detail_type: str = key("detail-type", text(literal="ECR Image Action"))
+    detail: EcrImageActionDetail = key("detail", nested(EcrImageActionDetail))
 
     @property
     def is_replay(self) -> bool:
@@ -166,21 +169,20 @@ class EcrImageActionEvent(_Event):
 # --------------------------------------------------------------------------- CodeBuild
 
 
-class CodeBuildStateChangeDetail(_AwsShaped):
+@dataclass(frozen=True, kw_only=True)
+class CodeBuildStateChangeDetail(Shape):
     """``detail`` of ``CodeBuild Build State Change``."""
 
-    build_status: str = Field(
-        alias="build-status",
-        description="IN_PROGRESS, SUCCEEDED, FAILED, FAULT, STOPPED, TIMED_OUT",
+    # IN_PROGRESS, SUCCEEDED, FAILED, FAULT, STOPPED, TIMED_OUT
+    build_status: str = key("build-status", _TEXT)
+    project_name: str = key("project-name", _NAME)
+    build_id: str = key("build-id", _NAME)
+    additional_information: dict[str, Any] | None = key(
+        "additional-information", mapping(), default=None
     )
-    project_name: str = Field(alias="project-name", min_length=1)
-    build_id: str = Field(alias="build-id", min_length=1)
-    additional_information: dict[str, Any] | None = Field(
-        default=None, alias="additional-information"
-    )
-    current_phase: str | None = Field(default=None, alias="current-phase")
-    current_phase_context: str | None = Field(default=None, alias="current-phase-context")
-    version: str | None = None
+    current_phase: str | None = key("current-phase", _TEXT, default=None)
+    current_phase_context: str | None = key("current-phase-context", _TEXT, default=None)
+    version: str | None = key("version", _TEXT, default=None)
 
     @property
     def source_version(self) -> str | None:
@@ -193,55 +195,58 @@ class CodeBuildStateChangeDetail(_AwsShaped):
         return value if isinstance(value, str) else None
 
 
-class CodeBuildStateChangeEvent(_Event):
-    source: Literal["aws.codebuild"]
-    detail_type: Literal["CodeBuild Build State Change"] = Field(alias="detail-type")
-    detail: CodeBuildStateChangeDetail
+@dataclass(frozen=True, kw_only=True)
+class CodeBuildStateChangeEvent(EventBridgeEnvelope):
+    source: str = key("source", text(literal="aws.codebuild"))
+    detail_type: str = key("detail-type", text(literal="CodeBuild Build State Change"))
+    detail: CodeBuildStateChangeDetail = key("detail", nested(CodeBuildStateChangeDetail))
 
 
 # --------------------------------------------------------------------------- CodeDeploy
 
 
-class CodeDeployStateChangeDetail(_AwsShaped):
+@dataclass(frozen=True, kw_only=True)
+class CodeDeployStateChangeDetail(Shape):
     """``detail`` of ``CodeDeploy Deployment State-change Notification``."""
 
     # Optional (aws-fidelity row 31): both are in the documented sample, but no capture of an
     # ECS deployment's event shows them, and nothing here reads them; a missing one must not
     # make every event InvalidEvent (and every wait time out).
-    region: str | None = None
-    deployment_id: str = Field(alias="deploymentId", min_length=1)
-    instance_group_id: str | None = Field(default=None, alias="instanceGroupId")
-    deployment_group: str = Field(alias="deploymentGroup", min_length=1)
-    application: str = Field(min_length=1)
-    state: str = Field(description="START, SUCCESS, FAILURE, STOP, READY")
+    region: str | None = key("region", _TEXT, default=None)
+    deployment_id: str = key("deploymentId", _NAME)
+    instance_group_id: str | None = key("instanceGroupId", _TEXT, default=None)
+    deployment_group: str = key("deploymentGroup", _NAME)
+    application: str = key("application", _NAME)
+    state: str = key("state", _TEXT)  # START, SUCCESS, FAILURE, STOP, READY
 
 
-class CodeDeployStateChangeEvent(_Event):
-    source: Literal["aws.codedeploy"]
-    detail_type: Literal["CodeDeploy Deployment State-change Notification"] = Field(
-        alias="detail-type"
+@dataclass(frozen=True, kw_only=True)
+class CodeDeployStateChangeEvent(EventBridgeEnvelope):
+    source: str = key("source", text(literal="aws.codedeploy"))
+    detail_type: str = key(
+        "detail-type", text(literal="CodeDeploy Deployment State-change Notification")
     )
-    detail: CodeDeployStateChangeDetail
+    detail: CodeDeployStateChangeDetail = key("detail", nested(CodeDeployStateChangeDetail))
 
 
-class LifecycleHookEvent(_AwsShaped):
+@dataclass(frozen=True, kw_only=True)
+class LifecycleHookEvent(Shape):
     """The payload CodeDeploy invokes a lifecycle hook Lambda with."""
 
-    deployment_id: str = Field(alias="DeploymentId", min_length=1)
-    lifecycle_event_hook_execution_id: str = Field(
-        alias="LifecycleEventHookExecutionId", min_length=1
-    )
+    deployment_id: str = key("DeploymentId", _NAME)
+    lifecycle_event_hook_execution_id: str = key("LifecycleEventHookExecutionId", _NAME)
 
 
 # --------------------------------------------------------------------------- schedule
 
 
-class ScheduledEvent(_Event):
+@dataclass(frozen=True, kw_only=True)
+class ScheduledEvent(EventBridgeEnvelope):
     """An EventBridge schedule rule's tick (``source`` aws.events, ``detail`` {})."""
 
-    source: Literal["aws.events"]
-    detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
-    detail: dict[str, Any]
+    source: str = key("source", text(literal="aws.events"))
+    detail_type: str = key("detail-type", text(literal="Scheduled Event"))
+    detail: dict[str, Any] = key("detail", mapping())
 
 
 # --------------------------------------------------------------------------- manual input
@@ -294,79 +299,40 @@ def validate_branch_name(value: str) -> str:
     return name
 
 
-class ManualBuildInput(BaseModel):
+def _commit_id(value: str) -> str:
+    if _COMMIT_ID_RE.match(value):
+        return value
+    if not value or not _HEX_RE.match(value):
+        raise ValueError(
+            f"commitId {value!r} is not a commit id: expected 40 lowercase hex characters"
+        )
+    if len(value) != 40:
+        raise ValueError(
+            f"commitId {value!r} has {len(value)} characters: give the full 40-character commit id"
+        )
+    raise ValueError(f"commitId {value!r} has uppercase letters: commit ids are lowercase hex")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManualBuildInput(Shape):
     """Input of a manually started build: exactly one of ``commitId`` or ``branch``.
 
     ``commitId`` must be a full commit id in lowercase hex (as CodeCommit prints it);
     ``branch`` may be given as ``master`` or ``refs/heads/master`` (the prefix is stripped).
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-        serialize_by_alias=True,
-        frozen=True,
-        extra="forbid",
-        defer_build=True,
-    )
+    extra_keys: ClassVar[str] = "forbid"
 
-    commit_id: str | None = Field(default=None, alias="commitId")
-    branch: str | None = None
+    commit_id: str | None = key("commitId", text(check=_commit_id), default=None)
+    branch: str | None = key("branch", text(check=validate_branch_name), default=None)
 
-    @field_validator("commit_id")
-    @classmethod
-    def _check_commit_id(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if _COMMIT_ID_RE.match(value):
-            return value
-        if not value or not _HEX_RE.match(value):
-            raise ValueError(
-                f"commitId {value!r} is not a commit id: expected 40 lowercase hex characters"
-            )
-        if len(value) != 40:
-            raise ValueError(
-                f"commitId {value!r} has {len(value)} characters: "
-                "give the full 40-character commit id"
-            )
-        raise ValueError(f"commitId {value!r} has uppercase letters: commit ids are lowercase hex")
-
-    @field_validator("branch")
-    @classmethod
-    def _check_branch(cls, value: str | None) -> str | None:
-        return None if value is None else validate_branch_name(value)
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ManualBuildInput:
+    def check(self) -> None:
         if (self.commit_id is None) == (self.branch is None):
             given = "both" if self.commit_id is not None else "neither"
-            raise ValueError(f"give exactly one of commitId or branch, got {given}")
-        return self
+            raise ShapeError(f"give exactly one of commitId or branch, got {given}")
 
 
 # --------------------------------------------------------------------------- parsing
-
-_MAX_VALUE_CHARS = 80
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 3] + "..."
-
-
-def _describe(model: type[BaseModel], error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(part) for part in error.get("loc", ()))
-    kind = error.get("type", "")
-    message = str(error.get("msg", "invalid"))
-    if kind == "missing":
-        text = "field required"
-    elif kind == "extra_forbidden":
-        allowed = ", ".join(field.alias or name for name, field in model.model_fields.items())
-        text = f"unexpected key (allowed keys: {allowed})"
-    elif kind == "value_error":
-        text = message.removeprefix("Value error, ")
-    else:
-        text = f"{message[:1].lower()}{message[1:]} (got {_show(error.get('input'))})"
-    return f"{loc}: {text}" if loc else text
 
 
 def _label(what: str) -> str:
@@ -374,8 +340,13 @@ def _label(what: str) -> str:
     return what if lowered.endswith(("event", "input")) else f"{what} event"
 
 
-def parse_event[M: BaseModel](model: type[M], event: Mapping[str, Any], what: str) -> M:
-    """Parse ``event`` into ``model``.
+def _say(problem: Problem) -> str:
+    where, what = problem
+    return f"{where}: {what}" if where else what
+
+
+def parse_event[S: Shape](shape: type[S], event: Mapping[str, Any], what: str) -> S:
+    """Read ``event`` as ``shape``.
 
     Raises :class:`InvalidEvent` with a one-line message such as
     ``"ECR Image Action event: detail.image-digest: field required"``; ``what`` names the
@@ -385,12 +356,12 @@ def parse_event[M: BaseModel](model: type[M], event: Mapping[str, Any], what: st
     received: object = event  # Lambda payloads are any JSON value, whatever the type says
     if not isinstance(received, Mapping):
         kind = type(received).__name__
-        raise InvalidEvent(f"{label}: expected a JSON object, got {kind} {_show(received)}")
-    try:
-        return model.model_validate(dict(received))
-    except ValidationError as exc:
-        problems = "; ".join(_describe(model, error) for error in exc.errors(include_url=False))
-        raise InvalidEvent(f"{label}: {problems}") from exc
+        raise InvalidEvent(f"{label}: expected a JSON object, got {kind} {show(received)}")
+    problems: list[Problem] = []
+    parsed = read(shape, received, "", problems)
+    if parsed is None:
+        raise InvalidEvent(f"{label}: {'; '.join(_say(p) for p in problems)}")
+    return parsed
 
 
 def check_origin(event: EventBridgeEnvelope, account: str, region: str, what: str) -> None:

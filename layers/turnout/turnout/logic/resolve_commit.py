@@ -46,7 +46,7 @@ def _repeated_delivery(deps: Deps, event_id: str, execution_arn: str) -> dict[st
 
 
 def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
-    from turnout.models import (  # lazy: pydantic costs INIT
+    from turnout.models import (
         CodeCommitStateChangeEvent,
         ManualBuildInput,
         parse_event,

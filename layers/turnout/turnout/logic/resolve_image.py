@@ -45,7 +45,7 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
     if "reconcile" in raw:
         slot = _reconciled(raw["reconcile"], str(payload.get("executionArn", "")), deps, account)
         return {"ignored": False, "handoff": False, "attempt": slot.to_item()}
-    from turnout.models import (  # lazy: pydantic costs INIT
+    from turnout.models import (
         EcrImageActionEvent,
         check_origin,
         parse_event,

@@ -99,7 +99,7 @@ def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None
 def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
     from turnout.logic.gate_tick import gate_budgets, hold_mode
-    from turnout.models import LifecycleHookEvent, parse_event  # lazy: pydantic costs INIT
+    from turnout.models import LifecycleHookEvent, parse_event
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
     refused = _hook_refusal(deps, hook.deployment_id)
