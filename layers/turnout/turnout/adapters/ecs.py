@@ -48,6 +48,8 @@ class ServiceDeployment:
     stage: str
     #: (hookId, targetType, status) of each lifecycle hook execution so far
     hooks: tuple[tuple[str, str, str], ...]
+    #: ECS's own words for a rollback (``rollback.reason``) or an end (``statusReason``)
+    reason: str = ""
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> ServiceDeployment:
@@ -61,6 +63,7 @@ class ServiceDeployment:
             status=str(raw.get("status", "")),
             stage=str(raw.get("lifecycleStage", "")),
             hooks=hooks,
+            reason=str((raw.get("rollback") or {}).get("reason") or raw.get("statusReason") or ""),
         )
 
     def awaiting_pause_hook(self) -> str | None:
