@@ -548,6 +548,9 @@ class DemoService:
                 except Exception:
                     commit = None
                 health = demo.health_of(commit)
+                if health == "stuck":  # never gets healthy: its health endpoint never answers
+                    self.close_connection = True
+                    return
                 code = 503 if health in ("probe-failing", "unhealthy") else 200
                 body = json.dumps(
                     {"status": "UP" if code == 200 else "DOWN", "commit": commit}

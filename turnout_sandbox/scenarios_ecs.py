@@ -20,6 +20,9 @@ class Run(Protocol):
     @property
     def sfn(self) -> Any: ...
 
+    @property
+    def stack(self) -> Any: ...
+
     def executions(self, which: str) -> list[dict[str, Any]]: ...
 
     def deploy_errors(self) -> list[str | None]: ...
@@ -43,6 +46,9 @@ ECS_SCENARIOS: dict[str, str] = {
     "ecs-gate-dies": "DeploymentEngine=ecs: the gate tick fails on every call (before it does "
     "anything); ECS rolls back by itself at the PAUSE hook's timeout (fail-closed) and turnout "
     "records the rollback",
+    "ecs-stuck": "DeploymentEngine=ecs: the new revision's health endpoint never answers: the "
+    "gate times out within its budget (before the PAUSE hook's own timeout), answers ROLLBACK "
+    "and traffic returns to the old revision",
     "ecs-orchestrator-dies": "DeploymentEngine=ecs: every function of the stack fails from the "
     "moment the gate starts, ECS's events included; ECS rolls back by itself at the PAUSE hook's "
     "timeout; when the functions come back, the gate tick's reconciliation records the rollback",
@@ -159,6 +165,49 @@ def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
     return _rolled_back(run, checks, commit, error="GateFailed", hook="FAILED", why=why)
 
 
+def _notifications(run: Run) -> list[tuple[str, dict[str, Any]]]:
+    """(subject, message) of what the stack published to its topic (moto's SNS backend
+    keeps each one: moto.sns.models.Topic.sent_notifications)."""
+    import json
+
+    from moto.sns.models import sns_backends
+
+    sandbox = run.sandbox
+    arn = run.stack.outputs["NotificationTopicArn"]
+    topic = sns_backends[sandbox.account][sandbox.region].topics[arn]
+    return [
+        (str(subject), json.loads(message))
+        for _, message, subject, _, _ in topic.sent_notifications
+    ]
+
+
+def _stuck(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change that never gets healthy (ECS blue/green)")
+    run.demo.script(commit, "stuck")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    why = "turnout's gate timed out and answered its PAUSE hook ROLLBACK"
+    row = _rolled_back(run, checks, commit, error="GateTimedOut", hook="FAILED", why=why)
+    error = (row or {}).get("error") or {}
+    checks.append(
+        (
+            "the ledger says the gate timed out, within its budget",
+            isinstance(error, dict)
+            and error.get("type") == "GateTimedOut"
+            and "within 15m 0s" in str(error.get("message")),
+        )
+    )
+    sent = [m for subject, m in _notifications(run) if "deploy rolled back" in subject]
+    checks.append(
+        (
+            "one notification: deploy rolled back, GateTimedOut, engine ecs",
+            len(sent) == 1
+            and sent[0].get("error", {}).get("type") == "GateTimedOut"
+            and sent[0].get("engine") == "ecs",
+        )
+    )
+    return row
+
+
 def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
     commit = run.demo.push("A change whose gate never answers (ECS blue/green)")
     run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
@@ -214,4 +263,5 @@ ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "ecs-unhealthy": _unhealthy,
     "ecs-gate-dies": _gate_dies,
     "ecs-orchestrator-dies": _orchestrator_dies,
+    "ecs-stuck": _stuck,
 }

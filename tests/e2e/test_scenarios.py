@@ -79,6 +79,8 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "ecs-gate-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
     # every function down from the gate on: the tick's reconciliation ends the gate wait
     "ecs-orchestrator-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
+    # the gate times out within its budget and answers the PAUSE hook ROLLBACK
+    "ecs-stuck": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
 }
 
 
