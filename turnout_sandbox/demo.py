@@ -609,8 +609,6 @@ class DemoService:
             "ImageTag": "latest",
             "ClusterName": self.n.cluster,
             "ServiceName": self.n.service,
-            "CodeDeployApplication": self.n.application,
-            "DeploymentGroupName": self.n.group,
             "TaskRoleArns": self.arns["executionRole"],
             "GateAlarmNames": self.n.alarm,
             "GateHttpUrl": self.health_url,
@@ -618,6 +616,9 @@ class DemoService:
             "GateTimeoutMinutes": str(timeout_minutes),
         } | (
             # ECS built-in blue/green: the gate reads alarms and the probe (README,
-            # "Deployment engines": target health is not wired for this engine yet)
-            {"DeploymentEngine": "ecs", "GateTargetHealth": "false"} if self.engine == "ecs" else {}
+            # "Deployment engines": target health is not wired for this engine yet); no
+            # CodeDeploy application or group (the parameters default to empty)
+            {"DeploymentEngine": "ecs", "GateTargetHealth": "false"}
+            if self.engine == "ecs"
+            else {"CodeDeployApplication": self.n.application, "DeploymentGroupName": self.n.group}
         )

@@ -117,8 +117,10 @@ class Config:
             extra_images=opt("EXTRA_IMAGES"),
             cluster=req("CLUSTER_NAME"),
             service=req("SERVICE_NAME"),
-            application=req("APPLICATION_NAME"),
-            deployment_group=req("DEPLOYMENT_GROUP_NAME"),
+            # DeploymentEngine=ecs leaves both empty (the template's Rules require them for
+            # codedeploy; turnout.adapters.codedeploy refuses an empty one when used)
+            application=opt("APPLICATION_NAME"),
+            deployment_group=opt("DEPLOYMENT_GROUP_NAME"),
             taskdef_path=opt("TASKDEF_PATH", "taskdef.json"),
             appspec_path=opt("APPSPEC_PATH", "appspec.yaml"),
             gate_target_health=health == "true",
