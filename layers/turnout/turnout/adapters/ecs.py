@@ -173,8 +173,8 @@ class Ecs(ServiceAdapter["ECSClient"]):
         if operation in _NEEDED and not hasattr(self.api, operation):
             raise ConfigError(
                 f"the boto3 this function runs with has no ECS {operation}: DeploymentEngine=ecs "
-                "needs a boto3 that knows ECS built-in blue/green (add boto3 to the layer's "
-                "requirements.in)"
+                "needs a boto3 that knows ECS built-in blue/green (the function's EcsSdkLayer, "
+                "layers/turnout/requirements-ecs-sdk.in, provides one)"
             )
 
     def update_service(self, task_definition_arn: str, configuration: dict[str, Any]) -> str:
