@@ -95,11 +95,17 @@ def gates(monkeypatch: pytest.MonkeyPatch) -> FakeGates:
     return store
 
 
+def _started(gates: FakeGates) -> dict[str, Any]:
+    """The gate item of a started ecs gate, stored."""
+    gate = {"taskToken": "tok", "gateStartedAt": 1.0, "hookId": HOOK, "engine": "ecs"}
+    gates.items[ARN] = gate
+    return gate
+
+
 def test_given_an_ecs_gate_when_promoted_then_the_gate_task_succeeds_as_promoted(
     gates: FakeGates,
 ) -> None:
-    gate = {"taskToken": "tok", "gateStartedAt": 1.0, "hookId": HOOK, "engine": "ecs"}
-    gates.items[ARN] = gate
+    gate = _started(gates)
     aws = FakeAws()
 
     ops.promote(aws, STACK, _target(gate), "alice")  # type: ignore[arg-type]
@@ -114,8 +120,7 @@ def test_given_an_ecs_gate_when_promoted_then_the_gate_task_succeeds_as_promoted
 def test_given_an_ecs_gate_when_rolled_back_then_the_gate_fails_rollback_requested(
     gates: FakeGates,
 ) -> None:
-    gate = {"taskToken": "tok", "gateStartedAt": 1.0, "hookId": HOOK, "engine": "ecs"}
-    gates.items[ARN] = gate
+    gate = _started(gates)
     aws = FakeAws()
 
     assert ops.rollback(aws, STACK, _target(gate), "alice") == "gate"  # type: ignore[arg-type]
