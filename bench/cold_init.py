@@ -78,6 +78,9 @@ BENCH_PARAMETERS: dict[str, str] = {
     "AllowedHookFunctions": "hello-aws-before-install,hello-aws-smoke-test",
     "AllowNetworkChange": "true",
     "AllowCapacityProviderChange": "true",
+    # the default engine (codedeploy) needs both (template.yaml Rules; empty by default)
+    "CodeDeployApplication": "app-hello-aws",
+    "DeploymentGroupName": "dg-hello-aws",
 }
 WORLD = ROOT / "bench" / "cold_world.py"
 WORLD_MARK = "COLDWORLD "

@@ -33,6 +33,40 @@ def sandbox_api() -> ModuleType:
     return api
 
 
+# --------------------------------------------------------------------------- engines
+#: The scenarios of DeploymentEngine=ecs are named ``ecs-<what>`` (turnout_sandbox.scenarios_ecs).
+ECS_PREFIX = "ecs-"
+
+
+def check_engine(engines: tuple[str, ...], engine: str | None) -> None:
+    """A bad ``--engine`` is refused before the sandbox starts, in one line."""
+    if engine is not None and engine not in engines:
+        raise CliError(f"--engine {engine!r} is not one of {', '.join(engines)}")
+
+
+def engine_scenarios(scenarios: Mapping[str, str], engine: str | None) -> dict[str, str]:
+    """The scenarios ``--engine`` runs (all of them without it)."""
+    if engine is None:
+        return dict(scenarios)
+    ecs = engine == "ecs"
+    return {k: v for k, v in scenarios.items() if k.startswith(ECS_PREFIX) == ecs}
+
+
+def engine_scenario(scenarios: Mapping[str, str], name: str | None, engine: str | None) -> str:
+    """The scenario to run: ``--scenario`` (``happy`` under ``--engine ecs`` is
+    ``ecs-happy``), else the engine's first; a CliError names the choices."""
+    choices = engine_scenarios(scenarios, engine)
+    wanted = name or next(iter(choices), "")
+    if engine == "ecs" and not wanted.startswith(ECS_PREFIX) and ECS_PREFIX + wanted in choices:
+        wanted = ECS_PREFIX + wanted
+    if wanted not in choices:
+        under = f" with --engine {engine}" if engine else ""
+        raise CliError(
+            f"--scenario {wanted!r} is not a scenario{under}: choose one of {', '.join(choices)}"
+        )
+    return wanted
+
+
 # --------------------------------------------------------------------------- send
 
 

@@ -7,6 +7,7 @@ from turnout_sandbox.runtime import CLOCKS
 from turnout_sandbox.scenarios import SCENARIOS, ScenarioResult, run_scenario
 from turnout_sandbox.server import (
     DEFAULT_PORT,
+    ENGINES,
     PortInUse,
     Ready,
     SandboxServer,
@@ -21,6 +22,7 @@ from turnout_sandbox.timeline import Step
 __all__ = [
     "CLOCKS",
     "DEFAULT_PORT",
+    "ENGINES",
     "SCENARIOS",
     "AccessKeyError",
     "FaultSpec",

@@ -166,6 +166,21 @@ class Resolver:
         for name, expression in conditions.items():
             self.conditions[name] = bool(self.resolve(expression))
 
+    def check_rules(self, rules: Mapping[str, Any]) -> None:
+        """The template's ``Rules``, checked before anything is created or updated: a rule
+        whose ``RuleCondition`` holds (or that has none) needs every ``Assert`` true, else
+        the stack is refused with the assertion's ``AssertDescription`` (CloudFormation User
+        Guide, "CloudFormation Rules syntax"). Only the rule functions the parameters need
+        here (Fn::Equals, Fn::Not, Fn::And, Fn::Or over Refs) are understood."""
+        for name, rule in rules.items():
+            condition = rule.get("RuleCondition")
+            if condition is not None and not self.resolve(condition):
+                continue
+            for assertion in rule.get("Assertions") or []:
+                if not self.resolve(assertion.get("Assert")):
+                    why = assertion.get("AssertDescription") or f"rule {name} is not met"
+                    raise SandboxError(f"ValidationError: {why}")
+
 
 # ---------------------------------------------------------------- packaging (what `sam package` does)  # noqa: E501
 def _zip_bytes(files: Mapping[str, bytes]) -> bytes:

@@ -557,6 +557,9 @@ class DemoService:
                 except Exception:
                     commit = None
                 health = demo.health_of(commit)
+                if health == "stuck":  # never gets healthy: its health endpoint never answers
+                    self.close_connection = True
+                    return
                 code = 503 if health in ("probe-failing", "unhealthy") else 200
                 body = json.dumps(
                     {"status": "UP" if code == 200 else "DOWN", "commit": commit}
@@ -615,8 +618,6 @@ class DemoService:
             "ImageTag": "latest",
             "ClusterName": self.n.cluster,
             "ServiceName": self.n.service,
-            "CodeDeployApplication": self.n.application,
-            "DeploymentGroupName": self.n.group,
             "TaskRoleArns": self.arns["executionRole"],
             "GateAlarmNames": self.n.alarm,
             "GateHttpUrl": self.health_url,
@@ -624,6 +625,9 @@ class DemoService:
             "GateTimeoutMinutes": str(timeout_minutes),
         } | (
             # ECS built-in blue/green: the gate reads alarms and the probe (README,
-            # "Deployment engines": target health is not wired for this engine yet)
-            {"DeploymentEngine": "ecs", "GateTargetHealth": "false"} if self.engine == "ecs" else {}
+            # "Deployment engines": target health is not wired for this engine yet); no
+            # CodeDeploy application or group (the parameters default to empty)
+            {"DeploymentEngine": "ecs", "GateTargetHealth": "false"}
+            if self.engine == "ecs"
+            else {"CodeDeployApplication": self.n.application, "DeploymentGroupName": self.n.group}
         )

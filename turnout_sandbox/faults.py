@@ -10,6 +10,10 @@ part. Grammar: items separated by commas, each ``KIND[:TARGET]=VALUE`` or ``seed
 * ``lambda-timeout[:FUNCTION]=RATE|first``: the function runs past its timeout
   (``Sandbox.Timedout``, "Task timed out after N.00 seconds");
 * ``lambda-crash[:FUNCTION]=RATE|first``: the runtime exits (``Runtime.ExitError``);
+* a lambda-* RATE may carry a window, ``RATE@FROM..[UNTIL]``: the fault hits only from FROM
+  to UNTIL (or on) virtual seconds after the sandbox started (``lambda-error=1@600..1800``:
+  every function fails for those 20 minutes, an outage); :meth:`FaultInjector.add` adds
+  such a rule while the sandbox runs, at a moment a scenario chooses;
 * ``event-duplicate[:SOURCE]=RATE|first``: EventBridge delivers the event (the same event, the
   same ``id``) to a rule's targets twice: "in rare cases, the same rule can be triggered more
   than once for a single event" (EventBridge User Guide, "Troubleshooting Amazon EventBridge",
@@ -138,6 +142,9 @@ class FaultRule:
     rate: float
     first: bool = False
     delay: float = 0.0  # event-late: the virtual seconds a delivery is late
+    #: lambda-* windows: virtual seconds after the sandbox started (None: no end)
+    start: float = 0.0
+    until: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +188,25 @@ def _parse_late(item: str, value: str) -> tuple[float, float]:
         raise FaultSpecError(f"fault {item!r}: delay {seconds} is not in (0, 86400] seconds")
     rate, _ = _parse_value(item, "event-late", rate_text) if rate_text else (1.0, False)
     return delay, rate
+
+
+def _parse_window(item: str, value: str) -> tuple[str, float, float | None]:
+    """``RATE@FROM..[UNTIL]`` of a lambda-* item: (rate text, from, until)."""
+    rate, _, window = value.partition("@")
+    start_text, dots, until_text = window.partition("..")
+    try:
+        start = float(start_text)
+        until = float(until_text) if until_text else None
+    except ValueError:
+        start, until = -1.0, None
+    if not dots or start < 0 or (until is not None and until <= start):
+        raise FaultSpecError(
+            f"fault {item!r}: window {window!r} is not FROM..[UNTIL] virtual seconds "
+            "(0 <= FROM < UNTIL)"
+        )
+    if rate == "first":
+        raise FaultSpecError(f"fault {item!r}: a window takes a rate, not 'first'")
+    return rate, start, until
 
 
 def _event_source(target: str) -> str:
@@ -255,8 +281,11 @@ class FaultSpec:
                 delay, rate = _parse_late(item, value)
                 rules.append(FaultRule(kind, target, rate, delay=delay))
                 continue
+            start, until = 0.0, None
+            if kind in LAMBDA_KINDS and "@" in value:
+                value, start, until = _parse_window(item, value)
             rate, first = _parse_value(item, kind, value)
-            rules.append(FaultRule(kind, target, rate, first))
+            rules.append(FaultRule(kind, target, rate, first, start=start, until=until))
         return cls(tuple(rules), seed, text.strip())
 
     def __bool__(self) -> bool:
@@ -299,6 +328,26 @@ class FaultInjector:
     injected: list[InjectedFault] = field(default_factory=list)
     _calls: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: the virtual time the windows count from (the sandbox's start)
+    origin: float = field(default=0.0, init=False)
+
+    def __post_init__(self) -> None:
+        self.origin = self.now()
+
+    def elapsed(self) -> float:
+        """Virtual seconds since the sandbox started (what a window counts)."""
+        return self.now() - self.origin
+
+    def add(self, text: str) -> None:
+        """Add the rules of ``text`` (the grammar above) to the running spec: a fault that
+        starts at a moment the caller chose (a window from :meth:`elapsed` on)."""
+        more = FaultSpec.parse(text)
+        joined = ",".join(t for t in (self.spec.text, more.text) if t)
+        self.spec = FaultSpec(self.spec.rules + more.rules, self.spec.seed, joined)
+
+    def _in_window(self, rule: FaultRule) -> bool:
+        at = self.elapsed()
+        return at >= rule.start and (rule.until is None or at < rule.until)
 
     def _count(self, key: str) -> int:
         with self._lock:
@@ -355,7 +404,7 @@ class FaultInjector:
             return None
         n = self._count(f"lambda:{function}")
         for rule in rules:  # the most specific first, then in the spec's order
-            if self._hits(rule, function, n):
+            if self._in_window(rule) and self._hits(rule, function, n):
                 self._record(rule.kind, f"function {logical or function}", "lambda", rule.kind)
                 return rule.kind
         return None

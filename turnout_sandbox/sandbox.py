@@ -499,6 +499,7 @@ class Sandbox:
                 else str(raw)
             )
         resolver = cfn.Resolver({**values, **pseudo})
+        resolver.check_rules(sam.get("Rules") or {})
         resolver.evaluate_conditions(cfn_template.get("Conditions", {}))
         physical, arns = provided_resources.plan(provided, resolver, self.region, self.account)
         cfn_template = cfn.replace_refs(cfn_template, physical, arns)

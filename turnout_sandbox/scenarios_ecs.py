@@ -20,6 +20,9 @@ class Run(Protocol):
     @property
     def sfn(self) -> Any: ...
 
+    @property
+    def stack(self) -> Any: ...
+
     def executions(self, which: str) -> list[dict[str, Any]]: ...
 
     def deploy_errors(self) -> list[str | None]: ...
@@ -29,6 +32,8 @@ class Run(Protocol):
     def deploys_done(self, count: int) -> bool: ...
 
     def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None: ...
+
+    def store(self) -> Any: ...
 
 
 Checks = list[tuple[str, bool]]
@@ -41,6 +46,12 @@ ECS_SCENARIOS: dict[str, str] = {
     "ecs-gate-dies": "DeploymentEngine=ecs: the gate tick fails on every call (before it does "
     "anything); ECS rolls back by itself at the PAUSE hook's timeout (fail-closed) and turnout "
     "records the rollback",
+    "ecs-stuck": "DeploymentEngine=ecs: the new revision's health endpoint never answers: the "
+    "gate times out within its budget (before the PAUSE hook's own timeout), answers ROLLBACK "
+    "and traffic returns to the old revision",
+    "ecs-orchestrator-dies": "DeploymentEngine=ecs: every function of the stack fails from the "
+    "moment the gate starts, ECS's events included; ECS rolls back by itself at the PAUSE hook's "
+    "timeout; when the functions come back, the gate tick's reconciliation records the rollback",
 }
 #: Each scenario's own faults (turnout_sandbox.faults grammar).
 ECS_FAULTS: dict[str, Callable[[], str]] = {
@@ -154,6 +165,49 @@ def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
     return _rolled_back(run, checks, commit, error="GateFailed", hook="FAILED", why=why)
 
 
+def _notifications(run: Run) -> list[tuple[str, dict[str, Any]]]:
+    """(subject, message) of what the stack published to its topic (moto's SNS backend
+    keeps each one: moto.sns.models.Topic.sent_notifications)."""
+    import json
+
+    from moto.sns.models import sns_backends
+
+    sandbox = run.sandbox
+    arn = run.stack.outputs["NotificationTopicArn"]
+    topic = sns_backends[sandbox.account][sandbox.region].topics[arn]
+    return [
+        (str(subject), json.loads(message))
+        for _, message, subject, _, _ in topic.sent_notifications
+    ]
+
+
+def _stuck(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change that never gets healthy (ECS blue/green)")
+    run.demo.script(commit, "stuck")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    why = "turnout's gate timed out and answered its PAUSE hook ROLLBACK"
+    row = _rolled_back(run, checks, commit, error="GateTimedOut", hook="FAILED", why=why)
+    error = (row or {}).get("error") or {}
+    checks.append(
+        (
+            "the ledger says the gate timed out, within its budget",
+            isinstance(error, dict)
+            and error.get("type") == "GateTimedOut"
+            and "within 15m 0s" in str(error.get("message")),
+        )
+    )
+    sent = [m for subject, m in _notifications(run) if "deploy rolled back" in subject]
+    checks.append(
+        (
+            "one notification: deploy rolled back, GateTimedOut, engine ecs",
+            len(sent) == 1
+            and sent[0].get("error", {}).get("type") == "GateTimedOut"
+            and sent[0].get("engine") == "ecs",
+        )
+    )
+    return row
+
+
 def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
     commit = run.demo.push("A change whose gate never answers (ECS blue/green)")
     run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
@@ -163,8 +217,51 @@ def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
     return _rolled_back(run, checks, commit, error="DeploymentFailed", hook="TIMED_OUT", why=why)
 
 
+#: ecs-orchestrator-dies: how long every function stays down once the gate started (virtual
+#: s): past the PAUSE hook's timeout (GateTimeoutMinutes 10 + GateBakeMinutes 5 + one check
+#: interval) and Lambda's retries of ECS's last events (1 + 2 minutes), within the gate
+#: wait's own bound (the hook's timeout + 1 h).
+OUTAGE_SECONDS = 30 * 60
+
+
+def _gate_running(run: Run) -> bool:
+    """The gate's clock started and its wait is armed (the hook's event may come first)."""
+    return any(g.get("gateStartedAt") and g.get("taskToken") for g in run.store().gates())
+
+
+def _orchestrator_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change whose orchestrator goes down mid-gate (ECS blue/green)")
+    run.wait("the gate to start", lambda: _gate_running(run), timeout=120)
+    faults = run.sandbox.faults
+    down = faults.elapsed()
+    faults.add(f"lambda-error=1@{down:.0f}..{down + OUTAGE_SECONDS:.0f}")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=240)
+    failed = {
+        f.where.removeprefix("function ") for f in faults.injected if f.kind == "lambda-error"
+    }
+    checks.append(
+        (
+            "the functions were down: ECS's events and the gate ticks failed",
+            {"EcsDeploymentFunction", "GateTickFunction"} <= failed,
+        )
+    )
+    why = "ECS rolled back by itself"
+    row = _rolled_back(run, checks, commit, error="DeploymentFailed", hook="TIMED_OUT", why=why)
+    error = (row or {}).get("error") or {}
+    checks.append(
+        (
+            "the ledger says the reconciliation noticed it, with ECS's reason",
+            "reconciliation" in str((row or {}).get("reconciled", ""))
+            and "timed out" in str(error.get("message", "") if isinstance(error, dict) else ""),
+        )
+    )
+    return row
+
+
 ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "ecs-happy": _happy,
     "ecs-unhealthy": _unhealthy,
     "ecs-gate-dies": _gate_dies,
+    "ecs-orchestrator-dies": _orchestrator_dies,
+    "ecs-stuck": _stuck,
 }

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 4747
 DEFAULT_SPEED = 60.0
 TRIGGERS = ("push", "manual")
+#: The stack parameter DeploymentEngine's values (template.yaml; README "Deployment engines"):
+#: ecs sets the demo service up ECS-controlled with strategy BLUE_GREEN (demo_ecs.py).
+ENGINES = ("codedeploy", "ecs")
 HOST = "127.0.0.1"
 #: The region served when neither --region nor the environment names one.
 FALLBACK_REGION = "ap-northeast-2"
@@ -92,6 +95,8 @@ class ServerOptions:
     with_stack: bool = True
     #: faults to inject on the stack's own calls (a spec: turnout_sandbox.faults)
     faults: str | None = None
+    #: DeploymentEngine: codedeploy (a CODE_DEPLOY demo service) or ecs (ECS blue/green)
+    engine: str = "codedeploy"
 
     def __post_init__(self) -> None:
         if not _REGION_PATTERN.match(self.region):
@@ -106,6 +111,8 @@ class ServerOptions:
             raise ServerConfigError(f"clock {self.clock!r} is not one of {', '.join(CLOCKS)}")
         if self.trigger not in TRIGGERS:
             raise ServerConfigError(f"trigger {self.trigger!r} is not one of {', '.join(TRIGGERS)}")
+        if self.engine not in ENGINES:
+            raise ServerConfigError(f"engine {self.engine!r} is not one of {', '.join(ENGINES)}")
         try:
             FaultSpec.parse(self.faults)
         except FaultSpecError as exc:
@@ -259,7 +266,9 @@ class SandboxServer:
             region=opts.region,
             faults=opts.faults,
         ).start()
-        self.demo = DemoService(termination_wait_minutes=opts.termination_wait).create()
+        self.demo = DemoService(
+            termination_wait_minutes=opts.termination_wait, engine=opts.engine
+        ).create()
         if opts.with_stack:
             self.stack = self.sandbox.deploy_stack(STACK, self.stack_parameters())
         events.start_schedules()  # a stack deployed later: its rules are picked up
@@ -358,6 +367,7 @@ def serve(
     region: str | None = None,
     with_stack: bool = True,
     faults: str | None = None,
+    engine: str = "codedeploy",
     options: ServerOptions | None = None,
 ) -> None:
     """Serve until ``stop`` is set, Ctrl-C or SIGTERM; ``options`` wins over the others.
@@ -378,6 +388,7 @@ def serve(
         region=region or default_region(),
         with_stack=with_stack,
         faults=faults,
+        engine=engine,
     )
     done = stop or threading.Event()
     restore = _on_sigterm(done)

@@ -22,7 +22,16 @@ def handler(
 
     parse_event(ScheduledEvent, event, "Scheduled Event")
     deps = deps or Deps.from_env()
-    reconciled = reconcile(deps)  # CodeDeploy's events are best effort (aws-fidelity row 30)
+    reconciled: dict[str, Any] = dict(
+        reconcile(deps)
+    )  # CodeDeploy's events are best effort (aws-fidelity row 30)
+    # DeploymentEngine=ecs: waits whose event the EcsDeployment function lost (it was down
+    # past Lambda's retries: turnout.ecs_reconcile); before the gates are evaluated, so a
+    # deployment ECS rolled back is recorded as ECS's rollback, not as a gate timeout.
+    if deps.config.engine == "ecs":
+        from turnout.logic.ecs_deploy import reconcile as reconcile_ecs  # lazy: ecs only
+
+        reconciled |= reconcile_ecs(deps)
     result = tick(deps) | ({"reconciled": reconciled} if reconciled else {})
     try:
         deployed = reconcile_builds(deps)  # so are ECR's (turnout.reconcile)

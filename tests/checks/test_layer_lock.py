@@ -100,3 +100,28 @@ def test_given_a_requirement_without_a_hash_when_checked_then_it_is_found(tmp_pa
     )
     entries = requirements(lock)
     assert entries == [("pyyaml==6.0.4", ["--hash=sha256:" + "a" * 64]), ("jmespath==1.1.0", [])]
+
+
+# DeploymentEngine=ecs's own layer (template.yaml EcsSdkLayer): boto3 that knows ECS built-in
+# blue/green, locked the same way, at the version the project is tested with.
+SDK_IN, SDK_LOCK = LAYER / "requirements-ecs-sdk.in", LAYER / "requirements-ecs-sdk.txt"
+
+
+def test_given_the_ecs_sdk_lock_when_read_then_pinned_with_hashes_for_the_target_and_its_pins() -> (
+    None
+):
+    entries = requirements(SDK_LOCK)
+    assert {spec.split("==")[0] for spec, _ in entries} >= {"boto3", "botocore", "s3transfer"}
+    assert all(options and all(HASH.match(o) for o in options) for _, options in entries)
+    python, arch = target(ROOT / "template.yaml")
+    assert f"# target: python {python}, {arch}\n" in SDK_LOCK.read_text(encoding="utf-8")
+    locked = pins(SDK_LOCK)
+    assert {n: v for n, v in pins(SDK_IN).items() if locked.get(n) != v} == {}, "make lock-layer"
+
+
+def test_given_the_ecs_sdk_pins_when_compared_then_they_are_the_tested_boto3_and_botocore() -> None:
+    tested = pins(ROOT / "requirements" / "constraints.txt")
+    assert {n: pins(SDK_IN)[n] for n in ("boto3", "botocore")} == {
+        n: tested[n] for n in ("boto3", "botocore")
+    }
+    assert "-r requirements-ecs-sdk.txt" in (LAYER / "Makefile").read_text(encoding="utf-8")

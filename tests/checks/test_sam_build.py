@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cfn_template import CfnTag
 
 pytestmark = [pytest.mark.checks, pytest.mark.slow]
 
@@ -34,6 +35,18 @@ def _resources_of(template: dict[str, Any], kind: str) -> list[str]:
     return sorted(k for k, r in template["Resources"].items() if r.get("Type") == kind)
 
 
+#: DeploymentEngine=ecs's boto3 (layers/turnout/requirements-ecs-sdk.in): not the core's.
+SDK_LAYER = "EcsSdkLayer"
+
+
+def _core_layers(template: dict[str, Any]) -> list[str]:
+    return [
+        layer
+        for layer in _resources_of(template, "AWS::Serverless::LayerVersion")
+        if layer != SDK_LAYER
+    ]
+
+
 def elf_machine(path: Path) -> int | None:
     """The ELF e_machine of a shared object (183 = AArch64), None if it is not ELF."""
     header = path.read_bytes()[:20]
@@ -47,7 +60,7 @@ def elf_machine(path: Path) -> int | None:
 def test_given_build_when_listing_layers_then_each_ships_the_core_package(
     template: dict[str, Any], sam_build_dir: Path
 ) -> None:
-    layers = _resources_of(template, "AWS::Serverless::LayerVersion")
+    layers = _core_layers(template)
     assert layers, "template.yaml has no layer"
     for layer in layers:
         package = sam_build_dir / layer / "python" / "turnout"
@@ -64,7 +77,7 @@ def _layer_top_level(sam_build_dir: Path, layer: str) -> set[str]:
 def test_given_build_when_listing_layers_then_no_local_or_test_package_ships(
     template: dict[str, Any], sam_build_dir: Path
 ) -> None:
-    for layer in _resources_of(template, "AWS::Serverless::LayerVersion"):
+    for layer in _core_layers(template):
         leaked = sorted(
             _layer_top_level(sam_build_dir, layer) & (FORBIDDEN_IN_LAYER - {"botocore"})
         )
@@ -76,7 +89,7 @@ def test_given_build_when_listing_layers_then_no_local_or_test_package_ships(
 def test_given_build_when_listing_layers_then_botocore_is_left_to_the_runtime(
     template: dict[str, Any], sam_build_dir: Path
 ) -> None:
-    for layer in _resources_of(template, "AWS::Serverless::LayerVersion"):
+    for layer in _core_layers(template):
         assert "botocore" not in _layer_top_level(sam_build_dir, layer), (
             f"{layer}: the built layer ships botocore (the Lambda runtime provides it with boto3)"
         )
@@ -132,6 +145,7 @@ def test_given_build_when_listing_layers_then_their_sources_ship_compiled_for_th
     for layer in _resources_of(template, "AWS::Serverless::LayerVersion"):
         root = sam_build_dir / layer / "python"
         sources = sorted(root.glob("turnout/**/*.py")) + sorted(root.glob("yaml/*.py"))
+        sources += sorted(root.glob("botocore/*.py")) + sorted(root.glob("boto3/*.py"))
         missing = [
             str(src.relative_to(root))
             for src in sources
@@ -139,3 +153,44 @@ def test_given_build_when_listing_layers_then_their_sources_ship_compiled_for_th
         ]
         assert sources
         assert not missing, f"{layer}: not compiled for CPython 3.13: {missing[:5]}"
+
+
+def test_given_build_when_reading_the_ecs_sdk_layer_then_its_botocore_knows_continue_service_deployment(
+    template: dict[str, Any], sam_build_dir: Path
+) -> None:
+    """The ecs engine's layer ships a botocore whose ECS model has the operations of ECS
+    built-in blue/green turnout calls (the Lambda runtime's own boto3 may predate them)."""
+    import gzip
+    import json
+
+    assert template["Resources"][SDK_LAYER]["Condition"] == "IsEcsEngine"
+    root = sam_build_dir / SDK_LAYER / "python"
+    assert {"boto3", "botocore", "s3transfer"} <= _layer_top_level(sam_build_dir, SDK_LAYER)
+    models = sorted((root / "botocore" / "data" / "ecs").glob("*/service-2.json*"))
+    assert models, f"{SDK_LAYER}: botocore ships no ECS model"
+    raw = models[-1].read_bytes()
+    model = json.loads(gzip.decompress(raw) if models[-1].suffix == ".gz" else raw)
+    wanted = {"ContinueServiceDeployment", "DescribeServiceDeployments", "StopServiceDeployment"}
+    assert wanted <= set(model["operations"]), f"{SDK_LAYER}: {models[-1]} lacks {wanted}"
+    leaked = sorted(
+        _layer_top_level(sam_build_dir, SDK_LAYER)
+        & (FORBIDDEN_IN_LAYER - {"boto3", "botocore", "s3transfer"} | {"turnout"})
+    )
+    assert not leaked, f"{SDK_LAYER}: the built layer contains {leaked}"
+
+
+def test_given_the_template_when_reading_layers_then_only_the_ecs_functions_carry_the_sdk_layer(
+    template: dict[str, Any],
+) -> None:
+    carriers = {
+        name: resource["Properties"]["Layers"]
+        for name, resource in template["Resources"].items()
+        if "Layers" in resource.get("Properties", {})
+    }
+    sdk = CfnTag("Ref", SDK_LAYER)
+    no_value = CfnTag("Ref", "AWS::NoValue")
+    assert carriers == {
+        "EcsDeploymentFunction": [sdk],
+        "GateTickFunction": [CfnTag("Fn::If", ["IsEcsEngine", sdk, no_value])],
+    }
+    assert template["Resources"]["EcsDeploymentFunction"]["Condition"] == "IsEcsEngine"

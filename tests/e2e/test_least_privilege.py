@@ -27,6 +27,7 @@ SCENARIOS = (
     "dead-letter",
     "ecs-happy",
     "ecs-unhealthy",
+    "ecs-orchestrator-dies",
 )
 
 #: (logical role, action) -> why no scenario above needs it, yet the stack keeps it.
@@ -76,11 +77,7 @@ NOT_EXERCISED: dict[tuple[str, str], str] = {
     **{
         (role, "sqs:SendMessage"): "Lambda's delivery of an asynchronous event that still "
         "failed after its retries to the dead-letter queue (no scenario fails one)"
-        for role in (
-            "GateHookFunctionRole",
-            "DeploymentEventsFunctionRole",
-            "EcsDeploymentFunctionRole",
-        )
+        for role in ("GateHookFunctionRole", "DeploymentEventsFunctionRole")
     },
     ("EcsDeploymentFunctionRole", "ecs:StopServiceDeployment"): "a rollback asked for before "
     "turnout's PAUSE hook waits (the gate wait ended before POST_PRODUCTION_TRAFFIC_SHIFT)",
@@ -148,6 +145,10 @@ MUST_BE_NEEDED = {
     ("EcsDeploymentFunctionRole", "ecs:DescribeServiceDeployments"),
     ("EcsDeploymentFunctionRole", "ecs:ContinueServiceDeployment"),
     ("EcsDeployStateMachineRole", "lambda:InvokeFunction"),
+    # ecs-orchestrator-dies: ECS's events given up to the dead-letter queue, the tick's
+    # reconciliation of the gate wait they would have ended
+    ("EcsDeploymentFunctionRole", "sqs:SendMessage"),
+    ("GateTickFunctionRole", "ecs:DescribeServiceDeployments"),
     # the build of a short commit tag (aws-fidelity row 17's buildspecs; short-tag)
     ("ResolveImageFunctionRole", "dynamodb:Query"),
     # EventBridge starts both machines as the targets' role (a push; an image push)

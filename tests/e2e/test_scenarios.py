@@ -77,6 +77,10 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "ecs-unhealthy": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
     # the gate never answers: ECS's own rollback at the hook's timeout, recorded as one
     "ecs-gate-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
+    # every function down from the gate on: the tick's reconciliation ends the gate wait
+    "ecs-orchestrator-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
+    # the gate times out within its budget and answers the PAUSE hook ROLLBACK
+    "ecs-stuck": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
 }
 
 

@@ -37,15 +37,14 @@ def promote(opts: Globals, yes: YesOpt = False) -> int:
 
     aws, stk, target = _running(opts, "promote")
     ops.check_promotable(target)
-    confirm(f"Promote {target.describe()} now and terminate the original task set?", yes)
+    old = "old revision" if target.engine == "ecs" else "original task set"
+    confirm(f"Promote {target.describe()} now and terminate the {old}?", yes)
     who = ops.caller(aws)
     ops.promote(aws, stk, target, who)
     if opts.json:
         print_json({"promoted": target.deployment_id, "attemptId": target.attempt_id, "by": who})
     else:
-        say(
-            f"promoted deployment {target.deployment_id}: the original task set is being terminated"
-        )
+        say(f"promoted deployment {target.deployment_id}: the {old} is being terminated")
     return 0
 
 
@@ -68,6 +67,11 @@ def rollback(opts: Globals, yes: YesOpt = False) -> int:
         say(
             f"rollback requested: the gate of {target.deployment_id} failed; the "
             "deployment is being stopped"
+        )
+    elif how == "hook":
+        say(
+            f"rollback requested: ECS rolls {target.deployment_id} back at its PAUSE hook "
+            "(ContinueServiceDeployment ROLLBACK)"
         )
     else:
         say(f"stopped deployment {target.deployment_id} with rollback")

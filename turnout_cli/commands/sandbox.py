@@ -24,6 +24,16 @@ IamOpt = Annotated[
     ),
 ]
 
+#: ``--engine``, the stack's DeploymentEngine (``demo`` and ``sandbox serve`` take it alike).
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="The stack's DeploymentEngine: codedeploy (a CODE_DEPLOY demo service) or ecs "
+        "(an ECS-controlled BLUE_GREEN demo service; demo: its ecs-* scenarios).",
+    ),
+]
+
 #: ``--faults``, what the sandbox injects (``demo`` and ``sandbox serve`` take it alike).
 FaultsOpt = Annotated[
     str | None,
@@ -43,7 +53,7 @@ FaultsOpt = Annotated[
     options=("output",),
     short_help="Run a sandbox scenario end to end.",
     epilog="Examples: turnout demo;  turnout demo --scenario NAME --bake-minutes 2;  "
-    "turnout demo --list",
+    "turnout demo --list;  turnout demo --engine ecs -s unhealthy",
 )
 def demo(  # noqa: PLR0917  (typer options are parameters)
     opts: Globals,
@@ -74,24 +84,29 @@ def demo(  # noqa: PLR0917  (typer options are parameters)
             "(default: no cap).",
         ),
     ] = None,
+    engine: EngineOpt = None,
 ) -> int:
     """Run a scenario end to end in the offline sandbox, with a live timeline and a summary."""
     from turnout_cli.output import clean, console, print_json, print_table
-    from turnout_cli.sandbox_cmds import sandbox_api, step_line, summary_rows
+    from turnout_cli.sandbox_cmds import (
+        check_engine,
+        engine_scenario,
+        engine_scenarios,
+        sandbox_api,
+        step_line,
+        summary_rows,
+    )
 
     api = sandbox_api()
-    scenarios: dict[str, str] = dict(api.SCENARIOS)
+    check_engine(api.ENGINES, engine)
+    scenarios: dict[str, str] = engine_scenarios(api.SCENARIOS, engine)
     if list_:
         if opts.json:
             print_json(scenarios)
         else:
             print_table("scenarios", ("NAME", "WHAT IT SHOWS"), list(scenarios.items()))
         return 0
-    name = scenario or next(iter(scenarios), "")
-    if name not in scenarios:
-        raise CliError(
-            f"--scenario {name!r} is not a scenario: choose one of {', '.join(scenarios)}"
-        )
+    name = engine_scenario(scenarios, scenario, engine)
     _check_iam(iam)
     _check_faults(api, faults)
     _check_clock(api, clock)
@@ -166,6 +181,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
     ] = 10,
     iam: IamOpt = "enforce",
     faults: FaultsOpt = None,
+    engine: EngineOpt = None,
     access_key: Annotated[
         str,
         typer.Option(
@@ -196,13 +212,14 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
 
     def action(opts: Globals) -> int:
         from turnout_cli.output import say
-        from turnout_cli.sandbox_cmds import sandbox_api
+        from turnout_cli.sandbox_cmds import check_engine, sandbox_api
         from turnout_cli.session import SANDBOX_KEY_ENV
 
         if trigger not in ("push", "manual"):
             raise CliError(f"--trigger {trigger!r} is not one of push, manual")
         _check_iam(iam)
         api = sandbox_api()
+        check_engine(api.ENGINES, engine)
         _check_faults(api, faults)
         _check_clock(api, clock)
         try:
@@ -221,6 +238,7 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
                 ("iam", iam, "enforce"),
                 ("access_key", key, None),
                 ("faults", faults, None),
+                ("engine", engine, None),
             )
             if value != default
         }
@@ -233,7 +251,8 @@ def sandbox_serve(  # noqa: PLR0917  (typer options are parameters)
             say(
                 f"sandbox listening {served.banner()} (virtual clock "
                 f"{'discrete, at most ' if clock == 'discrete' else ''}x{speed:g}, BuildTrigger "
-                f"{trigger}, bake {bake_minutes}m, IAM {iam}"
+                f"{trigger}, DeploymentEngine {engine or 'codedeploy'}, bake {bake_minutes}m, "
+                f"IAM {iam}"
                 f"{f', faults {faults}' if faults else ''}; Ctrl-C stops it)"
             )
             if key is not None:

@@ -28,6 +28,14 @@ class Target:
     deployment_id: str
     phase: str
     gate: dict[str, Any] | None
+    #: codedeploy | ecs: the ledger row's engine (rows from before the parameter: codedeploy)
+    engine: str = "codedeploy"
+
+    @property
+    def new_side(self) -> str:
+        """What the deployment brings up: CodeDeploy's replacement task set, or ECS's new
+        service revision."""
+        return "service revision" if self.engine == "ecs" else "task set"
 
     def describe(self) -> str:
         return (
@@ -50,7 +58,7 @@ def running_target(aws: Aws, stack: Stack, verb: str) -> Target:
         raise NothingRunning(
             f"nothing to {verb} yet: attempt {slot.attempt_id} (commit "
             f"{short_commit(slot.commit_id)}) "
-            f"has no CodeDeploy deployment yet (phase {phase}); try again in a moment"
+            f"has no deployment yet (phase {phase}); try again in a moment"
         )
     gate = store.gate(deployment_id)
     return Target(
@@ -60,6 +68,7 @@ def running_target(aws: Aws, stack: Stack, verb: str) -> Target:
         deployment_id,
         phase,
         gate if gate and gate.get("taskToken") else None,
+        engine=str(row.get("engine") or "codedeploy"),
     )
 
 
@@ -87,8 +96,8 @@ def check_promotable(target: Target) -> None:
         raise NothingRunning(f"nothing to promote: {target.describe()} is not at its health gate")
     if not target.gate.get("gateStartedAt"):
         raise NothingRunning(
-            f"cannot promote yet: {target.describe()}: production traffic is not on the new task "
-            "set, so its gate has not started"
+            f"cannot promote yet: {target.describe()}: production traffic is not on the new "
+            f"{target.new_side}, so its gate has not started"
         )
 
 
@@ -104,12 +113,17 @@ def promote(aws: Aws, stack: Stack, target: Target, who: str) -> None:
 
 
 def rollback(aws: Aws, stack: Stack, target: Target, who: str) -> str:
-    """'gate' when the gate was failed (the state machine stops the deployment), else 'stopped'."""
+    """'gate' when the gate was failed (the state machine rolls the deployment back), else
+    how the deployment itself was told: 'stopped' (CodeDeploy StopDeployment, or ECS
+    StopServiceDeployment ROLLBACK) or 'hook' (ECS ContinueServiceDeployment ROLLBACK on a
+    PAUSE hook that awaits action)."""
     if target.gate is not None:
         from turnout.logic.gate_tick import reject
 
         if reject(store_of(aws, stack), answers_of(aws), target.deployment_id, who):
             return "gate"
+    if target.engine == "ecs":
+        return _roll_back_ecs(aws, stack, target)
     try:
         aws.client("codedeploy").stop_deployment(
             deploymentId=target.deployment_id, autoRollbackEnabled=True
@@ -125,4 +139,29 @@ def rollback(aws: Aws, stack: Stack, target: Target, who: str) -> str:
                 f"nothing to roll back: CodeDeploy does not know deployment {target.deployment_id}"
             ) from None
         raise
+    return "stopped"
+
+
+def _roll_back_ecs(aws: Aws, stack: Stack, target: Target) -> str:
+    """No gate waits for an answer: ECS is told itself (botocore ECS model:
+    ContinueServiceDeployment acts only on a PAUSE hook in AWAITING_ACTION while the
+    deployment is IN_PROGRESS; StopServiceDeployment stopType ROLLBACK otherwise). The
+    deploy execution then hears ECS's rollback from its events, as for its own."""
+    from turnout.adapters.ecs import Ecs
+    from turnout.ecs_engine import ENDS
+
+    ecs = Ecs(stack["ClusterName"], stack["ServiceName"], client=aws.client("ecs"))
+    arn = target.deployment_id
+    found = ecs.deployment(arn)
+    if found is None:
+        raise NothingRunning(f"nothing to roll back: ECS does not know service deployment {arn}")
+    if found.status in ENDS or found.status.startswith(("ROLLBACK", "STOP")):
+        raise NothingRunning(
+            f"nothing to roll back: service deployment {arn} is already {found.status}"
+        )
+    hook = found.awaiting_pause_hook()
+    if hook is not None:
+        ecs.continue_deployment(arn, hook, "ROLLBACK")
+        return "hook"
+    ecs.stop_deployment(arn)
     return "stopped"

@@ -11,6 +11,8 @@ from turnout.policy import PolicySettings
 
 #: CloudWatch alarm names are 1-255 characters (botocore cloudwatch, DescribeAlarms).
 MAX_ALARM_NAME_LENGTH = 255
+#: Stack parameter DeploymentEngine's AllowedValues (README, "Deployment engines").
+ENGINES = ("codedeploy", "ecs")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Config:
     allow_external_images: bool = False
     #: push | manual (stack parameter BuildTrigger): manual mode never deploys external images.
     build_trigger: str = "push"
+    #: codedeploy | ecs (stack parameter DeploymentEngine)
+    engine: str = "codedeploy"
 
     @property
     def service_key(self) -> str:
@@ -94,6 +98,12 @@ class Config:
                     f"GATE_ALARM_NAMES: alarm name {name[:40]!r}... is {len(name)} characters "
                     f"long; CloudWatch alarm names are at most {MAX_ALARM_NAME_LENGTH}"
                 )
+        engine = opt("DEPLOYMENT_ENGINE", "codedeploy")
+        if engine not in ENGINES:
+            raise ConfigError(
+                f"environment variable DEPLOYMENT_ENGINE={engine!r} must be one of "
+                f"{', '.join(ENGINES)}"
+            )
         stack = req("STACK_NAME")
         return cls(
             stack_name=stack,
@@ -107,8 +117,10 @@ class Config:
             extra_images=opt("EXTRA_IMAGES"),
             cluster=req("CLUSTER_NAME"),
             service=req("SERVICE_NAME"),
-            application=req("APPLICATION_NAME"),
-            deployment_group=req("DEPLOYMENT_GROUP_NAME"),
+            # DeploymentEngine=ecs leaves both empty (the template's Rules require them for
+            # codedeploy; turnout.adapters.codedeploy refuses an empty one when used)
+            application=opt("APPLICATION_NAME"),
+            deployment_group=opt("DEPLOYMENT_GROUP_NAME"),
             taskdef_path=opt("TASKDEF_PATH", "taskdef.json"),
             appspec_path=opt("APPSPEC_PATH", "appspec.yaml"),
             gate_target_health=health == "true",
@@ -128,4 +140,5 @@ class Config:
             policy=PolicySettings.from_env(e),
             allow_external_images=opt("ALLOW_EXTERNAL_IMAGES", "false").lower() == "true",
             build_trigger=opt("BUILD_TRIGGER", "push"),
+            engine=engine,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,12 +15,14 @@ import pytest
 from tests.integration.handlers.conftest import (
     ACCOUNT,
     CLUSTER,
+    NOW,
     REGION,
     SERVICE,
     SERVICE_KEY,
     World,
     attempt,
     client_error,
+    sample,
 )
 from turnout.adapters.ecs import Ecs
 from turnout.deps import Deps
@@ -51,6 +54,7 @@ class FakeEcsBlueGreenClient:
         stage: str = GATE_STAGE,
         hook: str | None = "AWAITING_ACTION",
         service_arn: str = SERVICE_ARN,
+        rollback_reason: str | None = None,
     ) -> None:
         hooks = [{"hookId": HOOK, "targetType": "PAUSE", "status": hook}] if hook else []
         self.deployments[arn] = {
@@ -59,7 +63,7 @@ class FakeEcsBlueGreenClient:
             "status": status,
             "lifecycleStage": stage,
             "lifecycleHookDetails": hooks,
-        }
+        } | ({"rollback": {"reason": rollback_reason}} if rollback_reason else {})
 
     def update_service(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(("UpdateService", kwargs))
@@ -94,7 +98,8 @@ def ecs() -> FakeEcsBlueGreenClient:
 
 @pytest.fixture
 def deps(world: World, ecs: FakeEcsBlueGreenClient) -> Deps:
-    return dataclasses.replace(world.deps, ecs=Ecs(CLUSTER, SERVICE, ecs))  # type: ignore[arg-type]
+    config = dataclasses.replace(world.deps.config, engine="ecs")
+    return dataclasses.replace(world.deps, config=config, ecs=Ecs(CLUSTER, SERVICE, ecs))  # type: ignore[arg-type]
 
 
 def _sfn(world: World) -> list[tuple[str, dict[str, Any]]]:
@@ -374,3 +379,102 @@ def test_given_an_event_of_another_service_when_delivered_then_no_wait_is_touche
     assert out == {"resolved": {}}
     assert _sfn(world) == []
     assert world.item(f"DEPLOYMENT#{ARN}", "WAIT#completion") is not None
+
+
+# ---------------------------------------------------------------------------- reconcile
+#: botocore model, Rollback.reason: ECS's own words (the emulator's, for a hook's timeout).
+TIMED_OUT = f"Service deployment rolled back because the PAUSE hook {HOOK} timed out."
+
+
+def _tick(world: World, deps: Deps) -> dict[str, Any]:
+    return world.call("gate_tick", sample("scheduled-tick"), deps)
+
+
+def test_given_a_gate_ecs_rolled_back_while_turnout_was_down_when_ticking_then_it_fails_with_ecs_reason(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, fixed_clock: Callable[[float], None]
+) -> None:
+    ecs.put()
+    _arm(world, deps, "gate", token="gate-token")  # started: the hook waits
+    ecs.put(
+        status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT", rollback_reason=TIMED_OUT
+    )
+    fixed_clock(NOW + 20 * 60)  # ... its events lost: the function was down past the retries
+
+    out = _tick(world, deps)
+
+    assert "ended the gate wait" in out["reconciled"][ARN]
+    assert out["gates"] == {}, "settled before the gates are evaluated: no GateTimedOut"
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["taskToken"], sent["error"]) == ("failure", "gate-token", "DeploymentFailed")
+    assert "timed out" in sent["cause"]
+    assert "reconciliation" in sent["cause"]
+    assert world.item("GATES", ARN) is None
+    (row,) = [a for a in world.attempts() if a.get("reconciled")]
+    assert row["sk"].endswith(attempt()["attemptId"])
+    assert "reconciliation" in row["reconciled"]
+
+
+def test_given_an_ended_deployment_within_the_grace_when_ticking_then_its_event_is_awaited(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, fixed_clock: Callable[[float], None]
+) -> None:
+    ecs.put()
+    _arm(world, deps, "gate", token="gate-token")
+    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT")
+    fixed_clock(NOW + 60)
+
+    out = _tick(world, deps)
+
+    assert "reconciled" not in out
+    assert [k for k, _ in _sfn(world)] == []
+    assert world.item("GATES", ARN) is not None
+
+
+def test_given_a_completion_wait_whose_event_was_lost_when_ticking_then_it_succeeds(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, fixed_clock: Callable[[float], None]
+) -> None:
+    ecs.put(stage="BAKE_TIME", hook="SUCCEEDED")
+    _arm(world, deps, "completion", token="done-token")
+    ecs.put(status="SUCCESSFUL", stage="CLEAN_UP", hook="SUCCEEDED")
+    fixed_clock(NOW + 6 * 60)
+
+    out = _tick(world, deps)
+
+    assert "ended the completion wait" in out["reconciled"][ARN]
+    assert _sfn(world) == [
+        (
+            "success",
+            {"taskToken": "done-token", "output": {"deploymentId": ARN, "state": "SUCCESSFUL"}},
+        )
+    ]
+    assert world.item("WAITS", f"completion#{ARN}") is None
+
+
+def test_given_an_armed_gate_whose_hook_event_was_lost_when_ticking_then_the_gate_starts(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, fixed_clock: Callable[[float], None]
+) -> None:
+    ecs.put(stage="PRODUCTION_TRAFFIC_SHIFT", hook=None)
+    _arm(world, deps, "gate", token="gate-token")
+    ecs.put()  # the hook waits at POST_PRODUCTION_TRAFFIC_SHIFT; its event is lost
+    fixed_clock(NOW + 6 * 60)
+
+    out = _tick(world, deps)
+
+    assert "gate started by reconciliation" in out["reconciled"][ARN]
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["hookId"], gate["gateStartedAt"]) == (HOOK, NOW + 6 * 60)
+    assert _sfn(world) == [], "the gate runs from now on; no verdict yet"
+
+
+def test_given_a_deployment_of_another_service_when_reconciled_then_its_wait_is_left(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, fixed_clock: Callable[[float], None]
+) -> None:
+    ecs.put()
+    _arm(world, deps, "gate", token="gate-token")
+    ecs.put(status="ROLLBACK_SUCCESSFUL", service_arn=SERVICE_ARN.replace(SERVICE, "other"))
+    fixed_clock(NOW + 20 * 60)
+
+    from turnout.logic.ecs_deploy import reconcile
+
+    assert reconcile(deps) == {}
+    assert world.item("GATES", ARN) is not None

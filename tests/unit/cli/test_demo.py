@@ -97,6 +97,7 @@ def fake_api(ok: bool = True, port_taken: bool = False) -> tuple[ModuleType, lis
     }  # type: ignore[attr-defined]
     api.run_scenario = run_scenario  # type: ignore[attr-defined]
     api.CLOCKS = ("discrete", "scaled")  # type: ignore[attr-defined]
+    api.ENGINES = ("codedeploy", "ecs")  # type: ignore[attr-defined]
     api.serve = serve  # type: ignore[attr-defined]
     api.PortInUse = PortInUse  # type: ignore[attr-defined]
     api.ServerConfigError = ServerConfigError  # type: ignore[attr-defined]

@@ -204,3 +204,46 @@ def test_given_a_ddb_conflict_rate_when_writes_come_then_the_table_rule_decides(
 
     assert faults.ddb_conflict("ledger", "PutItem", "role")
     assert not faults.ddb_conflict("other", "PutItem", "role")
+
+
+# -- a fault that starts at a moment: an outage window (issue 10, ecs-orchestrator-dies) -----
+def test_given_a_window_when_functions_are_invoked_then_only_calls_inside_it_fail() -> None:
+    at = [100.0]
+    injector = FaultInjector(FaultSpec.parse("lambda-error=1@60..120"), now=lambda: at[0])
+    at[0] = 159.0  # 59 s after the sandbox started
+    assert injector.lambda_fault("f", "EcsDeploymentFunction") is None
+    at[0] = 160.0
+    assert injector.lambda_fault("f", "EcsDeploymentFunction") == "lambda-error"
+    assert injector.lambda_fault("g", "GateTickFunction") == "lambda-error"
+    at[0] = 220.0  # UNTIL is excluded: the functions are back
+    assert injector.lambda_fault("f", "EcsDeploymentFunction") is None
+
+
+def test_given_a_running_injector_when_a_window_is_added_then_it_starts_then_and_the_spec_says_so() -> (
+    None
+):
+    at = [0.0]
+    injector = FaultInjector(FaultSpec.parse("throttle=0.1"), now=lambda: at[0])
+    at[0] = 500.0
+    assert injector.lambda_fault("f", "AdmitFunction") is None
+
+    injector.add(f"lambda-error=1@{injector.elapsed():.0f}..")
+
+    assert injector.lambda_fault("f", "AdmitFunction") == "lambda-error"
+    assert injector.spec.text == "throttle=0.1,lambda-error=1@500.."
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("lambda-error=1@60", "is not FROM..[UNTIL]"),
+        ("lambda-error=1@120..60", "0 <= FROM < UNTIL"),
+        ("lambda-error=1@x..60", "is not FROM..[UNTIL]"),
+        ("lambda-error=first@0..60", "a window takes a rate"),
+    ],
+)
+def test_given_a_bad_window_when_parsed_then_one_line_names_it(text: str, named: str) -> None:
+    with pytest.raises(FaultSpecError) as caught:
+        FaultSpec.parse(text)
+    assert named in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from turnout.adapters.aws import ServiceAdapter, error_code
-from turnout.errors import DeploymentFailed
+from turnout.errors import ConfigError, DeploymentFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_codedeploy import CodeDeployClient
@@ -60,9 +60,19 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
     def status(self, deployment_id: str) -> str:
         return self.deployment(deployment_id).status
 
+    def _names(self) -> tuple[str, str]:
+        """The application and group (empty only under DeploymentEngine=ecs, which never
+        calls CodeDeploy: a ConfigError names the parameters otherwise)."""
+        if not self.application or not self.group:
+            raise ConfigError(
+                "CodeDeployApplication and DeploymentGroupName are empty: DeploymentEngine "
+                "codedeploy needs both (the CodeDeploy application and deployment group)"
+            )
+        return self.application, self.group
+
     def is_ours(self, deployment: Deployment) -> bool:
         """True when the deployment belongs to this stack's application and group."""
-        return (deployment.application, deployment.group) == (self.application, self.group)
+        return (deployment.application, deployment.group) == self._names()
 
     def lifecycle_event_status(self, deployment_id: str, event: str) -> str | None:
         """The status of lifecycle event ``event`` on the deployment's ECS target (an ECS
@@ -82,8 +92,9 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
 
     def termination_wait_minutes(self) -> int | None:
         """The group's blue/green termination wait, or None when the original is kept."""
+        application, group = self._names()
         info = self.api.get_deployment_group(
-            applicationName=self.application, deploymentGroupName=self.group
+            applicationName=application, deploymentGroupName=group
         )["deploymentGroupInfo"]
         terminate = info.get("blueGreenDeploymentConfiguration", {}).get(
             "terminateBlueInstancesOnDeploymentSuccess", {}
@@ -94,16 +105,18 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
 
     def ready_action_on_timeout(self) -> str:
         """The group's ``deploymentReadyOption.actionOnTimeout`` (CONTINUE_DEPLOYMENT if unset)."""
+        application, group = self._names()
         info = self.api.get_deployment_group(
-            applicationName=self.application, deploymentGroupName=self.group
+            applicationName=application, deploymentGroupName=group
         )["deploymentGroupInfo"]
         ready = info.get("blueGreenDeploymentConfiguration", {}).get("deploymentReadyOption", {})
         return str(ready.get("actionOnTimeout", "CONTINUE_DEPLOYMENT"))
 
     def rolls_back_on_failure(self) -> bool:
         """Whether the group's autoRollbackConfiguration rolls a failed deployment back."""
+        application, group = self._names()
         info = self.api.get_deployment_group(
-            applicationName=self.application, deploymentGroupName=self.group
+            applicationName=application, deploymentGroupName=group
         )["deploymentGroupInfo"]
         config = info.get("autoRollbackConfiguration", {})
         return bool(config.get("enabled")) and "DEPLOYMENT_FAILURE" in config.get("events", [])

@@ -48,6 +48,8 @@ class ServiceDeployment:
     stage: str
     #: (hookId, targetType, status) of each lifecycle hook execution so far
     hooks: tuple[tuple[str, str, str], ...]
+    #: ECS's own words for a rollback (``rollback.reason``) or an end (``statusReason``)
+    reason: str = ""
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> ServiceDeployment:
@@ -61,6 +63,7 @@ class ServiceDeployment:
             status=str(raw.get("status", "")),
             stage=str(raw.get("lifecycleStage", "")),
             hooks=hooks,
+            reason=str((raw.get("rollback") or {}).get("reason") or raw.get("statusReason") or ""),
         )
 
     def awaiting_pause_hook(self) -> str | None:
@@ -170,8 +173,8 @@ class Ecs(ServiceAdapter["ECSClient"]):
         if operation in _NEEDED and not hasattr(self.api, operation):
             raise ConfigError(
                 f"the boto3 this function runs with has no ECS {operation}: DeploymentEngine=ecs "
-                "needs a boto3 that knows ECS built-in blue/green (add boto3 to the layer's "
-                "requirements.in)"
+                "needs a boto3 that knows ECS built-in blue/green (the function's EcsSdkLayer, "
+                "layers/turnout/requirements-ecs-sdk.in, provides one)"
             )
 
     def update_service(self, task_definition_arn: str, configuration: dict[str, Any]) -> str:

@@ -82,7 +82,8 @@ class Health:
 
 
 def probe(url: str, timeout: float = 5.0) -> tuple[int | None, str | None]:
-    """GET ``url``: (status, None), or (None, reason) when nothing answered."""
+    """GET ``url``: (status, None), or (None, why) when nothing answered (the gate names
+    the URL: turnout.gate._http)."""
     import urllib.error  # lazy: only the gate tick probes
     import urllib.request
 
@@ -93,4 +94,4 @@ def probe(url: str, timeout: float = 5.0) -> tuple[int | None, str | None]:
     except urllib.error.HTTPError as exc:
         return int(exc.code), None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        return None, f"{url} did not answer: {getattr(exc, 'reason', exc)}"
+        return None, str(getattr(exc, "reason", exc))

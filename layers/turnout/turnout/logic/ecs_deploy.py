@@ -242,13 +242,17 @@ def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     return {"resolved": resolved}
 
 
-def _settle(deps: Deps, found: ServiceDeployment) -> list[str]:
-    """Resume whatever waits on ``found`` now that it ended (nothing while it runs)."""
+def _settle(deps: Deps, found: ServiceDeployment, noticed: str = "") -> list[str]:
+    """Resume whatever waits on ``found`` now that it ended (nothing while it runs); the
+    causes carry ECS's own reason and ``noticed`` (how turnout learnt of the end, when not
+    from its event)."""
     end = ENDS.get(found.status)
     if end is None:
         return []
     arn, resolved = found.arn, []
     why = f"service deployment {arn} is {found.status}"
+    why += f" ({found.reason.rstrip('.')})" if found.reason else ""
+    why += f", {noticed}" if noticed else ""
     gate = deps.store.gate(arn)
     if gate and gate.get("taskToken"):
         deps.sfn.fail(str(gate["taskToken"]), "DeploymentFailed", f"{why} during the health gate")
@@ -265,7 +269,8 @@ def _settle(deps: Deps, found: ServiceDeployment) -> list[str]:
             continue
         token = str(wait["taskToken"])
         if end == wanted:
-            deps.sfn.succeed(token, {"deploymentId": arn, "state": found.status})
+            output = {"deploymentId": arn, "state": found.status}
+            deps.sfn.succeed(token, output | ({"reason": found.reason} if found.reason else {}))
         else:
             deps.sfn.fail(token, "DeploymentFailed", failure)
         _end_wait(deps, arn, kind)
@@ -275,3 +280,48 @@ def _settle(deps: Deps, found: ServiceDeployment) -> list[str]:
         extra={"deployment": arn, "status": found.status, "resolved": resolved},
     )
     return resolved
+
+
+# ---------------------------------------------------------------------------- reconcile
+def reconcile(deps: Deps) -> dict[str, str]:
+    """On the gate tick, before its gates are evaluated: the waits whose ECS event never
+    reached turnout (the rules: :mod:`turnout.ecs_reconcile`); per service deployment, what
+    was done. One deployment's error does not stop the others."""
+    from turnout.ecs_reconcile import Repair, due, open_waits, repair
+
+    waits = open_waits(deps.store.gates(), deps.store.query(WAITS_INDEX))
+    done: dict[str, str] = {}
+    for arn in due(waits, clock.now()):
+        try:
+            found = deps.ecs.deployment(arn)
+            if found is None or not _service_arn_ok(deps, found.service_arn):
+                continue
+            mine = [w for w in waits if w.deployment_arn == arn]
+            action = repair(
+                mine, found.status, found.stage, found.awaiting_pause_hook() is not None
+            )
+            attempts = _attempts_of(deps, arn, [w.kind for w in mine])
+            if action is Repair.SETTLE:
+                noticed = "noticed by the gate tick's reconciliation (its ECS event was lost)"
+                resolved = _settle(deps, found, noticed)
+                what = f"{found.status}, {noticed}: ended the {' and '.join(resolved)} wait"
+            elif action is Repair.START_GATE and _start_gate(deps, found):
+                what = (
+                    "the gate started by reconciliation (its HOOK_AWAITING_ACTION event was lost)"
+                )
+            else:
+                continue
+            for attempt_id in attempts:
+                deps.store.put_attempt(deps.config.service_key, attempt_id, {"reconciled": what})
+            done[arn] = what
+        except Exception:
+            logger.exception("could not reconcile an ECS wait", extra={"deployment": arn})
+    if done:
+        logger.warning("ECS waits reconciled", extra={"reconciled": done})
+    return done
+
+
+def _attempts_of(deps: Deps, arn: str, kinds: list[str]) -> set[str]:
+    """The attempts whose waits on ``arn`` these are (read before they are settled)."""
+    items = [deps.store.gate(arn) if k == "gate" else deps.store.wait(arn, k) for k in kinds]
+    return {str(i["attemptId"]) for i in items if i and i.get("attemptId")}
