@@ -45,6 +45,7 @@ ECS_DEPLOY_PHASES: Mapping[str, str] = {
     **{k: v for k, v in DEPLOY_PHASES.items() if k not in _CODEDEPLOY_ONLY},
     "StartDeployment": "deploying",
     "ContinueDeployment": "terminating",
+    "MorePauses": "traffic shifting",
 }
 BUILD_PHASES: Mapping[str, str] = {
     "ResolveCommit": "resolving commit",

@@ -41,6 +41,21 @@ ECS_SCENARIOS: dict[str, str] = {
     "ecs-gate-dies": "DeploymentEngine=ecs: the gate tick fails on every call (before it does "
     "anything); ECS rolls back by itself at the PAUSE hook's timeout (fail-closed) and turnout "
     "records the rollback",
+    "ecs-canary": "DeploymentEngine=ecs, a CANARY service with GateEveryTrafficStep: the gate "
+    "gives a verdict before each traffic step; the new revision raises 5xx once it takes the "
+    "canary's traffic, the verdict before the second step fails and it rolls back before "
+    "full traffic",
+}
+#: The demo service's deploymentConfiguration (botocore model, CanaryConfiguration): 10 % for
+#: 2 minutes, then the rest.
+CANARY: dict[str, Any] = {
+    "strategy": "CANARY",
+    "bakeTimeInMinutes": 0,
+    "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 2},
+}
+#: Each scenario's own Run options (the demo service's configuration, stack parameters).
+ECS_OPTIONS: dict[str, dict[str, Any]] = {
+    "ecs-canary": {"ecs_configuration": CANARY, "parameters": {"GateEveryTrafficStep": "true"}},
 }
 #: Each scenario's own faults (turnout_sandbox.faults grammar).
 ECS_FAULTS: dict[str, Callable[[], str]] = {
@@ -116,19 +131,28 @@ def _happy(run: Run, checks: Checks) -> dict[str, Any] | None:
 
 
 def _rolled_back(
-    run: Run, checks: Checks, commit: str, *, error: str, hook: str, why: str
+    run: Run,
+    checks: Checks,
+    commit: str,
+    *,
+    error: str,
+    hook: str,
+    why: str,
+    hooks: list[str] | None = None,
 ) -> dict[str, Any] | None:
     """The checks a rolled-back ecs deployment ends with: the execution's error, the gate
-    hook's status and ROLLBACK_SUCCESSFUL, the original revision serving, the ledger row."""
+    hook's status (``hooks``: of each PAUSE hook run) and ROLLBACK_SUCCESSFUL, the original
+    revision serving, the ledger row."""
     row = _row(run, commit)
     deployment = _deployment(run, row)
     cause = next(iter(run.deploy_errors()), None)
+    statuses = hooks or [hook]
     checks.append((f"the execution failed with {error}", cause == error))
     checks.append(
         (
-            f"{why}: the PAUSE hook {hook}, ROLLBACK_SUCCESSFUL",
+            f"{why}: the PAUSE hooks {', '.join(statuses)}, ROLLBACK_SUCCESSFUL",
             deployment.get("status") == "ROLLBACK_SUCCESSFUL"
-            and [h.get("status") for h in _gate_hook(deployment)] == [hook],
+            and [h.get("status") for h in _gate_hook(deployment)] == statuses,
         )
     )
     checks.append(
@@ -163,8 +187,52 @@ def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
     return _rolled_back(run, checks, commit, error="DeploymentFailed", hook="TIMED_OUT", why=why)
 
 
+def _production_weights(row: dict[str, Any] | None) -> list[float]:
+    """The new revision's production share after each weight change (the emulator's record:
+    a step between two looks is not missed)."""
+    from turnout_sandbox.emulators.ecs_bluegreen import traffic_history
+
+    arn = str((row or {}).get("serviceDeploymentArn") or "")
+    if not arn:
+        return []
+    return [c["greenWeight"] for c in traffic_history(arn) if c["listener"] == "production"]
+
+
+def _canary(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A canary that raises 5xx once it takes traffic (ECS CANARY)")
+    # The regression: the new revision's 5xx show on the alarm once it serves production
+    # traffic, so after the canary step (10 %), not before it.
+    run.demo.script(commit, "alarm")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    row = _row(run, commit)
+    weights = _production_weights(row)
+    checks.append(
+        (
+            "the first verdict let the canary step take 10 % of production traffic",
+            bool(weights) and weights[0] == CANARY["canaryConfiguration"]["canaryPercent"],
+        )
+    )
+    checks.append(
+        (
+            "production traffic on the new revision never reached 100 %",
+            bool(weights) and max(weights) < 100 and weights[-1] == 0,
+        )
+    )
+    why = "the verdict before the second step failed and answered its PAUSE hook ROLLBACK"
+    return _rolled_back(
+        run,
+        checks,
+        commit,
+        error="GateFailed",
+        hook="FAILED",
+        why=why,
+        hooks=["SUCCEEDED", "FAILED"],
+    )
+
+
 ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "ecs-happy": _happy,
     "ecs-unhealthy": _unhealthy,
     "ecs-gate-dies": _gate_dies,
+    "ecs-canary": _canary,
 }

@@ -49,11 +49,23 @@ _ECS_DEPLOYING = [*_ADMITTED, "RenderTaskDefinition", "StartDeployment", "WaitFo
 ECS_DEPLOYED = [
     *_ECS_DEPLOYING,
     "ContinueDeployment",
+    "MorePauses",
     "WaitForDeploymentSuccess",
     "RecordSuccess",
     "Deployed",
 ]
 ECS_ROLLED_BACK = [*_ECS_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
+#: GateEveryTrafficStep: a verdict before the canary step passed, the next one failed.
+ECS_CANARY_ROLLED_BACK = [
+    *_ECS_DEPLOYING,
+    "ContinueDeployment",
+    "MorePauses",
+    "WaitForHealthGate",
+    "RollBack",
+    "WaitForRollback",
+    "RecordRollback",
+    "DeployFailed",
+]
 
 #: Per scenario and state machine, the path of every execution (in any order of executions:
 #: which redelivery is admitted first is a race, the path each one takes is not).
@@ -77,6 +89,7 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "ecs-unhealthy": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
     # the gate never answers: ECS's own rollback at the hook's timeout, recorded as one
     "ecs-gate-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
+    "ecs-canary": {"build": [BUILT], "deploy": [ECS_CANARY_ROLLED_BACK]},
 }
 
 

@@ -23,7 +23,7 @@ from tests.integration.handlers.conftest import (
 )
 from turnout.adapters.ecs import Ecs
 from turnout.deps import Deps
-from turnout.ecs_engine import GATE_STAGE
+from turnout.ecs_engine import GATE_STAGE, STEP_GATE_STAGE
 from turnout.errors import InvalidEvent, UntrustedInvocation
 
 pytestmark = pytest.mark.integration
@@ -51,14 +51,19 @@ class FakeEcsBlueGreenClient:
         stage: str = GATE_STAGE,
         hook: str | None = "AWAITING_ACTION",
         service_arn: str = SERVICE_ARN,
+        hook_id: str = HOOK,
+        pauses: tuple[str, ...] = (GATE_STAGE,),
     ) -> None:
-        hooks = [{"hookId": HOOK, "targetType": "PAUSE", "status": hook}] if hook else []
+        """``pauses``: the stages of the PAUSE hooks the deployment was started with."""
+        hooks = [{"hookId": hook_id, "targetType": "PAUSE", "status": hook}] if hook else []
+        configured = [{"targetType": "PAUSE", "lifecycleStages": [stage]} for stage in pauses]
         self.deployments[arn] = {
             "serviceDeploymentArn": arn,
             "serviceArn": service_arn,
             "status": status,
             "lifecycleStage": stage,
             "lifecycleHookDetails": hooks,
+            "deploymentConfiguration": {"strategy": "CANARY", "lifecycleHooks": configured},
         }
 
     def update_service(self, **kwargs: Any) -> dict[str, Any]:
@@ -250,6 +255,97 @@ def test_given_a_deployment_of_another_service_when_armed_then_it_is_refused(
     assert world.item("GATES", ARN) is None
 
 
+# ---------------------------------------------------------------------------- per-step gates
+#: A deployment started with GateEveryTrafficStep's pause as well as the gate's.
+STEPPED = (STEP_GATE_STAGE, GATE_STAGE)
+
+
+def test_given_gate_every_traffic_step_when_a_step_pauses_then_its_gate_starts_at_that_stage(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="POST_TEST_TRAFFIC_SHIFT", hook=None, pauses=STEPPED)
+    _arm(world, deps, "gate")
+    ecs.put(stage=STEP_GATE_STAGE, pauses=STEPPED)
+
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=STEP_GATE_STAGE), deps)
+
+    assert out == {"gate": "started"}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["hookId"], gate["lifecycleStage"], gate["checks"]) == (HOOK, STEP_GATE_STAGE, 0)
+
+
+def test_given_a_deployment_started_without_step_gates_when_a_step_pauses_then_no_gate_starts(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=STEP_GATE_STAGE)  # someone else's pause: only the gate's is turnout's
+
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=STEP_GATE_STAGE), deps)
+
+    assert out["gate"] == "ignored"
+    assert "no PAUSE hook of turnout's at PRE_PRODUCTION_TRAFFIC_SHIFT" in out["reason"]
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_a_step_event_ecs_does_not_confirm_at_that_stage_when_delivered_then_refused(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=GATE_STAGE, pauses=STEPPED)  # a hook waits, at another stage than the event's
+
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=STEP_GATE_STAGE), deps)
+
+    assert out["gate"] == "refused"
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_the_next_steps_pause_when_the_gate_item_is_reused_then_its_state_starts_afresh(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=STEP_GATE_STAGE, pauses=STEPPED)
+    _arm(world, deps, "gate")
+    world.deps.store.update_gate(ARN, {"checks": 4, "lastReason": "healthy for 300 s"})
+    ecs.put(stage=STEP_GATE_STAGE, hook_id="pause-hook-2", pauses=STEPPED)
+
+    out = world.call(
+        "ecs_deployment",
+        _hook_event(lifecycleStage=STEP_GATE_STAGE, hookId="pause-hook-2"),
+        deps,
+    )
+
+    assert out == {"gate": "started"}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["hookId"], gate["checks"]) == ("pause-hook-2", 0)
+
+
+def test_given_a_step_gate_passed_when_answered_then_the_step_continues_and_its_stage_is_named(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=STEP_GATE_STAGE, pauses=STEPPED)
+
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "CONTINUE", "deploymentId": ARN}, deps
+    )
+
+    assert out == {"answered": "CONTINUE", "status": "IN_PROGRESS", "stage": STEP_GATE_STAGE}
+    assert [name for name, _ in ecs.calls] == ["ContinueServiceDeployment"]
+
+
+def test_given_a_gate_re_armed_with_the_next_token_when_the_old_answer_deletes_then_it_is_kept(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="PRODUCTION_TRAFFIC_SHIFT", hook=None)
+    _arm(world, deps, "gate", token="token-2")
+
+    world.deps.store.delete_gate(ARN, "token-1")
+
+    kept = world.item("GATES", ARN)
+    assert kept is not None
+    assert kept["taskToken"] == "token-2"
+    world.deps.store.delete_gate(ARN, "token-2")
+    assert world.item("GATES", ARN) is None
+
+
 # ---------------------------------------------------------------------------- answers
 def test_given_a_passed_gate_when_answered_then_the_pause_hook_is_continued(
     world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
@@ -293,7 +389,7 @@ def test_given_a_deployment_ecs_already_rolled_back_when_answered_then_nothing_i
         "ecs_deployment", {"action": "answer", "decision": "ROLLBACK", "deploymentId": ARN}, deps
     )
 
-    assert out == {"answered": None, "status": "ROLLBACK_SUCCESSFUL"}
+    assert out == {"answered": None, "status": "ROLLBACK_SUCCESSFUL", "stage": "CLEAN_UP"}
     assert ecs.calls == []
 
 

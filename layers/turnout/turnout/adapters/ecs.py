@@ -48,6 +48,9 @@ class ServiceDeployment:
     stage: str
     #: (hookId, targetType, status) of each lifecycle hook execution so far
     hooks: tuple[tuple[str, str, str], ...]
+    #: the stages of the PAUSE hooks the deployment was started with (its
+    #: deploymentConfiguration.lifecycleHooks)
+    pause_stages: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> ServiceDeployment:
@@ -55,12 +58,20 @@ class ServiceDeployment:
             (str(h.get("hookId", "")), str(h.get("targetType", "")), str(h.get("status", "")))
             for h in raw.get("lifecycleHookDetails") or []
         )
+        configured = (raw.get("deploymentConfiguration") or {}).get("lifecycleHooks") or []
+        pause_stages = frozenset(
+            str(stage)
+            for hook in configured
+            if hook.get("targetType") == "PAUSE"
+            for stage in hook.get("lifecycleStages") or []
+        )
         return cls(
             arn=str(raw.get("serviceDeploymentArn", "")),
             service_arn=str(raw.get("serviceArn", "")),
             status=str(raw.get("status", "")),
             stage=str(raw.get("lifecycleStage", "")),
             hooks=hooks,
+            pause_stages=pause_stages,
         )
 
     def awaiting_pause_hook(self) -> str | None:
