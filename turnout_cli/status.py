@@ -72,6 +72,7 @@ LEDGER_PHASES: Mapping[str, str] = {
     Phase.RENDERING.value: "rendering",
     Phase.TRAFFIC_SHIFTING.value: "traffic shifting",
     Phase.GATE.value: "gate",
+    Phase.AWAITING_APPROVAL.value: "awaiting approval",
     Phase.TERMINATING.value: "terminating",
     Phase.ROLLING_BACK.value: "rolling back",
 }

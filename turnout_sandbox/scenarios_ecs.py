@@ -28,6 +28,12 @@ class Run(Protocol):
 
     def deploys_done(self, count: int) -> bool: ...
 
+    def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None: ...
+
+    def store(self) -> Any: ...
+
+    def step(self, source: str, text: str, at: float | None = None) -> None: ...
+
     def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None: ...
 
 
@@ -45,6 +51,9 @@ ECS_SCENARIOS: dict[str, str] = {
     "gives a verdict before each traffic step; the new revision raises 5xx once it takes the "
     "canary's traffic, the verdict before the second step fails and it rolls back before "
     "full traffic",
+    "ecs-approve": "DeploymentEngine=ecs with ApprovalBeforeProduction: the deployment waits at "
+    "turnout's PAUSE hook after test traffic, production traffic stays on the old revision "
+    "until turnout approve, then the gate runs and the deploy completes",
 }
 #: The demo service's deploymentConfiguration (botocore model, CanaryConfiguration): 10 % for
 #: 2 minutes, then the rest.
@@ -56,7 +65,10 @@ CANARY: dict[str, Any] = {
 #: Each scenario's own Run options (the demo service's configuration, stack parameters).
 ECS_OPTIONS: dict[str, dict[str, Any]] = {
     "ecs-canary": {"ecs_configuration": CANARY, "parameters": {"GateEveryTrafficStep": "true"}},
+    "ecs-approve": {"parameters": {"ApprovalBeforeProduction": "true"}},
 }
+#: How long nobody approves in ecs-approve (virtual seconds): traffic must not move meanwhile.
+UNAPPROVED_SECONDS = 15 * 60
 #: Each scenario's own faults (turnout_sandbox.faults grammar).
 ECS_FAULTS: dict[str, Callable[[], str]] = {
     "ecs-gate-dies": lambda: "lambda-error:GateTickFunction=1",
@@ -187,15 +199,15 @@ def _gate_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
     return _rolled_back(run, checks, commit, error="DeploymentFailed", hook="TIMED_OUT", why=why)
 
 
-def _production_weights(row: dict[str, Any] | None) -> list[float]:
-    """The new revision's production share after each weight change (the emulator's record:
-    a step between two looks is not missed)."""
+def _weights(row: dict[str, Any] | None, listener: str = "production") -> list[float]:
+    """The new revision's share of ``listener`` after each weight change (the emulator's
+    record: a step between two looks is not missed)."""
     from turnout_sandbox.emulators.ecs_bluegreen import traffic_history
 
     arn = str((row or {}).get("serviceDeploymentArn") or "")
     if not arn:
         return []
-    return [c["greenWeight"] for c in traffic_history(arn) if c["listener"] == "production"]
+    return [c["greenWeight"] for c in traffic_history(arn) if c["listener"] == listener]
 
 
 def _canary(run: Run, checks: Checks) -> dict[str, Any] | None:
@@ -205,7 +217,7 @@ def _canary(run: Run, checks: Checks) -> dict[str, Any] | None:
     run.demo.script(commit, "alarm")
     run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
     row = _row(run, commit)
-    weights = _production_weights(row)
+    weights = _weights(row)
     checks.append(
         (
             "the first verdict let the canary step take 10 % of production traffic",
@@ -230,9 +242,77 @@ def _canary(run: Run, checks: Checks) -> dict[str, Any] | None:
     )
 
 
+def _awaiting_approval(run: Run, commit: str) -> bool:
+    """The gate item of the commit's deployment asks for an approval, its wait armed."""
+    arn = str((_row(run, commit) or {}).get("serviceDeploymentArn") or "")
+    gate = run.store().gate(arn) if arn else None
+    return bool(gate and gate.get("awaitingApproval") and gate.get("taskToken"))
+
+
+def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:
+    from turnout.adapters.sfn import StepFunctions
+    from turnout.logic.gate_tick import approve
+
+    commit = run.demo.push("A change that waits for an approval (ECS blue/green)")
+    run.wait("the approval pause", lambda: _awaiting_approval(run, commit), timeout=120)
+    run.pause(UNAPPROVED_SECONDS)
+    row = _row(run, commit)
+    held = _deployment(run, row)
+    checks.append(
+        (
+            "the ledger says awaiting approval",
+            bool(row and row.get("phase") == "awaiting-approval"),
+        )
+    )
+    checks.append(
+        (
+            f"unapproved for {UNAPPROVED_SECONDS // 60} minutes: test traffic on the new revision, "
+            "production traffic 0 % on it",
+            held.get("status") == "IN_PROGRESS"
+            and held.get("lifecycleStage") == "POST_TEST_TRAFFIC_SHIFT"
+            and _weights(row, "test") == [100.0]
+            and _weights(row) == []
+            and run.demo.serving()["commit"] == run.demo.initial_commit,
+        )
+    )
+    arn = str((row or {}).get("serviceDeploymentArn"))
+    approved = approve(run.store(), StepFunctions(client=run.sfn), arn, "the ecs-approve scenario")
+    run.step("operator", f"turnout approve: {'approved' if approved else 'nothing waited'}")
+    checks.append(("turnout approve answered the approval", approved))
+    run.wait("the deployment to finish", lambda: run.deploys_done(1), timeout=150)
+    row = _row(run, commit)
+    deployment = _deployment(run, row)
+    checks.append(
+        (
+            "the deploy execution succeeded",
+            all(e["status"] == "SUCCEEDED" for e in run.executions("deploy")),
+        )
+    )
+    checks.append(
+        (
+            "after the approval production traffic moved, the gate passed: both PAUSE hooks "
+            "continued, SUCCESSFUL",
+            deployment.get("status") == "SUCCESSFUL"
+            and [h.get("status") for h in _gate_hook(deployment)] == ["SUCCEEDED", "SUCCEEDED"]
+            and _weights(row) == [100.0],
+        )
+    )
+    checks.append(
+        ("production traffic goes to the new commit", run.demo.serving()["commit"] == commit)
+    )
+    checks.append(
+        (
+            "the ledger records the success, engine ecs",
+            bool(row and row.get("result") == "succeeded" and row.get("engine") == "ecs"),
+        )
+    )
+    return row
+
+
 ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "ecs-happy": _happy,
     "ecs-unhealthy": _unhealthy,
     "ecs-gate-dies": _gate_dies,
     "ecs-canary": _canary,
+    "ecs-approve": _approve,
 }

@@ -55,6 +55,18 @@ ECS_DEPLOYED = [
     "Deployed",
 ]
 ECS_ROLLED_BACK = [*_ECS_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
+#: ApprovalBeforeProduction: the approval's wait, then the gate's.
+ECS_APPROVED = [
+    *_ECS_DEPLOYING,
+    "ContinueDeployment",
+    "MorePauses",
+    "WaitForHealthGate",
+    "ContinueDeployment",
+    "MorePauses",
+    "WaitForDeploymentSuccess",
+    "RecordSuccess",
+    "Deployed",
+]
 #: GateEveryTrafficStep: a verdict before the canary step passed, the next one failed.
 ECS_CANARY_ROLLED_BACK = [
     *_ECS_DEPLOYING,
@@ -90,6 +102,7 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     # the gate never answers: ECS's own rollback at the hook's timeout, recorded as one
     "ecs-gate-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
     "ecs-canary": {"build": [BUILT], "deploy": [ECS_CANARY_ROLLED_BACK]},
+    "ecs-approve": {"build": [BUILT], "deploy": [ECS_APPROVED]},
 }
 
 

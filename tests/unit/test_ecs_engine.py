@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from turnout.ecs_engine import (
+    APPROVAL_STAGE,
     ENDS,
     GATE_STAGE,
     STEP_GATE_STAGE,
@@ -211,3 +212,31 @@ def test_given_the_state_machines_pauses_when_read_then_the_flags_are_parsed(
 def test_given_bad_pauses_when_read_then_the_error_names_the_member(raw: Any) -> None:
     with pytest.raises(InvalidEvent, match="pauses"):
         Pauses.from_payload(raw)
+
+
+def test_given_an_approval_when_configured_then_a_pause_at_post_test_with_its_own_timeout() -> None:
+    own_pause = {"targetType": "PAUSE", "lifecycleStages": [APPROVAL_STAGE]}  # replaced
+
+    config = deployment_configuration(
+        {"strategy": "BLUE_GREEN", "lifecycleHooks": [own_pause]},
+        36,
+        Pauses(approval_timeout_minutes=1440),
+    )
+
+    assert config["lifecycleHooks"] == [_pause(APPROVAL_STAGE, 1440), _pause(GATE_STAGE)]
+
+
+def test_given_the_approval_in_the_state_when_read_then_its_timeout_is_kept() -> None:
+    raw = {"everyTrafficStep": "false", "approval": "true", "approvalTimeoutMinutes": "90"}
+
+    assert Pauses.from_payload(raw) == Pauses(approval_timeout_minutes=90)
+    assert Pauses.from_payload(raw | {"approval": "false"}) == Pauses()
+
+
+@pytest.mark.parametrize("minutes", ["0", "20161", "soon", None])
+def test_given_an_approval_timeout_ecs_refuses_when_read_then_the_error_names_the_bound(
+    minutes: str | None,
+) -> None:
+    # botocore model, DeploymentLifecycleHookTimeoutConfiguration.timeoutInMinutes: 1..20160
+    with pytest.raises(InvalidEvent, match="approvalTimeoutMinutes must be 1 to 20160"):
+        Pauses.from_payload({"approval": "true", "approvalTimeoutMinutes": minutes})

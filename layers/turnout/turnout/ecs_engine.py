@@ -12,7 +12,9 @@ CanaryConfiguration.
 With GateEveryTrafficStep a LINEAR or CANARY deployment also pauses at
 PRE_PRODUCTION_TRAFFIC_SHIFT, which ECS runs "before every traffic shift step" (botocore model,
 DeploymentLifecycleHook.lifecycleStages): the gate gives a verdict before each step, and a
-failed one rolls back before the next step moves traffic."""
+failed one rolls back before the next step moves traffic. With ApprovalBeforeProduction it
+pauses at POST_TEST_TRAFFIC_SHIFT (test traffic on the new revision, production still on the
+old one) until ``turnout approve`` (CONTINUE) or a rejection / the hook's timeout (ROLLBACK)."""
 
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ BLUE_GREEN_STRATEGIES: Final = frozenset({"BLUE_GREEN", "LINEAR", "CANARY"})
 GATE_STAGE: Final = "POST_PRODUCTION_TRAFFIC_SHIFT"
 #: Where the per-step gate pauses (GateEveryTrafficStep): before every traffic step.
 STEP_GATE_STAGE: Final = "PRE_PRODUCTION_TRAFFIC_SHIFT"
+#: Where the approval pauses (ApprovalBeforeProduction): before any production traffic.
+APPROVAL_STAGE: Final = "POST_TEST_TRAFFIC_SHIFT"
 #: The stages whose PAUSE hooks are turnout's (replaced on every deploy).
-TURNOUT_STAGES: Final = frozenset({GATE_STAGE, STEP_GATE_STAGE})
+TURNOUT_STAGES: Final = frozenset({GATE_STAGE, STEP_GATE_STAGE, APPROVAL_STAGE})
 #: botocore model, DeploymentStrategy: the strategies that shift production traffic in steps.
 STEPPED_STRATEGIES: Final = frozenset({"LINEAR", "CANARY"})
 #: botocore model, LinearConfiguration / CanaryConfiguration: (member, percent key, default
@@ -118,6 +122,8 @@ class Pauses:
     the ecs deploy state machine: ``pauses`` of its payload)."""
 
     every_traffic_step: bool = False
+    #: ApprovalBeforeProduction: the approval hook's timeout (None: no approval)
+    approval_timeout_minutes: int | None = None
 
     @classmethod
     def from_payload(cls, raw: Any) -> Pauses:
@@ -125,7 +131,19 @@ class Pauses:
             return cls()
         if not isinstance(raw, Mapping):
             raise InvalidEvent(f"deploy state: pauses must be an object, got {raw!r}")
-        return cls(every_traffic_step=_flag(raw, "everyTrafficStep"))
+        timeout: int | None = None
+        if _flag(raw, "approval"):
+            minutes = str(raw.get("approvalTimeoutMinutes", ""))
+            if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_HOOK_TIMEOUT_MINUTES:
+                # botocore model, DeploymentLifecycleHookTimeoutConfiguration.timeoutInMinutes
+                raise InvalidEvent(
+                    "deploy state: pauses.approvalTimeoutMinutes must be 1 to "
+                    f"{MAX_HOOK_TIMEOUT_MINUTES} minutes, got {raw.get('approvalTimeoutMinutes')!r}"
+                )
+            timeout = int(minutes)
+        return cls(
+            every_traffic_step=_flag(raw, "everyTrafficStep"), approval_timeout_minutes=timeout
+        )
 
 
 def _flag(raw: Mapping[str, Any], key: str) -> bool:
@@ -148,9 +166,12 @@ def deployment_configuration(
     settings kept, ``bakeTimeInMinutes`` 0 (the gate is the bake), one PAUSE hook at
     POST_PRODUCTION_TRAFFIC_SHIFT timing out after ``timeout_minutes`` with ROLLBACK, and
     (``pauses.every_traffic_step``, LINEAR / CANARY) one at PRE_PRODUCTION_TRAFFIC_SHIFT
-    alike."""
+    alike; with an approval, one at POST_TEST_TRAFFIC_SHIFT timing out after
+    ``pauses.approval_timeout_minutes`` with ROLLBACK."""
     pauses = pauses or Pauses()
     hooks = [dict(h) for h in current.get("lifecycleHooks") or [] if not is_turnout_hook(h)]
+    if pauses.approval_timeout_minutes is not None:
+        hooks.append(_pause(APPROVAL_STAGE, pauses.approval_timeout_minutes))
     if gates_every_step(current, pauses.every_traffic_step):
         hooks.append(_pause(STEP_GATE_STAGE, timeout_minutes))
     hooks.append(_pause(GATE_STAGE, timeout_minutes))

@@ -23,8 +23,9 @@ from tests.integration.handlers.conftest import (
 )
 from turnout.adapters.ecs import Ecs
 from turnout.deps import Deps
-from turnout.ecs_engine import GATE_STAGE, STEP_GATE_STAGE
+from turnout.ecs_engine import APPROVAL_STAGE, GATE_STAGE, STEP_GATE_STAGE
 from turnout.errors import InvalidEvent, UntrustedInvocation
+from turnout.logic.gate_tick import approve
 
 pytestmark = pytest.mark.integration
 
@@ -470,3 +471,103 @@ def test_given_an_event_of_another_service_when_delivered_then_no_wait_is_touche
     assert out == {"resolved": {}}
     assert _sfn(world) == []
     assert world.item(f"DEPLOYMENT#{ARN}", "WAIT#completion") is not None
+
+
+# ---------------------------------------------------------------------------- approval
+#: A deployment started with ApprovalBeforeProduction's pause as well as the gate's.
+APPROVAL = (APPROVAL_STAGE, GATE_STAGE)
+
+
+def test_given_an_approval_pause_when_its_event_comes_then_the_gate_item_awaits_approval(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="TEST_TRAFFIC_SHIFT", hook=None, pauses=APPROVAL)
+    _arm(world, deps, "gate")
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
+
+    assert out == {"gate": "awaiting approval"}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["awaitingApproval"], gate["hookId"], gate["taskToken"]) == (True, HOOK, "token-1")
+    assert "gateStartedAt" not in gate, "no gate clock: the tick leaves it alone"
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    assert row["phase"] == "awaiting-approval"
+    again = world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
+    assert again == {"gate": "already awaiting approval"}
+
+
+def test_given_the_approval_asked_before_the_arm_when_armed_then_the_ledger_says_awaiting(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
+
+    _arm(world, deps, "gate")
+
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    assert row["phase"] == "awaiting-approval"
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["awaitingApproval"], gate["taskToken"]) == (True, "token-1")
+
+
+def test_given_a_pause_at_post_test_not_started_by_turnout_when_it_waits_then_ignored(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE)  # the deployment has no approval pause of turnout's
+
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
+
+    assert out["gate"] == "ignored"
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_an_approval_waiting_when_approved_then_the_wait_resumes_and_the_item_goes(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    _arm(world, deps, "gate")
+
+    approved = approve(world.deps.store, world.deps.sfn, ARN, "alice")
+
+    assert approved is True
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["taskToken"]) == ("success", "token-1")
+    assert sent["output"]["verdict"] == "approved"
+    assert sent["output"]["reason"] == "approved by alice"
+    assert world.item("GATES", ARN) is None
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "CONTINUE", "deploymentId": ARN}, deps
+    )
+    assert out == {"answered": "CONTINUE", "status": "IN_PROGRESS", "stage": APPROVAL_STAGE}
+
+
+def test_given_a_health_gate_when_approved_then_nothing_is_sent_and_the_gate_is_kept(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put()  # at POST_PRODUCTION_TRAFFIC_SHIFT: the gate runs, no approval waits
+    _arm(world, deps, "gate")
+
+    assert approve(world.deps.store, world.deps.sfn, ARN, "alice") is False
+    assert _sfn(world) == []
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert gate["gateStartedAt"]
+
+
+def test_given_an_approval_when_ecs_rolls_back_at_its_timeout_then_the_wait_fails(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    _arm(world, deps, "gate", token="gate-token")
+    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT", pauses=APPROVAL)
+
+    world.call("ecs_deployment", _deployment_event(), deps)
+
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["taskToken"], sent["error"]) == ("failure", "gate-token", "DeploymentFailed")
+    assert world.item("GATES", ARN) is None

@@ -178,3 +178,25 @@ def test_given_bad_pauses_in_the_state_when_rendering_then_nothing_is_registered
             deps=deps,
         )
     assert world.task_definitions() == []
+
+
+def test_given_an_approval_when_rendered_then_the_gate_wait_outlasts_the_approval_hook(
+    world: World,
+) -> None:
+    deps = _blue_green_deps(world)
+    world.sources(appspec=None)
+    pauses = {"everyTrafficStep": "false", "approval": "true", "approvalTimeoutMinutes": "120"}
+
+    result = world.call(
+        "render", {"engine": "ecs", "pauses": pauses, "attempt": attempt()}, deps=deps
+    )
+
+    hooks = result["deploymentConfiguration"]["lifecycleHooks"]
+    assert [
+        (h["lifecycleStages"], h["timeoutConfiguration"]["timeoutInMinutes"]) for h in hooks
+    ] == [
+        (["POST_TEST_TRAFFIC_SHIFT"], 120),
+        ([GATE_STAGE], 36),
+    ]
+    # past the approval's 120 minutes ECS rolls back and its event ends the wait first
+    assert result["gateWaitTimeoutSeconds"] == 120 * 60 + 3600

@@ -7,8 +7,10 @@ each confirmed with DescribeServiceDeployments before it acts (security-review r
 by polling: an arm looks once, for an event that came before its token was stored.
 
 One gate wait per turnout PAUSE hook: at POST_PRODUCTION_TRAFFIC_SHIFT, and (GateEveryTrafficStep,
-LINEAR / CANARY) at PRE_PRODUCTION_TRAFFIC_SHIFT before every traffic step. ``answer`` says
-which stage it continued, so the state machine waits for the next pause or for the end."""
+LINEAR / CANARY) at PRE_PRODUCTION_TRAFFIC_SHIFT before every traffic step, and
+(ApprovalBeforeProduction) at POST_TEST_TRAFFIC_SHIFT, where the wait is an approval: no gate
+runs, ``turnout approve`` answers it (:func:`turnout.logic.gate_tick.approve`). ``answer``
+says which stage it continued, so the state machine waits for the next pause or for the end."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any
 from turnout import clock
 from turnout.adapters.ecs import ServiceDeployment
 from turnout.deps import Deps
-from turnout.ecs_engine import ENDS, GATE_STAGE, STEP_GATE_STAGE, TURNOUT_STAGES
+from turnout.ecs_engine import APPROVAL_STAGE, ENDS, GATE_STAGE, STEP_GATE_STAGE, TURNOUT_STAGES
 from turnout.errors import InvalidEvent, UntrustedInvocation
 from turnout.gate import start as start_gate_state
 from turnout.ledger import Phase
@@ -53,24 +55,67 @@ def handle(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
 
 
 def _pause_kind(found: ServiceDeployment) -> str | None:
-    """What turnout does at the PAUSE hook ``found`` waits at: ``gate`` (a verdict), or None.
-    A PAUSE hook at POST_PRODUCTION_TRAFFIC_SHIFT, or at PRE_PRODUCTION_TRAFFIC_SHIFT when
-    the deployment was started with one there (Render adds it for GateEveryTrafficStep and
-    removes any other pause at turnout's stages: :func:`turnout.ecs_engine.is_turnout_hook`),
-    is turnout's. Read from ECS's own answer, not the stack's parameters: a deployment keeps
-    the hooks it started with."""
+    """What turnout does at the PAUSE hook ``found`` waits at: ``gate`` (a verdict),
+    ``approval`` (wait for ``turnout approve``), or None. A PAUSE hook at
+    POST_PRODUCTION_TRAFFIC_SHIFT, or at PRE_PRODUCTION_TRAFFIC_SHIFT / POST_TEST_TRAFFIC_SHIFT
+    when the deployment was started with one there (Render adds them for GateEveryTrafficStep
+    / ApprovalBeforeProduction and removes any other pause at turnout's stages:
+    :func:`turnout.ecs_engine.is_turnout_hook`), is turnout's. Read from ECS's own answer,
+    not the stack's parameters: a deployment keeps the hooks it started with."""
     if found.stage == GATE_STAGE or (
         found.stage == STEP_GATE_STAGE and STEP_GATE_STAGE in found.pause_stages
     ):
         return "gate"
+    if found.stage == APPROVAL_STAGE and APPROVAL_STAGE in found.pause_stages:
+        return "approval"
     return None
 
 
 def _reached_pause(deps: Deps, found: ServiceDeployment) -> str:
-    """One of turnout's PAUSE hooks waits (``found`` confirmed): start its gate."""
-    if _pause_kind(found) == "gate":
+    """One of turnout's PAUSE hooks waits (``found`` confirmed): start its gate, or ask for
+    the approval."""
+    kind = _pause_kind(found)
+    if kind == "gate":
         return "started" if _start_gate(deps, found) else "already started"
+    if kind == "approval":
+        return "awaiting approval" if _await_approval(deps, found) else "already awaiting approval"
     return f"no pause of turnout's at {found.stage}"
+
+
+def _await_approval(deps: Deps, found: ServiceDeployment) -> bool:
+    """Test traffic is on the new revision, production still on the old one: the gate item
+    records the hook and waits for ``turnout approve`` (no gate clock: the tick skips it);
+    the attempt's phase says so. Once per hook execution."""
+    hook_id = found.awaiting_pause_hook()
+    if hook_id is None:
+        return False
+    now = clock.now()
+    item = deps.store.update_if(
+        "GATES",
+        found.arn,
+        {
+            "hookId": hook_id,
+            "lifecycleStage": found.stage,
+            "engine": ENGINE,
+            "awaitingApproval": True,
+            "approvalRequestedAt": now,
+            "expiresAt": int(now) + _TTL,
+        },
+        condition="attribute_not_exists(#hook) OR #hook <> :hook",
+        names={"#hook": "hookId"},
+        values={":hook": hook_id},
+    )
+    if item is None:
+        logger.info("approval already asked", extra={"deployment": found.arn, "hook": hook_id})
+        return False
+    if item.get("attemptId"):
+        deps.store.put_attempt(
+            deps.config.service_key,
+            str(item["attemptId"]),
+            {"phase": Phase.AWAITING_APPROVAL.value, "approvalRequestedAt": now},
+        )
+    logger.info("awaiting approval", extra={"deployment": found.arn, "hook": hook_id})
+    return True
 
 
 def _service_arn_ok(deps: Deps, service_arn: str) -> bool:
@@ -153,7 +198,11 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     # The event may have come before the token was stored: look once, now that it is.
     resolved = _settle(deps, found)
     if kind == "gate" and found.awaiting_pause_hook():
-        _reached_pause(deps, found)
+        reached = _reached_pause(deps, found)
+        if reached == "already awaiting approval":  # asked before this token was stored
+            deps.store.put_attempt(
+                deps.config.service_key, attempt_id, {"phase": Phase.AWAITING_APPROVAL.value}
+            )
     logger.info("ECS wait armed", extra={"kind": kind, "deployment": arn, "status": found.status})
     return {"armed": kind, "deploymentId": arn, "status": found.status, "resolved": resolved}
 
@@ -177,6 +226,7 @@ def _start_gate(deps: Deps, found: ServiceDeployment) -> bool:
             "engine": ENGINE,
             "gateStartedAt": now,
             "checks": 0,
+            "awaitingApproval": False,
             "gateState": start_gate_state(now).to_dict(),
             "expiresAt": int(now) + _TTL,
             **gate_budgets(deps),

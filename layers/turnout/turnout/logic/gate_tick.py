@@ -228,6 +228,20 @@ def promote(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) ->
     )
 
 
+def approve(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) -> bool:
+    """DeploymentEngine=ecs, ApprovalBeforeProduction: answer the wait at turnout's approval
+    pause (POST_TEST_TRAFFIC_SHIFT) as approved; the state machine then continues that hook
+    (ContinueServiceDeployment CONTINUE) and production traffic starts to move. False when
+    no approval waits (none asked, a health gate instead, or already answered)."""
+    gate = store.gate(deployment_id)
+    if not gate or not gate.get("awaitingApproval") or not gate.get("taskToken"):
+        return False
+    token = str(gate["taskToken"])
+    answered = sfn.succeed(token, _passed(gate, "approved", f"approved by {who}"))
+    store.delete_gate(deployment_id, token)  # as _answer: after the send, this token's only
+    return answered
+
+
 def reject(
     store: GateItems,
     sfn: TaskAnswers,

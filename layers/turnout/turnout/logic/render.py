@@ -223,9 +223,13 @@ def _render_for_ecs(deps: Deps, slot: Slot, pauses: Pauses) -> dict[str, Any]:
         "engine": "ecs",
         "deploymentConfiguration": configuration,
         # The state machine's own bound on each gate wait: past the hook's timeout ECS has
-        # rolled back by itself, and its event ends the wait first. Before the first (or
-        # next) pause come the traffic steps' bakes (LINEAR / CANARY), at most all of them.
-        "gateWaitTimeoutSeconds": (timeout + step_bake_minutes(current)) * 60
+        # rolled back by itself, and its event ends the wait first (the approval's own timeout
+        # when it is longer). Before the first (or next) pause come the traffic steps' bakes
+        # (LINEAR / CANARY), at most all of them.
+        "gateWaitTimeoutSeconds": (
+            max(timeout, pauses.approval_timeout_minutes or 0) + step_bake_minutes(current)
+        )
+        * 60
         + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
         "completionWaitTimeoutSeconds": COMPLETION_ALLOWANCE_SECONDS,
         "droppedFields": list(taskdef.dropped_fields),
