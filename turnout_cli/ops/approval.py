@@ -29,16 +29,13 @@ def check_approvable(target: Target) -> None:
 
 
 def approve(aws: Aws, stack: Stack, target: Target, who: str) -> None:
-    """Answer the approval wait (the state machine continues the hook), then note who approved
-    on the attempt's ledger row."""
+    """Answer the approval wait as ``approved by <who>`` (the wait's output, as promote's);
+    the state machine then continues the hook. No ledger write: operators get no UpdateItem
+    on the table (README, the per-verb policy)."""
     from turnout.logic.gate_tick import approve as core_approve
 
-    store = store_of(aws, stack)
-    if not core_approve(store, answers_of(aws), target.deployment_id, who):
+    if not core_approve(store_of(aws, stack), answers_of(aws), target.deployment_id, who):
         raise OperationFailed(
             f"the approval of deployment {target.deployment_id} was no longer waiting: already "
             "answered, or ECS rolled it back at the hook's timeout; see `turnout status`"
         )
-    store.put_attempt(
-        stack.service, target.attempt_id, {"approvedBy": who, "approvedAt": aws.now()}
-    )

@@ -25,7 +25,7 @@ from turnout.adapters.ecs import Ecs
 from turnout.deps import Deps
 from turnout.ecs_engine import APPROVAL_STAGE, GATE_STAGE, STEP_GATE_STAGE
 from turnout.errors import InvalidEvent, UntrustedInvocation
-from turnout.logic.gate_tick import approve
+from turnout.logic.gate_tick import approve, reject
 
 pytestmark = pytest.mark.integration
 
@@ -261,14 +261,20 @@ def test_given_a_deployment_of_another_service_when_armed_then_it_is_refused(
 STEPPED = (STEP_GATE_STAGE, GATE_STAGE)
 
 
+def _pause_reached(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, stage: str, pauses: tuple[str, ...]
+) -> dict[str, Any]:
+    """The gate wait armed before ``stage``; then the deployment pauses there and ECS says so."""
+    ecs.put(stage="TEST_TRAFFIC_SHIFT", hook=None, pauses=pauses)
+    _arm(world, deps, "gate")
+    ecs.put(stage=stage, pauses=pauses)
+    return world.call("ecs_deployment", _hook_event(lifecycleStage=stage), deps)
+
+
 def test_given_gate_every_traffic_step_when_a_step_pauses_then_its_gate_starts_at_that_stage(
     world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
 ) -> None:
-    ecs.put(stage="POST_TEST_TRAFFIC_SHIFT", hook=None, pauses=STEPPED)
-    _arm(world, deps, "gate")
-    ecs.put(stage=STEP_GATE_STAGE, pauses=STEPPED)
-
-    out = world.call("ecs_deployment", _hook_event(lifecycleStage=STEP_GATE_STAGE), deps)
+    out = _pause_reached(world, deps, ecs, STEP_GATE_STAGE, STEPPED)
 
     assert out == {"gate": "started"}
     gate = world.item("GATES", ARN)
@@ -276,26 +282,49 @@ def test_given_gate_every_traffic_step_when_a_step_pauses_then_its_gate_starts_a
     assert (gate["hookId"], gate["lifecycleStage"], gate["checks"]) == (HOOK, STEP_GATE_STAGE, 0)
 
 
-def test_given_a_deployment_started_without_step_gates_when_a_step_pauses_then_no_gate_starts(
-    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+#: (where the deployment is, the pauses it started with, the event's stage, the outcome, why)
+NOT_TURNOUTS: dict[str, tuple[str, tuple[str, ...], str, str, str]] = {
+    # someone else's pause: only the gate's is turnout's
+    "step-pause-not-turnouts": (
+        STEP_GATE_STAGE,
+        (GATE_STAGE,),
+        STEP_GATE_STAGE,
+        "ignored",
+        "no PAUSE hook of turnout's at PRE_PRODUCTION_TRAFFIC_SHIFT",
+    ),
+    "post-test-pause-not-turnouts": (
+        "POST_TEST_TRAFFIC_SHIFT",
+        (GATE_STAGE,),
+        "POST_TEST_TRAFFIC_SHIFT",
+        "ignored",
+        "no PAUSE hook of turnout's at POST_TEST_TRAFFIC_SHIFT",
+    ),
+    # a hook waits, at another stage than the event's
+    "stage-not-confirmed": (GATE_STAGE, STEPPED, STEP_GATE_STAGE, "refused", "no hook waits"),
+}
+
+
+@pytest.mark.parametrize(
+    ("stage", "pauses", "event_stage", "outcome", "why"),
+    NOT_TURNOUTS.values(),
+    ids=NOT_TURNOUTS.keys(),
+)
+def test_given_a_pause_that_is_not_turnouts_when_its_event_comes_then_no_gate_item(
+    world: World,
+    deps: Deps,
+    ecs: FakeEcsBlueGreenClient,
+    stage: str,
+    pauses: tuple[str, ...],
+    event_stage: str,
+    outcome: str,
+    why: str,
 ) -> None:
-    ecs.put(stage=STEP_GATE_STAGE)  # someone else's pause: only the gate's is turnout's
+    ecs.put(stage=stage, pauses=pauses)
 
-    out = world.call("ecs_deployment", _hook_event(lifecycleStage=STEP_GATE_STAGE), deps)
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=event_stage), deps)
 
-    assert out["gate"] == "ignored"
-    assert "no PAUSE hook of turnout's at PRE_PRODUCTION_TRAFFIC_SHIFT" in out["reason"]
-    assert world.item("GATES", ARN) is None
-
-
-def test_given_a_step_event_ecs_does_not_confirm_at_that_stage_when_delivered_then_refused(
-    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
-) -> None:
-    ecs.put(stage=GATE_STAGE, pauses=STEPPED)  # a hook waits, at another stage than the event's
-
-    out = world.call("ecs_deployment", _hook_event(lifecycleStage=STEP_GATE_STAGE), deps)
-
-    assert out["gate"] == "refused"
+    assert out["gate"] == outcome
+    assert why in out["reason"]
     assert world.item("GATES", ARN) is None
 
 
@@ -481,11 +510,7 @@ APPROVAL = (APPROVAL_STAGE, GATE_STAGE)
 def test_given_an_approval_pause_when_its_event_comes_then_the_gate_item_awaits_approval(
     world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
 ) -> None:
-    ecs.put(stage="TEST_TRAFFIC_SHIFT", hook=None, pauses=APPROVAL)
-    _arm(world, deps, "gate")
-    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
-
-    out = world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
+    out = _pause_reached(world, deps, ecs, APPROVAL_STAGE, APPROVAL)
 
     assert out == {"gate": "awaiting approval"}
     gate = world.item("GATES", ARN)
@@ -513,17 +538,6 @@ def test_given_the_approval_asked_before_the_arm_when_armed_then_the_ledger_says
     gate = world.item("GATES", ARN)
     assert gate is not None
     assert (gate["awaitingApproval"], gate["taskToken"]) == (True, "token-1")
-
-
-def test_given_a_pause_at_post_test_not_started_by_turnout_when_it_waits_then_ignored(
-    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
-) -> None:
-    ecs.put(stage=APPROVAL_STAGE)  # the deployment has no approval pause of turnout's
-
-    out = world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
-
-    assert out["gate"] == "ignored"
-    assert world.item("GATES", ARN) is None
 
 
 def test_given_an_approval_waiting_when_approved_then_the_wait_resumes_and_the_item_goes(
@@ -571,3 +585,25 @@ def test_given_an_approval_when_ecs_rolls_back_at_its_timeout_then_the_wait_fail
     ((kind, sent),) = _sfn(world)
     assert (kind, sent["taskToken"], sent["error"]) == ("failure", "gate-token", "DeploymentFailed")
     assert world.item("GATES", ARN) is None
+
+
+def test_given_an_approval_waiting_when_rejected_then_the_wait_fails_and_the_hook_rolls_back(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    _arm(world, deps, "gate")
+
+    assert reject(world.deps.store, world.deps.sfn, ARN, "alice") is True
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["error"]) == ("failure", "RollbackRequested")
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "ROLLBACK", "deploymentId": ARN}, deps
+    )
+
+    assert out == {"answered": "ROLLBACK", "status": "IN_PROGRESS", "stage": APPROVAL_STAGE}
+    assert ecs.calls == [
+        (
+            "ContinueServiceDeployment",
+            {"serviceDeploymentArn": ARN, "hookId": HOOK, "action": "ROLLBACK"},
+        )
+    ]

@@ -570,6 +570,23 @@ def test_given_a_linear_strategy_with_a_lambda_hook_when_shifting_then_it_sees_e
     assert {fn for _, fn, _ in world.hooks.calls} == {HOOK_FN}
 
 
+def _production_history(arn: str) -> list[float]:
+    """The new revision's production weight after each change (the emulator's record)."""
+    return [
+        c["greenWeight"]
+        for c in ecs_bluegreen.traffic_history(arn)
+        if c["listener"] == "production"
+    ]
+
+
+def _stepped(strategy: str, hooks: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
+    """A LINEAR / CANARY deploymentConfiguration (its linear/canaryConfiguration ``settings``)."""
+    member = "linearConfiguration" if strategy == "LINEAR" else "canaryConfiguration"
+    return {"strategy": strategy, "bakeTimeInMinutes": 0, member: settings} | (
+        {"lifecycleHooks": hooks} if hooks else {}
+    )
+
+
 def _pause_at_each_step(world: World, arn: str, answers: list[str]) -> list[dict[str, Any]]:
     """Answer the PRE_PRODUCTION_TRAFFIC_SHIFT pause of each step with the next of
     ``answers``; what DescribeServiceDeployments said at each pause."""
@@ -599,14 +616,8 @@ def _pause_at_each_step(world: World, arn: str, answers: list[str]) -> list[dict
 def test_given_a_linear_pause_before_every_step_when_continued_then_each_step_has_its_own_hook(
     world: World,
 ) -> None:
-    arn = world.update(
-        {
-            "strategy": "LINEAR",
-            "bakeTimeInMinutes": 0,
-            "linearConfiguration": {"stepPercent": 50.0, "stepBakeTimeInMinutes": 1},
-            "lifecycleHooks": [pause("PRE_PRODUCTION_TRAFFIC_SHIFT")],
-        }
-    )
+    step_pause = [pause("PRE_PRODUCTION_TRAFFIC_SHIFT")]
+    arn = world.update(_stepped("LINEAR", step_pause, stepPercent=50.0, stepBakeTimeInMinutes=1))
 
     seen = _pause_at_each_step(world, arn, ["CONTINUE", "CONTINUE"])
 
@@ -633,24 +644,16 @@ def test_given_a_linear_pause_before_every_step_when_continued_then_each_step_ha
     assert [(e["hookId"], e["lifecycleStage"]) for e in awaiting] == [
         (hook_id, "PRE_PRODUCTION_TRAFFIC_SHIFT") for hook_id in hook_ids
     ]
-    production = [
-        c["greenWeight"]
-        for c in ecs_bluegreen.traffic_history(arn)
-        if c["listener"] == "production"
-    ]
+    production = _production_history(arn)
     assert production == [50.0, 100.0]
 
 
 def test_given_a_canary_paused_before_its_second_step_when_rolled_back_then_it_never_reached_100(
     world: World,
 ) -> None:
+    step_pause = [pause("PRE_PRODUCTION_TRAFFIC_SHIFT")]
     arn = world.update(
-        {
-            "strategy": "CANARY",
-            "bakeTimeInMinutes": 0,
-            "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 3},
-            "lifecycleHooks": [pause("PRE_PRODUCTION_TRAFFIC_SHIFT")],
-        }
+        _stepped("CANARY", step_pause, canaryPercent=10.0, canaryBakeTimeInMinutes=3)
     )
 
     seen = _pause_at_each_step(world, arn, ["CONTINUE", "ROLLBACK"])
@@ -660,7 +663,7 @@ def test_given_a_canary_paused_before_its_second_step_when_rolled_back_then_it_n
     assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
     assert [h["status"] for h in done["lifecycleHookDetails"]] == ["SUCCEEDED", "FAILED"]
     history = ecs_bluegreen.traffic_history(arn)
-    production = [c["greenWeight"] for c in history if c["listener"] == "production"]
+    production = _production_history(arn)
     assert production == [10.0, 0.0]
     (canary_at,) = [c["at"] for c in history if c["greenWeight"] == 10.0]
     _, second_pause = [
@@ -701,11 +704,7 @@ def test_given_a_linear_deployment_when_an_alarm_fires_during_a_step_bake_then_i
 
     done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
     assert done["alarms"]["triggeredAlarmNames"] == ["hello-5xx"]
-    production = [
-        c["greenWeight"]
-        for c in ecs_bluegreen.traffic_history(arn)
-        if c["listener"] == "production"
-    ]
+    production = _production_history(arn)
     assert production == [20.0, 0.0]
     assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
 

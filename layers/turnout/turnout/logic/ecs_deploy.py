@@ -85,7 +85,29 @@ def _reached_pause(deps: Deps, found: ServiceDeployment) -> str:
 def _await_approval(deps: Deps, found: ServiceDeployment) -> bool:
     """Test traffic is on the new revision, production still on the old one: the gate item
     records the hook and waits for ``turnout approve`` (no gate clock: the tick skips it);
-    the attempt's phase says so. Once per hook execution."""
+    the attempt's phase says so."""
+    now = clock.now()
+    return _take_pause(
+        deps,
+        found,
+        {"awaitingApproval": True, "approvalRequestedAt": now},
+        started="approvalRequestedAt",
+        phase=Phase.AWAITING_APPROVAL,
+    )
+
+
+def _take_pause(
+    deps: Deps,
+    found: ServiceDeployment,
+    fields: dict[str, Any],
+    *,
+    started: str,
+    phase: Phase,
+) -> bool:
+    """Record on the gate item that turnout's PAUSE hook ``found`` waits at is taken up with
+    ``fields`` (once per hook execution, whatever the deliveries: ``started`` set for this
+    hook means done), and the attempt's ``phase`` with ``started``'s time. False when no hook
+    waits or it was taken up already."""
     hook_id = found.awaiting_pause_hook()
     if hook_id is None:
         return False
@@ -97,24 +119,24 @@ def _await_approval(deps: Deps, found: ServiceDeployment) -> bool:
             "hookId": hook_id,
             "lifecycleStage": found.stage,
             "engine": ENGINE,
-            "awaitingApproval": True,
-            "approvalRequestedAt": now,
             "expiresAt": int(now) + _TTL,
+            **fields,
         },
-        condition="attribute_not_exists(#hook) OR #hook <> :hook",
-        names={"#hook": "hookId"},
+        condition="attribute_not_exists(#started) OR #hook <> :hook",
+        names={"#started": started, "#hook": "hookId"},
         values={":hook": hook_id},
     )
+    what = {"deployment": found.arn, "hook": hook_id, "stage": found.stage}
     if item is None:
-        logger.info("approval already asked", extra={"deployment": found.arn, "hook": hook_id})
+        logger.info(f"{phase.value}: already", extra=what)
         return False
     if item.get("attemptId"):
         deps.store.put_attempt(
             deps.config.service_key,
             str(item["attemptId"]),
-            {"phase": Phase.AWAITING_APPROVAL.value, "approvalRequestedAt": now},
+            {"phase": phase.value, started: fields[started]},
         )
-    logger.info("awaiting approval", extra={"deployment": found.arn, "hook": hook_id})
+    logger.info(phase.value, extra=what)
     return True
 
 
@@ -209,45 +231,18 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
 
 def _start_gate(deps: Deps, found: ServiceDeployment) -> bool:
     """Turnout's PAUSE hook waits (production traffic on the new revision, or before a
-    traffic step): the gate's clock starts (once per hook execution, whatever the
-    deliveries), from a fresh state and check count."""
+    traffic step): the gate's clock starts, from a fresh state and check count."""
     from turnout.logic.gate_tick import gate_budgets  # lazy: as waits.start_gate
 
-    hook_id = found.awaiting_pause_hook()
-    if hook_id is None:
-        return False
     now = clock.now()
-    gate = deps.store.update_if(
-        "GATES",
-        found.arn,
-        {
-            "hookId": hook_id,
-            "lifecycleStage": found.stage,
-            "engine": ENGINE,
-            "gateStartedAt": now,
-            "checks": 0,
-            "awaitingApproval": False,
-            "gateState": start_gate_state(now).to_dict(),
-            "expiresAt": int(now) + _TTL,
-            **gate_budgets(deps),
-        },
-        condition="attribute_not_exists(#started) OR #hook <> :hook",
-        names={"#started": "gateStartedAt", "#hook": "hookId"},
-        values={":hook": hook_id},
-    )
-    if gate is None:
-        logger.info("gate already started", extra={"deployment": found.arn, "hook": hook_id})
-        return False
-    if gate.get("attemptId"):
-        deps.store.put_attempt(
-            deps.config.service_key,
-            str(gate["attemptId"]),
-            {"phase": Phase.GATE.value, "gateStartedAt": now},
-        )
-    logger.info(
-        "gate started", extra={"deployment": found.arn, "hook": hook_id, "stage": found.stage}
-    )
-    return True
+    fields = {
+        "gateStartedAt": now,
+        "checks": 0,
+        "awaitingApproval": False,
+        "gateState": start_gate_state(now).to_dict(),
+        **gate_budgets(deps),
+    }
+    return _take_pause(deps, found, fields, started="gateStartedAt", phase=Phase.GATE)
 
 
 # ---------------------------------------------------------------------------- answer
