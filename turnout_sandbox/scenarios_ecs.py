@@ -54,6 +54,9 @@ ECS_SCENARIOS: dict[str, str] = {
     "ecs-approve": "DeploymentEngine=ecs with ApprovalBeforeProduction: the deployment waits at "
     "turnout's PAUSE hook after test traffic, production traffic stays on the old revision "
     "until turnout approve, then the gate runs and the deploy completes",
+    "ecs-approval-expires": "DeploymentEngine=ecs with ApprovalBeforeProduction and a "
+    "20-minute ApprovalTimeoutMinutes: nobody approves, ECS rolls back by itself at the hook's "
+    "timeout before any production traffic moved, and turnout records the rollback",
 }
 #: The demo service's deploymentConfiguration (botocore model, CanaryConfiguration): 10 % for
 #: 2 minutes, then the rest.
@@ -66,6 +69,9 @@ CANARY: dict[str, Any] = {
 ECS_OPTIONS: dict[str, dict[str, Any]] = {
     "ecs-canary": {"ecs_configuration": CANARY, "parameters": {"GateEveryTrafficStep": "true"}},
     "ecs-approve": {"parameters": {"ApprovalBeforeProduction": "true"}},
+    "ecs-approval-expires": {
+        "parameters": {"ApprovalBeforeProduction": "true", "ApprovalTimeoutMinutes": "20"}
+    },
 }
 #: How long nobody approves in ecs-approve (virtual seconds): traffic must not move meanwhile.
 UNAPPROVED_SECONDS = 15 * 60
@@ -309,10 +315,33 @@ def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:
     return row
 
 
+def _approval_expires(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change nobody approves (ECS blue/green)")
+    run.wait("the approval pause", lambda: _awaiting_approval(run, commit), timeout=120)
+    asked = run.sandbox.runtime.clock.now()
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    row = _row(run, commit)
+    checks.append(
+        (
+            "ECS waited the 20-minute approval timeout before rolling back",
+            run.sandbox.runtime.clock.now() - asked >= 20 * 60,
+        )
+    )
+    checks.append(
+        (
+            "no production traffic ever moved to the new revision (test traffic did)",
+            max(_weights(row), default=0.0) == 0 and _weights(row, "test")[:1] == [100.0],
+        )
+    )
+    why = "nobody approved: ECS rolled back at the approval hook's timeout"
+    return _rolled_back(run, checks, commit, error="DeploymentFailed", hook="TIMED_OUT", why=why)
+
+
 ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "ecs-happy": _happy,
     "ecs-unhealthy": _unhealthy,
     "ecs-gate-dies": _gate_dies,
     "ecs-canary": _canary,
     "ecs-approve": _approve,
+    "ecs-approval-expires": _approval_expires,
 }

@@ -103,6 +103,8 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "ecs-gate-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
     "ecs-canary": {"build": [BUILT], "deploy": [ECS_CANARY_ROLLED_BACK]},
     "ecs-approve": {"build": [BUILT], "deploy": [ECS_APPROVED]},
+    # nobody approves: ECS's own rollback at the approval hook's timeout, recorded as one
+    "ecs-approval-expires": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
 }
 
 

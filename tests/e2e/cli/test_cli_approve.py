@@ -141,3 +141,16 @@ def test_given_a_codedeploy_stack_when_approved_then_refused_in_one_line(
     assert result.exit_code == 2
     assert "runs DeploymentEngine=codedeploy" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_given_an_approval_waiting_when_rolled_back_then_the_wait_fails_rollback_requested(
+    ecs_world: World,
+) -> None:
+    execution = _awaiting_approval(ecs_world)
+
+    result = ecs_world.cli("rollback", "--yes")
+
+    assert result.exit_code == 0, result.output
+    done = ecs_world.wait_status(execution, "FAILED")
+    assert done["error"] == "RollbackRequested"
+    assert ecs_world.store.gate(ARN) is None
