@@ -179,13 +179,17 @@ def _rolled_back(
             run.demo.serving()["commit"] == run.demo.initial_commit,
         )
     )
+    _recorded(checks, row, "rolled_back")
+    return row
+
+
+def _recorded(checks: Checks, row: dict[str, Any] | None, result: str) -> None:
     checks.append(
         (
-            "the ledger records the rollback, engine ecs",
-            bool(row and row.get("result") == "rolled_back" and row.get("engine") == "ecs"),
+            f"the ledger records {result}, engine ecs",
+            bool(row and row.get("result") == result and row.get("engine") == "ecs"),
         )
     )
-    return row
 
 
 def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
@@ -306,12 +310,7 @@ def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:
     checks.append(
         ("production traffic goes to the new commit", run.demo.serving()["commit"] == commit)
     )
-    checks.append(
-        (
-            "the ledger records the success, engine ecs",
-            bool(row and row.get("result") == "succeeded" and row.get("engine") == "ecs"),
-        )
-    )
+    _recorded(checks, row, "succeeded")
     return row
 
 
