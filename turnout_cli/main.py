@@ -17,6 +17,7 @@ from turnout_cli.app import app
 import turnout_cli.commands.deploy
 import turnout_cli.commands.status
 import turnout_cli.commands.gate
+import turnout_cli.commands.approval
 import turnout_cli.commands.sandbox  # noqa: F401
 
 # isort: on

@@ -14,6 +14,8 @@ from turnout_cli.parsing import human_duration, iso, short_commit, short_digest
 
 #: The deploy state that waits for the health gate (its task token is the gate item's).
 GATE_STATE = "WaitForHealthGate"
+#: ecs: the stage of the per-step gate's PAUSE hook (turnout.ecs_engine.STEP_GATE_STAGE).
+STEP_GATE_STAGE = "PRE_PRODUCTION_TRAFFIC_SHIFT"
 #: States only the CodeDeploy engine's definition has.
 _CODEDEPLOY_ONLY = frozenset(
     {"CreateDeployment", "IsHookHeld", "ReleaseHook", "TerminateOriginalTaskSet"}
@@ -45,6 +47,7 @@ ECS_DEPLOY_PHASES: Mapping[str, str] = {
     **{k: v for k, v in DEPLOY_PHASES.items() if k not in _CODEDEPLOY_ONLY},
     "StartDeployment": "deploying",
     "ContinueDeployment": "terminating",
+    "MorePauses": "traffic shifting",
 }
 BUILD_PHASES: Mapping[str, str] = {
     "ResolveCommit": "resolving commit",
@@ -71,6 +74,7 @@ LEDGER_PHASES: Mapping[str, str] = {
     Phase.RENDERING.value: "rendering",
     Phase.TRAFFIC_SHIFTING.value: "traffic shifting",
     Phase.GATE.value: "gate",
+    Phase.AWAITING_APPROVAL.value: "awaiting approval",
     Phase.TERMINATING.value: "terminating",
     Phase.ROLLING_BACK.value: "rolling back",
 }
@@ -113,6 +117,8 @@ class GateView:
     timeout_seconds: float | None = None
     checks: int = 0
     last_reason: str = ""
+    #: ecs: the stage of the PAUSE hook the gate answers ("" for CodeDeploy's gate)
+    stage: str = ""
 
     @classmethod
     def from_item(
@@ -133,6 +139,7 @@ class GateView:
             timeout_seconds=float(timeout) if timeout is not None else None,
             checks=int(state.get("checks", 0) or 0),
             last_reason=str(item.get("lastReason") or state.get("last_reason") or ""),
+            stage=str(item.get("lifecycleStage") or ""),
         )
 
     def describe(self, now: float) -> str:
@@ -148,6 +155,8 @@ class GateView:
             text = f"{human_duration(max(0.0, left))} left of the {bake} bake"
         if self.timeout_seconds is not None:
             text += f"; times out in {human_duration(max(0.0, self.timeout_seconds - elapsed))}"
+        if self.stage == STEP_GATE_STAGE:  # GateEveryTrafficStep: a verdict per step
+            text = f"before a traffic step: {text}"
         return text
 
     def to_dict(self, now: float) -> dict[str, Any]:

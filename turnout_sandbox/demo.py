@@ -221,6 +221,8 @@ class DemoService:
     deployment_config: str = "CodeDeployDefault.ECSAllAtOnce"
     #: codedeploy (a CODE_DEPLOY service) or ecs (ECS built-in blue/green: demo_ecs.py)
     engine: str = "codedeploy"
+    #: ecs: the service's deploymentConfiguration (None: BLUE_GREEN, bake 0)
+    ecs_deployment_configuration: dict[str, Any] | None = None
     health: dict[str, str] = field(default_factory=dict)
     arns: dict[str, str] = field(default_factory=dict)
     initial_commit: str = ""
@@ -543,6 +545,15 @@ class DemoService:
             ],
         }
 
+    def commits_in_production(self) -> list[str | None]:
+        """The commits production traffic reaches: the serving one, or under ECS's LINEAR /
+        CANARY every revision with a share of the production listener rule."""
+        if self.engine == "ecs":
+            from turnout_sandbox.demo_ecs import commits_in_production
+
+            return commits_in_production(self)
+        return [self.serving()["commit"]]
+
     def _target_state(self, target_group_arn: str, task_definition_arn: str) -> str:
         health = self.health_of(self.commit_of_task_definition(task_definition_arn))
         return {"unhealthy": "unhealthy", "stuck": "initial"}.get(health, "healthy")
@@ -586,8 +597,10 @@ class DemoService:
         if self._stopped:
             return
         try:
-            commit = self.serving()["commit"]
-            wanted = "ALARM" if self.health_of(commit) == "alarm" else "OK"
+            commits = self.commits_in_production()
+            alarming = [c for c in commits if self.health_of(c) == "alarm"]
+            commit = alarming[0] if alarming else (commits[0] if commits else None)
+            wanted = "ALARM" if alarming else "OK"
             if wanted != self._alarm_state:
                 cached_client("cloudwatch", get_runtime().region).set_alarm_state(
                     AlarmName=self.n.alarm,

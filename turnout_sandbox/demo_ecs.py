@@ -33,6 +33,9 @@ class DemoService(Protocol):
     @property
     def arns(self) -> dict[str, str]: ...
 
+    @property
+    def ecs_deployment_configuration(self) -> dict[str, Any] | None: ...
+
     def commit_of_task_definition(self, td_arn: str) -> str | None: ...
 
 
@@ -96,21 +99,24 @@ def create_ecs_service(  # noqa: PLR0917
         ],
     )
 
+    if demo.ecs_deployment_configuration:
+        # The first revision goes live at once; later deployments use the service's own
+        # strategy (a change of deploymentConfiguration alone starts no deployment:
+        # service-deployment.html lists what does).
+        ecs.update_service(
+            cluster=n.cluster,
+            service=n.service,
+            deploymentConfiguration=demo.ecs_deployment_configuration,
+        )
+
 
 def _heaviest(weights: dict[str, int]) -> str | None:
     return max(weights, key=lambda group: weights[group]) if weights else None
 
 
-def serving_ecs(demo: DemoService) -> dict[str, Any]:
-    """Which revision (and commit) the production listener rule sends most traffic to: the
-    service revision whose resolved target group is that one (DescribeServiceRevisions,
-    resolvedConfiguration.loadBalancers), the newest first."""
-    from turnout_sandbox.emulators.ecs_bluegreen import rule_weights
-
-    rt = get_runtime()
-    ecs = cached_client("ecs", rt.region)
-    weights = rule_weights(rt.account, rt.region, demo.arns["prodRule"])
-    group = _heaviest(weights)
+def _revisions(demo: DemoService) -> list[dict[str, Any]]:
+    """The service's revisions (of its newest 20 deployments), the newest first."""
+    ecs = cached_client("ecs", get_runtime().region)
     n = demo.n
     briefs = ecs.list_service_deployments(cluster=n.cluster, service=n.service)[
         "serviceDeployments"
@@ -122,10 +128,16 @@ def serving_ecs(demo: DemoService) -> dict[str, Any]:
         else []
     )
     described.sort(key=lambda r: r["createdAt"], reverse=True)
-    td = next(
+    return list(described)
+
+
+def _task_definition_on(group: str | None, revisions: list[dict[str, Any]]) -> str | None:
+    """The task definition of the newest revision whose resolved target group is ``group``
+    (DescribeServiceRevisions, resolvedConfiguration.loadBalancers)."""
+    return next(
         (
             str(r["taskDefinition"])
-            for r in described
+            for r in revisions
             if any(
                 lb.get("targetGroupArn") == group
                 for lb in r.get("resolvedConfiguration", {}).get("loadBalancers", [])
@@ -133,6 +145,21 @@ def serving_ecs(demo: DemoService) -> dict[str, Any]:
         ),
         None,
     )
+
+
+def _production_weights(demo: DemoService) -> dict[str, int]:
+    from turnout_sandbox.emulators.ecs_bluegreen import rule_weights
+
+    rt = get_runtime()
+    return rule_weights(rt.account, rt.region, demo.arns["prodRule"])
+
+
+def serving_ecs(demo: DemoService) -> dict[str, Any]:
+    """Which revision (and commit) the production listener rule sends most traffic to: the
+    service revision whose resolved target group is that one, the newest first."""
+    weights = _production_weights(demo)
+    group = _heaviest(weights)
+    td = _task_definition_on(group, _revisions(demo))
     return {
         "targetGroup": "green" if group == demo.arns["green"] else "blue",
         "taskDefinitionArn": td,
@@ -140,3 +167,15 @@ def serving_ecs(demo: DemoService) -> dict[str, Any]:
         "weights": weights,
         "taskSets": [],
     }
+
+
+def commits_in_production(demo: DemoService) -> list[str | None]:
+    """The commit of every revision the production listener rule sends any traffic to (a
+    LINEAR or CANARY step splits it): what the demo's 5xx alarm sees."""
+    revisions = _revisions(demo)
+    tds = [
+        _task_definition_on(group, revisions)
+        for group, weight in _production_weights(demo).items()
+        if weight > 0
+    ]
+    return [demo.commit_of_task_definition(td) if td else None for td in tds]

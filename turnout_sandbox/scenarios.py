@@ -14,7 +14,7 @@ from typing import Any
 from turnout_sandbox.demo import REPO, DemoService
 from turnout_sandbox.fault_scenarios import FAULT_BODIES, SCENARIO_FAULTS
 from turnout_sandbox.sandbox import Sandbox, Stack
-from turnout_sandbox.scenarios_ecs import ECS_BODIES, ECS_FAULTS, ECS_SCENARIOS
+from turnout_sandbox.scenarios_ecs import ECS_BODIES, ECS_FAULTS, ECS_OPTIONS, ECS_SCENARIOS
 from turnout_sandbox.timeline import Step, Timeline, gate_check
 
 STACK = "turnout-hello-aws"
@@ -94,6 +94,8 @@ class Run:
         faults: str | None = None,
         clock: str = "discrete",
         engine: str = "codedeploy",
+        ecs_configuration: dict[str, Any] | None = None,
+        parameters: dict[str, str] | None = None,
     ) -> None:
         self.t0 = time.monotonic()
         self.on_step = on_step
@@ -105,14 +107,17 @@ class Run:
         self.v0 = self.sandbox.runtime.clock.now()
         self.timeline = Timeline(self.v0, self.t0, on_step)
         self.demo = DemoService(
-            termination_wait_minutes=termination_wait_minutes, engine=engine
+            termination_wait_minutes=termination_wait_minutes,
+            engine=engine,
+            ecs_deployment_configuration=ecs_configuration,
         ).create()
         self.stack_name = stack_name
         self.stack: Stack = self.sandbox.deploy_stack(
             stack_name,
             self.demo.stack_parameters(
                 trigger=trigger, bake_minutes=bake_minutes, timeout_minutes=timeout_minutes
-            ),
+            )
+            | (parameters or {}),
             template=template,
         )
         from turnout_sandbox.emulators import events
@@ -326,6 +331,7 @@ def _run_options(
         options["trigger"] = "manual"
     if name in ECS_SCENARIOS:
         options["engine"] = "ecs"
+        options |= ECS_OPTIONS.get(name, {})
     return options
 
 

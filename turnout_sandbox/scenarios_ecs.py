@@ -31,9 +31,13 @@ class Run(Protocol):
 
     def deploys_done(self, count: int) -> bool: ...
 
-    def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None: ...
+    def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None: ...
 
     def store(self) -> Any: ...
+
+    def step(self, source: str, text: str, at: float | None = None) -> None: ...
+
+    def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None: ...
 
 
 Checks = list[tuple[str, bool]]
@@ -52,7 +56,34 @@ ECS_SCENARIOS: dict[str, str] = {
     "ecs-orchestrator-dies": "DeploymentEngine=ecs: every function of the stack fails from the "
     "moment the gate starts, ECS's events included; ECS rolls back by itself at the PAUSE hook's "
     "timeout; when the functions come back, the gate tick's reconciliation records the rollback",
+    "ecs-canary": "DeploymentEngine=ecs, a CANARY service with GateEveryTrafficStep: the gate "
+    "gives a verdict before each traffic step; the new revision raises 5xx once it takes the "
+    "canary's traffic, the verdict before the second step fails and it rolls back before "
+    "full traffic",
+    "ecs-approve": "DeploymentEngine=ecs with ApprovalBeforeProduction: the deployment waits at "
+    "turnout's PAUSE hook after test traffic, production traffic stays on the old revision "
+    "until turnout approve, then the gate runs and the deploy completes",
+    "ecs-approval-expires": "DeploymentEngine=ecs with ApprovalBeforeProduction and a "
+    "20-minute ApprovalTimeoutMinutes: nobody approves, ECS rolls back by itself at the hook's "
+    "timeout before any production traffic moved, and turnout records the rollback",
 }
+#: The demo service's deploymentConfiguration (botocore model, CanaryConfiguration): 10 % for
+#: 2 minutes, then the rest.
+CANARY: dict[str, Any] = {
+    "strategy": "CANARY",
+    "bakeTimeInMinutes": 0,
+    "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 2},
+}
+#: Each scenario's own Run options (the demo service's configuration, stack parameters).
+ECS_OPTIONS: dict[str, dict[str, Any]] = {
+    "ecs-canary": {"ecs_configuration": CANARY, "parameters": {"GateEveryTrafficStep": "true"}},
+    "ecs-approve": {"parameters": {"ApprovalBeforeProduction": "true"}},
+    "ecs-approval-expires": {
+        "parameters": {"ApprovalBeforeProduction": "true", "ApprovalTimeoutMinutes": "20"}
+    },
+}
+#: How long nobody approves in ecs-approve (virtual seconds): traffic must not move meanwhile.
+UNAPPROVED_SECONDS = 15 * 60
 #: Each scenario's own faults (turnout_sandbox.faults grammar).
 ECS_FAULTS: dict[str, Callable[[], str]] = {
     "ecs-gate-dies": lambda: "lambda-error:GateTickFunction=1",
@@ -127,19 +158,28 @@ def _happy(run: Run, checks: Checks) -> dict[str, Any] | None:
 
 
 def _rolled_back(
-    run: Run, checks: Checks, commit: str, *, error: str, hook: str, why: str
+    run: Run,
+    checks: Checks,
+    commit: str,
+    *,
+    error: str,
+    hook: str,
+    why: str,
+    hooks: list[str] | None = None,
 ) -> dict[str, Any] | None:
     """The checks a rolled-back ecs deployment ends with: the execution's error, the gate
-    hook's status and ROLLBACK_SUCCESSFUL, the original revision serving, the ledger row."""
+    hook's status (``hooks``: of each PAUSE hook run) and ROLLBACK_SUCCESSFUL, the original
+    revision serving, the ledger row."""
     row = _row(run, commit)
     deployment = _deployment(run, row)
     cause = next(iter(run.deploy_errors()), None)
+    statuses = hooks or [hook]
     checks.append((f"the execution failed with {error}", cause == error))
     checks.append(
         (
-            f"{why}: the PAUSE hook {hook}, ROLLBACK_SUCCESSFUL",
+            f"{why}: the PAUSE hooks {', '.join(statuses)}, ROLLBACK_SUCCESSFUL",
             deployment.get("status") == "ROLLBACK_SUCCESSFUL"
-            and [h.get("status") for h in _gate_hook(deployment)] == [hook],
+            and [h.get("status") for h in _gate_hook(deployment)] == statuses,
         )
     )
     checks.append(
@@ -148,13 +188,17 @@ def _rolled_back(
             run.demo.serving()["commit"] == run.demo.initial_commit,
         )
     )
+    _recorded(checks, row, "rolled_back")
+    return row
+
+
+def _recorded(checks: Checks, row: dict[str, Any] | None, result: str) -> None:
     checks.append(
         (
-            "the ledger records the rollback, engine ecs",
-            bool(row and row.get("result") == "rolled_back" and row.get("engine") == "ecs"),
+            f"the ledger records {result}, engine ecs",
+            bool(row and row.get("result") == result and row.get("engine") == "ecs"),
         )
     )
-    return row
 
 
 def _unhealthy(run: Run, checks: Checks) -> dict[str, Any] | None:
@@ -258,10 +302,140 @@ def _orchestrator_dies(run: Run, checks: Checks) -> dict[str, Any] | None:
     return row
 
 
+def _weights(row: dict[str, Any] | None, listener: str = "production") -> list[float]:
+    """The new revision's share of ``listener`` after each weight change (the emulator's
+    record: a step between two looks is not missed)."""
+    from turnout_sandbox.emulators.ecs_bluegreen import traffic_history
+
+    arn = str((row or {}).get("serviceDeploymentArn") or "")
+    if not arn:
+        return []
+    return [c["greenWeight"] for c in traffic_history(arn) if c["listener"] == listener]
+
+
+def _canary(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A canary that raises 5xx once it takes traffic (ECS CANARY)")
+    # The regression: the new revision's 5xx show on the alarm once it serves production
+    # traffic, so after the canary step (10 %), not before it.
+    run.demo.script(commit, "alarm")
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    row = _row(run, commit)
+    weights = _weights(row)
+    checks.append(
+        (
+            "the first verdict let the canary step take 10 % of production traffic",
+            bool(weights) and weights[0] == CANARY["canaryConfiguration"]["canaryPercent"],
+        )
+    )
+    checks.append(
+        (
+            "production traffic on the new revision never reached 100 %",
+            bool(weights) and max(weights) < 100 and weights[-1] == 0,
+        )
+    )
+    why = "the verdict before the second step failed and answered its PAUSE hook ROLLBACK"
+    return _rolled_back(
+        run,
+        checks,
+        commit,
+        error="GateFailed",
+        hook="FAILED",
+        why=why,
+        hooks=["SUCCEEDED", "FAILED"],
+    )
+
+
+def _awaiting_approval(run: Run, commit: str) -> bool:
+    """The gate item of the commit's deployment asks for an approval, its wait armed."""
+    arn = str((_row(run, commit) or {}).get("serviceDeploymentArn") or "")
+    gate = run.store().gate(arn) if arn else None
+    return bool(gate and gate.get("awaitingApproval") and gate.get("taskToken"))
+
+
+def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:
+    from turnout.adapters.sfn import StepFunctions
+    from turnout.logic.gate_tick import approve
+
+    commit = run.demo.push("A change that waits for an approval (ECS blue/green)")
+    run.wait("the approval pause", lambda: _awaiting_approval(run, commit), timeout=120)
+    run.pause(UNAPPROVED_SECONDS)
+    row = _row(run, commit)
+    held = _deployment(run, row)
+    checks.append(
+        (
+            "the ledger says awaiting approval",
+            bool(row and row.get("phase") == "awaiting-approval"),
+        )
+    )
+    checks.append(
+        (
+            f"unapproved for {UNAPPROVED_SECONDS // 60} minutes: test traffic on the new revision, "
+            "production traffic 0 % on it",
+            held.get("status") == "IN_PROGRESS"
+            and held.get("lifecycleStage") == "POST_TEST_TRAFFIC_SHIFT"
+            and _weights(row, "test") == [100.0]
+            and _weights(row) == []
+            and run.demo.serving()["commit"] == run.demo.initial_commit,
+        )
+    )
+    arn = str((row or {}).get("serviceDeploymentArn"))
+    approved = approve(run.store(), StepFunctions(client=run.sfn), arn, "the ecs-approve scenario")
+    run.step("operator", f"turnout approve: {'approved' if approved else 'nothing waited'}")
+    checks.append(("turnout approve answered the approval", approved))
+    run.wait("the deployment to finish", lambda: run.deploys_done(1), timeout=150)
+    row = _row(run, commit)
+    deployment = _deployment(run, row)
+    checks.append(
+        (
+            "the deploy execution succeeded",
+            all(e["status"] == "SUCCEEDED" for e in run.executions("deploy")),
+        )
+    )
+    checks.append(
+        (
+            "after the approval production traffic moved, the gate passed: both PAUSE hooks "
+            "continued, SUCCESSFUL",
+            deployment.get("status") == "SUCCESSFUL"
+            and [h.get("status") for h in _gate_hook(deployment)] == ["SUCCEEDED", "SUCCEEDED"]
+            and _weights(row) == [100.0],
+        )
+    )
+    checks.append(
+        ("production traffic goes to the new commit", run.demo.serving()["commit"] == commit)
+    )
+    _recorded(checks, row, "succeeded")
+    return row
+
+
+def _approval_expires(run: Run, checks: Checks) -> dict[str, Any] | None:
+    commit = run.demo.push("A change nobody approves (ECS blue/green)")
+    run.wait("the approval pause", lambda: _awaiting_approval(run, commit), timeout=120)
+    asked = run.sandbox.runtime.clock.now()
+    run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
+    row = _row(run, commit)
+    checks.append(
+        (
+            "ECS waited the 20-minute approval timeout before rolling back",
+            run.sandbox.runtime.clock.now() - asked >= 20 * 60,
+        )
+    )
+    checks.append(
+        (
+            "no production traffic ever moved to the new revision (test traffic did)",
+            max(_weights(row), default=0.0) == 0 and _weights(row, "test")[:1] == [100.0],
+        )
+    )
+    why = "nobody approved: ECS rolled back at the approval hook's timeout"
+    return _rolled_back(run, checks, commit, error="DeploymentFailed", hook="TIMED_OUT", why=why)
+
+
 ECS_BODIES: dict[str, Callable[[Run, Checks], dict[str, Any] | None]] = {
     "ecs-happy": _happy,
     "ecs-unhealthy": _unhealthy,
     "ecs-gate-dies": _gate_dies,
     "ecs-orchestrator-dies": _orchestrator_dies,
     "ecs-stuck": _stuck,
+    "ecs-canary": _canary,
+    "ecs-approve": _approve,
+    "ecs-approval-expires": _approval_expires,
 }

@@ -49,11 +49,35 @@ _ECS_DEPLOYING = [*_ADMITTED, "RenderTaskDefinition", "StartDeployment", "WaitFo
 ECS_DEPLOYED = [
     *_ECS_DEPLOYING,
     "ContinueDeployment",
+    "MorePauses",
     "WaitForDeploymentSuccess",
     "RecordSuccess",
     "Deployed",
 ]
 ECS_ROLLED_BACK = [*_ECS_DEPLOYING, "RollBack", "WaitForRollback", "RecordRollback", "DeployFailed"]
+#: ApprovalBeforeProduction: the approval's wait, then the gate's.
+ECS_APPROVED = [
+    *_ECS_DEPLOYING,
+    "ContinueDeployment",
+    "MorePauses",
+    "WaitForHealthGate",
+    "ContinueDeployment",
+    "MorePauses",
+    "WaitForDeploymentSuccess",
+    "RecordSuccess",
+    "Deployed",
+]
+#: GateEveryTrafficStep: a verdict before the canary step passed, the next one failed.
+ECS_CANARY_ROLLED_BACK = [
+    *_ECS_DEPLOYING,
+    "ContinueDeployment",
+    "MorePauses",
+    "WaitForHealthGate",
+    "RollBack",
+    "WaitForRollback",
+    "RecordRollback",
+    "DeployFailed",
+]
 
 #: Per scenario and state machine, the path of every execution (in any order of executions:
 #: which redelivery is admitted first is a race, the path each one takes is not).
@@ -81,6 +105,10 @@ EXPECTED_PATHS: dict[str, dict[str, list[list[str]]]] = {
     "ecs-orchestrator-dies": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
     # the gate times out within its budget and answers the PAUSE hook ROLLBACK
     "ecs-stuck": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
+    "ecs-canary": {"build": [BUILT], "deploy": [ECS_CANARY_ROLLED_BACK]},
+    "ecs-approve": {"build": [BUILT], "deploy": [ECS_APPROVED]},
+    # nobody approves: ECS's own rollback at the approval hook's timeout, recorded as one
+    "ecs-approval-expires": {"build": [BUILT], "deploy": [ECS_ROLLED_BACK]},
 }
 
 

@@ -94,6 +94,11 @@ def answers_of(aws: Aws) -> TaskAnswers:
 def check_promotable(target: Target) -> None:
     if target.gate is None:
         raise NothingRunning(f"nothing to promote: {target.describe()} is not at its health gate")
+    if target.gate.get("awaitingApproval"):
+        raise NothingRunning(
+            f"cannot promote: {target.describe()} awaits approval before production traffic; "
+            "use `turnout approve` (or `turnout rollback`)"
+        )
     if not target.gate.get("gateStartedAt"):
         raise NothingRunning(
             f"cannot promote yet: {target.describe()}: production traffic is not on the new "

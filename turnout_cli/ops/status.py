@@ -266,6 +266,8 @@ def _running_of(
             policy.load(aws, stack)
             gate = GateView.from_item(item, policy.bake_seconds, policy.timeout_seconds)
             phase = "gate"
+        elif item and item.get("awaitingApproval"):  # ecs, ApprovalBeforeProduction
+            phase = LEDGER_PHASES[Phase.AWAITING_APPROVAL.value]
         elif engine == "codedeploy":  # CodeDeploy's target lifecycle; ECS has none to read
             phase = _traffic(aws, deployment_id) or phase
     commit = str(row.get("commitId", ""))

@@ -56,6 +56,8 @@ class Phase(StrEnum):
     RENDERING = "rendering"
     DEPLOYING = "deploying"
     TRAFFIC_SHIFTING = "traffic-shifting"
+    #: DeploymentEngine=ecs, ApprovalBeforeProduction: paused before production traffic
+    AWAITING_APPROVAL = "awaiting-approval"
     GATE = "gate"
     TERMINATING = "terminating"
     ROLLING_BACK = "rolling-back"

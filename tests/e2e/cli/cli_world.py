@@ -222,7 +222,9 @@ class World:
         raise AssertionError(f"{arn} did not reach {wanted}: {found['status']}")
 
 
-def make_stack(endpoint: str, *, outputs: bool = True, trigger: str | None = None) -> World:
+def make_stack(
+    endpoint: str, *, outputs: bool = True, trigger: str | None = None, engine: str | None = None
+) -> World:
     suffix = uuid.uuid4().hex[:8]
     name = f"turnout-test-{suffix}"
     world = World(endpoint=endpoint, stack=name, outputs={})
@@ -280,6 +282,7 @@ def make_stack(endpoint: str, *, outputs: bool = True, trigger: str | None = Non
             "QueueUrl": {"Value": {"Ref": "GateQueue"}},
         }
         | ({"BuildTrigger": {"Value": trigger}} if trigger else {})
+        | ({"DeploymentEngine": {"Value": engine}} if engine else {})
         if outputs
         else {"Unrelated": {"Value": {"Ref": "NotificationTopic"}}}
     )

@@ -26,8 +26,9 @@ from tests.integration.handlers.conftest import (
 )
 from turnout.adapters.ecs import Ecs
 from turnout.deps import Deps
-from turnout.ecs_engine import GATE_STAGE
+from turnout.ecs_engine import APPROVAL_STAGE, GATE_STAGE, STEP_GATE_STAGE
 from turnout.errors import InvalidEvent, UntrustedInvocation
+from turnout.logic.gate_tick import approve, reject
 
 pytestmark = pytest.mark.integration
 
@@ -55,14 +56,19 @@ class FakeEcsBlueGreenClient:
         hook: str | None = "AWAITING_ACTION",
         service_arn: str = SERVICE_ARN,
         rollback_reason: str | None = None,
+        hook_id: str = HOOK,
+        pauses: tuple[str, ...] = (GATE_STAGE,),
     ) -> None:
-        hooks = [{"hookId": HOOK, "targetType": "PAUSE", "status": hook}] if hook else []
+        """``pauses``: the stages of the PAUSE hooks the deployment was started with."""
+        hooks = [{"hookId": hook_id, "targetType": "PAUSE", "status": hook}] if hook else []
+        configured = [{"targetType": "PAUSE", "lifecycleStages": [stage]} for stage in pauses]
         self.deployments[arn] = {
             "serviceDeploymentArn": arn,
             "serviceArn": service_arn,
             "status": status,
             "lifecycleStage": stage,
             "lifecycleHookDetails": hooks,
+            "deploymentConfiguration": {"strategy": "CANARY", "lifecycleHooks": configured},
         } | ({"rollback": {"reason": rollback_reason}} if rollback_reason else {})
 
     def update_service(self, **kwargs: Any) -> dict[str, Any]:
@@ -255,6 +261,126 @@ def test_given_a_deployment_of_another_service_when_armed_then_it_is_refused(
     assert world.item("GATES", ARN) is None
 
 
+# ---------------------------------------------------------------------------- per-step gates
+#: A deployment started with GateEveryTrafficStep's pause as well as the gate's.
+STEPPED = (STEP_GATE_STAGE, GATE_STAGE)
+
+
+def _pause_reached(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, stage: str, pauses: tuple[str, ...]
+) -> dict[str, Any]:
+    """The gate wait armed before ``stage``; then the deployment pauses there and ECS says so."""
+    ecs.put(stage="TEST_TRAFFIC_SHIFT", hook=None, pauses=pauses)
+    _arm(world, deps, "gate")
+    ecs.put(stage=stage, pauses=pauses)
+    return world.call("ecs_deployment", _hook_event(lifecycleStage=stage), deps)
+
+
+def test_given_gate_every_traffic_step_when_a_step_pauses_then_its_gate_starts_at_that_stage(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    out = _pause_reached(world, deps, ecs, STEP_GATE_STAGE, STEPPED)
+
+    assert out == {"gate": "started"}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["hookId"], gate["lifecycleStage"], gate["checks"]) == (HOOK, STEP_GATE_STAGE, 0)
+
+
+#: (where the deployment is, the pauses it started with, the event's stage, the outcome, why)
+NOT_TURNOUTS: dict[str, tuple[str, tuple[str, ...], str, str, str]] = {
+    # someone else's pause: only the gate's is turnout's
+    "step-pause-not-turnouts": (
+        STEP_GATE_STAGE,
+        (GATE_STAGE,),
+        STEP_GATE_STAGE,
+        "ignored",
+        "no PAUSE hook of turnout's at PRE_PRODUCTION_TRAFFIC_SHIFT",
+    ),
+    "post-test-pause-not-turnouts": (
+        "POST_TEST_TRAFFIC_SHIFT",
+        (GATE_STAGE,),
+        "POST_TEST_TRAFFIC_SHIFT",
+        "ignored",
+        "no PAUSE hook of turnout's at POST_TEST_TRAFFIC_SHIFT",
+    ),
+    # a hook waits, at another stage than the event's
+    "stage-not-confirmed": (GATE_STAGE, STEPPED, STEP_GATE_STAGE, "refused", "no hook waits"),
+}
+
+
+@pytest.mark.parametrize(
+    ("stage", "pauses", "event_stage", "outcome", "why"),
+    NOT_TURNOUTS.values(),
+    ids=NOT_TURNOUTS.keys(),
+)
+def test_given_a_pause_that_is_not_turnouts_when_its_event_comes_then_no_gate_item(
+    world: World,
+    deps: Deps,
+    ecs: FakeEcsBlueGreenClient,
+    stage: str,
+    pauses: tuple[str, ...],
+    event_stage: str,
+    outcome: str,
+    why: str,
+) -> None:
+    ecs.put(stage=stage, pauses=pauses)
+
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=event_stage), deps)
+
+    assert out["gate"] == outcome
+    assert why in out["reason"]
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_the_next_steps_pause_when_the_gate_item_is_reused_then_its_state_starts_afresh(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=STEP_GATE_STAGE, pauses=STEPPED)
+    _arm(world, deps, "gate")
+    world.deps.store.update_gate(ARN, {"checks": 4, "lastReason": "healthy for 300 s"})
+    ecs.put(stage=STEP_GATE_STAGE, hook_id="pause-hook-2", pauses=STEPPED)
+
+    out = world.call(
+        "ecs_deployment",
+        _hook_event(lifecycleStage=STEP_GATE_STAGE, hookId="pause-hook-2"),
+        deps,
+    )
+
+    assert out == {"gate": "started"}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["hookId"], gate["checks"]) == ("pause-hook-2", 0)
+
+
+def test_given_a_step_gate_passed_when_answered_then_the_step_continues_and_its_stage_is_named(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=STEP_GATE_STAGE, pauses=STEPPED)
+
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "CONTINUE", "deploymentId": ARN}, deps
+    )
+
+    assert out == {"answered": "CONTINUE", "status": "IN_PROGRESS", "stage": STEP_GATE_STAGE}
+    assert [name for name, _ in ecs.calls] == ["ContinueServiceDeployment"]
+
+
+def test_given_a_gate_re_armed_with_the_next_token_when_the_old_answer_deletes_then_it_is_kept(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage="PRODUCTION_TRAFFIC_SHIFT", hook=None)
+    _arm(world, deps, "gate", token="token-2")
+
+    world.deps.store.delete_gate(ARN, "token-1")
+
+    kept = world.item("GATES", ARN)
+    assert kept is not None
+    assert kept["taskToken"] == "token-2"
+    world.deps.store.delete_gate(ARN, "token-2")
+    assert world.item("GATES", ARN) is None
+
+
 # ---------------------------------------------------------------------------- answers
 def test_given_a_passed_gate_when_answered_then_the_pause_hook_is_continued(
     world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
@@ -298,7 +424,7 @@ def test_given_a_deployment_ecs_already_rolled_back_when_answered_then_nothing_i
         "ecs_deployment", {"action": "answer", "decision": "ROLLBACK", "deploymentId": ARN}, deps
     )
 
-    assert out == {"answered": None, "status": "ROLLBACK_SUCCESSFUL"}
+    assert out == {"answered": None, "status": "ROLLBACK_SUCCESSFUL", "stage": "CLEAN_UP"}
     assert ecs.calls == []
 
 
@@ -478,3 +604,110 @@ def test_given_a_deployment_of_another_service_when_reconciled_then_its_wait_is_
 
     assert reconcile(deps) == {}
     assert world.item("GATES", ARN) is not None
+
+
+# ---------------------------------------------------------------------------- approval
+#: A deployment started with ApprovalBeforeProduction's pause as well as the gate's.
+APPROVAL = (APPROVAL_STAGE, GATE_STAGE)
+
+
+def test_given_an_approval_pause_when_its_event_comes_then_the_gate_item_awaits_approval(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    out = _pause_reached(world, deps, ecs, APPROVAL_STAGE, APPROVAL)
+
+    assert out == {"gate": "awaiting approval"}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["awaitingApproval"], gate["hookId"], gate["taskToken"]) == (True, HOOK, "token-1")
+    assert "gateStartedAt" not in gate, "no gate clock: the tick leaves it alone"
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    assert row["phase"] == "awaiting-approval"
+    again = world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
+    assert again == {"gate": "already awaiting approval"}
+
+
+def test_given_the_approval_asked_before_the_arm_when_armed_then_the_ledger_says_awaiting(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    world.call("ecs_deployment", _hook_event(lifecycleStage=APPROVAL_STAGE), deps)
+
+    _arm(world, deps, "gate")
+
+    row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
+    assert row is not None
+    assert row["phase"] == "awaiting-approval"
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert (gate["awaitingApproval"], gate["taskToken"]) == (True, "token-1")
+
+
+def test_given_an_approval_waiting_when_approved_then_the_wait_resumes_and_the_item_goes(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    _arm(world, deps, "gate")
+
+    approved = approve(world.deps.store, world.deps.sfn, ARN, "alice")
+
+    assert approved is True
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["taskToken"]) == ("success", "token-1")
+    assert sent["output"]["verdict"] == "approved"
+    assert sent["output"]["reason"] == "approved by alice"
+    assert world.item("GATES", ARN) is None
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "CONTINUE", "deploymentId": ARN}, deps
+    )
+    assert out == {"answered": "CONTINUE", "status": "IN_PROGRESS", "stage": APPROVAL_STAGE}
+
+
+def test_given_a_health_gate_when_approved_then_nothing_is_sent_and_the_gate_is_kept(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put()  # at POST_PRODUCTION_TRAFFIC_SHIFT: the gate runs, no approval waits
+    _arm(world, deps, "gate")
+
+    assert approve(world.deps.store, world.deps.sfn, ARN, "alice") is False
+    assert _sfn(world) == []
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert gate["gateStartedAt"]
+
+
+def test_given_an_approval_when_ecs_rolls_back_at_its_timeout_then_the_wait_fails(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    _arm(world, deps, "gate", token="gate-token")
+    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT", pauses=APPROVAL)
+
+    world.call("ecs_deployment", _deployment_event(), deps)
+
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["taskToken"], sent["error"]) == ("failure", "gate-token", "DeploymentFailed")
+    assert world.item("GATES", ARN) is None
+
+
+def test_given_an_approval_waiting_when_rejected_then_the_wait_fails_and_the_hook_rolls_back(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
+    _arm(world, deps, "gate")
+
+    assert reject(world.deps.store, world.deps.sfn, ARN, "alice") is True
+    ((kind, sent),) = _sfn(world)
+    assert (kind, sent["error"]) == ("failure", "RollbackRequested")
+    out = world.call(
+        "ecs_deployment", {"action": "answer", "decision": "ROLLBACK", "deploymentId": ARN}, deps
+    )
+
+    assert out == {"answered": "ROLLBACK", "status": "IN_PROGRESS", "stage": APPROVAL_STAGE}
+    assert ecs.calls == [
+        (
+            "ContinueServiceDeployment",
+            {"serviceDeploymentArn": ARN, "hookId": HOOK, "action": "ROLLBACK"},
+        )
+    ]

@@ -129,3 +129,74 @@ def test_given_a_blue_green_service_when_rendering_for_ecs_then_the_pause_hook_c
     row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
     assert row is not None
     assert (row["engine"], row["phase"]) == ("ecs", "deploying")
+
+
+def _stepped_deps(world: World, configuration: dict[str, Any]) -> Deps:
+    deps = _blue_green_deps(world)
+    client = deps.ecs.api
+    client.service["deploymentConfiguration"] = configuration  # type: ignore[attr-defined]
+    return deps
+
+
+def test_given_a_canary_service_gated_every_step_when_rendered_then_it_pauses_before_each_step(
+    world: World,
+) -> None:
+    canary = {
+        "strategy": "CANARY",
+        "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 20},
+    }
+    deps = _stepped_deps(world, canary)
+    world.sources(appspec=None)
+
+    result = world.call(
+        "render",
+        {"engine": "ecs", "pauses": {"everyTrafficStep": "true"}, "attempt": attempt()},
+        deps=deps,
+    )
+
+    config = result["deploymentConfiguration"]
+    assert [h["lifecycleStages"] for h in config["lifecycleHooks"]] == [
+        ["PRE_PRODUCTION_TRAFFIC_SHIFT"],
+        [GATE_STAGE],
+    ]
+    assert {h["timeoutConfiguration"]["timeoutInMinutes"] for h in config["lifecycleHooks"]} == {36}
+    assert config["canaryConfiguration"] == canary["canaryConfiguration"]
+    # each gate wait: the hook's 36 minutes, the canary's 20-minute bake, the allowance
+    assert result["gateWaitTimeoutSeconds"] == (36 + 20) * 60 + 3600
+
+
+def test_given_bad_pauses_in_the_state_when_rendering_then_nothing_is_registered(
+    world: World,
+) -> None:
+    deps = _blue_green_deps(world)
+    world.sources(appspec=None)
+
+    with pytest.raises(InvalidEvent, match="everyTrafficStep"):
+        world.call(
+            "render",
+            {"engine": "ecs", "pauses": {"everyTrafficStep": "sometimes"}, "attempt": attempt()},
+            deps=deps,
+        )
+    assert world.task_definitions() == []
+
+
+def test_given_an_approval_when_rendered_then_the_gate_wait_outlasts_the_approval_hook(
+    world: World,
+) -> None:
+    deps = _blue_green_deps(world)
+    world.sources(appspec=None)
+    pauses = {"everyTrafficStep": "false", "approval": "true", "approvalTimeoutMinutes": "120"}
+
+    result = world.call(
+        "render", {"engine": "ecs", "pauses": pauses, "attempt": attempt()}, deps=deps
+    )
+
+    hooks = result["deploymentConfiguration"]["lifecycleHooks"]
+    assert [
+        (h["lifecycleStages"], h["timeoutConfiguration"]["timeoutInMinutes"]) for h in hooks
+    ] == [
+        (["POST_TEST_TRAFFIC_SHIFT"], 120),
+        ([GATE_STAGE], 36),
+    ]
+    # past the approval's 120 minutes ECS rolls back and its event ends the wait first
+    assert result["gateWaitTimeoutSeconds"] == 120 * 60 + 3600

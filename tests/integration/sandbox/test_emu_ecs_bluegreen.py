@@ -570,6 +570,152 @@ def test_given_a_linear_strategy_with_a_lambda_hook_when_shifting_then_it_sees_e
     assert {fn for _, fn, _ in world.hooks.calls} == {HOOK_FN}
 
 
+def _production_history(arn: str) -> list[float]:
+    """The new revision's production weight after each change (the emulator's record)."""
+    return [
+        c["greenWeight"]
+        for c in ecs_bluegreen.traffic_history(arn)
+        if c["listener"] == "production"
+    ]
+
+
+def _stepped(strategy: str, hooks: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
+    """A LINEAR / CANARY deploymentConfiguration (its linear/canaryConfiguration ``settings``)."""
+    member = "linearConfiguration" if strategy == "LINEAR" else "canaryConfiguration"
+    return {"strategy": strategy, "bakeTimeInMinutes": 0, member: settings} | (
+        {"lifecycleHooks": hooks} if hooks else {}
+    )
+
+
+def _pause_at_each_step(world: World, arn: str, answers: list[str]) -> list[dict[str, Any]]:
+    """Answer the PRE_PRODUCTION_TRAFFIC_SHIFT pause of each step with the next of
+    ``answers``; what DescribeServiceDeployments said at each pause."""
+    seen: list[dict[str, Any]] = []
+    answered: set[str] = set()
+    for action in answers:
+        hook = wait_for(
+            lambda: next(
+                (
+                    h
+                    for h in world.describe(arn).get("lifecycleHookDetails", [])
+                    if h["status"] == "AWAITING_ACTION" and h["hookId"] not in answered
+                ),
+                None,
+            ),
+            what=f"pause #{len(seen) + 1} of {arn}",
+        )
+        dep = world.describe(arn)
+        seen.append(dep | {"greenWeight": world.weights(world.prod_rule)[world.green_tg]})
+        answered.add(hook["hookId"])
+        world.ecs.continue_service_deployment(
+            serviceDeploymentArn=arn, hookId=hook["hookId"], action=action
+        )
+    return seen
+
+
+def test_given_a_linear_pause_before_every_step_when_continued_then_each_step_has_its_own_hook(
+    world: World,
+) -> None:
+    step_pause = [pause("PRE_PRODUCTION_TRAFFIC_SHIFT")]
+    arn = world.update(_stepped("LINEAR", step_pause, stepPercent=50.0, stepBakeTimeInMinutes=1))
+
+    seen = _pause_at_each_step(world, arn, ["CONTINUE", "CONTINUE"])
+
+    done = world.wait_status(arn, "SUCCESSFUL")
+    world.wait_event("SERVICE_DEPLOYMENT_COMPLETED")
+    assert [d["lifecycleStage"] for d in seen] == ["PRE_PRODUCTION_TRAFFIC_SHIFT"] * 2
+    assert [d["greenWeight"] for d in seen] == [0, 50]
+    assert [d["targetServiceRevision"]["requestedProductionTrafficWeight"] for d in seen] == [
+        0.0,
+        50.0,
+    ]
+    assert [d["sourceServiceRevisions"][0]["requestedProductionTrafficWeight"] for d in seen] == [
+        100.0,
+        50.0,
+    ]
+    hook_ids = [h["hookId"] for h in done["lifecycleHookDetails"]]
+    assert len(set(hook_ids)) == 2
+    assert [h["status"] for h in done["lifecycleHookDetails"]] == ["SUCCEEDED"] * 2
+    awaiting = [
+        e
+        for e in world.emitted(ecs_bluegreen.HOOK_DETAIL_TYPE)
+        if e["eventName"] == "HOOK_AWAITING_ACTION"
+    ]
+    assert [(e["hookId"], e["lifecycleStage"]) for e in awaiting] == [
+        (hook_id, "PRE_PRODUCTION_TRAFFIC_SHIFT") for hook_id in hook_ids
+    ]
+    production = _production_history(arn)
+    assert production == [50.0, 100.0]
+
+
+def test_given_a_canary_paused_before_its_second_step_when_rolled_back_then_it_never_reached_100(
+    world: World,
+) -> None:
+    step_pause = [pause("PRE_PRODUCTION_TRAFFIC_SHIFT")]
+    arn = world.update(
+        _stepped("CANARY", step_pause, canaryPercent=10.0, canaryBakeTimeInMinutes=3)
+    )
+
+    seen = _pause_at_each_step(world, arn, ["CONTINUE", "ROLLBACK"])
+
+    done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+    assert [d["greenWeight"] for d in seen] == [0, 10]
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+    assert [h["status"] for h in done["lifecycleHookDetails"]] == ["SUCCEEDED", "FAILED"]
+    history = ecs_bluegreen.traffic_history(arn)
+    production = _production_history(arn)
+    assert production == [10.0, 0.0]
+    (canary_at,) = [c["at"] for c in history if c["greenWeight"] == 10.0]
+    _, second_pause = [
+        e
+        for e in world.emitted(ecs_bluegreen.HOOK_DETAIL_TYPE)
+        if e["eventName"] == "HOOK_AWAITING_ACTION"
+    ]
+    # botocore model, CanaryConfiguration.canaryBakeTimeInMinutes: the canary bakes before
+    # the next step's PRE_PRODUCTION_TRAFFIC_SHIFT
+    assert _epoch(second_pause["updatedAt"]) - canary_at >= 3 * 60
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def test_given_a_linear_deployment_when_an_alarm_fires_during_a_step_bake_then_it_rolls_back(
+    world: World,
+) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    put_5xx_alarm(cloudwatch, "hello-5xx")
+    arn = world.update(
+        {
+            "strategy": "LINEAR",
+            "bakeTimeInMinutes": 0,
+            "linearConfiguration": {"stepPercent": 20.0, "stepBakeTimeInMinutes": 30},
+            "alarms": {"alarmNames": ["hello-5xx"], "enable": True, "rollback": True},
+        }
+    )
+    wait_for(
+        lambda: world.weights(world.prod_rule)[world.green_tg] == 20 or None,
+        what="the first 20 % step",
+    )
+
+    cloudwatch.set_alarm_state(AlarmName="hello-5xx", StateValue="ALARM", StateReason="test")
+
+    done = world.wait_status(arn, "ROLLBACK_SUCCESSFUL")
+    assert done["alarms"]["triggeredAlarmNames"] == ["hello-5xx"]
+    production = _production_history(arn)
+    assert production == [20.0, 0.0]
+    assert world.weights(world.prod_rule) == {world.blue_tg: 100, world.green_tg: 0}
+
+
+def test_given_an_unknown_deployment_when_its_traffic_history_is_read_then_not_found(
+    world: World,
+) -> None:
+    with pytest.raises(ecs_bluegreen.EcsApiError, match="does not exist"):
+        ecs_bluegreen.traffic_history("arn:aws:ecs:us-east-1:123456789012:service-deployment/x/y/z")
+
+
 # --------------------------------------------------------------------------- Lambda hooks
 def _lambda_hook(stage: str = "POST_TEST_TRAFFIC_SHIFT") -> dict[str, Any]:
     return {

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.unit.cli.fakes import T0, FakeAws
 from turnout.adapters.store import Store, encode_item
 from turnout_cli.commands.common import progress_time
 from turnout_cli.errors import CliError, OperationFailed
@@ -36,21 +37,6 @@ from turnout_cli.parsing import parse_age
 from turnout_cli.session import Aws, Globals, retries
 from turnout_cli.stack import Stack
 from turnout_cli.status import STATUS_COLUMNS, GateView
-
-T0 = 1_795_000_000.0
-
-
-class FakeAws:
-    """The CLI's Aws with the given fake clients (by service name)."""
-
-    def __init__(self, **clients: Any) -> None:
-        self.clients = clients
-
-    def client(self, service: str) -> Any:
-        return self.clients[service]
-
-    def now(self) -> float:
-        return T0
 
 
 class FakeStepFunctions:

@@ -36,6 +36,7 @@ VERBS = [
     ["history"],
     ["promote"],
     ["rollback"],
+    ["approve"],
     ["demo"],
     ["sandbox", "serve"],
     ["sandbox", "send"],

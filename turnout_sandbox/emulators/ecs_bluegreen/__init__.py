@@ -17,7 +17,8 @@ ECS model and the ECS developer guide pages named in each module):
   (hooks, alarms, StopServiceDeployment), and the ``ECS Deployment State Change`` /
   ``ECS Hook State Change`` events through the runtime's ``put_event``.
 - :mod:`.control`: starting (one deployment per service at a time), continuing, stopping and
-  reading service deployments and revisions.
+  reading service deployments and revisions; :func:`traffic_history` (not an AWS API) lists
+  a deployment's every weight change for the sandbox's checks.
 - :mod:`.roles`: the infrastructure role's Elastic Load Balancing calls and a Lambda hook's
   invocation authorized as AWS does under IAM enforcement; a denial rolls the deployment back.
 - :mod:`.resources`: what a deployment reads and writes in moto's ELBv2, ECR (image digests),
@@ -44,7 +45,7 @@ from turnout_sandbox.emulators.ecs_bluegreen.config import (
     Strategy,
     parse_config,
 )
-from turnout_sandbox.emulators.ecs_bluegreen.control import EcsApiError
+from turnout_sandbox.emulators.ecs_bluegreen.control import EcsApiError, traffic_history
 from turnout_sandbox.emulators.ecs_bluegreen.lifecycle import (
     DEPLOYMENT_DETAIL_TYPE,
     EVENT_SOURCE,
@@ -73,6 +74,7 @@ __all__ = [
     "parse_config",
     "reset",
     "rule_weights",
+    "traffic_history",
     "uninstall",
 ]
 

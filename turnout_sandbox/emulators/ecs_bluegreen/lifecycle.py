@@ -301,6 +301,10 @@ def _stage(dep: ServiceDeployment, stage: str, action: Callable[[], None] | None
     and pause hooks can share a stage and "Both hooks must complete before the deployment
     proceeds"; they run side by side, and the first failure rolls back at once."""
     _check(dep)
+    # DescribeServiceDeployments' lifecycleStage names the stage, PRE_PRODUCTION_TRAFFIC_SHIFT
+    # included: the botocore model's ServiceDeployment.lifecycleStage documentation lists it
+    # ("invoked before every traffic shift step"), though its ServiceDeploymentLifecycleStage
+    # enum (1.44.8) omits it; the hook events name it too (ecs_hook_state_change_events.html).
     _touch(dep, lifecycle_stage=stage)
     if action is not None:
         action()

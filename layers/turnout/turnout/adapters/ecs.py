@@ -50,12 +50,22 @@ class ServiceDeployment:
     hooks: tuple[tuple[str, str, str], ...]
     #: ECS's own words for a rollback (``rollback.reason``) or an end (``statusReason``)
     reason: str = ""
+    #: the stages of the PAUSE hooks the deployment was started with (its
+    #: deploymentConfiguration.lifecycleHooks)
+    pause_stages: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> ServiceDeployment:
         hooks = tuple(
             (str(h.get("hookId", "")), str(h.get("targetType", "")), str(h.get("status", "")))
             for h in raw.get("lifecycleHookDetails") or []
+        )
+        configured = (raw.get("deploymentConfiguration") or {}).get("lifecycleHooks") or []
+        pause_stages = frozenset(
+            str(stage)
+            for hook in configured
+            if hook.get("targetType") == "PAUSE"
+            for stage in hook.get("lifecycleStages") or []
         )
         return cls(
             arn=str(raw.get("serviceDeploymentArn", "")),
@@ -64,6 +74,7 @@ class ServiceDeployment:
             stage=str(raw.get("lifecycleStage", "")),
             hooks=hooks,
             reason=str((raw.get("rollback") or {}).get("reason") or raw.get("statusReason") or ""),
+            pause_stages=pause_stages,
         )
 
     def awaiting_pause_hook(self) -> str | None:

@@ -357,8 +357,24 @@ class Store:
             raise
         return True
 
-    def delete_gate(self, deployment_id: str) -> None:
-        self.delete("GATES", deployment_id)
+    def delete_gate(self, deployment_id: str, token: str | None = None) -> None:
+        """Delete the gate item; given ``token``, only while it still holds that task token
+        (an ECS deployment's next pause re-arms the same item with the next wait's token,
+        which an answer sent for the previous one must not delete)."""
+        if token is None:
+            self.delete("GATES", deployment_id)
+            return
+        try:
+            self.ddb.delete_item(
+                TableName=self.table,
+                Key=encode_item({"pk": "GATES", "sk": deployment_id}),
+                ConditionExpression="attribute_not_exists(#t) OR #t = :t",
+                ExpressionAttributeNames={"#t": "taskToken"},
+                ExpressionAttributeValues=encode_item({":t": token}),
+            )
+        except Exception as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
 
     def gates(self) -> list[dict[str, Any]]:
         return list(self.query("GATES"))

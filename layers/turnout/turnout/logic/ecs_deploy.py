@@ -4,7 +4,13 @@ its PAUSE hook, answer the hook, and resume the waits from ECS's EventBridge eve
 The waits are driven by the ``ECS Hook State Change`` and ``ECS Deployment State Change``
 events (ECS developer guide, pause-lifecycle-hooks.html and ecs_service_deployment_events.html),
 each confirmed with DescribeServiceDeployments before it acts (security-review row 8), never
-by polling: an arm looks once, for an event that came before its token was stored."""
+by polling: an arm looks once, for an event that came before its token was stored.
+
+One gate wait per turnout PAUSE hook: at POST_PRODUCTION_TRAFFIC_SHIFT, and (GateEveryTrafficStep,
+LINEAR / CANARY) at PRE_PRODUCTION_TRAFFIC_SHIFT before every traffic step, and
+(ApprovalBeforeProduction) at POST_TEST_TRAFFIC_SHIFT, where the wait is an approval: no gate
+runs, ``turnout approve`` answers it (:func:`turnout.logic.gate_tick.approve`). ``answer``
+says which stage it continued, so the state machine waits for the next pause or for the end."""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from typing import Any
 from turnout import clock
 from turnout.adapters.ecs import ServiceDeployment
 from turnout.deps import Deps
-from turnout.ecs_engine import ENDS, GATE_STAGE
+from turnout.ecs_engine import APPROVAL_STAGE, ENDS, GATE_STAGE, STEP_GATE_STAGE, TURNOUT_STAGES
 from turnout.errors import InvalidEvent, UntrustedInvocation
 from turnout.gate import start as start_gate_state
 from turnout.ledger import Phase
@@ -46,6 +52,92 @@ def handle(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         "ecs_deployment input: an ECS Hook/Deployment State Change event, or action "
         f"start|arm|answer (got action {action!r})"
     )
+
+
+def _pause_kind(found: ServiceDeployment) -> str | None:
+    """What turnout does at the PAUSE hook ``found`` waits at: ``gate`` (a verdict),
+    ``approval`` (wait for ``turnout approve``), or None. A PAUSE hook at
+    POST_PRODUCTION_TRAFFIC_SHIFT, or at PRE_PRODUCTION_TRAFFIC_SHIFT / POST_TEST_TRAFFIC_SHIFT
+    when the deployment was started with one there (Render adds them for GateEveryTrafficStep
+    / ApprovalBeforeProduction and removes any other pause at turnout's stages:
+    :func:`turnout.ecs_engine.is_turnout_hook`), is turnout's. Read from ECS's own answer,
+    not the stack's parameters: a deployment keeps the hooks it started with."""
+    if found.stage == GATE_STAGE or (
+        found.stage == STEP_GATE_STAGE and STEP_GATE_STAGE in found.pause_stages
+    ):
+        return "gate"
+    if found.stage == APPROVAL_STAGE and APPROVAL_STAGE in found.pause_stages:
+        return "approval"
+    return None
+
+
+def _reached_pause(deps: Deps, found: ServiceDeployment) -> str:
+    """One of turnout's PAUSE hooks waits (``found`` confirmed): start its gate, or ask for
+    the approval."""
+    kind = _pause_kind(found)
+    if kind == "gate":
+        return "started" if _start_gate(deps, found) else "already started"
+    if kind == "approval":
+        return "awaiting approval" if _await_approval(deps, found) else "already awaiting approval"
+    return f"no pause of turnout's at {found.stage}"
+
+
+def _await_approval(deps: Deps, found: ServiceDeployment) -> bool:
+    """Test traffic is on the new revision, production still on the old one: the gate item
+    records the hook and waits for ``turnout approve`` (no gate clock: the tick skips it);
+    the attempt's phase says so."""
+    now = clock.now()
+    return _take_pause(
+        deps,
+        found,
+        {"awaitingApproval": True, "approvalRequestedAt": now},
+        started="approvalRequestedAt",
+        phase=Phase.AWAITING_APPROVAL,
+    )
+
+
+def _take_pause(
+    deps: Deps,
+    found: ServiceDeployment,
+    fields: dict[str, Any],
+    *,
+    started: str,
+    phase: Phase,
+) -> bool:
+    """Record on the gate item that turnout's PAUSE hook ``found`` waits at is taken up with
+    ``fields`` (once per hook execution, whatever the deliveries: ``started`` set for this
+    hook means done), and the attempt's ``phase`` with ``started``'s time. False when no hook
+    waits or it was taken up already."""
+    hook_id = found.awaiting_pause_hook()
+    if hook_id is None:
+        return False
+    now = clock.now()
+    item = deps.store.update_if(
+        "GATES",
+        found.arn,
+        {
+            "hookId": hook_id,
+            "lifecycleStage": found.stage,
+            "engine": ENGINE,
+            "expiresAt": int(now) + _TTL,
+            **fields,
+        },
+        condition="attribute_not_exists(#started) OR #hook <> :hook",
+        names={"#started": started, "#hook": "hookId"},
+        values={":hook": hook_id},
+    )
+    what = {"deployment": found.arn, "hook": hook_id, "stage": found.stage}
+    if item is None:
+        logger.info(f"{phase.value}: already", extra=what)
+        return False
+    if item.get("attemptId"):
+        deps.store.put_attempt(
+            deps.config.service_key,
+            str(item["attemptId"]),
+            {"phase": phase.value, started: fields[started]},
+        )
+    logger.info(phase.value, extra=what)
+    return True
 
 
 def _service_arn_ok(deps: Deps, service_arn: str) -> bool:
@@ -127,54 +219,39 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     deps.store.put_attempt(deps.config.service_key, attempt_id, {"phase": phase.value})
     # The event may have come before the token was stored: look once, now that it is.
     resolved = _settle(deps, found)
-    if kind == "gate" and found.stage == GATE_STAGE and found.awaiting_pause_hook():
-        _start_gate(deps, found)
+    if kind == "gate" and found.awaiting_pause_hook():
+        reached = _reached_pause(deps, found)
+        if reached == "already awaiting approval":  # asked before this token was stored
+            deps.store.put_attempt(
+                deps.config.service_key, attempt_id, {"phase": Phase.AWAITING_APPROVAL.value}
+            )
     logger.info("ECS wait armed", extra={"kind": kind, "deployment": arn, "status": found.status})
     return {"armed": kind, "deploymentId": arn, "status": found.status, "resolved": resolved}
 
 
 def _start_gate(deps: Deps, found: ServiceDeployment) -> bool:
-    """Production traffic is on the new revision and turnout's PAUSE hook waits: the gate's
-    clock starts (once per hook execution, whatever the deliveries)."""
+    """Turnout's PAUSE hook waits (production traffic on the new revision, or before a
+    traffic step): the gate's clock starts, from a fresh state and check count."""
     from turnout.logic.gate_tick import gate_budgets  # lazy: as waits.start_gate
 
-    hook_id = found.awaiting_pause_hook()
-    if hook_id is None:
-        return False
     now = clock.now()
-    gate = deps.store.update_if(
-        "GATES",
-        found.arn,
-        {
-            "hookId": hook_id,
-            "engine": ENGINE,
-            "gateStartedAt": now,
-            "gateState": start_gate_state(now).to_dict(),
-            "expiresAt": int(now) + _TTL,
-            **gate_budgets(deps),
-        },
-        condition="attribute_not_exists(#started) OR #hook <> :hook",
-        names={"#started": "gateStartedAt", "#hook": "hookId"},
-        values={":hook": hook_id},
-    )
-    if gate is None:
-        logger.info("gate already started", extra={"deployment": found.arn, "hook": hook_id})
-        return False
-    if gate.get("attemptId"):
-        deps.store.put_attempt(
-            deps.config.service_key,
-            str(gate["attemptId"]),
-            {"phase": Phase.GATE.value, "gateStartedAt": now},
-        )
-    logger.info("gate started", extra={"deployment": found.arn, "hook": hook_id})
-    return True
+    fields = {
+        "gateStartedAt": now,
+        "checks": 0,
+        "awaitingApproval": False,
+        "gateState": start_gate_state(now).to_dict(),
+        **gate_budgets(deps),
+    }
+    return _take_pause(deps, found, fields, started="gateStartedAt", phase=Phase.GATE)
 
 
 # ---------------------------------------------------------------------------- answer
 def answer(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
-    """The gate's verdict: CONTINUE (the old revision is cleaned up at once) or ROLLBACK.
-    A rollback asked for before the hook waits (the gate wait ended some other way) is
-    StopServiceDeployment ROLLBACK; a deployment already ended is left as it is."""
+    """The gate's verdict: CONTINUE (at POST_PRODUCTION_TRAFFIC_SHIFT the old revision is
+    cleaned up at once; before a traffic step the step goes ahead) or ROLLBACK. A rollback
+    asked for before the hook waits (the gate wait ended some other way) is
+    StopServiceDeployment ROLLBACK; a deployment already ended is left as it is. ``stage``:
+    where the deployment was, which tells the state machine whether another pause follows."""
     arn, action = payload.get("deploymentId"), payload.get("decision")
     if not isinstance(arn, str) or action not in ("CONTINUE", "ROLLBACK"):
         raise InvalidEvent(
@@ -183,7 +260,7 @@ def answer(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     found = _ours(deps, arn)
     if found.status in ENDS:
         logger.info("deployment already ended", extra={"deployment": arn, "status": found.status})
-        return {"answered": None, "status": found.status}
+        return {"answered": None, "status": found.status, "stage": found.stage}
     hook_id = found.awaiting_pause_hook()
     if hook_id is not None:
         deps.ecs.continue_deployment(arn, hook_id, action)
@@ -193,19 +270,19 @@ def answer(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         answered = "STOP_ROLLBACK"
     else:
         raise InvalidEvent(f"service deployment {arn} has no PAUSE hook awaiting action")
-    logger.info("ECS hook answered", extra={"deployment": arn, "action": answered})
-    return {"answered": answered, "status": found.status}
+    logger.info(
+        "ECS hook answered", extra={"deployment": arn, "action": answered, "stage": found.stage}
+    )
+    return {"answered": answered, "status": found.status, "stage": found.stage}
 
 
 # ---------------------------------------------------------------------------- events
 def on_hook_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     detail = event.get("detail") or {}
     arn = str(detail.get("serviceDeploymentArn", ""))
-    if (
-        detail.get("eventName") != "HOOK_AWAITING_ACTION"
-        or detail.get("lifecycleStage") != GATE_STAGE
-    ):
-        reason = f"{detail.get('eventName')} at {detail.get('lifecycleStage')} starts no gate"
+    stage = str(detail.get("lifecycleStage", ""))
+    if detail.get("eventName") != "HOOK_AWAITING_ACTION" or stage not in TURNOUT_STAGES:
+        reason = f"{detail.get('eventName')} at {stage} is no pause of turnout's"
         logger.info("hook event ignored", extra={"reason": reason})
         return {"gate": "ignored", "reason": reason}
     if not _service_arn_ok(deps, str(detail.get("serviceArn", ""))):
@@ -213,11 +290,15 @@ def on_hook_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         logger.info("hook event ignored", extra={"reason": reason})
         return {"gate": "ignored", "reason": reason}
     found = _ours(deps, arn)  # confirmed with ECS: the payload could be forged
-    if found.stage != GATE_STAGE or found.awaiting_pause_hook() is None:
+    if found.stage != stage or found.awaiting_pause_hook() is None:
         reason = f"DescribeServiceDeployments says {found.status} at {found.stage}, no hook waits"
         logger.warning("hook event refused", extra={"deployment": arn, "reason": reason})
         return {"gate": "refused", "reason": reason}
-    return {"gate": "started" if _start_gate(deps, found) else "already started"}
+    if _pause_kind(found) is None:
+        reason = f"the deployment was started with no PAUSE hook of turnout's at {stage}"
+        logger.info("hook event ignored", extra={"deployment": arn, "reason": reason})
+        return {"gate": "ignored", "reason": reason}
+    return {"gate": _reached_pause(deps, found)}
 
 
 def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:

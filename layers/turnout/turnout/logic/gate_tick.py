@@ -132,7 +132,7 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
         error = "GateTimedOut" if result.verdict is Verdict.TIMEOUT else "GateFailed"
         deps.sfn.fail(token, error, result.reason)
         _fail_held_hook(deps.codedeploy, deployment_id, gate)
-    deps.store.delete_gate(deployment_id)
+    deps.store.delete_gate(deployment_id, token)
     if attempt_id:
         deps.store.put_attempt(
             service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
@@ -205,7 +205,7 @@ class GateItems(Protocol):
 
     def gate(self, deployment_id: str) -> dict[str, Any] | None: ...
 
-    def delete_gate(self, deployment_id: str) -> None: ...
+    def delete_gate(self, deployment_id: str, token: str | None = None) -> None: ...
 
 
 class TaskAnswers(Protocol):
@@ -226,6 +226,20 @@ def promote(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) ->
             str(gate["taskToken"]), _passed(gate, "promoted", f"promoted by {who}")
         ),
     )
+
+
+def approve(store: GateItems, sfn: TaskAnswers, deployment_id: str, who: str) -> bool:
+    """DeploymentEngine=ecs, ApprovalBeforeProduction: answer the wait at turnout's approval
+    pause (POST_TEST_TRAFFIC_SHIFT) as approved; the state machine then continues that hook
+    (ContinueServiceDeployment CONTINUE) and production traffic starts to move. False when
+    no approval waits (none asked, a health gate instead, or already answered)."""
+    gate = store.gate(deployment_id)
+    if not gate or not gate.get("awaitingApproval") or not gate.get("taskToken"):
+        return False
+    token = str(gate["taskToken"])
+    answered = sfn.succeed(token, _passed(gate, "approved", f"approved by {who}"))
+    store.delete_gate(deployment_id, token)  # as _answer: after the send, this token's only
+    return answered
 
 
 def reject(
@@ -260,5 +274,5 @@ def _answer(store: GateItems, deployment_id: str, send: Callable[[dict[str, Any]
     if not gate or not gate.get("taskToken"):
         return False
     answered = send(gate)
-    store.delete_gate(deployment_id)
+    store.delete_gate(deployment_id, str(gate["taskToken"]))
     return answered

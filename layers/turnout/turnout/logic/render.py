@@ -8,7 +8,14 @@ from typing import Any
 
 from turnout.appspec import render_appspec
 from turnout.deps import Deps
-from turnout.ecs_engine import check_service, deployment_configuration, hook_timeout_minutes
+from turnout.ecs_engine import (
+    Pauses,
+    check_service,
+    deployment_configuration,
+    gates_every_step,
+    hook_timeout_minutes,
+    step_bake_minutes,
+)
 from turnout.errors import ConfigError, InvalidEvent, PolicyViolation
 from turnout.ledger import Phase
 from turnout.logic.gate_tick import hold_mode_of
@@ -105,7 +112,7 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     # not an environment variable: Render's environment is at its 4 KB bound (row 20).
     engine = state.get("engine", "codedeploy")
     if engine == "ecs":
-        return _render_for_ecs(deps, slot)
+        return _render_for_ecs(deps, slot, Pauses.from_payload(state.get("pauses")))
     if engine != "codedeploy":
         raise InvalidEvent(f"deploy state: engine {engine!r} is not codedeploy or ecs")
     taskdef_text = deps.codecommit.file_at(slot.commit_id, cfg.taskdef_path)
@@ -168,7 +175,7 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     }
 
 
-def _render_for_ecs(deps: Deps, slot: Slot) -> dict[str, Any]:
+def _render_for_ecs(deps: Deps, slot: Slot, pauses: Pauses) -> dict[str, Any]:
     """DeploymentEngine=ecs: no AppSpec; the service must be ECS built-in blue/green (checked,
     with the repository policy, before anything is registered); the deployment configuration
     UpdateService will send carries turnout's PAUSE hook (:mod:`turnout.ecs_engine`)."""
@@ -191,7 +198,13 @@ def _render_for_ecs(deps: Deps, slot: Slot) -> dict[str, Any]:
         raise PolicyViolation(clipped("; ".join(str(r) for r in refusals)))
     budget = cfg.gate_timeout_minutes + cfg.gate_bake_minutes
     timeout = hook_timeout_minutes(budget, cfg.gate_check_interval_minutes)
-    configuration = deployment_configuration(service.get("deploymentConfiguration") or {}, timeout)
+    current = service.get("deploymentConfiguration") or {}
+    configuration = deployment_configuration(current, timeout, pauses)
+    if pauses.every_traffic_step and not gates_every_step(current, True):
+        logger.info(
+            "GateEveryTrafficStep: a BLUE_GREEN service has one traffic step, gated after it",
+            extra={"strategy": current.get("strategy")},
+        )
     arn, revision = _register(deps, kwargs)
     deps.store.put_attempt(
         cfg.service_key,
@@ -209,9 +222,15 @@ def _render_for_ecs(deps: Deps, slot: Slot) -> dict[str, Any]:
         "revision": revision,
         "engine": "ecs",
         "deploymentConfiguration": configuration,
-        # The state machine's own bound on the gate wait: past the hook's timeout ECS has
-        # rolled back by itself, and its event ends the wait first.
-        "gateWaitTimeoutSeconds": timeout * 60 + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
+        # The state machine's own bound on each gate wait: past the hook's timeout ECS has
+        # rolled back by itself, and its event ends the wait first (the approval's own timeout
+        # when it is longer). Before the first (or next) pause come the traffic steps' bakes
+        # (LINEAR / CANARY), at most all of them.
+        "gateWaitTimeoutSeconds": (
+            max(timeout, pauses.approval_timeout_minutes or 0) + step_bake_minutes(current)
+        )
+        * 60
+        + TRAFFIC_SHIFT_ALLOWANCE_SECONDS,
         "completionWaitTimeoutSeconds": COMPLETION_ALLOWANCE_SECONDS,
         "droppedFields": list(taskdef.dropped_fields),
     }
