@@ -79,6 +79,14 @@ def say(line: str, *, unwrapped: bool = False) -> None:
     console().print(clean(line), markup=False, soft_wrap=unwrapped)
 
 
+def report(as_json: bool, value: Any, line: str) -> None:
+    """What a verb did: ``value`` as JSON (``--json``), else ``line`` for people."""
+    if as_json:
+        print_json(value)
+    else:
+        say(line)
+
+
 def note(line: str) -> None:
     """A line on stderr (progress next to JSON on stdout, warnings); controls escaped."""
     console(stderr=True).print(clean(line), markup=False)

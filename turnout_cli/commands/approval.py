@@ -21,7 +21,7 @@ def approve(opts: Globals, yes: YesOpt = False) -> int:
     the health gate runs). `turnout rollback` rejects it instead."""
     from turnout_cli.ops import approval as ops
     from turnout_cli.ops.gate import caller, running_target
-    from turnout_cli.output import print_json, say
+    from turnout_cli.output import report
 
     aws, stk = connect(opts)
     ops.check_engine(stk)
@@ -30,11 +30,10 @@ def approve(opts: Globals, yes: YesOpt = False) -> int:
     confirm(f"Approve {target.describe()} and move production traffic to it?", yes)
     who = caller(aws)
     ops.approve(aws, stk, target, who)
-    if opts.json:
-        print_json({"approved": target.deployment_id, "attemptId": target.attempt_id, "by": who})
-    else:
-        say(
-            f"approved deployment {target.deployment_id}: production traffic is moving to the "
-            "new revision"
-        )
+    report(
+        opts.json,
+        {"approved": target.deployment_id, "attemptId": target.attempt_id, "by": who},
+        f"approved deployment {target.deployment_id}: production traffic is moving to the "
+        "new revision",
+    )
     return 0

@@ -33,7 +33,7 @@ def _running(opts: Globals, verb_name: str) -> tuple[Aws, Stack, Target]:
 def promote(opts: Globals, yes: YesOpt = False) -> int:
     """End the health gate now (as passed): the original task set is terminated."""
     from turnout_cli.ops import gate as ops
-    from turnout_cli.output import print_json, say
+    from turnout_cli.output import report
 
     aws, stk, target = _running(opts, "promote")
     ops.check_promotable(target)
@@ -41,10 +41,11 @@ def promote(opts: Globals, yes: YesOpt = False) -> int:
     confirm(f"Promote {target.describe()} now and terminate the {old}?", yes)
     who = ops.caller(aws)
     ops.promote(aws, stk, target, who)
-    if opts.json:
-        print_json({"promoted": target.deployment_id, "attemptId": target.attempt_id, "by": who})
-    else:
-        say(f"promoted deployment {target.deployment_id}: the {old} is being terminated")
+    report(
+        opts.json,
+        {"promoted": target.deployment_id, "attemptId": target.attempt_id, "by": who},
+        f"promoted deployment {target.deployment_id}: the {old} is being terminated",
+    )
     return 0
 
 
@@ -56,23 +57,20 @@ def promote(opts: Globals, yes: YesOpt = False) -> int:
 def rollback(opts: Globals, yes: YesOpt = False) -> int:
     """Stop the running deployment with rollback: traffic goes back to the original task set."""
     from turnout_cli.ops import gate as ops
-    from turnout_cli.output import print_json, say
+    from turnout_cli.output import report
 
     aws, stk, target = _running(opts, "roll back")
     confirm(f"Roll back {target.describe()}?", yes)
     how = ops.rollback(aws, stk, target, ops.caller(aws))
-    if opts.json:
-        print_json({"rolledBack": target.deployment_id, "attemptId": target.attempt_id, "via": how})
-    elif how == "gate":
-        say(
-            f"rollback requested: the gate of {target.deployment_id} failed; the "
-            "deployment is being stopped"
-        )
-    elif how == "hook":
-        say(
-            f"rollback requested: ECS rolls {target.deployment_id} back at its PAUSE hook "
-            "(ContinueServiceDeployment ROLLBACK)"
-        )
-    else:
-        say(f"stopped deployment {target.deployment_id} with rollback")
+    lines = {
+        "gate": f"rollback requested: the gate of {target.deployment_id} failed; the "
+        "deployment is being stopped",
+        "hook": f"rollback requested: ECS rolls {target.deployment_id} back at its PAUSE hook "
+        "(ContinueServiceDeployment ROLLBACK)",
+    }
+    report(
+        opts.json,
+        {"rolledBack": target.deployment_id, "attemptId": target.attempt_id, "via": how},
+        lines.get(how, f"stopped deployment {target.deployment_id} with rollback"),
+    )
     return 0

@@ -314,16 +314,17 @@ def sandbox_send(
     ],
 ) -> int:
     """Put an event on the sandbox's default event bus (PutEvents) and print its event id."""
-    from turnout_cli.output import print_json, say
+    from turnout_cli.output import report
     from turnout_cli.sandbox_cmds import read_event, send
     from turnout_cli.session import Aws
 
     event = read_event(event_file)
     event_id = send(Aws(opts).client("events"), event)
-    if opts.json:
-        print_json({"eventId": event_id, "source": event.source, "detailType": event.detail_type})
-    else:
-        say(f"sent {event.detail_type} ({event.source}): event id {event_id}")
+    report(
+        opts.json,
+        {"eventId": event_id, "source": event.source, "detailType": event.detail_type},
+        f"sent {event.detail_type} ({event.source}): event id {event_id}",
+    )
     return 0
 
 

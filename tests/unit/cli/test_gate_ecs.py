@@ -80,8 +80,10 @@ class FakeGates:
     def gate(self, deployment_id: str) -> dict[str, Any] | None:
         return self.items.get(deployment_id)
 
-    def delete_gate(self, deployment_id: str) -> None:
-        self.items.pop(deployment_id, None)
+    def delete_gate(self, deployment_id: str, token: str | None = None) -> None:
+        item = self.items.get(deployment_id)
+        if item is not None and (token is None or item.get("taskToken") == token):
+            del self.items[deployment_id]
 
 
 def _target(gate: dict[str, Any] | None = None) -> ops.Target:
