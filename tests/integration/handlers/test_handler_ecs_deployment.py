@@ -477,12 +477,17 @@ def test_given_a_rollback_wait_when_ecs_rolled_back_then_it_succeeds_and_a_compl
     ]
 
 
-def test_given_a_gate_when_ecs_rolls_back_by_itself_then_the_gate_fails_deployment_failed(
-    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+@pytest.mark.parametrize(
+    ("stage", "pauses"),
+    [(GATE_STAGE, (GATE_STAGE,)), (APPROVAL_STAGE, (APPROVAL_STAGE, GATE_STAGE))],
+    ids=["the gate's pause", "an approval's pause"],
+)
+def test_given_a_pause_when_ecs_rolls_back_by_itself_then_its_wait_fails_deployment_failed(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, stage: str, pauses: tuple[str, ...]
 ) -> None:
-    ecs.put()
+    ecs.put(stage=stage, pauses=pauses)
     _arm(world, deps, "gate", token="gate-token")
-    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT")
+    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT", pauses=pauses)
 
     world.call("ecs_deployment", _deployment_event(), deps)
 
@@ -675,20 +680,6 @@ def test_given_a_health_gate_when_approved_then_nothing_is_sent_and_the_gate_is_
     gate = world.item("GATES", ARN)
     assert gate is not None
     assert gate["gateStartedAt"]
-
-
-def test_given_an_approval_when_ecs_rolls_back_at_its_timeout_then_the_wait_fails(
-    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
-) -> None:
-    ecs.put(stage=APPROVAL_STAGE, pauses=APPROVAL)
-    _arm(world, deps, "gate", token="gate-token")
-    ecs.put(status="ROLLBACK_SUCCESSFUL", stage="CLEAN_UP", hook="TIMED_OUT", pauses=APPROVAL)
-
-    world.call("ecs_deployment", _deployment_event(), deps)
-
-    ((kind, sent),) = _sfn(world)
-    assert (kind, sent["taskToken"], sent["error"]) == ("failure", "gate-token", "DeploymentFailed")
-    assert world.item("GATES", ARN) is None
 
 
 def test_given_an_approval_waiting_when_rejected_then_the_wait_fails_and_the_hook_rolls_back(
