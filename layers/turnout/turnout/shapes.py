@@ -1,6 +1,7 @@
 """Frozen dataclasses read from the JSON AWS sends, every problem named on one line.
 
-A shape is a ``@dataclass(frozen=True)`` subclass of :class:`Shape` whose fields are declared
+A shape is a ``@dataclass(frozen=True, kw_only=True)`` subclass of :class:`Shape` (keyword-only:
+required and defaulted fields mix in AWS's order) whose fields are declared
 with :func:`key`: AWS's key for the field and how its value is read (:func:`text`,
 :func:`mapping`, :func:`texts`, :func:`timestamp`, :func:`nested`, :func:`anything`).
 :func:`read` checks every field and collects every problem, each as ``(where, what)``, so that
