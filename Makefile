@@ -8,7 +8,7 @@
 #   make checks     template / ASL / build checks only (sam validate --lint, checkov, statelint, sam build)
 #   make build      sam build (offline, no Docker) into .aws-sam/build
 #   make bench      cold-start (INIT) import times and code sizes
-#   make bench-sandbox  scenario transitions/wall times, 100 pushes over 1..20 services
+#   make bench-sandbox  `turnout demo` wall times (5- and 60-minute bakes), scenario transitions/wall times, 100 pushes over 1..20 services
 #   make lock       regenerate requirements/*constraints.txt from fresh venvs
 #   make lock-layer the Lambda layer's hash lock (layers/turnout/requirements.txt)
 #   make clean      remove build and test outputs (keeps the venvs)
@@ -96,6 +96,7 @@ bench: build
 # The sandbox benchmarks (minutes): every scenario with 5- and 60-minute bakes, and 100
 # pushes spread over 1, 5, 10 and 20 services.
 bench-sandbox: setup
+	$(PY) $(ROOT)/bench/demo_time.py --runs 3 --bake-minutes 5 60
 	$(PY) $(ROOT)/bench/scenarios.py --bake-minutes 5 60
 	$(PY) $(ROOT)/bench/sandbox_burst.py 1 5 10 20 --pushes 100
 

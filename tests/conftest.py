@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import sys
@@ -25,6 +26,12 @@ UNIT_DIR = ROOT / "tests" / "unit"
 for _path in (ROOT / "layers" / "turnout", ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
+
+from turnout_cli.main import GC_THRESHOLDS  # noqa: E402 (after the paths)
+
+# The sandbox's tests build as many long-lived objects as `turnout demo` does: collect as the
+# console script does (see GC_THRESHOLDS), not every 2000 allocations.
+gc.set_threshold(*GC_THRESHOLDS)
 
 # Set at import time, before any test module (or library) creates a boto3 session.
 _FAKE_AWS_ENV = {

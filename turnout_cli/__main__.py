@@ -1,5 +1,5 @@
 """``python -m turnout_cli``."""
 
-from turnout_cli.main import app
+from turnout_cli.main import main
 
-app(prog_name="turnout")
+main()

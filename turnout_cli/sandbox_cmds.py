@@ -25,6 +25,9 @@ MAX_ENTRY_BYTES = 256 * 1024
 
 def sandbox_api() -> ModuleType:
     try:
+        # first, so that the sessions moto makes while it is imported share botocore's
+        # parsed models too (the sandbox's start applies it with the rest, and stop undoes it)
+        importlib.import_module("turnout_sandbox.model_cache").share_now()
         api = importlib.import_module("turnout_sandbox.api")
     except ImportError as exc:
         raise OperationFailed(

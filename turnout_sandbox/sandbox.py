@@ -23,7 +23,14 @@ from types import ModuleType
 from typing import Any, Final
 
 from turnout import clock as core_clock
-from turnout_sandbox import cfn, iam_enforcement, provided_resources, requestcheck, server_guard
+from turnout_sandbox import (
+    cfn,
+    iam_enforcement,
+    model_cache,
+    provided_resources,
+    requestcheck,
+    server_guard,
+)
 from turnout_sandbox.clients import cached_client, clear_clients
 from turnout_sandbox.ddb_conflict import compete
 from turnout_sandbox.emulators import catalog
@@ -42,6 +49,7 @@ from turnout_sandbox.patches import (
     AttributePatch,
     CallbackPatch,
     Internal,
+    Patch,
     PatchError,
     PatchRegistry,
     resolve,
@@ -163,7 +171,8 @@ def _active_runner() -> LambdaRunner | None:
 
 
 #: The sandbox's own patches of the process, botocore and moto (the emulators declare theirs).
-PROCESS_PATCHES: Final = (
+PROCESS_PATCHES: Final[tuple[Patch, ...]] = (
+    *model_cache.PATCHES,
     LAYERED_ENVIRON,
     LOG_SINK,
     invoke_interceptor(_active_runner),

@@ -124,7 +124,8 @@ class Run:
 
         events.start_schedules()
         self.sfn = self.sandbox.client("stepfunctions")
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, int] = {}  # execution -> the id of the last event a poll read
+        self._finished: set[str] = set()  # executions whose whole history was read
         self._logs_seen = 0
         self._stop = threading.Event()
         self.sandbox.runtime.event_listeners.append(self._on_event)
@@ -185,15 +186,38 @@ class Run:
             ("deploy", self.stack.outputs["DeployStateMachineArn"]),
         ):
             for ex in self.sfn.list_executions(stateMachineArn=arn)["executions"]:
-                events = self.sfn.get_execution_history(
-                    executionArn=ex["executionArn"], maxResults=1000
-                )["events"]
-                entered = [e for e in events if e["type"].endswith("StateEntered")]
-                seen = self._seen.get(ex["executionArn"], 0)
-                for e in entered[seen:]:
-                    name = e["stateEnteredEventDetails"]["name"]
-                    self.step(label, f"{ex['name'][:14]} {name}", at=e["timestamp"].timestamp())
-                self._seen[ex["executionArn"]] = len(entered)
+                if ex["executionArn"] in self._finished:
+                    continue  # ended before an earlier poll read its history: nothing new
+                for e in self._new_events(ex["executionArn"]):
+                    if e["type"].endswith("StateEntered"):
+                        name = e["stateEnteredEventDetails"]["name"]
+                        at = e["timestamp"].timestamp()
+                        self.step(label, f"{ex['name'][:14]} {name}", at=at)
+                if ex["status"] != "RUNNING":
+                    self._finished.add(ex["executionArn"])
+
+    def _new_events(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The history events of ``execution_arn`` after the last one a poll read, oldest
+        first: the newest pages only (reverseOrder), without the states' data."""
+        last = self._seen.get(execution_arn, 0)
+        fresh: dict[int, dict[str, Any]] = {}  # by id: a page may repeat one the history grew by
+        token: dict[str, str] = {}
+        while True:
+            page = self.sfn.get_execution_history(
+                executionArn=execution_arn,
+                reverseOrder=True,
+                maxResults=100,
+                includeExecutionData=False,
+                **token,
+            )
+            newer = [e for e in page["events"] if e["id"] > last]
+            fresh.update((e["id"], e) for e in newer)
+            if len(newer) < len(page["events"]) or "nextToken" not in page:
+                break
+            token = {"nextToken": page["nextToken"]}
+        if fresh:
+            self._seen[execution_arn] = max(fresh)
+        return [fresh[i] for i in sorted(fresh)]
 
     def stop_watching(self) -> None:
         """Stop the watcher after one last poll, and emit every step left, in order."""
@@ -209,11 +233,15 @@ class Run:
         """Wait idle (the sandbox's time may move) until ``predicate``, ``timeout`` wall s."""
         deadline = time.monotonic() + timeout
         clock = self.sandbox.runtime.clock
+        interval = 0.02 if clock.kind == "discrete" else 0.1
         while time.monotonic() < deadline:
             if predicate():
                 return
             with clock.idle():
-                time.sleep(0.02 if clock.kind == "discrete" else 0.1)
+                time.sleep(interval)
+            # each look is a few AWS calls that compete with the sandbox for the CPU: look
+            # often at first (a short wait ends at once), then every 0.1 s at most
+            interval = min(interval * 1.5, 0.1)
         raise ScenarioError(f"timed out after {timeout:.0f}s waiting for {what}")
 
     def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None:
@@ -234,8 +262,9 @@ class Run:
             if e["status"] == "FAILED"
         ]
 
-    def settled(self) -> bool:
-        builds, deploys = self.executions("build"), self.executions("deploy")
+    def settled(self, deploys: list[dict[str, Any]] | None = None) -> bool:
+        builds = self.executions("build")
+        deploys = self.executions("deploy") if deploys is None else deploys
         state = self.store().load_state(self.stack.outputs["ServiceKey"])
         return (
             all(e["status"] != "RUNNING" for e in builds + deploys)
@@ -244,8 +273,9 @@ class Run:
         )
 
     def deploys_done(self, count: int) -> bool:
-        done = [e for e in self.executions("deploy") if e["status"] != "RUNNING"]
-        return len(done) >= count and self.settled()
+        deploys = self.executions("deploy")
+        done = [e for e in deploys if e["status"] != "RUNNING"]
+        return len(done) >= count and self.settled(deploys)
 
     def store(self) -> Any:
         from turnout.adapters.store import Store
@@ -262,9 +292,9 @@ class Run:
 
     def entered(self, execution_arn: str) -> list[str]:
         """The states the execution entered, in order (its GetExecutionHistory)."""
-        events = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)[
-            "events"
-        ]
+        events = self.sfn.get_execution_history(
+            executionArn=execution_arn, maxResults=1000, includeExecutionData=False
+        )["events"]
         return [
             e["stateEnteredEventDetails"]["name"]
             for e in events

@@ -1017,7 +1017,7 @@ def test_given_the_declared_patches_when_checked_then_every_target_and_internal_
         emu.install()
 
     assert [p for p in problems if p] == []
-    assert len(names) == len(set(names)) == 26
+    assert len(names) == len(set(names)) == 27
     assert all(p.is_applied() for p in emu.PATCHES)
 
 
@@ -1081,3 +1081,67 @@ def test_given_a_small_result_when_the_task_fails_then_states_all_still_catches_
     result = run(definition)
     assert result.status == "SUCCEEDED"
     assert result.output["Error"] == "FunctionFailed"
+
+
+# ------------------------------------------------------------------ GetExecutionHistory pages
+def _chain(length: int) -> dict[str, Any]:
+    """``length`` Pass states in a row: two history events each, plus start and end."""
+    states: dict[str, Any] = {
+        f"S{i}": {"Type": "Pass", "Result": {"step": i}, "Next": f"S{i + 1}"}
+        for i in range(length - 1)
+    }
+    states[f"S{length - 1}"] = {"Type": "Pass", "Result": {"step": length - 1}, "End": True}
+    return {"StartAt": "S0", "States": states}
+
+
+def test_given_a_long_history_when_read_without_max_results_then_a_page_of_100_and_a_token(
+    aws: None,
+) -> None:
+    run = finish(*start(_chain(70)))
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    first = sfn.get_execution_history(executionArn=run.arn)
+    assert len(first["events"]) == 100
+    second = sfn.get_execution_history(executionArn=run.arn, nextToken=first["nextToken"])
+    assert "nextToken" not in second
+    ids = [e["id"] for e in first["events"] + second["events"]]
+    assert ids == sorted(ids) == list(range(1, len(ids) + 1))
+    assert len(ids) > 140
+
+
+def test_given_reverse_order_when_read_then_the_newest_event_comes_first(aws: None) -> None:
+    run = finish(*start(_chain(3)))
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    page = sfn.get_execution_history(executionArn=run.arn, reverseOrder=True, maxResults=2)
+    assert page["events"][0]["type"] == "ExecutionSucceeded"
+    assert page["events"][0]["id"] > page["events"][1]["id"]
+    assert "nextToken" in page
+
+
+def test_given_no_execution_data_when_read_then_inputs_and_outputs_are_left_out(
+    aws: None,
+) -> None:
+    run = finish(*start(_chain(2), {"secret": "x"}))
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    full = sfn.get_execution_history(executionArn=run.arn)["events"]
+    trimmed = sfn.get_execution_history(executionArn=run.arn, includeExecutionData=False)["events"]
+    assert "input" in full[0]["executionStartedEventDetails"]
+    assert "input" not in trimmed[0]["executionStartedEventDetails"]
+    assert [e["type"] for e in trimmed] == [e["type"] for e in full]
+    assert not any(
+        "output" in details
+        for e in trimmed
+        for key, details in e.items()
+        if key.endswith("EventDetails")
+    )
+
+
+def test_given_a_token_of_other_arguments_when_read_then_invalid_token(aws: None) -> None:
+    run = finish(*start(_chain(3)))
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    token = sfn.get_execution_history(executionArn=run.arn, maxResults=2)["nextToken"]
+    with pytest.raises(ClientError) as denied:
+        sfn.get_execution_history(executionArn=run.arn, maxResults=3, nextToken=token)
+    assert denied.value.response["Error"]["Code"] == "InvalidToken"
+    with pytest.raises(ClientError) as garbled:
+        sfn.get_execution_history(executionArn=run.arn, nextToken="not-a-token")
+    assert garbled.value.response["Error"]["Code"] == "InvalidToken"

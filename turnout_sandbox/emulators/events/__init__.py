@@ -49,7 +49,6 @@ from turnout_sandbox.emulators.events.schedule import (
     parse_schedule,
 )
 from turnout_sandbox.emulators.events.scheduler import (
-    SCHEDULE_RESCAN,
     schedules_running,
     start_schedules,
     stop_schedules,
@@ -61,7 +60,6 @@ __all__ = [
     "INTERNALS",
     "PATCHES",
     "REPLAY_START_DELAY",
-    "SCHEDULE_RESCAN",
     "CronSchedule",
     "EmulatedReplay",
     "EventsEmulatorError",

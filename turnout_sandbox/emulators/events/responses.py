@@ -24,7 +24,7 @@ from turnout_sandbox.emulators.events.delivery import deliver_to_rule, ingest
 from turnout_sandbox.emulators.events.models import emulator_backend
 from turnout_sandbox.emulators.events.replay import cancel_replay, list_replays, start_replay
 from turnout_sandbox.emulators.events.schedule import ScheduleExpressionError, parse_schedule
-from turnout_sandbox.emulators.events.scheduler import ensure_running
+from turnout_sandbox.emulators.events.scheduler import ensure_running, rescan_now
 from turnout_sandbox.patches import AttributePatch, Internal
 
 __all__ = ["INTERNALS", "PATCHES"]
@@ -161,6 +161,7 @@ def _put_rule(self: EventsBackend, *args: Any, **kwargs: Any) -> Rule:
     ensure_running(self.account_id, self.region_name)  # before the rule: it counts from then
     rule = _MOTO_PUT_RULE(self, *args, **kwargs)
     emulator_backend(self.account_id, self.region_name).note_rule_created(rule, now())
+    rescan_now(self.account_id, self.region_name)  # a new or changed schedule counts from now
     return rule
 
 

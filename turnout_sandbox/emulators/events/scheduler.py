@@ -3,8 +3,11 @@ the targets of every ENABLED rule with a ``rate(...)`` / ``cron(...)`` expressio
 
 Off until :func:`start_schedules`. Each account and region runs its own timer chain, kept in
 its emulator backend (:class:`~turnout_sandbox.emulators.events.models.ScheduleRun`), so a
-reset of the backend stops it. A chain wakes at the next due firing, or every
-:data:`SCHEDULE_RESCAN` virtual seconds to pick up new or changed rules.
+reset of the backend stops it. A chain wakes only at the next due firing: PutRule (the API,
+or CloudFormation's AWS::Events::Rule, which calls it) makes its chain scan at once
+(:func:`rescan_now`), so a new or changed rule counts from its PutRule and a chain with
+nothing due sleeps. Enabling, disabling and deleting need no scan of their own: the scan at
+a firing's due time reads the rule as it is then.
 AWS's rules: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html
 """
 
@@ -33,15 +36,13 @@ from turnout_sandbox.emulators.events.schedule import (
 from turnout_sandbox.runtime import get_runtime, has_runtime
 
 __all__ = [
-    "SCHEDULE_RESCAN",
     "ensure_running",
+    "rescan_now",
     "schedules_running",
     "start_schedules",
     "stop_schedules",
 ]
 
-#: Virtual seconds between two scans of the rules for new or changed schedules.
-SCHEDULE_RESCAN: Final = 10.0
 #: Missed occurrences one scan may fire for a rule (after a long pause of the process).
 _MAX_CATCH_UP: Final = 1000
 
@@ -52,7 +53,7 @@ _ON: Final = threading.Event()
 def start_schedules() -> None:
     """Fire scheduled rules on the runtime's virtual clock from now on (idempotent).
 
-    Rules created later are picked up within :data:`SCHEDULE_RESCAN` virtual seconds; a
+    Rules created later are picked up when they are put (:func:`rescan_now`); a
     ``rate`` schedule first fires one period after its rule was created (or after this
     call, if later); a ``cron`` schedule at its next matching UTC minute.
     """
@@ -79,6 +80,21 @@ def ensure_running(account_id: str, region_name: str) -> None:
     after :func:`start_schedules`, or reset since)."""
     if _ON.is_set() and has_runtime():
         _start(emulator_backend(account_id, region_name))
+
+
+def rescan_now(account_id: str, region_name: str) -> None:
+    """A rule of this account and region was put: its chain scans now (and then sleeps until
+    the next due firing). The chain's pending timer is superseded (a newer generation)."""
+    if not (_ON.is_set() and has_runtime()):
+        return
+    backend = emulator_backend(account_id, region_name)
+    run = backend.schedules
+    with run.lock:
+        if not run.running:
+            return
+        run.generation += 1
+        generation = run.generation
+    _arm(backend, run, generation, 0.0)
 
 
 def _start(backend: EventsEmulatorBackend) -> None:
@@ -117,8 +133,8 @@ def _tick(backend: EventsEmulatorBackend, run: ScheduleRun, generation: int) -> 
             return
         moment = now()
         dues = [s.next_due for s in run.states.values() if s.next_due is not None]
-        wake = min([*dues, moment + SCHEDULE_RESCAN])
-    _arm(backend, run, generation, max(0.0, wake - moment))
+    if dues:  # nothing due: the chain sleeps until a PutRule wakes it
+        _arm(backend, run, generation, max(0.0, min(dues) - moment))
 
 
 def _scan(

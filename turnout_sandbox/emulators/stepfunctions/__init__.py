@@ -18,6 +18,8 @@ emulator. What is patched, and the AWS rule each patch implements, one module ea
 6. :mod:`.terminal_errors`: ``States.ALL`` never catches nor retries
    ``States.DataLimitExceeded`` or ``States.Runtime``.
 7. :mod:`.callbacks`: SendTaskFailure keeps its ``cause``.
+8. :mod:`.history`: GetExecutionHistory pages (``maxResults``, ``nextToken``), orders
+   (``reverseOrder``) and trims (``includeExecutionData``) as AWS does.
 
 Lambda ``FunctionError`` envelopes (``{"errorType", "errorMessage"}``) reach Retry/Catch by
 ``errorType`` in moto as on AWS; nothing to patch (tests prove it).
@@ -37,6 +39,7 @@ from typing import Final
 from turnout_sandbox.emulators.stepfunctions import (
     callbacks,
     context_object,
+    history,
     jsonpath,
     shapes,
     tasks,
@@ -89,6 +92,7 @@ PATCHES: Final[tuple[AttributePatch, ...]] = (
     *tasks.PATCHES,
     *terminal_errors.PATCHES,
     *callbacks.PATCHES,
+    *history.PATCHES,
 )
 
 _ASL: Final = "moto.stepfunctions.parser.asl"

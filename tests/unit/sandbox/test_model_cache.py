@@ -1,0 +1,70 @@
+"""botocore's data files parsed once per process (turnout_sandbox.model_cache)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import botocore.loaders
+import botocore.session
+import pytest
+
+from turnout_sandbox import model_cache
+
+
+@pytest.fixture
+def shared() -> Iterator[None]:
+    patch = model_cache.shared_load_file
+    was_applied = patch.is_applied()
+    patch.apply()
+    model_cache.clear()
+    yield
+    model_cache.clear()
+    if not was_applied:
+        patch.undo()
+
+
+def test_given_the_cache_when_two_sessions_load_a_model_then_it_is_parsed_once(
+    shared: None,
+) -> None:
+    first = botocore.session.Session().get_service_data("sqs")
+    second = botocore.session.Session().get_service_data("sqs")
+    assert first is second
+    assert first["metadata"]["serviceId"] == "SQS"
+
+
+@pytest.fixture
+def unshared() -> Iterator[None]:
+    """The cache undone for the test (a CLI test of this process may have applied it)."""
+    patch = model_cache.shared_load_file
+    was_applied = patch.is_applied()
+    patch.undo()
+    yield
+    if was_applied:
+        patch.apply()
+
+
+def test_given_no_cache_when_two_sessions_load_a_model_then_each_parses_its_own(
+    unshared: None,
+) -> None:
+    first = botocore.session.Session().get_service_data("sqs")
+    second = botocore.session.Session().get_service_data("sqs")
+    assert first == second
+    assert first is not second
+
+
+def test_given_a_missing_file_when_loaded_then_it_is_not_kept(shared: None) -> None:
+    loader = botocore.loaders.JSONFileLoader()
+    before = model_cache.size()
+    assert loader.load_file("/nonexistent/turnout/model") is None
+    assert model_cache.size() == before
+
+
+def test_given_the_cache_applied_when_undone_then_botocore_loads_as_before(
+    unshared: None,
+) -> None:
+    patch = model_cache.shared_load_file
+    upstream = botocore.loaders.JSONFileLoader.load_file
+    model_cache.share_now()
+    assert botocore.loaders.JSONFileLoader.load_file is not upstream
+    patch.undo()
+    assert botocore.loaders.JSONFileLoader.load_file is upstream
