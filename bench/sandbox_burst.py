@@ -112,8 +112,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--clock", choices=("scaled", "discrete"), default="scaled")
     args = parser.parse_args()
+    import gc
     import logging
 
+    from turnout_cli.main import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as `turnout sandbox serve` runs the sandbox
     logging.disable(logging.WARNING)
     rows = [run(n, args.pushes, args.speed, args.timeout, args.clock) for n in args.services]
     for row in rows:
