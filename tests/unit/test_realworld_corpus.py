@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from tests.realworld_corpus import CorpusFile, corpus_files, require_corpus
-from turnout.appspec import render_appspec
+from turnout.appspec import RenderedAppSpec, render_appspec
 from turnout.errors import AppSpecInvalid, PlaceholderMissing, TaskDefinitionInvalid, TurnoutError
 from turnout.policy import (
     PolicySettings,
@@ -511,6 +511,17 @@ def taskdef_for(appspec: CorpusFile) -> RenderedTaskDefinition:
     return render_task_definition(json.dumps(document), BUILT_KEYS)
 
 
+def appspec_rendered(appspec: CorpusFile, taskdef: RenderedTaskDefinition) -> RenderedAppSpec:
+    """The AppSpec rendered as the deploy machine would: onto ``taskdef``, gated by GATE."""
+    return render_appspec(
+        appspec.text(),
+        task_definition_arn=ARN,
+        taskdef=taskdef,
+        gate_hook_function=GATE,
+        path=appspec.path,
+    )
+
+
 @pytest.mark.parametrize("name", sorted(APPSPECS))
 def test_given_a_real_appspec_when_rendering_with_its_taskdef_then_it_renders_or_is_refused_by_name(
     name: str,
@@ -520,13 +531,7 @@ def test_given_a_real_appspec_when_rendering_with_its_taskdef_then_it_renders_or
 
     spec = assert_outcome(
         APPSPECS[name],
-        lambda: render_appspec(
-            appspec.text(),
-            task_definition_arn=ARN,
-            taskdef=taskdef,
-            gate_hook_function=GATE,
-            path=appspec.path,
-        ),
+        lambda: appspec_rendered(appspec, taskdef),
         appspec.path,
     )
 
@@ -620,13 +625,7 @@ def test_given_a_real_appspec_that_renders_when_the_policy_checks_it_then_it_pas
     name: str,
 ) -> None:
     appspec = file_named(name)
-    spec = render_appspec(
-        appspec.text(),
-        task_definition_arn=ARN,
-        taskdef=taskdef_for(appspec),
-        gate_hook_function=GATE,
-        path=appspec.path,
-    )
+    spec = appspec_rendered(appspec, taskdef_for(appspec))
 
     refusals = appspec_refusals(
         PolicySettings(), service_as_in(spec.properties), spec, path=appspec.path, gate=GATE
