@@ -410,6 +410,12 @@ def mended(taskdef: CorpusFile) -> tuple[str, dict[str, str], str]:
     return json.dumps(document), images, str(built)
 
 
+def mended_rendered(taskdef: CorpusFile) -> RenderedTaskDefinition:
+    """The task definition rendered once :func:`mended` as turnout's message says."""
+    text, images, _ = mended(taskdef)
+    return render_task_definition(text, images, path=taskdef.path)
+
+
 def assert_outcome(expected: Expected, render: Any, path: str) -> Any:
     if expected is None:
         return render()
@@ -498,8 +504,7 @@ def taskdef_for(appspec: CorpusFile) -> RenderedTaskDefinition:
     """The repository's mended task definition, or one with the AppSpec's own container."""
     for taskdef in sorted(corpus("taskdef"), key=lambda f: f.name):
         if taskdef.repository == appspec.repository and MENDED.get(taskdef.name, ...) is None:
-            text, images, _ = mended(taskdef)
-            return render_task_definition(text, images, path=taskdef.path)
+            return mended_rendered(taskdef)
     info = load_balancer_info(appspec)
     name, port = info.get("ContainerName"), info.get("ContainerPort")
     container: dict[str, Any] = {
@@ -607,8 +612,7 @@ def test_given_a_real_taskdef_that_renders_when_the_policy_checks_it_then_it_pas
     name: str,
 ) -> None:
     taskdef = file_named(name)
-    text, images, _ = mended(taskdef)
-    rendered = render_task_definition(text, images, path=taskdef.path)
+    rendered = mended_rendered(taskdef)
 
     refusals = taskdef_refusals(
         operator_settings(rendered),
