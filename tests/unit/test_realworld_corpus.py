@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from tests.realworld_corpus import CorpusFile, corpus_files, require_corpus
-from turnout.appspec import render_appspec
+from turnout.appspec import RenderedAppSpec, render_appspec
 from turnout.errors import AppSpecInvalid, PlaceholderMissing, TaskDefinitionInvalid, TurnoutError
 from turnout.policy import (
     PolicySettings,
@@ -410,6 +410,12 @@ def mended(taskdef: CorpusFile) -> tuple[str, dict[str, str], str]:
     return json.dumps(document), images, str(built)
 
 
+def mended_rendered(taskdef: CorpusFile) -> RenderedTaskDefinition:
+    """The task definition rendered once :func:`mended` as turnout's message says."""
+    text, images, _ = mended(taskdef)
+    return render_task_definition(text, images, path=taskdef.path)
+
+
 def assert_outcome(expected: Expected, render: Any, path: str) -> Any:
     if expected is None:
         return render()
@@ -498,8 +504,7 @@ def taskdef_for(appspec: CorpusFile) -> RenderedTaskDefinition:
     """The repository's mended task definition, or one with the AppSpec's own container."""
     for taskdef in sorted(corpus("taskdef"), key=lambda f: f.name):
         if taskdef.repository == appspec.repository and MENDED.get(taskdef.name, ...) is None:
-            text, images, _ = mended(taskdef)
-            return render_task_definition(text, images, path=taskdef.path)
+            return mended_rendered(taskdef)
     info = load_balancer_info(appspec)
     name, port = info.get("ContainerName"), info.get("ContainerPort")
     container: dict[str, Any] = {
@@ -511,6 +516,17 @@ def taskdef_for(appspec: CorpusFile) -> RenderedTaskDefinition:
     return render_task_definition(json.dumps(document), BUILT_KEYS)
 
 
+def appspec_rendered(appspec: CorpusFile, taskdef: RenderedTaskDefinition) -> RenderedAppSpec:
+    """The AppSpec rendered as the deploy machine would: onto ``taskdef``, gated by GATE."""
+    return render_appspec(
+        appspec.text(),
+        task_definition_arn=ARN,
+        taskdef=taskdef,
+        gate_hook_function=GATE,
+        path=appspec.path,
+    )
+
+
 @pytest.mark.parametrize("name", sorted(APPSPECS))
 def test_given_a_real_appspec_when_rendering_with_its_taskdef_then_it_renders_or_is_refused_by_name(
     name: str,
@@ -520,13 +536,7 @@ def test_given_a_real_appspec_when_rendering_with_its_taskdef_then_it_renders_or
 
     spec = assert_outcome(
         APPSPECS[name],
-        lambda: render_appspec(
-            appspec.text(),
-            task_definition_arn=ARN,
-            taskdef=taskdef,
-            gate_hook_function=GATE,
-            path=appspec.path,
-        ),
+        lambda: appspec_rendered(appspec, taskdef),
         appspec.path,
     )
 
@@ -602,8 +612,7 @@ def test_given_a_real_taskdef_that_renders_when_the_policy_checks_it_then_it_pas
     name: str,
 ) -> None:
     taskdef = file_named(name)
-    text, images, _ = mended(taskdef)
-    rendered = render_task_definition(text, images, path=taskdef.path)
+    rendered = mended_rendered(taskdef)
 
     refusals = taskdef_refusals(
         operator_settings(rendered),
@@ -620,13 +629,7 @@ def test_given_a_real_appspec_that_renders_when_the_policy_checks_it_then_it_pas
     name: str,
 ) -> None:
     appspec = file_named(name)
-    spec = render_appspec(
-        appspec.text(),
-        task_definition_arn=ARN,
-        taskdef=taskdef_for(appspec),
-        gate_hook_function=GATE,
-        path=appspec.path,
-    )
+    spec = appspec_rendered(appspec, taskdef_for(appspec))
 
     refusals = appspec_refusals(
         PolicySettings(), service_as_in(spec.properties), spec, path=appspec.path, gate=GATE

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cli_world import SERVICE, World, attempt_id, make_stack
+from typer.testing import Result
 
 from turnout.queue import ServiceState, Slot
 
@@ -75,6 +76,19 @@ def ecs_world(endpoint: str) -> World:
     return make_stack(endpoint, engine="ecs")
 
 
+def _answered(ecs_world: World, verb: str, status: str) -> tuple[Result, dict[str, Any]]:
+    """``turnout VERB --yes`` on a waiting approval succeeds, the wait ends ``status`` and the
+    gate item is gone; the CLI's result and the finished execution."""
+    execution = _awaiting_approval(ecs_world)
+
+    result = ecs_world.cli(verb, "--yes")
+
+    assert result.exit_code == 0, result.output
+    done = ecs_world.wait_status(execution, status)
+    assert ecs_world.store.gate(ARN) is None
+    return result, done
+
+
 def test_given_an_approval_waiting_when_status_then_the_phase_says_awaiting_approval(
     ecs_world: World,
 ) -> None:
@@ -91,17 +105,12 @@ def test_given_an_approval_waiting_when_status_then_the_phase_says_awaiting_appr
 def test_given_an_approval_waiting_when_approved_then_the_wait_resumes_approved_by_the_caller(
     ecs_world: World,
 ) -> None:
-    execution = _awaiting_approval(ecs_world)
+    result, done = _answered(ecs_world, "approve", "SUCCEEDED")
 
-    result = ecs_world.cli("approve", "--yes")
-
-    assert result.exit_code == 0, result.output
     assert f"approved deployment {ARN}" in result.stdout
-    done = ecs_world.wait_status(execution, "SUCCEEDED")
     output = json.loads(done["output"])
     assert output["verdict"] == "approved"
     assert output["reason"].startswith("approved by ")
-    assert ecs_world.store.gate(ARN) is None
 
 
 def test_given_an_approval_waiting_when_promoted_then_refused_pointing_at_approve(
@@ -146,11 +155,6 @@ def test_given_a_codedeploy_stack_when_approved_then_refused_in_one_line(
 def test_given_an_approval_waiting_when_rolled_back_then_the_wait_fails_rollback_requested(
     ecs_world: World,
 ) -> None:
-    execution = _awaiting_approval(ecs_world)
+    _, done = _answered(ecs_world, "rollback", "FAILED")
 
-    result = ecs_world.cli("rollback", "--yes")
-
-    assert result.exit_code == 0, result.output
-    done = ecs_world.wait_status(execution, "FAILED")
     assert done["error"] == "RollbackRequested"
-    assert ecs_world.store.gate(ARN) is None

@@ -105,14 +105,19 @@ def test_given_a_deployment_of_another_group_when_arming_then_refused_and_nothin
     assert world.attempts() == []
 
 
+def _an_armed_wait(world: World, kind: str, token: str) -> None:
+    """The deployment in progress, its ``kind`` wait armed with ``token`` by this attempt."""
+    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
+    arm_wait(world, kind, token)
+
+
 @pytest.mark.parametrize("kind", ["gate", "completion"])
 def test_given_an_armed_wait_when_armed_again_with_another_token_then_refused_and_token_kept(
     world: World, kind: str
 ) -> None:
     from turnout.errors import UntrustedInvocation
 
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, kind, "tok-real")
+    _an_armed_wait(world, kind, "tok-real")
 
     with pytest.raises(UntrustedInvocation, match="already armed with another task token"):
         arm_wait(world, kind, "tok-forged", attempt=attempt() | {"attemptId": "another-attempt"})
@@ -127,8 +132,7 @@ def test_given_an_armed_wait_when_its_own_attempt_arms_again_then_the_new_token_
 ) -> None:
     # Step Functions retries the task after ArmWait timed out or crashed once the token was
     # stored; the retry has a task token of its own, the first one died with its attempt.
-    world.codedeploy.statuses[DEPLOYMENT] = "InProgress"
-    arm_wait(world, kind, "tok-first-try")
+    _an_armed_wait(world, kind, "tok-first-try")
 
     arm_wait(world, kind, "tok-retry")
 

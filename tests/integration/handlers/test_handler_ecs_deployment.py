@@ -267,23 +267,31 @@ STEPPED = (STEP_GATE_STAGE, GATE_STAGE)
 
 
 def _pause_reached(
-    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient, stage: str, pauses: tuple[str, ...]
+    world: World,
+    deps: Deps,
+    ecs: FakeEcsBlueGreenClient,
+    stage: str,
+    pauses: tuple[str, ...],
+    *,
+    answer: str,
 ) -> dict[str, Any]:
-    """The gate wait armed before ``stage``; then the deployment pauses there and ECS says so."""
+    """The gate wait armed before ``stage``; then the deployment pauses there and ECS says so:
+    the handler answers ``{"gate": answer}``, and the gate item it leaves is returned."""
     ecs.put(stage="TEST_TRAFFIC_SHIFT", hook=None, pauses=pauses)
     _arm(world, deps, "gate")
     ecs.put(stage=stage, pauses=pauses)
-    return world.call("ecs_deployment", _hook_event(lifecycleStage=stage), deps)
+    out = world.call("ecs_deployment", _hook_event(lifecycleStage=stage), deps)
+    assert out == {"gate": answer}
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    return gate
 
 
 def test_given_gate_every_traffic_step_when_a_step_pauses_then_its_gate_starts_at_that_stage(
     world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
 ) -> None:
-    out = _pause_reached(world, deps, ecs, STEP_GATE_STAGE, STEPPED)
+    gate = _pause_reached(world, deps, ecs, STEP_GATE_STAGE, STEPPED, answer="started")
 
-    assert out == {"gate": "started"}
-    gate = world.item("GATES", ARN)
-    assert gate is not None
     assert (gate["hookId"], gate["lifecycleStage"], gate["checks"]) == (HOOK, STEP_GATE_STAGE, 0)
 
 
@@ -619,11 +627,8 @@ APPROVAL = (APPROVAL_STAGE, GATE_STAGE)
 def test_given_an_approval_pause_when_its_event_comes_then_the_gate_item_awaits_approval(
     world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
 ) -> None:
-    out = _pause_reached(world, deps, ecs, APPROVAL_STAGE, APPROVAL)
+    gate = _pause_reached(world, deps, ecs, APPROVAL_STAGE, APPROVAL, answer="awaiting approval")
 
-    assert out == {"gate": "awaiting approval"}
-    gate = world.item("GATES", ARN)
-    assert gate is not None
     assert (gate["awaitingApproval"], gate["hookId"], gate["taskToken"]) == (True, HOOK, "token-1")
     assert "gateStartedAt" not in gate, "no gate clock: the tick leaves it alone"
     row = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.ddb_table import create_key_table
 from turnout_sandbox.cfn import SandboxError
 from turnout_sandbox.lambdas import FunctionSpec
 from turnout_sandbox.sandbox import Sandbox
@@ -37,12 +38,7 @@ _TRUST = {
 def sandbox() -> Iterator[Sandbox]:
     box = Sandbox(speed=1000, faults="throttle:dynamodb=0.5,seed=11").start()
     try:
-        box.client("dynamodb").create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_key_table(box.client("dynamodb"))
         yield box
     finally:
         box.stop()
@@ -288,12 +284,7 @@ def test_given_ddb_conflict_when_a_principal_writes_on_a_version_then_a_competit
     box = Sandbox(speed=1000, faults="ddb-conflict:t=1").start()
     try:
         admin = box.client("dynamodb")
-        admin.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_key_table(admin)
         admin.put_item(TableName="t", Item={"k": {"S": "state"}, "version": {"N": "3"}})
         admin.put_item(TableName="t", Item={"k": {"S": "marker"}})
         ddb = _principal_client(box)

@@ -120,6 +120,23 @@ def invoke(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> tuple[Result, li
     return runner.invoke(app, args), calls
 
 
+def assert_refused(monkeypatch: pytest.MonkeyPatch, args: list[str], message: str) -> None:
+    """``turnout ARGS`` exits 2 naming ``message``, before it asks the sandbox API anything."""
+    result, calls = invoke(monkeypatch, args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert calls == []
+
+
+def served(monkeypatch: pytest.MonkeyPatch, port: int, *options: str) -> tuple[Result, list[Any]]:
+    """``turnout sandbox serve --port PORT OPTIONS`` succeeds, serving on ``port``; its result
+    and the API calls (the port first)."""
+    result, calls = invoke(monkeypatch, ["sandbox", "serve", "--port", str(port), *options])
+    assert result.exit_code == 0, result.output
+    assert calls[0] == port
+    return result, calls
+
+
 def test_given_a_scenario_when_demo_then_timeline_steps_and_summary_and_exit_0(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -151,12 +168,11 @@ def test_given_a_scenario_that_misbehaves_when_demo_json_then_result_json_and_ex
 def test_given_an_unknown_scenario_when_demo_then_exit_2_lists_the_names(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, calls = invoke(monkeypatch, ["demo", "--scenario", "nope"])
-    assert result.exit_code == 2
-    assert (
-        "--scenario 'nope' is not a scenario: choose one of happy-path, bad-health" in result.stderr
+    assert_refused(
+        monkeypatch,
+        ["demo", "--scenario", "nope"],
+        "--scenario 'nope' is not a scenario: choose one of happy-path, bad-health",
     )
-    assert calls == []
 
 
 def test_given_demo_list_when_run_then_scenarios_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,8 +185,7 @@ def test_given_demo_list_when_run_then_scenarios_are_shown(monkeypatch: pytest.M
 def test_given_a_free_port_when_serve_then_the_url_is_announced_and_no_access_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, calls = invoke(monkeypatch, ["sandbox", "serve", "--port", "5001"])
-    assert result.exit_code == 0
+    result, calls = served(monkeypatch, 5001)
     assert calls == [5001]
     assert "sandbox listening on http://127.0.0.1:5001" in result.stdout
     assert "access key" not in result.stdout  # none asked (calls: only the port)
@@ -179,10 +194,7 @@ def test_given_a_free_port_when_serve_then_the_url_is_announced_and_no_access_ke
 def test_given_access_key_auto_when_serve_then_the_key_is_passed_and_announced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, calls = invoke(
-        monkeypatch, ["sandbox", "serve", "--port", "5003", "--access-key", "auto"]
-    )
-    assert result.exit_code == 0, result.output
+    result, calls = served(monkeypatch, 5003, "--access-key", "auto")
     key = calls[1]["access_key"]
     assert key.startswith("AKIA")
     assert len(key) == 20
@@ -193,19 +205,17 @@ def test_given_access_key_auto_when_serve_then_the_key_is_passed_and_announced(
 def test_given_a_malformed_access_key_when_serve_then_exit_2_names_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, calls = invoke(monkeypatch, ["sandbox", "serve", "--access-key", "short!"])
-    assert result.exit_code == 2
-    assert "--access-key: access key 'short!' is not none, auto or an access key id" in (
-        result.stderr
+    assert_refused(
+        monkeypatch,
+        ["sandbox", "serve", "--access-key", "short!"],
+        "--access-key: access key 'short!' is not none, auto or an access key id",
     )
-    assert calls == []
 
 
 def test_given_a_region_when_serve_then_the_banner_names_it_and_the_try_lines_use_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, _ = invoke(monkeypatch, ["sandbox", "serve", "--port", "5003", "--region", "us-east-1"])
-    assert result.exit_code == 0, result.output
+    result, _ = served(monkeypatch, 5003, "--region", "us-east-1")
     assert "on http://127.0.0.1:5003, region us-east-1, account 123456789012" in result.stdout
     assert "--endpoint-url http://127.0.0.1:5003 --region us-east-1 status" in result.stdout
 
@@ -213,8 +223,7 @@ def test_given_a_region_when_serve_then_the_banner_names_it_and_the_try_lines_us
 def test_given_no_stack_when_serve_then_the_sam_deploy_line_is_printed_on_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, _ = invoke(monkeypatch, ["sandbox", "serve", "--port", "5005", "--no-stack"])
-    assert result.exit_code == 0, result.output
+    result, _ = served(monkeypatch, 5005, "--no-stack")
     lines = result.stdout.splitlines()
     deploy = [line for line in lines if line.startswith("sam deploy")]
     assert len(deploy) == 1  # one line, however long (a command to copy)
@@ -260,10 +269,9 @@ def test_given_iam_warn_when_demo_then_the_scenario_runs_with_it(
 def test_given_an_unknown_iam_mode_when_demo_then_exit_2_names_the_modes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, calls = invoke(monkeypatch, ["demo", "--iam", "strict"])
-    assert result.exit_code == 2
-    assert "--iam 'strict' is not one of enforce, warn, off" in result.output
-    assert calls == []
+    assert_refused(
+        monkeypatch, ["demo", "--iam", "strict"], "--iam 'strict' is not one of enforce, warn, off"
+    )
 
 
 def test_given_faults_when_demo_then_the_scenario_runs_with_them(
@@ -287,10 +295,7 @@ def test_given_the_scaled_clock_and_a_speed_when_demo_then_the_scenario_runs_on_
 def test_given_the_discrete_clock_when_serve_then_it_is_passed_and_announced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, ["sandbox", "serve", "--port", "5005", "--clock", "discrete"])
-    assert result.exit_code == 0, result.output
+    result, calls = served(monkeypatch, 5005, "--clock", "discrete")
     assert calls == [5005, {"clock": "discrete"}]
     assert "virtual clock discrete, at most x60" in result.stdout
 
@@ -299,30 +304,25 @@ def test_given_the_discrete_clock_when_serve_then_it_is_passed_and_announced(
 def test_given_an_unknown_clock_when_run_then_exit_2_names_the_clocks(
     monkeypatch: pytest.MonkeyPatch, verb: list[str]
 ) -> None:
-    api, calls = fake_api()
-    install(monkeypatch, api)
-    result = runner.invoke(app, [*verb, "--clock", "wall"])
-    assert result.exit_code == 2
-    assert "--clock 'wall' is not one of discrete, scaled" in result.output
-    assert calls == []
+    assert_refused(
+        monkeypatch, [*verb, "--clock", "wall"], "--clock 'wall' is not one of discrete, scaled"
+    )
 
 
 @pytest.mark.parametrize("verb", [["demo"], ["sandbox", "serve"]])
 def test_given_a_bad_fault_spec_when_run_then_exit_2_names_the_bad_part(
     monkeypatch: pytest.MonkeyPatch, verb: list[str]
 ) -> None:
-    result, calls = invoke(monkeypatch, [*verb, "--faults", "throttle=0.2,lambda-oops=first"])
-    assert result.exit_code == 2
-    assert "--faults: fault 'lambda-oops=first': kind 'lambda-oops' is not one of" in result.output
-    assert calls == []
+    assert_refused(
+        monkeypatch,
+        [*verb, "--faults", "throttle=0.2,lambda-oops=first"],
+        "--faults: fault 'lambda-oops=first': kind 'lambda-oops' is not one of",
+    )
 
 
 def test_given_faults_when_serve_then_they_are_passed_and_announced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result, calls = invoke(
-        monkeypatch, ["sandbox", "serve", "--port", "5004", "--faults", "5xx:ecs=0.05"]
-    )
-    assert result.exit_code == 0, result.output
+    result, calls = served(monkeypatch, 5004, "--faults", "5xx:ecs=0.05")
     assert calls == [5004, {"faults": "5xx:ecs=0.05"}]
     assert "faults 5xx:ecs=0.05" in result.stdout

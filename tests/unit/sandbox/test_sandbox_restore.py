@@ -16,6 +16,7 @@ import pytest
 from moto.core.models import botocore_stubber
 from moto.stepfunctions.parser.asl.utils import boto_client
 
+from tests.ddb_table import create_key_table
 from turnout import clock as core_clock
 from turnout_sandbox import clients
 from turnout_sandbox.cfn import SandboxError
@@ -39,12 +40,7 @@ def outside_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def _use(sandbox: Sandbox) -> dict[str, Any]:
     """Exercise the sandbox through patched and mocked paths; answer what was seen."""
     ddb = sandbox.client("dynamodb")
-    ddb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_key_table(ddb)
     ddb.put_item(TableName="t", Item={"k": {"S": "one"}})
     return {
         "item": ddb.get_item(TableName="t", Key={"k": {"S": "one"}})["Item"],
