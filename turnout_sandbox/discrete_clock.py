@@ -167,15 +167,17 @@ class DiscreteClock:
             self._flow()
             due = None if virtual_seconds is None else self._now + max(0.0, virtual_seconds)
             waiter = _Waiter(due, event, actor)
+            if actor:  # idle from here on; a wake makes it busy again (_wake adds it back)
+                self._busy -= 1
+                self._anchor = time.monotonic()
             if due is not None:
                 heapq.heappush(self._timers, (due, next(self._seq), waiter, "sleep"))
             if event is not None:
                 self._waiters.append(waiter)
                 if event.is_set():  # set between the caller's check and now
+                    # woken at once: busy again, so the count is what it was (it leaked one
+                    # here, and a leaked busy actor stops the clock for good)
                     self._wake(waiter)
-            if actor and not waiter.woken:
-                self._busy -= 1
-                self._anchor = time.monotonic()
             self._cv.notify_all()
         waiter.wake.wait()
 

@@ -157,6 +157,31 @@ def test_given_an_actor_waiting_on_an_event_when_another_sets_it_then_it_wakes_b
     assert woke == [(True, 5)]
 
 
+class _SetWhileLooking(threading.Event):
+    """Set, but the first look says not yet: set between ``wait``'s check and its block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set()
+        self._looks = 0
+
+    def is_set(self) -> bool:
+        self._looks += 1
+        return self._looks > 1
+
+
+def test_given_an_event_set_as_an_actor_starts_waiting_when_it_goes_on_then_time_still_moves(
+    clock: DiscreteClock,
+) -> None:
+    fired: list[float] = []
+    with clock.busy():
+        assert clock.wait(_SetWhileLooking(), 600)  # woken at once: no virtual time passed
+    clock.call_later(100, lambda: fired.append(_t(clock)))
+
+    _until(lambda: bool(fired))  # a busy count leaked by the race would stop the clock
+    assert fired == [100]
+
+
 def test_given_an_event_never_set_when_waited_on_then_the_virtual_timeout_passes(
     clock: DiscreteClock,
 ) -> None:
