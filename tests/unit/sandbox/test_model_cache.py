@@ -8,19 +8,16 @@ import botocore.loaders
 import botocore.session
 import pytest
 
+from tests.patch_state import patch_state
 from turnout_sandbox import model_cache
 
 
 @pytest.fixture
 def shared() -> Iterator[None]:
-    patch = model_cache.shared_load_file
-    was_applied = patch.is_applied()
-    patch.apply()
-    model_cache.clear()
-    yield
-    model_cache.clear()
-    if not was_applied:
-        patch.undo()
+    with patch_state(model_cache.shared_load_file, applied=True):
+        model_cache.clear()
+        yield
+        model_cache.clear()
 
 
 def test_given_the_cache_when_two_sessions_load_a_model_then_it_is_parsed_once(
@@ -34,13 +31,8 @@ def test_given_the_cache_when_two_sessions_load_a_model_then_it_is_parsed_once(
 
 @pytest.fixture
 def unshared() -> Iterator[None]:
-    """The cache undone for the test (a CLI test of this process may have applied it)."""
-    patch = model_cache.shared_load_file
-    was_applied = patch.is_applied()
-    patch.undo()
-    yield
-    if was_applied:
-        patch.apply()
+    with patch_state(model_cache.shared_load_file, applied=False):
+        yield
 
 
 def test_given_no_cache_when_two_sessions_load_a_model_then_each_parses_its_own(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.patch_state import patch_state
 from turnout_sandbox.emulators import cloudformation
 
 _TEMPLATE = {
@@ -21,12 +22,8 @@ _TEMPLATE = {
 
 @pytest.fixture
 def patched() -> Iterator[None]:
-    patch = cloudformation._STACK_PARSE
-    was_applied = patch.is_applied()
-    patch.apply()
-    yield
-    if not was_applied:
-        patch.undo()
+    with patch_state(cloudformation._STACK_PARSE, applied=True):
+        yield
 
 
 def _parse(text: str) -> dict[str, object]:
