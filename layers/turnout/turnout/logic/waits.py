@@ -8,7 +8,6 @@ from typing import Any
 from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent, UntrustedInvocation
-from turnout.gate import HoldMode, start
 from turnout.ledger import Phase
 from turnout.observability import logger
 
@@ -41,6 +40,8 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     ttl = int(now) + 3 * 24 * 3600
     fields = {"taskToken": token, "attemptId": attempt.get("attemptId", ""), "armedAt": now}
     if kind == "gate":
+        from turnout.gate import HoldMode  # lazy: the gate and its dataclasses, gate waits only
+
         fields |= {
             "holdMode": payload.get("holdMode", HoldMode.HOOK.value),
             "taskDefinitionArn": payload.get("taskDefinitionArn", ""),
@@ -98,6 +99,7 @@ def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None
 
 def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
+    from turnout.gate import HoldMode, start
     from turnout.logic.gate_tick import gate_budgets, hold_mode
     from turnout.models import LifecycleHookEvent, parse_event
 
