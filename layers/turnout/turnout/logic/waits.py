@@ -101,7 +101,8 @@ def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
     from turnout.gate import HoldMode, start
     from turnout.logic.gate_tick import gate_budgets, hold_mode
-    from turnout.models import LifecycleHookEvent, parse_event
+    from turnout.models import parse_event
+    from turnout.models.codedeploy import LifecycleHookEvent
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
     refused = _hook_refusal(deps, hook.deployment_id)
@@ -177,7 +178,8 @@ def _hook_refusal(deps: Deps, deployment_id: str) -> str | None:
 
 
 def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
-    from turnout.models import CodeDeployStateChangeEvent, parse_event  # lazy
+    from turnout.models import parse_event  # lazy
+    from turnout.models.codedeploy import CodeDeployStateChangeEvent
 
     parsed = parse_event(
         CodeDeployStateChangeEvent, event, "CodeDeploy Deployment State-change Notification"
