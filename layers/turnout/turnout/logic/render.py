@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from turnout.appspec import render_appspec
 from turnout.deps import Deps
 from turnout.errors import ConfigError, InvalidEvent, PolicyViolation
+from turnout.hold import hold_mode_of
 from turnout.ledger import Phase
-from turnout.logic.gate_tick import hold_mode_of
 from turnout.observability import logger
 from turnout.policy import ServiceView, check_policy, taskdef_refusals
 from turnout.queue import Slot
@@ -140,7 +140,7 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     refuse_manual_reroute(deps.codedeploy.ready_action_on_timeout(), cfg.deployment_group)
     termination_wait = deps.codedeploy.termination_wait_minutes()
     # A ConfigError must come before anything is registered.
-    mode = hold_mode_of(deps, termination_wait)
+    mode = hold_mode_of(deps.config, termination_wait)
     arn, revision = _register(deps, kwargs)
     appspec = render_appspec(
         appspec_text,

@@ -40,7 +40,7 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     ttl = int(now) + 3 * 24 * 3600
     fields = {"taskToken": token, "attemptId": attempt.get("attemptId", ""), "armedAt": now}
     if kind == "gate":
-        from turnout.gate import HoldMode  # lazy: the gate and its dataclasses, gate waits only
+        from turnout.hold import HoldMode  # lazy: gate waits only
 
         fields |= {
             "holdMode": payload.get("holdMode", HoldMode.HOOK.value),
@@ -99,7 +99,8 @@ def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None
 
 def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
-    from turnout.gate import HoldMode, start
+    from turnout.gate import start
+    from turnout.hold import HoldMode
     from turnout.logic.gate_tick import gate_budgets, hold_mode
     from turnout.models import parse_event
     from turnout.models.codedeploy import LifecycleHookEvent
