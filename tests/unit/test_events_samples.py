@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from turnout import models
-from turnout.models import EventBridgeEnvelope
+from turnout.models import EventBridgeEnvelope, codebuild, codecommit, codedeploy, ecr
 from turnout.shapes import Shape
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -17,24 +17,24 @@ ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
 
 SAMPLES: dict[str, type[Shape]] = {
-    "codecommit-push.json": models.CodeCommitStateChangeEvent,
-    "codecommit-push-other-branch.json": models.CodeCommitStateChangeEvent,
-    "codecommit-tag-created.json": models.CodeCommitStateChangeEvent,
-    "ecr-push.json": models.EcrImageActionEvent,
-    "ecr-push-commit-tag.json": models.EcrImageActionEvent,
-    "ecr-push-failure.json": models.EcrImageActionEvent,
-    "ecr-delete.json": models.EcrImageActionEvent,
-    "ecr-push-replayed.json": models.EcrImageActionEvent,
-    "codebuild-succeeded.json": models.CodeBuildStateChangeEvent,
-    "codebuild-failed.json": models.CodeBuildStateChangeEvent,
-    "codedeploy-start.json": models.CodeDeployStateChangeEvent,
-    "codedeploy-success.json": models.CodeDeployStateChangeEvent,
-    "codedeploy-failure.json": models.CodeDeployStateChangeEvent,
-    "codedeploy-stop.json": models.CodeDeployStateChangeEvent,
-    "lifecycle-hook.json": models.LifecycleHookEvent,
+    "codecommit-push.json": codecommit.CodeCommitStateChangeEvent,
+    "codecommit-push-other-branch.json": codecommit.CodeCommitStateChangeEvent,
+    "codecommit-tag-created.json": codecommit.CodeCommitStateChangeEvent,
+    "ecr-push.json": ecr.EcrImageActionEvent,
+    "ecr-push-commit-tag.json": ecr.EcrImageActionEvent,
+    "ecr-push-failure.json": ecr.EcrImageActionEvent,
+    "ecr-delete.json": ecr.EcrImageActionEvent,
+    "ecr-push-replayed.json": ecr.EcrImageActionEvent,
+    "codebuild-succeeded.json": codebuild.CodeBuildStateChangeEvent,
+    "codebuild-failed.json": codebuild.CodeBuildStateChangeEvent,
+    "codedeploy-start.json": codedeploy.CodeDeployStateChangeEvent,
+    "codedeploy-success.json": codedeploy.CodeDeployStateChangeEvent,
+    "codedeploy-failure.json": codedeploy.CodeDeployStateChangeEvent,
+    "codedeploy-stop.json": codedeploy.CodeDeployStateChangeEvent,
+    "lifecycle-hook.json": codedeploy.LifecycleHookEvent,
     "scheduled-tick.json": models.ScheduledEvent,
-    "manual-build-commit.json": models.ManualBuildInput,
-    "manual-build-branch.json": models.ManualBuildInput,
+    "manual-build-commit.json": codecommit.ManualBuildInput,
+    "manual-build-branch.json": codecommit.ManualBuildInput,
 }
 
 

@@ -11,17 +11,15 @@ from typing import Any
 import pytest
 
 from turnout.errors import InvalidEvent
-from turnout.models import (
-    CodeBuildStateChangeEvent,
+from turnout.models import ScheduledEvent, parse_event
+from turnout.models.codebuild import CodeBuildStateChangeEvent
+from turnout.models.codecommit import (
     CodeCommitStateChangeEvent,
-    CodeDeployStateChangeEvent,
-    EcrImageActionEvent,
-    LifecycleHookEvent,
     ManualBuildInput,
-    ScheduledEvent,
-    parse_event,
     validate_branch_name,
 )
+from turnout.models.codedeploy import CodeDeployStateChangeEvent, LifecycleHookEvent
+from turnout.models.ecr import EcrImageActionEvent
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 COMMIT = "705f74ba5bd5309ca9e6a3de50df9ea722fb280c"

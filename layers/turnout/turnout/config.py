@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from turnout.errors import ConfigError
-from turnout.policy import PolicySettings
+from turnout.policy_settings import PolicySettings
 
 #: CloudWatch alarm names are 1-255 characters (botocore cloudwatch, DescribeAlarms).
 MAX_ALARM_NAME_LENGTH = 255

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout.clock import iso
-from turnout.queue import Slot
+
+if TYPE_CHECKING:
+    from turnout.queue import Slot
 
 __all__ = [
     "OUTCOMES",

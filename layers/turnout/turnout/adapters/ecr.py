@@ -15,22 +15,23 @@ if TYPE_CHECKING:
 
 #: Each partition's region pattern and DNS suffix, as botocore/data/partitions.json
 #: ("regionRegex", "outputs.dnsSuffix") lists them; CloudFormation's ``AWS::URLSuffix`` is
-#: the same suffix (amazonaws.com.cn in the China regions: aws-fidelity row 17).
-_PARTITIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"^cn\-\w+\-\d+$"), "aws-cn", "amazonaws.com.cn"),
-    (re.compile(r"^eusc\-(de)\-\w+\-\d+$"), "aws-eusc", "amazonaws.eu"),
-    (re.compile(r"^us\-iso\-\w+\-\d+$"), "aws-iso", "c2s.ic.gov"),
-    (re.compile(r"^us\-isob\-\w+\-\d+$"), "aws-iso-b", "sc2s.sgov.gov"),
-    (re.compile(r"^eu\-isoe\-\w+\-\d+$"), "aws-iso-e", "cloud.adc-e.uk"),
-    (re.compile(r"^us\-isof\-\w+\-\d+$"), "aws-iso-f", "csp.hci.ic.gov"),
-    (re.compile(r"^us\-gov\-\w+\-\d+$"), "aws-us-gov", "amazonaws.com"),
+#: the same suffix (amazonaws.com.cn in the China regions: aws-fidelity row 17). Kept as
+#: text: ``re`` compiles (and caches) a pattern when first matched, not at every INIT.
+_PARTITIONS: tuple[tuple[str, str, str], ...] = (
+    (r"^cn\-\w+\-\d+$", "aws-cn", "amazonaws.com.cn"),
+    (r"^eusc\-(de)\-\w+\-\d+$", "aws-eusc", "amazonaws.eu"),
+    (r"^us\-iso\-\w+\-\d+$", "aws-iso", "c2s.ic.gov"),
+    (r"^us\-isob\-\w+\-\d+$", "aws-iso-b", "sc2s.sgov.gov"),
+    (r"^eu\-isoe\-\w+\-\d+$", "aws-iso-e", "cloud.adc-e.uk"),
+    (r"^us\-isof\-\w+\-\d+$", "aws-iso-f", "csp.hci.ic.gov"),
+    (r"^us\-gov\-\w+\-\d+$", "aws-us-gov", "amazonaws.com"),
 )
 
 
 def partition_of(region: str) -> tuple[str, str]:
     """The partition of ``region`` and its DNS suffix (``aws``/``amazonaws.com`` else)."""
     for pattern, partition, suffix in _PARTITIONS:
-        if pattern.match(region):
+        if re.match(pattern, region):
             return partition, suffix
     return "aws", "amazonaws.com"
 

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from turnout.adapters.aws import client as make_client
 from turnout.adapters.aws import error_code, guarded
 from turnout.errors import TransientError
-from turnout.queue import ServiceState
 from turnout.reconcile import CLAIM_ATTEMPT, CLAIM_BUILD, CLAIM_STARTED, CLAIM_TRIGGER
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from turnout.queue import ServiceState
 
 T = TypeVar("T")
 
@@ -167,6 +168,8 @@ class Store:
 
     # -- queue state (optimistic concurrency) ------------------------------------
     def load_state(self, service: str) -> ServiceState:
+        from turnout.queue import ServiceState  # lazy: the queue state is read by few functions
+
         item = self.get(f"SERVICE#{service}", "STATE")
         if not item:
             return ServiceState()

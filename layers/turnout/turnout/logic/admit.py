@@ -10,7 +10,6 @@ from turnout.adapters.ecs import Serving
 from turnout.adapters.sfn import ENDED
 from turnout.deps import Deps
 from turnout.ledger import Phase, Result, deploy_row
-from turnout.logic.finish import release_and_start_next
 from turnout.observability import logger
 from turnout.queue import Admission, Decision, ServiceState, Slot, admit
 from turnout.reconcile import claim_holder
@@ -154,6 +153,9 @@ def release_ended_slot(deps: Deps, candidate: Slot) -> bool:
     status = deps.sfn.status(stale.execution_arn)
     if status not in ENDED:
         return False
+    # lazy: Finish's module (its shapes, resolve_image's) only for a slot Finish never released
+    from turnout.logic.finish import release_and_start_next
+
     released = release_and_start_next(deps, stale.attempt_id, succeeded=False)
     if not released.released:  # someone else released it first
         return False

@@ -12,7 +12,6 @@ from turnout.adapters.sfn import execution_arn as execution_arn_of
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent
 from turnout.ledger import OUTCOMES, Kind, Phase, Result, build_row, deploy_row
-from turnout.logic.resolve_image import built_digest
 from turnout.observability import logger
 from turnout.queue import Release, ServiceState, Slot, release
 
@@ -206,6 +205,8 @@ def _finish_build(
     if state.commit_id and state.build_id:
         recorded: dict[str, Any] = {"buildId": state.build_id, "buildResult": outcome}
         if outcome == Result.SUCCEEDED:
+            from turnout.logic.resolve_image import built_digest  # lazy: a built commit only
+
             # The digest this build pushed under the commit-id tag (whole or shortened): the
             # only one a push of this commit may deploy (image provenance, security-review
             # row 3; short tags: issue 8 item 5).

@@ -19,7 +19,7 @@ from turnout.gate import (
     Verdict,
     evaluate,
 )
-from turnout.gate import hold_mode as decide_hold_mode
+from turnout.hold import hold_mode_of
 from turnout.observability import logger
 
 
@@ -47,18 +47,7 @@ def gate_budgets(deps: Deps) -> dict[str, int]:
 def hold_mode(deps: Deps) -> HoldMode:
     """The gate policy's hold mode for this stack's gate and deployment group (a ConfigError
     when neither the hook nor the group's termination wait can hold the gate)."""
-    return hold_mode_of(deps, deps.codedeploy.termination_wait_minutes())
-
-
-def hold_mode_of(deps: Deps, termination_wait_minutes: int | None) -> HoldMode:
-    """:func:`hold_mode` for a termination wait already read from the deployment group."""
-    cfg = deps.config
-    return decide_hold_mode(
-        cfg.gate_timeout_minutes + cfg.gate_bake_minutes,
-        termination_wait_minutes,
-        cfg.deployment_group,
-        check_interval_minutes=cfg.gate_check_interval_minutes,
-    )
+    return hold_mode_of(deps.config, deps.codedeploy.termination_wait_minutes())
 
 
 def observe(deps: Deps, config: GateConfig, task_definition_arn: str) -> Observation:

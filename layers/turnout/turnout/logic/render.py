@@ -4,27 +4,21 @@ register the task definition and build the AppSpec (with the gate hook)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from turnout.appspec import render_appspec
 from turnout.deps import Deps
-from turnout.ecs_engine import (
-    Pauses,
-    check_service,
-    deployment_configuration,
-    gates_every_step,
-    hook_timeout_minutes,
-    step_bake_minutes,
-)
 from turnout.errors import ConfigError, InvalidEvent, PolicyViolation
+from turnout.hold import hold_mode_of
 from turnout.ledger import Phase
-from turnout.logic.gate_tick import hold_mode_of
-from turnout.logic.registration import registration_refusal
 from turnout.observability import logger
 from turnout.policy import ServiceView, check_policy, taskdef_refusals
 from turnout.queue import Slot
 from turnout.render import RenderedTaskDefinition, parse_extra_images, render_task_definition
 from turnout.textfiles import clipped
+
+if TYPE_CHECKING:
+    from turnout.ecs_engine import Pauses
 
 #: Time allowed from CreateDeployment until production traffic reaches the new task set.
 TRAFFIC_SHIFT_ALLOWANCE_SECONDS = 3600
@@ -99,6 +93,8 @@ def _register(deps: Deps, kwargs: dict[str, Any]) -> tuple[str, int]:
     try:
         return deps.ecs.register(kwargs)
     except Exception as exc:
+        from turnout.logic.registration import registration_refusal  # lazy: refusals only
+
         refused = registration_refusal(exc, deps.config.taskdef_path)
         if refused is None:
             raise
@@ -112,6 +108,8 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     # not an environment variable: Render's environment is at its 4 KB bound (row 20).
     engine = state.get("engine", "codedeploy")
     if engine == "ecs":
+        from turnout.ecs_engine import Pauses  # lazy: DeploymentEngine=ecs only
+
         return _render_for_ecs(deps, slot, Pauses.from_payload(state.get("pauses")))
     if engine != "codedeploy":
         raise InvalidEvent(f"deploy state: engine {engine!r} is not codedeploy or ecs")
@@ -142,7 +140,7 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     refuse_manual_reroute(deps.codedeploy.ready_action_on_timeout(), cfg.deployment_group)
     termination_wait = deps.codedeploy.termination_wait_minutes()
     # A ConfigError must come before anything is registered.
-    mode = hold_mode_of(deps, termination_wait)
+    mode = hold_mode_of(deps.config, termination_wait)
     arn, revision = _register(deps, kwargs)
     appspec = render_appspec(
         appspec_text,
@@ -179,6 +177,14 @@ def _render_for_ecs(deps: Deps, slot: Slot, pauses: Pauses) -> dict[str, Any]:
     """DeploymentEngine=ecs: no AppSpec; the service must be ECS built-in blue/green (checked,
     with the repository policy, before anything is registered); the deployment configuration
     UpdateService will send carries turnout's PAUSE hook (:mod:`turnout.ecs_engine`)."""
+    from turnout.ecs_engine import (
+        check_service,
+        deployment_configuration,
+        gates_every_step,
+        hook_timeout_minutes,
+        step_bake_minutes,
+    )
+
     cfg = deps.config
     if cfg.gate_target_health:
         # The gate reads the new task set's target group (task sets: CodeDeploy only); under

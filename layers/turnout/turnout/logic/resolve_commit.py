@@ -46,11 +46,8 @@ def _repeated_delivery(deps: Deps, event_id: str, execution_arn: str) -> dict[st
 
 
 def resolve_commit(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
-    from turnout.models import (
-        CodeCommitStateChangeEvent,
-        ManualBuildInput,
-        parse_event,
-    )
+    from turnout.models import parse_event
+    from turnout.models.codecommit import CodeCommitStateChangeEvent, ManualBuildInput
 
     cfg = deps.config
     raw = payload.get("input")

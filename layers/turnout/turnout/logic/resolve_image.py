@@ -45,11 +45,8 @@ def resolve_image(payload: Mapping[str, Any], deps: Deps, account: str = "") -> 
     if "reconcile" in raw:
         slot = _reconciled(raw["reconcile"], str(payload.get("executionArn", "")), deps, account)
         return {"ignored": False, "handoff": False, "attempt": slot.to_item()}
-    from turnout.models import (
-        EcrImageActionEvent,
-        check_origin,
-        parse_event,
-    )
+    from turnout.models import check_origin, parse_event
+    from turnout.models.ecr import EcrImageActionEvent
 
     event = parse_event(EcrImageActionEvent, raw, "ECR Image Action")
     check_origin(event, account, cfg.region, "ECR Image Action")

@@ -8,7 +8,6 @@ from typing import Any
 from turnout import clock
 from turnout.deps import Deps
 from turnout.errors import InvalidEvent, UntrustedInvocation
-from turnout.gate import HoldMode, start
 from turnout.ledger import Phase
 from turnout.observability import logger
 
@@ -41,6 +40,8 @@ def arm(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     ttl = int(now) + 3 * 24 * 3600
     fields = {"taskToken": token, "attemptId": attempt.get("attemptId", ""), "armedAt": now}
     if kind == "gate":
+        from turnout.hold import HoldMode  # lazy: gate waits only
+
         fields |= {
             "holdMode": payload.get("holdMode", HoldMode.HOOK.value),
             "taskDefinitionArn": payload.get("taskDefinitionArn", ""),
@@ -98,8 +99,11 @@ def release_hook(deps: Deps, deployment_id: str, hook_execution_id: str) -> None
 
 def start_gate(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     """The AfterAllowTraffic hook: production traffic is on the new task set."""
+    from turnout.gate import start
+    from turnout.hold import HoldMode
     from turnout.logic.gate_tick import gate_budgets, hold_mode
-    from turnout.models import LifecycleHookEvent, parse_event
+    from turnout.models import parse_event
+    from turnout.models.codedeploy import LifecycleHookEvent
 
     hook = parse_event(LifecycleHookEvent, payload, "CodeDeploy lifecycle hook")
     refused = _hook_refusal(deps, hook.deployment_id)
@@ -175,7 +179,8 @@ def _hook_refusal(deps: Deps, deployment_id: str) -> str | None:
 
 
 def on_deployment_event(event: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
-    from turnout.models import CodeDeployStateChangeEvent, parse_event  # lazy
+    from turnout.models import parse_event  # lazy
+    from turnout.models.codedeploy import CodeDeployStateChangeEvent
 
     parsed = parse_event(
         CodeDeployStateChangeEvent, event, "CodeDeploy Deployment State-change Notification"
