@@ -352,6 +352,13 @@ def _awaiting_approval(run: Run, commit: str) -> bool:
     return bool(gate and gate.get("awaitingApproval") and gate.get("taskToken"))
 
 
+def _approval_requested_at(run: Run, commit: str) -> float:
+    """When the commit's deployment asked for its approval (the gate item's virtual time)."""
+    arn = str((_row(run, commit) or {}).get("serviceDeploymentArn") or "")
+    gate = run.store().gate(arn) if arn else None
+    return float((gate or {}).get("approvalRequestedAt") or run.sandbox.runtime.clock.now())
+
+
 def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:
     from turnout.adapters.sfn import StepFunctions
     from turnout.logic.gate_tick import approve
@@ -410,7 +417,9 @@ def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:
 def _approval_expires(run: Run, checks: Checks) -> dict[str, Any] | None:
     commit = run.demo.push("A change nobody approves (ECS blue/green)")
     run.wait("the approval pause", lambda: _awaiting_approval(run, commit), timeout=120)
-    asked = run.sandbox.runtime.clock.now()
+    # when the stack asked (the driver, busy again, holds time still): the driver may have
+    # noticed the pause after virtual time had already moved while it slept
+    asked = _approval_requested_at(run, commit)
     run.wait("the deployment to end", lambda: run.deploys_done(1), timeout=180)
     row = _row(run, commit)
     checks.append(

@@ -4,13 +4,46 @@ target's lifecycle events, hook answers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from turnout.adapters.aws import ServiceAdapter, error_code
 from turnout.errors import ConfigError, DeploymentFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_codedeploy import CodeDeployClient
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    """What a deployment group's DeploymentGroupInfo says about a blue/green deployment (API
+    Reference, GetDeploymentGroup)."""
+
+    #: terminateBlueInstancesOnDeploymentSuccess: its wait, or None when KEEP_ALIVE.
+    termination_wait_minutes: int | None
+    #: deploymentReadyOption.actionOnTimeout (CONTINUE_DEPLOYMENT when unset).
+    ready_action_on_timeout: str
+    #: autoRollbackConfiguration enabled with DEPLOYMENT_FAILURE among its events.
+    rolls_back_on_failure: bool
+
+    @classmethod
+    def of(cls, info: dict[str, Any]) -> GroupSettings:
+        blue_green = info.get("blueGreenDeploymentConfiguration", {})
+        terminate = blue_green.get("terminateBlueInstancesOnDeploymentSuccess", {})
+        keeps = terminate.get("action", "TERMINATE") != "TERMINATE"
+        rollback = info.get("autoRollbackConfiguration", {})
+        return cls(
+            termination_wait_minutes=None
+            if keeps
+            else int(terminate.get("terminationWaitTimeInMinutes", 0)),
+            ready_action_on_timeout=str(
+                blue_green.get("deploymentReadyOption", {}).get(
+                    "actionOnTimeout", "CONTINUE_DEPLOYMENT"
+                )
+            ),
+            rolls_back_on_failure=bool(rollback.get("enabled"))
+            and "DEPLOYMENT_FAILURE" in rollback.get("events", []),
+        )
+
 
 _UNKNOWN_DEPLOYMENT = ("DeploymentDoesNotExistException", "InvalidDeploymentIdException")
 #: PutLifecycleEventHookExecutionStatus on a hook already answered (or timed out): API
@@ -90,36 +123,25 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
                     return str(lifecycle.get("status", ""))
         return None
 
-    def termination_wait_minutes(self) -> int | None:
-        """The group's blue/green termination wait, or None when the original is kept."""
+    def group_settings(self) -> GroupSettings:
+        """The group's settings a deployment depends on, from one GetDeploymentGroup."""
         application, group = self._names()
         info = self.api.get_deployment_group(
             applicationName=application, deploymentGroupName=group
         )["deploymentGroupInfo"]
-        terminate = info.get("blueGreenDeploymentConfiguration", {}).get(
-            "terminateBlueInstancesOnDeploymentSuccess", {}
-        )
-        if terminate.get("action", "TERMINATE") != "TERMINATE":
-            return None
-        return int(terminate.get("terminationWaitTimeInMinutes", 0))
+        return GroupSettings.of(dict(info))
+
+    def termination_wait_minutes(self) -> int | None:
+        """The group's blue/green termination wait, or None when the original is kept."""
+        return self.group_settings().termination_wait_minutes
 
     def ready_action_on_timeout(self) -> str:
         """The group's ``deploymentReadyOption.actionOnTimeout`` (CONTINUE_DEPLOYMENT if unset)."""
-        application, group = self._names()
-        info = self.api.get_deployment_group(
-            applicationName=application, deploymentGroupName=group
-        )["deploymentGroupInfo"]
-        ready = info.get("blueGreenDeploymentConfiguration", {}).get("deploymentReadyOption", {})
-        return str(ready.get("actionOnTimeout", "CONTINUE_DEPLOYMENT"))
+        return self.group_settings().ready_action_on_timeout
 
     def rolls_back_on_failure(self) -> bool:
         """Whether the group's autoRollbackConfiguration rolls a failed deployment back."""
-        application, group = self._names()
-        info = self.api.get_deployment_group(
-            applicationName=application, deploymentGroupName=group
-        )["deploymentGroupInfo"]
-        config = info.get("autoRollbackConfiguration", {})
-        return bool(config.get("enabled")) and "DEPLOYMENT_FAILURE" in config.get("events", [])
+        return self.group_settings().rolls_back_on_failure
 
     def answer_hook(self, deployment_id: str, hook_execution_id: str, succeeded: bool) -> bool:
         """Answer the hook; False when it was already answered (a duplicate delivery)."""

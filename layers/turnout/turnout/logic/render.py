@@ -137,8 +137,9 @@ def render_and_register(state: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
         appspec_path=cfg.appspec_path,
         gate_function=cfg.gate_hook_function,
     )
-    refuse_manual_reroute(deps.codedeploy.ready_action_on_timeout(), cfg.deployment_group)
-    termination_wait = deps.codedeploy.termination_wait_minutes()
+    group = deps.codedeploy.group_settings()  # one GetDeploymentGroup for both checks
+    refuse_manual_reroute(group.ready_action_on_timeout, cfg.deployment_group)
+    termination_wait = group.termination_wait_minutes
     # A ConfigError must come before anything is registered.
     mode = hold_mode_of(deps.config, termination_wait)
     arn, revision = _register(deps, kwargs)
