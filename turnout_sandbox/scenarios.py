@@ -233,16 +233,19 @@ class Run:
         """Wait idle (the sandbox's time may move) until ``predicate``, ``timeout`` wall s."""
         deadline = time.monotonic() + timeout
         clock = self.sandbox.runtime.clock
-        # Short sleeps on the discrete clock: while the driver sleeps it is idle, and virtual
-        # time may jump through every timer then due; a scenario that acts at a moment (an
-        # approval before its timeout) must look again soon. Longer sleeps (0.1 s after a
-        # few looks) let an ECS approval expire before the driver saw it asked for.
+        # While the driver sleeps it is idle, and virtual time may pass through every timer
+        # then due, so a scenario acting at a moment counts from the stack's own record of
+        # it (an approval's approvalRequestedAt), not from when it noticed; each look is a
+        # few AWS calls competing with the sandbox for the CPU. On the discrete clock: every
+        # 20 ms at first, then every 0.1 s at most.
         interval = 0.02 if clock.kind == "discrete" else 0.1
         while time.monotonic() < deadline:
             if predicate():
                 return
             with clock.idle():
                 time.sleep(interval)
+            if clock.kind == "discrete":
+                interval = min(interval * 1.5, 0.1)
         raise ScenarioError(f"timed out after {timeout:.0f}s waiting for {what}")
 
     def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None:

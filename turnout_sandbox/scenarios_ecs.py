@@ -365,7 +365,9 @@ def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:
 
     commit = run.demo.push("A change that waits for an approval (ECS blue/green)")
     run.wait("the approval pause", lambda: _awaiting_approval(run, commit), timeout=120)
-    run.pause(UNAPPROVED_SECONDS)
+    # counted from when the stack asked, however late the driver noticed
+    asked = _approval_requested_at(run, commit)
+    run.pause(max(0.0, asked + UNAPPROVED_SECONDS - run.sandbox.runtime.clock.now()))
     row = _row(run, commit)
     held = _deployment(run, row)
     checks.append(
