@@ -408,6 +408,25 @@ def test_given_a_passed_gate_when_answered_then_the_pause_hook_is_continued(
     ]
 
 
+def test_given_a_hook_just_answered_when_ecs_still_says_it_waits_then_the_next_arm_leaves_it(
+    world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
+) -> None:
+    # ContinueServiceDeployment is asynchronous: DescribeServiceDeployments can still show
+    # the answered hook awaiting action when the next step's gate wait is armed
+    ecs.put()
+    world.call(
+        "ecs_deployment", {"action": "answer", "decision": "CONTINUE", "deploymentId": ARN}, deps
+    )
+    assert world.item(f"DEPLOYMENT#{ARN}", f"ANSWERED#{HOOK}") is not None
+
+    _arm(world, deps, "gate", token="token-2")
+
+    gate = world.item("GATES", ARN)
+    assert gate is not None
+    assert not gate.get("gateStartedAt")  # not judged again: the next pause starts at its hook
+    assert not gate.get("hookId")
+
+
 def test_given_a_failed_gate_before_the_hook_when_rolled_back_then_the_deployment_is_stopped(
     world: World, deps: Deps, ecs: FakeEcsBlueGreenClient
 ) -> None:

@@ -111,6 +111,12 @@ def _take_pause(
     hook_id = found.awaiting_pause_hook()
     if hook_id is None:
         return False
+    if deps.store.get(f"DEPLOYMENT#{found.arn}", f"ANSWERED#{hook_id}") is not None:
+        # ContinueServiceDeployment is asynchronous: right after turnout answered this hook,
+        # DescribeServiceDeployments may still say it awaits action. Taking it again would
+        # judge it a second time and answer the next step's pause before ECS reached it.
+        logger.info(f"{phase.value}: hook answered already", extra={"hook": hook_id})
+        return False
     now = clock.now()
     item = deps.store.update_if(
         "GATES",
@@ -264,6 +270,12 @@ def answer(payload: Mapping[str, Any], deps: Deps) -> dict[str, Any]:
     hook_id = found.awaiting_pause_hook()
     if hook_id is not None:
         deps.ecs.continue_deployment(arn, hook_id, action)
+        now = clock.now()
+        deps.store.update(  # a hook is answered once (see _take_pause)
+            f"DEPLOYMENT#{arn}",
+            f"ANSWERED#{hook_id}",
+            {"action": action, "answeredAt": now, "expiresAt": int(now) + _TTL},
+        )
         answered = action
     elif action == "ROLLBACK":
         deps.ecs.stop_deployment(arn)
