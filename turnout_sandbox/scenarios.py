@@ -244,8 +244,7 @@ class Run:
                 return
             with clock.idle():
                 time.sleep(interval)
-            if clock.kind == "discrete":
-                interval = min(interval * 1.5, 0.1)
+            interval = min(interval * 1.5, 0.1)
         raise ScenarioError(f"timed out after {timeout:.0f}s waiting for {what}")
 
     def pause(self, virtual_seconds: float, at_least: float = 0.0) -> None:

@@ -90,8 +90,13 @@ ECS_FAULTS: dict[str, Callable[[], str]] = {
 }
 
 
+def _deployment_arn(row: dict[str, Any] | None) -> str:
+    """The service deployment ARN a ledger row names ("" before it names one)."""
+    return str((row or {}).get("serviceDeploymentArn") or "")
+
+
 def _deployment(run: Run, row: dict[str, Any] | None) -> dict[str, Any]:
-    arn = str((row or {}).get("serviceDeploymentArn") or "")
+    arn = _deployment_arn(row)
     if not arn:
         return {}
     ecs = run.sandbox.client("ecs")
@@ -307,7 +312,7 @@ def _weights(row: dict[str, Any] | None, listener: str = "production") -> list[f
     record: a step between two looks is not missed)."""
     from turnout_sandbox.emulators.ecs_bluegreen import traffic_history
 
-    arn = str((row or {}).get("serviceDeploymentArn") or "")
+    arn = _deployment_arn(row)
     if not arn:
         return []
     return [c["greenWeight"] for c in traffic_history(arn) if c["listener"] == listener]
@@ -345,18 +350,22 @@ def _canary(run: Run, checks: Checks) -> dict[str, Any] | None:
     )
 
 
+def _gate_of(run: Run, commit: str) -> dict[str, Any]:
+    """The gate item of the commit's deployment ({} while there is none)."""
+    arn = _deployment_arn(_row(run, commit))
+    return (run.store().gate(arn) if arn else None) or {}
+
+
 def _awaiting_approval(run: Run, commit: str) -> bool:
     """The gate item of the commit's deployment asks for an approval, its wait armed."""
-    arn = str((_row(run, commit) or {}).get("serviceDeploymentArn") or "")
-    gate = run.store().gate(arn) if arn else None
-    return bool(gate and gate.get("awaitingApproval") and gate.get("taskToken"))
+    gate = _gate_of(run, commit)
+    return bool(gate.get("awaitingApproval") and gate.get("taskToken"))
 
 
 def _approval_requested_at(run: Run, commit: str) -> float:
     """When the commit's deployment asked for its approval (the gate item's virtual time)."""
-    arn = str((_row(run, commit) or {}).get("serviceDeploymentArn") or "")
-    gate = run.store().gate(arn) if arn else None
-    return float((gate or {}).get("approvalRequestedAt") or run.sandbox.runtime.clock.now())
+    asked = _gate_of(run, commit).get("approvalRequestedAt")
+    return float(asked or run.sandbox.runtime.clock.now())
 
 
 def _approve(run: Run, checks: Checks) -> dict[str, Any] | None:

@@ -357,8 +357,8 @@ def _json_template(text: Any) -> dict[str, Any] | None:
 def _stack_parse_template(template: str) -> dict[str, Any]:
     """A template body as CloudFormation reads it: JSON or YAML (CloudFormation User Guide,
     "Template formats"). moto feeds every body to PyYAML's pure-Python full ``Loader``, JSON
-    too; a JSON body is JSON, so it is parsed as such (the same dict, ten times faster); a
-    YAML body still goes to moto's parser with its short-form tags."""
+    too; a JSON body is JSON, so it is parsed as such (the same dict; moto's parse was 3 % of
+    `turnout demo`'s samples); a YAML body still goes to moto's parser with its tags."""
     parsed = _json_template(template)
     return parsed if parsed is not None else _STACK_PARSE.original(template)
 

@@ -3,6 +3,7 @@ target's lifecycle events, hook answers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ class GroupSettings:
     rolls_back_on_failure: bool
 
     @classmethod
-    def of(cls, info: dict[str, Any]) -> GroupSettings:
+    def of(cls, info: Mapping[str, Any]) -> GroupSettings:
         blue_green = info.get("blueGreenDeploymentConfiguration", {})
         terminate = blue_green.get("terminateBlueInstancesOnDeploymentSuccess", {})
         keeps = terminate.get("action", "TERMINATE") != "TERMINATE"
@@ -129,15 +130,11 @@ class CodeDeploy(ServiceAdapter["CodeDeployClient"]):
         info = self.api.get_deployment_group(
             applicationName=application, deploymentGroupName=group
         )["deploymentGroupInfo"]
-        return GroupSettings.of(dict(info))
+        return GroupSettings.of(info)
 
     def termination_wait_minutes(self) -> int | None:
         """The group's blue/green termination wait, or None when the original is kept."""
         return self.group_settings().termination_wait_minutes
-
-    def ready_action_on_timeout(self) -> str:
-        """The group's ``deploymentReadyOption.actionOnTimeout`` (CONTINUE_DEPLOYMENT if unset)."""
-        return self.group_settings().ready_action_on_timeout
 
     def rolls_back_on_failure(self) -> bool:
         """Whether the group's autoRollbackConfiguration rolls a failed deployment back."""
