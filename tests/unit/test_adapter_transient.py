@@ -97,3 +97,39 @@ def test_given_a_guarded_client_when_guarded_again_then_it_wraps_once_and_keeps_
     assert guarded(once) is once
     assert once.meta == "meta"
     assert once.call() == "ok"
+
+
+def test_given_the_collector_on_when_a_client_is_built_then_it_is_off_meanwhile_and_on_after() -> None:
+    import gc
+
+    from turnout.adapters.aws import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        inside = gc.isenabled()
+    assert inside is False
+    assert gc.isenabled()
+
+
+def test_given_the_collector_paused_elsewhere_when_a_client_is_built_then_it_stays_off() -> None:
+    import gc
+
+    from turnout.adapters.aws import _collector_paused
+
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()  # the thread that paused it first turns it back on
+    finally:
+        gc.enable()
+
+
+def test_given_a_failure_inside_when_a_client_is_built_then_the_collector_is_on_again() -> None:
+    import gc
+
+    from turnout.adapters.aws import _collector_paused
+
+    with pytest.raises(RuntimeError), _collector_paused():
+        raise RuntimeError("client creation failed")
+    assert gc.isenabled()

@@ -7,7 +7,10 @@ Lambda layer does not ship them, and nothing here may add to a cold start (bench
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, overload
 
 from turnout.errors import TransientError
@@ -55,9 +58,6 @@ def client(service: str) -> Any:
 def _cached(service: str) -> Any:
     import os
 
-    import boto3
-    from botocore.config import Config
-
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     # The credentials are part of the key: in Lambda they never change within a process,
@@ -66,16 +66,43 @@ def _cached(service: str) -> Any:
     key = (service, region, endpoint, os.environ.get("AWS_ACCESS_KEY_ID"))
     found = _CLIENTS.get(key)
     if found is None:
-        found = boto3.client(
-            service,  # type: ignore[call-overload]
-            region_name=region,
-            config=Config(
-                retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30
-            ),
-            **_environment_credentials(),
-        )
+        with _collector_paused():
+            import boto3
+            from botocore.config import Config
+
+            found = boto3.client(
+                service,  # type: ignore[call-overload]
+                region_name=region,
+                config=Config(
+                    retries={"mode": "standard", "max_attempts": 5},
+                    connect_timeout=5,
+                    read_timeout=30,
+                ),
+                **_environment_credentials(),
+            )
         _CLIENTS[key] = found
     return found
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while boto3 is imported and a client built.
+
+    Both allocate hundreds of thousands of long-lived objects (botocore's modules, the
+    service's model, its endpoint rules, the client class) and hardly any cyclic garbage,
+    so every collection they trigger walks what was just made and frees nothing: on a cold
+    start that is a quarter of ``import boto3`` and a third of a second client's creation
+    (bench/cold_init.py). Reference counting still frees everything acyclic meanwhile. The
+    collector's state is restored, not forced on: if another thread (the sandbox runs
+    functions in threads) paused it first, that thread turns it back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _environment_credentials() -> dict[str, str]:
