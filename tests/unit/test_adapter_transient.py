@@ -99,7 +99,9 @@ def test_given_a_guarded_client_when_guarded_again_then_it_wraps_once_and_keeps_
     assert once.call() == "ok"
 
 
-def test_given_the_collector_on_when_a_client_is_built_then_it_is_off_meanwhile_and_on_after() -> None:
+def test_given_the_collector_on_when_a_client_is_built_then_it_is_off_meanwhile_and_on_after() -> (
+    None
+):
     import gc
 
     from turnout.adapters.aws import _collector_paused
