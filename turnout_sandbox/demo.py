@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Literal
 
+from moto.ecs.models import ecs_backends
+from moto.elbv2.models import elbv2_backends
+
 from turnout_sandbox.clients import cached_client
 from turnout_sandbox.runtime import get_runtime
 
@@ -521,19 +524,12 @@ class DemoService:
         action: Any = elb.describe_listeners(ListenerArns=[self.arns["prodListener"]])["Listeners"][
             0
         ]["DefaultActions"][0]
-        groups: Any = action.get("ForwardConfig", {}).get("TargetGroups") or [
-            {"TargetGroupArn": action.get("TargetGroupArn"), "Weight": 1}
-        ]
-        target_group = max(groups, key=lambda g: g.get("Weight", 1))["TargetGroupArn"]
+        target_group = _heaviest_target_group(action)
         service = ecs.describe_services(cluster=self.n.cluster, services=[self.n.service])[
             "services"
         ][0]
         task_sets = service.get("taskSets", [])
-        serving = [
-            ts
-            for ts in task_sets
-            if any(lb.get("targetGroupArn") == target_group for lb in ts.get("loadBalancers", []))
-        ]
+        serving = [ts for ts in task_sets if _routes_to(ts.get("loadBalancers", []), target_group)]
         td = serving[0]["taskDefinition"] if serving else None
         return {
             "targetGroup": "green" if target_group == self.arns["green"] else "blue",
@@ -544,6 +540,30 @@ class DemoService:
                 for ts in task_sets
             ],
         }
+
+    def routed_commit(self) -> str | None:
+        """The commit a request to the production listener reaches, as the load balancer's
+        data plane sees it: the same rule as :meth:`serving`, read from moto's elbv2 and
+        ECS backends in process rather than through DescribeListeners and DescribeServices.
+        A request to the service is not an AWS API call (no signature, no IAM, no
+        throttling), so the health probe a gate sends every check interval costs no
+        emulated control-plane calls; :meth:`serving` stays the API view the scenarios
+        check."""
+        if self.engine == "ecs":
+            commit = self.serving()["commit"]
+            return str(commit) if commit is not None else None
+        rt = get_runtime()
+        listener = elbv2_backends[rt.account][rt.region].describe_listeners(
+            None, [self.arns["prodListener"]]
+        )[0]
+        target_group = _heaviest_target_group(listener.default_actions[0].data)
+        services, _ = ecs_backends[rt.account][rt.region].describe_services(
+            self.n.cluster, [self.n.service]
+        )
+        for task_set in services[0].task_sets if services else []:
+            if _routes_to(task_set.load_balancers, target_group):
+                return self.commit_of_task_definition(task_set.task_definition)
+        return None
 
     def commits_in_production(self) -> list[str | None]:
         """The commits production traffic reaches: the serving one, or under ECS's LINEAR /
@@ -564,7 +584,7 @@ class DemoService:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 try:
-                    commit = demo.serving()["commit"]
+                    commit = demo.routed_commit()
                 except Exception:
                     commit = None
                 health = demo.health_of(commit)
@@ -648,3 +668,20 @@ class DemoService:
             if self.engine == "ecs"
             else {"CodeDeployApplication": self.n.application, "DeploymentGroupName": self.n.group}
         )
+
+
+def _heaviest_target_group(action: dict[str, Any]) -> str | None:
+    """The target group a listener's forward action sends (most of) its traffic to: the
+    heaviest of a weighted ForwardConfig, else the single TargetGroupArn (ELBv2 API
+    Reference, Action and ForwardActionConfig: "If you specify both ForwardConfig and
+    TargetGroupArn, you can specify only one target group using ForwardConfig")."""
+    groups: Any = action.get("ForwardConfig", {}).get("TargetGroups") or [
+        {"TargetGroupArn": action.get("TargetGroupArn"), "Weight": 1}
+    ]
+    heaviest = max(groups, key=lambda g: g.get("Weight", 1)).get("TargetGroupArn")
+    return str(heaviest) if heaviest is not None else None
+
+
+def _routes_to(load_balancers: list[dict[str, Any]], target_group: str | None) -> bool:
+    """Whether a task set is registered with ``target_group`` (its loadBalancers)."""
+    return any(lb.get("targetGroupArn") == target_group for lb in load_balancers)

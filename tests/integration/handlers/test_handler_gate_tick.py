@@ -90,10 +90,14 @@ def test_given_healthy_targets_when_ticking_through_the_bake_then_the_gate_passe
     world.elbv2.states[GREEN_TG] = ["healthy", "healthy"]
 
     first = _tick(world)
+    waiting = world.deps.store.get_attempt(SERVICE_KEY, attempt()["attemptId"])
     fixed_clock(NOW + BAKE)
     second = _tick(world)
 
     assert first == {"gates": {DEPLOYMENT: "wait"}}
+    assert waiting is not None  # each waiting check's reason is on the ledger row
+    assert waiting["gateReason"].startswith("healthy for 0s of 5m 0s bake")
+    assert "gateVerdict" not in waiting
     assert second == {"gates": {DEPLOYMENT: "pass"}}
     assert len(world.sfn_calls.calls) == 1
     kind, call = world.sfn_calls.calls[0]

@@ -157,6 +157,34 @@ def test_given_an_actor_waiting_on_an_event_when_another_sets_it_then_it_wakes_b
     assert woke == [(True, 5)]
 
 
+def test_given_a_setter_that_stays_busy_when_it_sets_the_event_then_the_waiter_wakes_at_once(
+    clock: DiscreteClock,
+) -> None:
+    # The set itself wakes the clock (no scan needed): the waiter runs while its setter is
+    # still busy, long before the clock's backstop look (_EVENT_SCAN_SECONDS, 2 s).
+    event = threading.Event()
+    woke = threading.Event()
+    release = threading.Event()
+
+    def waiter() -> None:
+        clock.wait(event, 600)
+        woke.set()
+
+    def setter() -> None:
+        event.set()
+        release.wait(PATIENCE)  # busy: blocked on something the clock does not see
+
+    with clock.busy():
+        clock.spawn(waiter, "waiter")
+    _until(lambda: clock.busy_actors == 0)  # the waiter is idle on the event
+    clock.spawn(setter, "setter")
+    try:
+        assert woke.wait(1.0), "the waiter was not woken while its setter stayed busy"
+        assert _t(clock) == 0  # and no virtual time passed
+    finally:
+        release.set()
+
+
 class _SetWhileLooking(threading.Event):
     """Set, but the first look says not yet: set between ``wait``'s check and its block."""
 

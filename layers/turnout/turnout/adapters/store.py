@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from turnout.adapters.aws import client as make_client
 from turnout.adapters.aws import error_code, guarded
@@ -97,16 +97,28 @@ class Store:
 
     def update(self, pk: str, sk: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Set ``fields`` (creating the item if needed); returns the whole new item."""
-        expression, names, values = _set_clause(fields)
-        result = self.ddb.update_item(
-            TableName=self.table,
-            Key=encode_item({"pk": pk, "sk": sk}),
-            UpdateExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-        )
+        result = self._set(pk, sk, fields, "ALL_NEW")
         return decode_item(result.get("Attributes", {}))
+
+    def set_fields(self, pk: str, sk: str, fields: dict[str, Any]) -> None:
+        """Set ``fields`` (creating the item if needed), reading nothing back: ReturnValues
+        NONE, so the response carries no attributes (DynamoDB API Reference, UpdateItem)."""
+        self._set(pk, sk, fields, "NONE")
+
+    def _set(
+        self, pk: str, sk: str, fields: dict[str, Any], returns: Literal["ALL_NEW", "NONE"]
+    ) -> dict[str, Any]:
+        expression, names, values = _set_clause(fields)
+        return dict(
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=encode_item({"pk": pk, "sk": sk}),
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues=returns,
+            )
+        )
 
     def update_if(
         self,
@@ -221,6 +233,14 @@ class Store:
     # -- ledger --------------------------------------------------------------------
     def put_attempt(self, service: str, attempt_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         return self.update(
+            f"SERVICE#{service}",
+            f"ATTEMPT#{attempt_id}",
+            {"attemptId": attempt_id, "service": service, **fields},
+        )
+
+    def note_attempt(self, service: str, attempt_id: str, fields: dict[str, Any]) -> None:
+        """:meth:`put_attempt` for a writer that needs no row back (the gate's every check)."""
+        self.set_fields(
             f"SERVICE#{service}",
             f"ATTEMPT#{attempt_id}",
             {"attemptId": attempt_id, "service": service, **fields},

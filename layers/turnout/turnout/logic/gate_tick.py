@@ -110,7 +110,7 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
         ):
             return  # an overlapping tick got there first: its verdict stands
         if attempt_id:
-            deps.store.put_attempt(service, attempt_id, {"gateReason": result.reason})
+            deps.store.note_attempt(service, attempt_id, {"gateReason": result.reason})
         return
     # Send first, delete after (as promote/reject do): a send that raises (access denied,
     # throttling, the network) keeps the item, so the next tick answers again; a task that
@@ -123,7 +123,7 @@ def _apply(deps: Deps, deployment_id: str, gate: dict[str, Any], result: Evaluat
         _fail_held_hook(deps.codedeploy, deployment_id, gate)
     deps.store.delete_gate(deployment_id, token)
     if attempt_id:
-        deps.store.put_attempt(
+        deps.store.note_attempt(
             service, attempt_id, {"gateReason": result.reason, "gateVerdict": result.verdict.value}
         )
 
