@@ -233,21 +233,17 @@ class Store:
     # -- ledger --------------------------------------------------------------------
     def put_attempt(self, service: str, attempt_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         return self.update(
-            f"SERVICE#{service}",
-            f"ATTEMPT#{attempt_id}",
-            {"attemptId": attempt_id, "service": service, **fields},
+            *_attempt_key(service, attempt_id), _attempt_fields(service, attempt_id, fields)
         )
 
     def note_attempt(self, service: str, attempt_id: str, fields: dict[str, Any]) -> None:
         """:meth:`put_attempt` for a writer that needs no row back (the gate's every check)."""
         self.set_fields(
-            f"SERVICE#{service}",
-            f"ATTEMPT#{attempt_id}",
-            {"attemptId": attempt_id, "service": service, **fields},
+            *_attempt_key(service, attempt_id), _attempt_fields(service, attempt_id, fields)
         )
 
     def get_attempt(self, service: str, attempt_id: str) -> dict[str, Any] | None:
-        return self.get(f"SERVICE#{service}", f"ATTEMPT#{attempt_id}")
+        return self.get(*_attempt_key(service, attempt_id))
 
     def attempts(self, service: str, limit: int | None = None) -> list[dict[str, Any]]:
         return list(self.query(f"SERVICE#{service}", "ATTEMPT#", newest_first=True, limit=limit))
@@ -410,3 +406,13 @@ class Store:
 
     def delete_wait(self, deployment_id: str, kind: str) -> None:
         self.delete(f"DEPLOYMENT#{deployment_id}", f"WAIT#{kind}")
+
+
+def _attempt_key(service: str, attempt_id: str) -> tuple[str, str]:
+    """The ledger row of one attempt: (pk, sk)."""
+    return f"SERVICE#{service}", f"ATTEMPT#{attempt_id}"
+
+
+def _attempt_fields(service: str, attempt_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with the row's own identity, which every write of it carries."""
+    return {"attemptId": attempt_id, "service": service, **fields}
