@@ -22,6 +22,13 @@ process about to import moto may apply it earlier (:func:`share_now`, the CLI do
 own import makes three sessions that each parse EC2's model (``moto.ec2.models.
 availability_zones_and_regions``), 0.2-0.4 s. The registry then finds it applied, and the
 sandbox's ``stop()`` undoes it all the same.
+
+The list of services a loader knows (``Loader.list_available_services``: every directory of
+every search path listed, and each service's API versions stat'ed for the file) is shared
+the same way, keyed by the search paths and the file type. botocore computes it once per
+loader (``instance_cache``) and asks for it on each model it loads, so every new session
+walked the ~400 service directories again: 0.4-0.8 s of ``turnout demo``, most of it in
+``os.path.isfile``.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from turnout_sandbox.patches import AttributePatch, replaces
 __all__ = ["PATCHES", "clear", "share_now", "size"]
 
 _CACHE: Final[dict[str, Any]] = {}
+_SERVICES: Final[dict[tuple[tuple[str, ...], str], tuple[str, ...]]] = {}
 _LOCK: Final = threading.Lock()
 
 
@@ -55,21 +63,41 @@ def shared_load_file(self: Any, file_path: str) -> Any:
     return data
 
 
+@replaces(
+    "botocore.loaders:Loader",
+    "list_available_services",
+    name="botocore.shared-service-list",
+    why="list the services botocore's data paths hold once per process, not once per session",
+)
+def shared_service_list(self: Any, type_name: str) -> list[str]:
+    """``Loader.list_available_services``, walked once per (search paths, type) per process."""
+    key = (tuple(self.search_paths), type_name)
+    with _LOCK:
+        known = _SERVICES.get(key)
+    if known is None:
+        found = shared_service_list.original(self, type_name)
+        with _LOCK:
+            known = _SERVICES.setdefault(key, tuple(found))
+    return list(known)  # botocore's own answer is a fresh sorted list
+
+
 def share_now() -> None:
-    """Apply the cache now (idempotent), before the sandbox's registry does."""
-    shared_load_file.apply()
+    """Apply the caches now (idempotent), before the sandbox's registry does."""
+    for patch in PATCHES:
+        patch.apply()
 
 
 def size() -> int:
-    """How many files the cache holds."""
+    """How many files (and service lists) the caches hold."""
     with _LOCK:
-        return len(_CACHE)
+        return len(_CACHE) + len(_SERVICES)
 
 
 def clear() -> None:
-    """Forget every parsed file (the next load reads the disk again)."""
+    """Forget every parsed file and service list (the next load reads the disk again)."""
     with _LOCK:
         _CACHE.clear()
+        _SERVICES.clear()
 
 
-PATCHES: Final[tuple[AttributePatch, ...]] = (shared_load_file,)
+PATCHES: Final[tuple[AttributePatch, ...]] = (shared_load_file, shared_service_list)

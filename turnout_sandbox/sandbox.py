@@ -27,8 +27,10 @@ from turnout_sandbox import (
     cfn,
     iam_enforcement,
     model_cache,
+    moto_fixtures,
     provided_resources,
     requestcheck,
+    serializer_cache,
     server_guard,
 )
 from turnout_sandbox.clients import cached_client, clear_clients
@@ -173,6 +175,8 @@ def _active_runner() -> LambdaRunner | None:
 #: The sandbox's own patches of the process, botocore and moto (the emulators declare theirs).
 PROCESS_PATCHES: Final[tuple[Patch, ...]] = (
     *model_cache.PATCHES,
+    *moto_fixtures.PATCHES,
+    *serializer_cache.PATCHES,
     LAYERED_ENVIRON,
     LOG_SINK,
     invoke_interceptor(_active_runner),
