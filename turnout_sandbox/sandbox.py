@@ -24,7 +24,9 @@ from typing import Any, Final
 
 from turnout import clock as core_clock
 from turnout_sandbox import (
+    action_lookup,
     cfn,
+    expression_cache,
     iam_enforcement,
     model_cache,
     moto_fixtures,
@@ -177,6 +179,8 @@ PROCESS_PATCHES: Final[tuple[Patch, ...]] = (
     *model_cache.PATCHES,
     *moto_fixtures.PATCHES,
     *serializer_cache.PATCHES,
+    *expression_cache.PATCHES,
+    *action_lookup.PATCHES,
     LAYERED_ENVIRON,
     LOG_SINK,
     invoke_interceptor(_active_runner),
