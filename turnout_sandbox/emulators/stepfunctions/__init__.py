@@ -20,6 +20,8 @@ emulator. What is patched, and the AWS rule each patch implements, one module ea
 7. :mod:`.callbacks`: SendTaskFailure keeps its ``cause``.
 8. :mod:`.history`: GetExecutionHistory pages (``maxResults``, ``nextToken``), orders
    (``reverseOrder``) and trims (``includeExecutionData``) as AWS does.
+9. :mod:`.parse_cache`: a definition is lexed and parsed once (its ANTLR tree kept per
+   text); each execution still builds its own evaluation components from it.
 
 Lambda ``FunctionError`` envelopes (``{"errorType", "errorMessage"}``) reach Retry/Catch by
 ``errorType`` in moto as on AWS; nothing to patch (tests prove it).
@@ -41,6 +43,7 @@ from turnout_sandbox.emulators.stepfunctions import (
     context_object,
     history,
     jsonpath,
+    parse_cache,
     shapes,
     tasks,
     terminal_errors,
@@ -93,6 +96,7 @@ PATCHES: Final[tuple[AttributePatch, ...]] = (
     *terminal_errors.PATCHES,
     *callbacks.PATCHES,
     *history.PATCHES,
+    *parse_cache.PATCHES,
 )
 
 _ASL: Final = "moto.stepfunctions.parser.asl"
