@@ -1017,7 +1017,7 @@ def test_given_the_declared_patches_when_checked_then_every_target_and_internal_
         emu.install()
 
     assert [p for p in problems if p] == []
-    assert len(names) == len(set(names)) == 27
+    assert len(names) == len(set(names)) == 28
     assert all(p.is_applied() for p in emu.PATCHES)
 
 
