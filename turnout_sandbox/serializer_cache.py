@@ -17,8 +17,8 @@ with it and compared by identity, so a recycled ``id`` never matches) and only t
 of the values run per member, in the same order, with the same first-found-wins rule and
 ``None`` when none is found. A picker with response transformers (``RESPONSE_KEY_PATH_TO_
 TRANSFORMER`` on a response class), other alias providers or another picker class goes
-through moto's own path unchanged. ``tests/unit/sandbox/test_serializer_cache.py`` checks
-real responses of several protocols serialize byte for byte as moto's own path does.
+through moto's own path unchanged. ``tests/integration/sandbox/test_serializer_cache.py``
+checks real responses of several protocols serialize byte for byte as moto's own path does.
 """
 
 from __future__ import annotations
