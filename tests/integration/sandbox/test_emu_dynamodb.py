@@ -22,6 +22,7 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.parsing import executors
 
+from tests.ddb_table import create_ledger_shaped_table
 from turnout_sandbox.emulators import dynamodb
 from turnout_sandbox.patches import PatchRegistry
 
@@ -34,18 +35,7 @@ READ_WAIT = 0.5
 def client(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         c = boto3.client("dynamodb", region_name="ap-northeast-2")
-        c.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_ledger_shaped_table(c, TABLE)
         c.put_item(TableName=TABLE, Item=KEY | {"buildId": {"S": "b-1"}})
         yield c
 

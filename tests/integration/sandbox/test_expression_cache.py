@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from tests.ddb_table import create_ledger_shaped_table
 from tests.patch_state import patch_state
 from turnout_sandbox import expression_cache
 
@@ -68,18 +69,7 @@ def _replay() -> list[Any]:
 @pytest.fixture
 def table() -> Iterator[None]:
     with mock_aws():
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName="t",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_ledger_shaped_table(boto3.client("dynamodb", region_name=REGION), "t")
         yield
 
 
