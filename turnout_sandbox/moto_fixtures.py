@@ -51,20 +51,12 @@ class DeferredPrivateKey:
                 self._key = self._generate(self.key_spec)
             return self._key
 
-    def sign(self, message: bytes, signing_algorithm: str) -> bytes:
-        signature: bytes = self._real().sign(message, signing_algorithm)
-        return signature
-
-    def verify(self, message: bytes, signature: bytes, signing_algorithm: str) -> bool:
-        return bool(self._real().verify(message, signature, signing_algorithm))
-
-    def public_key(self) -> bytes:
-        public: bytes = self._real().public_key()
-        return public
-
     def __getattr__(self, name: str) -> Any:
-        # Anything else moto's key classes offer (their ``private_key`` attribute, ...).
-        if name.startswith("__"):
+        # What moto's key classes offer (``sign``, ``verify``, ``public_key``: what KMS's
+        # Sign, Verify and GetPublicKey call), from the key, made on the first such call.
+        # Private names are never delegated: a half-built copy asking for ``_lock`` must
+        # fail, not recurse into making the key.
+        if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self._real(), name)
 
